@@ -1,0 +1,32 @@
+package io.pim.metalearner.learn;
+
+/**
+ * One implementation of the seed's network and training step. Engines are interchangeable: the
+ * same parameters, Adam moments and dropout masks give the same result (within float rounding),
+ * so the learner state does not depend on the engine that produced it.
+ */
+public interface Engine {
+
+    Network network();
+
+    /** Eval-mode prediction (no dropout): tanh(out) × 0.2. */
+    float predict(float[] features);
+
+    /**
+     * One training step: forward with the given dropout masks (for the outputs of hidden layers 1
+     * and 2, see {@link Network#dropoutMask}), MSE against {@code target}, backward, clip the
+     * gradient by its global L2 norm at 0.5, one Adam update (DL4J's formula).
+     *
+     * @return the loss of this step's (training-mode) forward pass
+     */
+    float trainStep(float[] features, float target, float[] mask1, float[] mask2);
+
+    /** A copy of the current parameters, optimizer moments and step count. */
+    AdamState state();
+
+    /** Replaces parameters, moments and step count. */
+    void load(AdamState state);
+
+    /** Name used in configuration: {@code fast} or {@code dl4j}. */
+    String name();
+}
