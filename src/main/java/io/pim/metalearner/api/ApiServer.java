@@ -1,6 +1,8 @@
 package io.pim.metalearner.api;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -12,7 +14,7 @@ import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Outcome;
 import io.pim.metalearner.api.FeedbackGateway.Rejected;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
-import io.pim.metalearner.api.FeedbackParser.InvalidFeedback;
+import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +47,8 @@ public final class ApiServer implements AutoCloseable {
         this.learner = learner;
         this.feedback = feedback;
         this.metrics = metrics;
-        ObjectMapper json = new ObjectMapper();
+        // reads NaN like the learner's parser does, so a NaN in a field it ignores is no error here either
+        ObjectMapper json = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
         this.parser = new FeedbackParser(json);
         this.app = Javalin.create(c -> {
             c.jsonMapper(new JavalinJackson(json, false));
@@ -102,11 +105,13 @@ public final class ApiServer implements AutoCloseable {
                             "predicted_return", p.predictedReturn(), "actual_return", p.actualReturn()))
                     .toList());
             body.put("agent_weights", weights(s));
+            body.put("agents", agents(s));
             body.put("active_alerts", s.activeAlerts().stream().map(ApiServer::alert).toList());
         }, () -> {
             body.put("training_step", 0);
             body.put("learning_curve", List.of());
             body.put("agent_weights", Map.of());
+            body.put("agents", List.of());
             body.put("active_alerts", List.of());
         });
         body.put("dead_letters", learner.deadLetterCounts());
@@ -120,15 +125,7 @@ public final class ApiServer implements AutoCloseable {
         learner.status(modelId).ifPresentOrElse(s -> {
             body.put("training_step", s.trainingStep());
             body.put("agent_weights", weights(s));
-            body.put("agents", s.agents().stream().map(a -> {
-                Map<String, Object> agent = new LinkedHashMap<>();
-                agent.put("agent_id", a.name());
-                agent.put("weight", a.weight());
-                agent.put("total_decisions", a.decisions());
-                agent.put("accuracy", finite(a.accuracy()));
-                agent.put("avg_profit_contribution", finite(a.avgProfitContribution()));
-                return agent;
-            }).toList());
+            body.put("agents", agents(s));
         }, () -> {
             body.put("training_step", 0);
             body.put("agent_weights", Map.of());
@@ -141,8 +138,8 @@ public final class ApiServer implements AutoCloseable {
         Feedback parsed;
         try {
             parsed = parser.parse(ctx.body());
-        } catch (InvalidFeedback e) {
-            ctx.status(HttpStatus.BAD_REQUEST).json(failure(e.reason, e.getMessage()));
+        } catch (InvalidTradeException e) {
+            ctx.status(HttpStatus.BAD_REQUEST).json(failure(e.reason().code, e.getMessage()));
             return;
         }
         String decisionId = parsed.trade().decisionId();
@@ -198,6 +195,18 @@ public final class ApiServer implements AutoCloseable {
         Map<String, Double> weights = new LinkedHashMap<>();
         s.agents().forEach(a -> weights.put(a.name(), a.weight()));
         return weights;
+    }
+
+    private static List<Map<String, Object>> agents(LearnerView.Status s) {
+        return s.agents().stream().map(a -> {
+            Map<String, Object> agent = new LinkedHashMap<>();
+            agent.put("agent_id", a.name());
+            agent.put("weight", a.weight());
+            agent.put("total_decisions", a.decisions());
+            agent.put("accuracy", finite(a.accuracy()));
+            agent.put("avg_profit_contribution", finite(a.avgProfitContribution()));
+            return agent;
+        }).toList();
     }
 
     private static Map<String, Object> alert(AlertEvent e) {
