@@ -67,19 +67,19 @@ class AlertMonitorTest {
 
     @Test
     void weightsCollapsingToOneValueIsRaisedOnceAndClearedWhenTheyDifferAgain() {
-        // given the weights all start at 1.0: no alert before the minimum steps
-        for (int i = 0; i < 49; i++) step(0.001, GOOD_R2, Map.of("A", 1.0, "B", 1.0, "C", 1.0));
+        // given the weights all start at 1.0: no alert before the minimum of 100 steps
+        for (int i = 0; i < 99; i++) step(0.001, GOOD_R2, Map.of("A", 1.0, "B", 1.0, "C", 1.0));
         assertThat(of(AlertType.WEIGHTS_COLLAPSED)).isEmpty();
 
-        // when they are still all the same after 50 steps, then a little apart, then clearly apart
-        for (int i = 0; i < 20; i++) step(0.001, GOOD_R2, Map.of("A", 2.0, "B", 2.0, "C", 1.99));
-        for (int i = 0; i < 20; i++) step(0.001, GOOD_R2, Map.of("A", 2.0, "B", 1.93, "C", 1.99));
+        // when they are still all the same at step 100 (here: all at the upper bound), then a little apart, then clearly apart
+        for (int i = 0; i < 20; i++) step(0.001, GOOD_R2, Map.of("A", 2.0, "B", 2.0, "C", 2.0));
+        for (int i = 0; i < 20; i++) step(0.001, GOOD_R2, Map.of("A", 2.0, "B", 1.985, "C", 1.99));
         assertThat(of(AlertType.WEIGHTS_COLLAPSED)).hasSize(1);
         step(0.001, GOOD_R2, DIFFERENT_WEIGHTS);
 
-        // then one raise at step 50 and one clear
+        // then one raise at step 100 and one clear at step 140, none in the hysteresis band between
         assertThat(of(AlertType.WEIGHTS_COLLAPSED)).extracting(AlertEvent::state, AlertEvent::trainingStep)
-                .containsExactly(tuple(RAISED, 50L), tuple(CLEARED, 90L));
+                .containsExactly(tuple(RAISED, 100L), tuple(CLEARED, 140L));
     }
 
     @Test
