@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,7 +25,11 @@ import java.util.function.Consumer;
  * Watches what the service made of the published trades: every {@code weights-updated} (a trade
  * trained) and every {@code dead-letter} (an input rejected, by reason), read_committed from the
  * beginning, on a background thread. A trade-closed record ends as exactly one of the two, which
- * is how the demo knows it is done.
+ * is how the demo knows it is done: it ends in trade-closed's dead letters (bad close, duplicate,
+ * votes rejected or missing, undecodable) or, in the rare case the joined pair fails in training,
+ * in the training topic's; both are passed as {@code resolvingTopics}. Dead letters of
+ * decision-votes are counted by reason but resolve nothing: their close follows as
+ * {@code votes-rejected}.
  */
 public final class OutcomeWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutcomeWatcher.class);
@@ -47,7 +52,7 @@ public final class OutcomeWatcher implements AutoCloseable {
     private final Deserializer<DeadLetter> deadLetterDeserializer;
     private final String weightsTopic;
     private final String deadLetterTopic;
-    private final String tradeClosedTopic;
+    private final List<String> resolvingTopics;
     private final Consumer<WeightsUpdated> listener;
     private final Thread thread;
     private volatile boolean running = true;
@@ -59,13 +64,14 @@ public final class OutcomeWatcher implements AutoCloseable {
     private WeightsUpdated last;
 
     /**
+     * @param resolvingTopics source topics whose dead letters end a trade (trade-closed, training)
      * @param listener called on the watcher's thread for each weights-updated, as it arrives
      */
     public OutcomeWatcher(String bootstrapServers, String registryUrl, String weightsTopic, String deadLetterTopic,
-                          String tradeClosedTopic, Consumer<WeightsUpdated> listener) {
+                          List<String> resolvingTopics, Consumer<WeightsUpdated> listener) {
         this.weightsTopic = weightsTopic;
         this.deadLetterTopic = deadLetterTopic;
-        this.tradeClosedTopic = tradeClosedTopic;
+        this.resolvingTopics = List.copyOf(resolvingTopics);
         this.listener = listener;
         this.weightsDeserializer = AvroSerdes.<WeightsUpdated>value(registryUrl).deserializer();
         this.deadLetterDeserializer = AvroSerdes.<DeadLetter>value(registryUrl).deserializer();
@@ -101,7 +107,7 @@ public final class OutcomeWatcher implements AutoCloseable {
                         DeadLetter letter = deadLetterDeserializer.deserialize(record.topic(), record.value());
                         synchronized (this) {
                             deadLettered.merge(letter.getReason(), 1L, Long::sum);
-                            if (letter.getSourceTopic().equals(tradeClosedTopic)) closesDeadLettered++;
+                            if (resolvingTopics.contains(letter.getSourceTopic())) closesDeadLettered++;
                         }
                     }
                 }
@@ -118,7 +124,7 @@ public final class OutcomeWatcher implements AutoCloseable {
 
     public synchronized Snapshot snapshot() {
         if (failure != null) throw new IllegalStateException("outcome watcher failed: " + failure.getMessage(), failure);
-        return new Snapshot(trained, Map.copyOf(new TreeMap<>(deadLettered)), closesDeadLettered, last);
+        return new Snapshot(trained, Collections.unmodifiableMap(new TreeMap<>(deadLettered)), closesDeadLettered, last);
     }
 
     @Override
