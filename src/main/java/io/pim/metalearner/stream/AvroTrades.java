@@ -1,0 +1,121 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.avro.AgentVote;
+import io.pim.metalearner.avro.DecisionVotes;
+import io.pim.metalearner.avro.TradeClosed;
+import io.pim.metalearner.learn.Direction;
+import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.Rejection;
+import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.TradeValidator;
+import io.pim.metalearner.learn.Vote;
+import org.apache.avro.AvroTypeException;
+import org.apache.kafka.common.serialization.Deserializer;
+
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The Avro inputs turned into the learner's types, with the same checks the learner applies to
+ * any trade ({@link TradeValidator}), so a record is judged the same whether it came through Kafka
+ * or the offline CLI. Problems surface as {@link InvalidTradeException} with a {@link Rejection}.
+ */
+final class AvroTrades {
+    private AvroTrades() {
+    }
+
+    /**
+     * Decodes one record value. Bytes that are not Confluent-framed Avro of a registered schema are
+     * {@code unreadable}; Avro that does not fit our schema is {@code missing-field} or
+     * {@code wrong-type}. A registry that cannot be reached is not the record's fault: that
+     * exception propagates, so the task fails and retries instead of dead-lettering good records.
+     */
+    static <T> T decode(Deserializer<T> deserializer, String topic, byte[] value) {
+        if (value == null) throw new InvalidTradeException(Rejection.UNREADABLE, "null value (tombstone)");
+        T decoded;
+        try {
+            decoded = deserializer.deserialize(topic, value);
+        } catch (RuntimeException e) {
+            if (registryUnreachable(e)) throw e;
+            Throwable avro = cause(e, AvroTypeException.class);
+            if (avro != null) {
+                String message = avro.getMessage() == null ? "" : avro.getMessage();
+                throw new InvalidTradeException(message.contains("missing required field")
+                        ? Rejection.MISSING_FIELD : Rejection.WRONG_TYPE, message);
+            }
+            throw new InvalidTradeException(Rejection.UNREADABLE, describe(e));
+        }
+        if (decoded == null) throw new InvalidTradeException(Rejection.UNREADABLE, "decoded to null");
+        return decoded;
+    }
+
+    /** Votes as the learner sees them, checked: known direction, confidence in [0, 1], finite sizes. */
+    static Map<String, Vote> votes(DecisionVotes v) {
+        requireText("decision_id", v.getDecisionId());
+        requireText("action", v.getAction());
+        // sorted: the map's order is not meaningful on the wire, a fixed one keeps logs comparable
+        Map<String, Vote> votes = new LinkedHashMap<>();
+        for (Map.Entry<String, AgentVote> e : new TreeMap<>(v.getAgentVotes()).entrySet()) {
+            AgentVote a = e.getValue();
+            Direction direction = a.getDirection() == io.pim.metalearner.avro.Direction.UNKNOWN
+                    ? null : Direction.valueOf(a.getDirection().name());
+            if (direction == null) {
+                throw new InvalidTradeException(Rejection.UNKNOWN_DIRECTION,
+                        e.getKey() + ": direction is not one of LONG, SHORT, NEUTRAL");
+            }
+            votes.put(e.getKey(), new Vote(direction, a.getConfidence(), a.getPositionSize()));
+        }
+        // The prices are checked when the trade arrives; these placeholders pass, so only the
+        // vote rules of the one shared validator can fail here.
+        TradeValidator.validate(new Trade(v.getDecisionId(), v.getSymbol(), v.getAction(), 1, 1, votes));
+        return votes;
+    }
+
+    /** Checks a closed trade on its own: decision id, finite positive prices. */
+    static void checkTrade(TradeClosed t) {
+        requireText("decision_id", t.getDecisionId());
+        TradeValidator.validate(new Trade(t.getDecisionId(), t.getSymbol(), "", t.getEntryPrice(), t.getExitPrice(),
+                Map.of()));
+    }
+
+    /** The joined pair as one learner trade, fully validated. */
+    static Trade trade(DecisionVotes votes, TradeClosed closed) {
+        return TradeValidator.validate(new Trade(closed.getDecisionId(), votes.getSymbol(), votes.getAction(),
+                closed.getEntryPrice(), closed.getExitPrice(), votes(votes)));
+    }
+
+    private static void requireText(String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidTradeException(Rejection.MISSING_FIELD, field + " is missing or blank");
+        }
+    }
+
+    private static boolean registryUnreachable(Throwable e) {
+        return cause(e, ConnectException.class) != null || cause(e, HttpTimeoutException.class) != null
+                || cause(e, SocketTimeoutException.class) != null || cause(e, UnknownHostException.class) != null
+                || cause(e, InterruptedIOException.class) != null;
+    }
+
+    private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) return t;
+        }
+        return null;
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        for (Throwable t = e; t != null && s.length() < 300; t = t.getCause() == t ? null : t.getCause()) {
+            if (!s.isEmpty()) s.append(": ");
+            s.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) s.append(" ").append(t.getMessage());
+        }
+        return s.length() > 300 ? s.substring(0, 300) : s.toString();
+    }
+}

@@ -1,0 +1,285 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.avro.DecisionVotes;
+import io.pim.metalearner.avro.HeldRecord;
+import io.pim.metalearner.avro.JoinState;
+import io.pim.metalearner.avro.JoinStatus;
+import io.pim.metalearner.avro.TradeClosed;
+import io.pim.metalearner.avro.TrainingExample;
+import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.Rejection;
+import io.pim.metalearner.learn.Vote;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Joins a decision's votes to its closed trade, by decision_id, and sends the pair to the training
+ * topic keyed by model id. Both inputs arrive as raw bytes and are decoded here, so a record that
+ * does not decode is dead-lettered with its original bytes instead of stopping the stream.
+ * <p>
+ * One {@link JoinState} per decision id says where it stands: votes waiting for their trade (up to
+ * the TTL, then expired and counted), a trade waiting for its votes (up to the grace, then
+ * dead-lettered {@code votes-missing}), trained (a second close is a {@code duplicate}) or votes
+ * rejected (a close is dead-lettered {@code votes-rejected} at once). Trained and rejected ids are
+ * remembered for the TTL, then forgotten, so the state stays bounded.
+ * <p>
+ * Deadlines are wall-clock time, checked by a wall-clock punctuator over a deadline index. Stream
+ * time would only advance when records arrive, so with quiet inputs a trade would wait for its
+ * votes forever (and a demo could never finish); and the grace is about how long we wait for a
+ * lagging producer, which is a wall-clock notion. After downtime, a backlog is read in order within
+ * seconds, so both halves of a decision in the backlog still meet.
+ */
+final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
+    private static final Logger log = LoggerFactory.getLogger(JoinProcessor.class);
+
+    private final String votesTopic;
+    private final String tradesTopic;
+    private final String defaultModelId;
+    private final long ttlMs;
+    private final long graceMs;
+    private final Set<String> roster;
+    private final Deserializer<DecisionVotes> votesDeserializer;
+    private final Deserializer<TradeClosed> tradesDeserializer;
+
+    private ProcessorContext<Object, Object> context;
+    private KeyValueStore<String, JoinState> states;
+    private KeyValueStore<Bytes, byte[]> deadlines;
+    private Counts counts;
+    private DeadLetters deadLetters;
+    private final Set<String> warnedAgents = new HashSet<>();
+
+    JoinProcessor(ServiceConfig config, Topics topics) {
+        this.votesTopic = topics.decisionVotes().name();
+        this.tradesTopic = topics.tradeClosed().name();
+        this.defaultModelId = config.defaultModelId();
+        this.ttlMs = config.votesTtl().toMillis();
+        this.graceMs = config.tradeGrace().toMillis();
+        this.roster = Set.copyOf(config.learner().roster());
+        this.votesDeserializer = topics.decisionVotes().valueSerde().deserializer();
+        this.tradesDeserializer = topics.tradeClosed().valueSerde().deserializer();
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
+        this.states = context.getStateStore(LearningTopology.JOIN_STATE_STORE);
+        this.deadlines = context.getStateStore(LearningTopology.JOIN_DEADLINES_STORE);
+        this.counts = new Counts(context.getStateStore(LearningTopology.JOIN_COUNTS_STORE));
+        this.deadLetters = new DeadLetters(context, LearningTopology.JOIN_DEAD_LETTER_SINK, counts);
+        context.schedule(sweepInterval(graceMs), PunctuationType.WALL_CLOCK_TIME, this::expire);
+    }
+
+    /** Often enough that a grace ends within a quarter of its length (and within a second). */
+    static Duration sweepInterval(long graceMs) {
+        return Duration.ofMillis(Math.max(10, Math.min(1000, graceMs / 4)));
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+        if (topic.equals(votesTopic)) {
+            counts.increment(Counts.VOTES_IN);
+            onVotes(record);
+        } else {
+            counts.increment(Counts.TRADES_IN);
+            onTrade(record);
+        }
+    }
+
+    private void onVotes(Record<byte[], byte[]> record) {
+        DecisionVotes votes;
+        try {
+            votes = AvroTrades.decode(votesDeserializer, votesTopic, record.value());
+        } catch (InvalidTradeException e) {
+            deadLetters.send(record, e.reason().code, e.getMessage());
+            return;
+        }
+        String id = votes.getDecisionId();
+        if (!keyMatches(record, id)) return;
+        JoinState state = states.get(id);
+        if (state != null && state.getStatus() != JoinStatus.TRADE_WAITING) {
+            deadLetters.send(record, Rejection.DUPLICATE.code, "votes for decision " + id + " already received ("
+                    + state.getStatus() + ")");
+            return;
+        }
+        HeldRecord waitingTrade = state == null ? null : state.getHeld();
+        Map<String, Vote> checked;
+        try {
+            checked = AvroTrades.votes(votes);
+        } catch (InvalidTradeException e) {
+            deadLetters.send(record, e.reason().code, e.getMessage());
+            if (waitingTrade != null) {
+                deadLetters.send(waitingTrade, Rejection.VOTES_REJECTED.code,
+                        "the votes of decision " + id + " were rejected: " + e.reason().code);
+                counts.add(Counts.PENDING_TRADES, -1);
+            }
+            replace(id, state, JoinStatus.VOTES_REJECTED, now() + ttlMs, null);
+            return;
+        }
+        countUnknownAgents(checked);
+        if (waitingTrade != null) {
+            TradeClosed trade = AvroTrades.decode(tradesDeserializer, tradesTopic, bytes(waitingTrade.getValue()));
+            sendToTraining(votes, trade, waitingTrade.getTopic(), waitingTrade.getPartition(), waitingTrade.getOffset());
+            counts.add(Counts.PENDING_TRADES, -1);
+            replace(id, state, JoinStatus.TRAINED, now() + ttlMs, null);
+        } else {
+            counts.add(Counts.PENDING_VOTES, 1);
+            replace(id, null, JoinStatus.VOTES_WAITING, now() + ttlMs, held(record));
+        }
+    }
+
+    private void onTrade(Record<byte[], byte[]> record) {
+        TradeClosed trade;
+        try {
+            trade = AvroTrades.decode(tradesDeserializer, tradesTopic, record.value());
+            AvroTrades.checkTrade(trade);
+        } catch (InvalidTradeException e) {
+            // a bad close leaves the votes waiting: a corrected close may still come
+            deadLetters.send(record, e.reason().code, e.getMessage());
+            return;
+        }
+        String id = trade.getDecisionId();
+        if (!keyMatches(record, id)) return;
+        JoinState state = states.get(id);
+        if (state == null) {
+            counts.add(Counts.PENDING_TRADES, 1);
+            replace(id, null, JoinStatus.TRADE_WAITING, now() + graceMs, held(record));
+            return;
+        }
+        switch (state.getStatus()) {
+            case VOTES_WAITING -> {
+                DecisionVotes votes = AvroTrades.decode(votesDeserializer, votesTopic, bytes(state.getHeld().getValue()));
+                RecordMetadata m = context.recordMetadata().orElseThrow();
+                sendToTraining(votes, trade, m.topic(), m.partition(), m.offset());
+                counts.add(Counts.PENDING_VOTES, -1);
+                replace(id, state, JoinStatus.TRAINED, now() + ttlMs, null);
+            }
+            case TRADE_WAITING -> deadLetters.send(record, Rejection.DUPLICATE.code,
+                    "a close for decision " + id + " is already waiting for its votes");
+            case TRAINED -> deadLetters.send(record, Rejection.DUPLICATE.code, "decision " + id + " was already trained on");
+            case VOTES_REJECTED -> deadLetters.send(record, Rejection.VOTES_REJECTED.code,
+                    "the votes of decision " + id + " were rejected");
+        }
+    }
+
+    private void sendToTraining(DecisionVotes votes, TradeClosed trade, String topic, int partition, long offset) {
+        String modelId = votes.getModelId() == null || votes.getModelId().isBlank() ? defaultModelId : votes.getModelId();
+        TrainingExample example = TrainingExample.newBuilder()
+                .setModelId(modelId).setVotes(votes).setTrade(trade)
+                .setSourceTopic(topic).setSourcePartition(partition).setSourceOffset(offset)
+                .build();
+        context.forward(new Record<Object, Object>(modelId, example, now()), LearningTopology.TRAINING_SINK);
+        counts.increment(Counts.JOINED);
+    }
+
+    /** The join relies on producers keying by decision_id: otherwise the two halves may never meet. */
+    private boolean keyMatches(Record<byte[], byte[]> record, String decisionId) {
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        if (decisionId.equals(key)) return true;
+        deadLetters.send(record, DeadLetters.KEY_MISMATCH,
+                "key '" + key + "' is not the decision_id '" + decisionId + "'; producers must key by decision_id");
+        return false;
+    }
+
+    private void countUnknownAgents(Map<String, Vote> votes) {
+        for (String agent : votes.keySet()) {
+            if (roster.contains(agent)) continue;
+            counts.increment(Counts.UNKNOWN_AGENTS);
+            if (warnedAgents.add(agent)) {
+                log.warn("votes from agent '{}' are ignored: it is not in the roster {} (counted as {})",
+                        agent, roster, Counts.UNKNOWN_AGENTS);
+            }
+        }
+    }
+
+    /** Ends whatever is due: expires votes, dead-letters trades past their grace, forgets old ids. */
+    private void expire(long now) {
+        List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> entry = it.next();
+                if (deadlineOf(entry.key) > now) break; // the index is ordered by deadline
+                due.add(entry);
+            }
+        }
+        for (KeyValue<Bytes, byte[]> entry : due) {
+            deadlines.delete(entry.key);
+            String id = decisionOf(entry.key);
+            JoinState state = states.get(id);
+            if (state == null || state.getDeadline() != deadlineOf(entry.key)) continue;
+            states.delete(id);
+            switch (state.getStatus()) {
+                case VOTES_WAITING -> {
+                    counts.add(Counts.PENDING_VOTES, -1);
+                    counts.increment(Counts.EXPIRED);
+                    log.debug("votes of decision {} expired without a trade", id);
+                }
+                case TRADE_WAITING -> {
+                    counts.add(Counts.PENDING_TRADES, -1);
+                    deadLetters.send(state.getHeld(), Rejection.VOTES_MISSING.code,
+                            "no votes for decision " + id + " within the grace of " + graceMs + " ms");
+                }
+                case TRAINED, VOTES_REJECTED -> {
+                    // remembered long enough to catch duplicates; now forgotten
+                }
+            }
+        }
+    }
+
+    private void replace(String id, JoinState old, JoinStatus status, long deadline, HeldRecord held) {
+        if (old != null) deadlines.delete(deadlineKey(old.getDeadline(), id));
+        states.put(id, JoinState.newBuilder().setStatus(status).setDeadline(deadline).setHeld(held).build());
+        deadlines.put(deadlineKey(deadline, id), new byte[0]);
+    }
+
+    private HeldRecord held(Record<byte[], byte[]> record) {
+        RecordMetadata m = context.recordMetadata().orElseThrow();
+        return HeldRecord.newBuilder()
+                .setTopic(m.topic()).setPartition(m.partition()).setOffset(m.offset())
+                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+                .setValue(ByteBuffer.wrap(record.value()))
+                .build();
+    }
+
+    private long now() {
+        return context.currentSystemTimeMs();
+    }
+
+    /** Big-endian deadline then the id: byte order is deadline order (deadlines are positive). */
+    static Bytes deadlineKey(long deadline, String decisionId) {
+        byte[] id = decisionId.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(8 + id.length).putLong(deadline).put(id).array());
+    }
+
+    private static long deadlineOf(Bytes key) {
+        return ByteBuffer.wrap(key.get()).getLong();
+    }
+
+    private static String decisionOf(Bytes key) {
+        byte[] k = key.get();
+        return new String(k, 8, k.length - 8, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        return DeadLetters.bytes(buffer);
+    }
+}

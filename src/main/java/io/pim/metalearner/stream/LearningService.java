@@ -1,0 +1,147 @@
+package io.pim.metalearner.stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The learning service: the topology running in a {@link KafkaStreams} client. What {@code run}
+ * starts, and what an embedding (the demo, the HTTP API) holds:
+ * <pre>
+ * try (LearningService service = new LearningService(config)) {
+ *     service.createTopics();
+ *     service.start();
+ *     ... service.counts().deadLettered() ...
+ * }
+ * </pre>
+ * Never calls {@code KafkaStreams.cleanUp()}: the local state is the learner, and a restart picks
+ * it up (or restores it from the changelog).
+ */
+public final class LearningService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LearningService.class);
+    /** Room for the learner's largest changelog record (2 MiB) plus batch overhead. */
+    private static final int MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+
+    private final ServiceConfig config;
+    private final Topics topics;
+    private final Topology topology;
+    private final KafkaStreams streams;
+
+    public LearningService(ServiceConfig config) {
+        this.config = config;
+        this.topics = Topics.of(config);
+        this.topology = LearningTopology.build(config, topics);
+        log.info("topology:\n{}", topology.describe());
+        this.streams = new KafkaStreams(topology, streamsProperties(config));
+        streams.setUncaughtExceptionHandler(e -> {
+            // Bad records never get here (they are dead-lettered); what does is e.g. an unreachable
+            // registry or broker. Replace the thread: its tasks resume from the last commit.
+            log.error("stream thread failed; replacing it, its tasks resume from the last commit", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    }
+
+    /** Kafka Streams settings derived from the config; {@code streams.*} keys override them. */
+    public static Properties streamsProperties(ServiceConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_REQUEST_BYTES);
+        p.putAll(config.streamsOverrides());
+        return p;
+    }
+
+    /** Creates the service's topics if missing and checks their shape ({@link Topics#create}). */
+    public void createTopics() throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            Topics.create(admin, config);
+        }
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    /** Waits until the client is RUNNING (all tasks assigned and restored). */
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka Streams not RUNNING after " + timeout + ": " + streams.state());
+            }
+            if (!streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
+                throw new IllegalStateException("Kafka Streams stopped: " + streams.state());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * The counters of this instance's tasks (all of them on a single instance): records in, joined,
+     * trained, dead-lettered by reason, expired and pending. Read through interactive queries, so
+     * only while the client is RUNNING.
+     */
+    public StreamCounts counts() {
+        Map<String, Long> sum = new HashMap<>();
+        for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
+            ReadOnlyKeyValueStore<String, Long> store = streams.store(
+                    StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
+            try (KeyValueIterator<String, Long> it = store.all()) {
+                it.forEachRemaining(kv -> sum.merge(kv.key, kv.value, Long::sum));
+            }
+        }
+        return new StreamCounts(sum);
+    }
+
+    /** Reason → count of dead letters, e.g. for the demo's {@code dead_lettered}. */
+    public Map<String, Long> deadLetterCounts() {
+        return counts().deadLettered();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    /** Stops processing and commits; the local state stays for the next start. */
+    public void close(Duration timeout) {
+        streams.close(timeout);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+}

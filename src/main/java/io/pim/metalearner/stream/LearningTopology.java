@@ -1,0 +1,120 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.avro.JoinState;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+import java.util.Map;
+
+/**
+ * The service as one Kafka Streams topology, read top to bottom:
+ * <pre>
+ * decision-votes ─┐ (bytes)
+ *                 ├─ join ──> training (key model id, 1 partition)
+ * trade-closed ───┘   └────> dead-letter
+ * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots
+ *                        └───> dead-letter
+ * </pre>
+ * Two sub-topologies meet only through the training topic, the canonical ordered record of what
+ * each model learned from: the join may run on many partitions, training on one.
+ * A pure function of the configuration, shared by {@code run}, the embedded demo and the tests.
+ */
+public final class LearningTopology {
+    // Store names are part of the public surface: their changelogs are <application.id>-<store>-changelog.
+    public static final String JOIN_STATE_STORE = "join-state";
+    public static final String JOIN_DEADLINES_STORE = "join-deadlines";
+    public static final String JOIN_COUNTS_STORE = "join-counts";
+    public static final String LEARNER_STORE = "learner";
+    public static final String TRAINING_COUNTS_STORE = "training-counts";
+
+    static final String TRAINING_SINK = "to-training";
+    static final String JOIN_DEAD_LETTER_SINK = "join-dead-letters";
+    static final String WEIGHTS_UPDATED_SINK = "to-weights-updated";
+    static final String TRAINING_LOG_SINK = "to-training-log";
+    static final String AGENT_PERFORMANCE_SINK = "to-agent-performance";
+    static final String WEIGHT_SNAPSHOTS_SINK = "to-weight-snapshots";
+    static final String TRAINING_DEAD_LETTER_SINK = "training-dead-letters";
+
+    /**
+     * Changelog of the learner store. One value is the whole learner, ~47 KB for 9 agents
+     * (3,905 parameters × 3 floats, plus statistics and windows), growing by ~2.3 KB per agent:
+     * <ul>
+     * <li>{@code max.message.bytes} 2 MiB: room for rosters of several hundred agents, far below
+     *     what would make restore or replication slow;</li>
+     * <li>{@code cleanup.policy=compact}: only the newest learner per model matters;</li>
+     * <li>{@code segment.bytes} 16 MiB and {@code segment.ms} 10 min: compaction only cleans closed
+     *     segments, and with the store's cache a value is written once per commit, so small,
+     *     time-bounded segments let compaction keep the topic (and a restore) at a few hundred
+     *     records instead of the 1 GiB / 7 days default.</li>
+     * </ul>
+     */
+    static final Map<String, String> LEARNER_CHANGELOG = Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(2 * 1024 * 1024),
+            TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024),
+            TopicConfig.SEGMENT_MS_CONFIG, Long.toString(10 * 60 * 1000L));
+
+    private LearningTopology() {
+    }
+
+    public static Topology build(ServiceConfig config) {
+        return build(config, Topics.of(config));
+    }
+
+    public static Topology build(ServiceConfig config, Topics topics) {
+        Topology t = new Topology();
+
+        // 1. The join. Inputs are consumed as raw bytes and decoded inside the processor, so an
+        //    undecodable record becomes a dead letter, not a failed task.
+        t.addSource("decision-votes", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.decisionVotes().name());
+        t.addSource("trade-closed", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.tradeClosed().name());
+        t.addProcessor("join", () -> new JoinProcessor(config, topics), "decision-votes", "trade-closed");
+        t.addStateStore(joinStateStore(config), "join");
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_DEADLINES_STORE),
+                Serdes.Bytes(), Serdes.ByteArray()), "join");
+        t.addStateStore(countsStore(JOIN_COUNTS_STORE), "join");
+        t.addSink(TRAINING_SINK, topics.training().name(),
+                topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), "join");
+        t.addSink(JOIN_DEAD_LETTER_SINK, topics.deadLetter().name(),
+                topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "join");
+
+        // 2. Training: one partition, so one ordered learner per model; bytes again, for the same reason.
+        t.addSource("training", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.training().name());
+        t.addProcessor("train", () -> new TrainingProcessor(config, topics), "training");
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEARNER_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(LEARNER_CHANGELOG), "train");
+        t.addStateStore(countsStore(TRAINING_COUNTS_STORE), "train");
+        t.addSink(WEIGHTS_UPDATED_SINK, topics.weightsUpdated().name(),
+                topics.weightsUpdated().keySerde().serializer(), topics.weightsUpdated().valueSerde().serializer(), "train");
+        t.addSink(TRAINING_LOG_SINK, topics.trainingLog().name(),
+                topics.trainingLog().keySerde().serializer(), topics.trainingLog().valueSerde().serializer(), "train");
+        t.addSink(AGENT_PERFORMANCE_SINK, topics.agentPerformance().name(),
+                topics.agentPerformance().keySerde().serializer(), topics.agentPerformance().valueSerde().serializer(),
+                "train");
+        t.addSink(WEIGHT_SNAPSHOTS_SINK, topics.weightSnapshots().name(),
+                topics.weightSnapshots().keySerde().serializer(), topics.weightSnapshots().valueSerde().serializer(),
+                "train");
+        t.addSink(TRAINING_DEAD_LETTER_SINK, topics.deadLetter().name(),
+                topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "train");
+        return t;
+    }
+
+    private static StoreBuilder<KeyValueStore<String, JoinState>> joinStateStore(ServiceConfig config) {
+        // Values are Avro through the registry like every other record, so the state can evolve.
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_STATE_STORE),
+                Serdes.String(), AvroSerdes.<JoinState>value(config.registryUrl()));
+    }
+
+    private static StoreBuilder<KeyValueStore<String, Long>> countsStore(String name) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.Long());
+    }
+}

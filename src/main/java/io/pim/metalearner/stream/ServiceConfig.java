@@ -1,0 +1,271 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.learn.LearnerConfig;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the service needs, read once at start from a properties file with environment
+ * overrides, and validated there: a bad value fails the start with a message naming the key and
+ * what it accepts, never a surprise mid-stream.
+ * <p>
+ * Every key {@code a.b-c} can be overridden by the environment variable {@code METALEARNER_A_B_C}
+ * (upper case, dots and dashes as underscores), e.g. {@code METALEARNER_BOOTSTRAP_SERVERS}.
+ * Keys starting with {@code streams.} pass straight to Kafka Streams (prefix removed); any other
+ * unknown key is an error, so a typo is not silently ignored.
+ *
+ * @param votesTtl          how long votes wait for their trade; also how long a trained or
+ *                          rejected decision id is remembered to catch duplicates
+ * @param tradeGrace        how long a trade that arrived before its votes waits for them
+ * @param snapshotEvery     a {@code WeightSnapshot} every this many steps
+ * @param commitInterval    Kafka Streams commit interval: under exactly-once every commit ends a
+ *                          transaction, and outputs become visible to read_committed readers only
+ *                          then, so it bounds the end-to-end latency (twice: join, then training)
+ * @param replicationFactor of the topics this service creates and of Kafka Streams' internal
+ *                          topics; the default 1 suits the single embedded broker, a production
+ *                          cluster wants 3
+ * @param inputPartitions   partitions of decision-votes and trade-closed when this service
+ *                          creates them (the two must match: the join needs both records of a
+ *                          decision on the same partition number)
+ * @param streamsOverrides  extra Kafka Streams properties from {@code streams.*} keys
+ */
+public record ServiceConfig(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
+                            TopicNames topics, String defaultModelId, Duration votesTtl, Duration tradeGrace,
+                            LearnerConfig learner, int snapshotEvery, Duration commitInterval,
+                            short replicationFactor, int inputPartitions, int streamThreads,
+                            Map<String, String> streamsOverrides) {
+
+    /** Topic names; each has its own key {@code topic.<default name>}. */
+    public record TopicNames(String decisionVotes, String tradeClosed, String training, String weightsUpdated,
+                             String trainingLog, String agentPerformance, String weightSnapshots,
+                             String alerts, String deadLetter, String commands, String checkpoints) {
+    }
+
+    public static final String ENV_PREFIX = "METALEARNER_";
+
+    /** Every known key with its default; null means required. Order is the order of the docs. */
+    static final Map<String, String> DEFAULTS = defaults();
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("bootstrap.servers", null);
+        d.put("registry.url", null);
+        d.put("application.id", "metalearner");
+        d.put("state.dir", System.getProperty("java.io.tmpdir") + "/metalearner-streams");
+        for (String topic : List.of("decision-votes", "trade-closed", "training", "weights-updated", "training-log",
+                "agent-performance", "weight-snapshots", "alerts", "dead-letter", "commands", "checkpoints")) {
+            d.put("topic." + topic, topic);
+        }
+        d.put("model.default-id", "default");
+        d.put("votes.ttl", "30d");
+        d.put("trade.grace", "5m");
+        d.put("engine", "fast");
+        d.put("rule", "seed-ema");
+        d.put("hedge.rate", Double.toString(LearnerConfig.DEFAULT_HEDGE_RATE));
+        d.put("seed", Long.toString(LearnerConfig.DEFAULT_SEED));
+        d.put("window", Integer.toString(LearnerConfig.DEFAULT_WINDOW));
+        d.put("roster", String.join(",", LearnerConfig.DEFAULT_ROSTER));
+        d.put("snapshot.every", "10");
+        d.put("commit.interval", "50ms");
+        d.put("replication.factor", "1");
+        d.put("input.partitions", "3");
+        d.put("stream.threads", "1");
+        return d;
+    }
+
+    /** Reads {@code file} and applies the process environment. */
+    public static ServiceConfig load(Path file) {
+        return load(file, System.getenv());
+    }
+
+    public static ServiceConfig load(Path file, Map<String, String> env) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        return from(properties, env);
+    }
+
+    /** Defaults for everything but the two addresses: what an embedded stack starts from. */
+    public static ServiceConfig of(String bootstrapServers, String registryUrl) {
+        Properties p = new Properties();
+        p.setProperty("bootstrap.servers", bootstrapServers);
+        p.setProperty("registry.url", registryUrl);
+        return from(p, Map.of());
+    }
+
+    public static ServiceConfig from(Properties properties, Map<String, String> env) {
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        Map<String, String> streams = new TreeMap<>();
+        for (String key : properties.stringPropertyNames()) {
+            String value = properties.getProperty(key).trim();
+            if (key.startsWith("streams.")) {
+                streams.put(key.substring("streams.".length()), value);
+            } else if (DEFAULTS.containsKey(key)) {
+                values.put(key, value);
+            } else {
+                throw new IllegalArgumentException("unknown config key '" + key + "'; known keys: "
+                        + String.join(", ", DEFAULTS.keySet()) + ", or streams.* for Kafka Streams");
+            }
+        }
+        for (String key : DEFAULTS.keySet()) {
+            String override = env.get(envName(key));
+            if (override != null) values.put(key, override.trim());
+        }
+        return new Values(values).config(streams);
+    }
+
+    /** {@code bootstrap.servers} → {@code METALEARNER_BOOTSTRAP_SERVERS}. */
+    public static String envName(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** Typed reads of the merged values, each failing with the key's name. */
+    private record Values(Map<String, String> values) {
+        ServiceConfig config(Map<String, String> streams) {
+            TopicNames topics = new TopicNames(topic("decision-votes"), topic("trade-closed"), topic("training"),
+                    topic("weights-updated"), topic("training-log"), topic("agent-performance"),
+                    topic("weight-snapshots"), topic("alerts"), topic("dead-letter"), topic("commands"),
+                    topic("checkpoints"));
+            LearnerConfig learner;
+            try {
+                learner = new LearnerConfig(list("roster"), string("engine"), string("rule"),
+                        positiveDouble("hedge.rate"), longValue("seed"), intAtLeast("window", 2));
+            } catch (IllegalArgumentException e) {
+                // LearnerConfig names its field, which is the key (hedgeRate is hedge.rate)
+                throw new IllegalArgumentException("invalid learner config: " + e.getMessage(), e);
+            }
+            return new ServiceConfig(string("bootstrap.servers"), url("registry.url"), string("application.id"),
+                    Path.of(string("state.dir")), topics, string("model.default-id"),
+                    duration("votes.ttl"), duration("trade.grace"), learner, intAtLeast("snapshot.every", 1),
+                    duration("commit.interval"), (short) intAtLeast("replication.factor", 1),
+                    intAtLeast("input.partitions", 1), intAtLeast("stream.threads", 1), Map.copyOf(streams));
+        }
+
+        String string(String key) {
+            String value = values.get(key);
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException("config key '" + key + "' is required (or set " + envName(key) + ")");
+            }
+            return value;
+        }
+
+        String topic(String name) {
+            String value = string("topic." + name);
+            if (!value.matches("[a-zA-Z0-9._-]{1,249}")) {
+                throw new IllegalArgumentException("config key 'topic." + name + "': '" + value
+                        + "' is not a valid topic name (letters, digits, '.', '_', '-'; at most 249)");
+            }
+            return value;
+        }
+
+        List<String> list(String key) {
+            return Arrays.stream(string(key).split(",")).map(String::trim).toList();
+        }
+
+        String url(String key) {
+            String value = string(key);
+            try {
+                URI uri = URI.create(value);
+                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                    return value;
+                }
+            } catch (IllegalArgumentException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException("config key '" + key + "': '" + value
+                    + "' is not an http(s) URL; expected the Apicurio v3 API root, e.g. http://host:8080/apis/registry/v3");
+        }
+
+        long longValue(String key) {
+            try {
+                return Long.parseLong(string(key));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("config key '" + key + "': '" + values.get(key) + "' is not an integer");
+            }
+        }
+
+        int intAtLeast(String key, int min) {
+            long value = longValue(key);
+            if (value < min || value > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("config key '" + key + "': " + value + " must be an integer ≥ " + min);
+            }
+            return (int) value;
+        }
+
+        double positiveDouble(String key) {
+            try {
+                double value = Double.parseDouble(string(key));
+                if (value > 0 && Double.isFinite(value)) return value;
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException("config key '" + key + "': '" + values.get(key) + "' must be a finite number > 0");
+        }
+
+        private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+        /** {@code 100ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 30d} or ISO-8601 ({@code PT5M}); must be > 0. */
+        Duration duration(String key) {
+            String text = string(key);
+            Duration d = null;
+            Matcher m = SIMPLE.matcher(text.toLowerCase(Locale.ROOT));
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } else {
+                try {
+                    d = Duration.parse(text);
+                } catch (DateTimeParseException ignored) {
+                    // reported below
+                }
+            }
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("config key '" + key + "': '" + text
+                        + "' is not a positive duration; use e.g. 100ms, 30s, 5m, 2h, 30d or ISO-8601 PT5M");
+            }
+            return d;
+        }
+    }
+
+    public ServiceConfig withApplicationId(String id) {
+        return new ServiceConfig(bootstrapServers, registryUrl, id, stateDir, topics, defaultModelId, votesTtl,
+                tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
+                streamsOverrides);
+    }
+
+    public ServiceConfig withStateDir(Path dir) {
+        return new ServiceConfig(bootstrapServers, registryUrl, applicationId, dir, topics, defaultModelId, votesTtl,
+                tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
+                streamsOverrides);
+    }
+
+    public ServiceConfig withTradeGrace(Duration grace) {
+        return new ServiceConfig(bootstrapServers, registryUrl, applicationId, stateDir, topics, defaultModelId, votesTtl,
+                grace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
+                streamsOverrides);
+    }
+}

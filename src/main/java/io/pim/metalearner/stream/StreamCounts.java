@@ -1,0 +1,88 @@
+package io.pim.metalearner.stream;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A snapshot of the service's counters (summed over its count stores): what came in, what was
+ * trained, dead-lettered (by reason), expired or is still waiting.
+ */
+public record StreamCounts(Map<String, Long> values) {
+
+    public StreamCounts {
+        values = Map.copyOf(values);
+    }
+
+    public long get(String name) {
+        return values.getOrDefault(name, 0L);
+    }
+
+    public long votesIn() {
+        return get(Counts.VOTES_IN);
+    }
+
+    public long tradesIn() {
+        return get(Counts.TRADES_IN);
+    }
+
+    /** Pairs sent to the training topic. */
+    public long joined() {
+        return get(Counts.JOINED);
+    }
+
+    public long trained() {
+        return get(Counts.TRAINED);
+    }
+
+    public long votesExpired() {
+        return get(Counts.EXPIRED);
+    }
+
+    public long pendingVotes() {
+        return get(Counts.PENDING_VOTES);
+    }
+
+    public long pendingTrades() {
+        return get(Counts.PENDING_TRADES);
+    }
+
+    public long unknownAgentVotes() {
+        return get(Counts.UNKNOWN_AGENTS);
+    }
+
+    /** Reason → count, over the join and the training processor. */
+    public Map<String, Long> deadLettered() {
+        Map<String, Long> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(Counts.DEAD_LETTER_PREFIX) && v != 0) {
+                out.merge(k.substring(Counts.DEAD_LETTER_PREFIX.length()), v, Long::sum);
+            }
+        });
+        return out;
+    }
+
+    public long deadLetteredTotal() {
+        return deadLettered().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * Every input record is accounted for: a joined pair used two (votes and trade), every other
+     * record was dead-lettered once, expired (votes) or is waiting. Holds at every commit.
+     */
+    public boolean reconciles() {
+        return votesIn() + tradesIn()
+                == 2 * joined() + joinDeadLettered() + votesExpired() + pendingVotes() + pendingTrades();
+    }
+
+    private long joinDeadLettered() {
+        // The training processor's dead letters (unusable training-topic records) are not input
+        // records; each training record is either trained or dead-lettered, so they number
+        // training-in − trained.
+        return deadLetteredTotal() - (get(Counts.TRAINING_IN) - trained());
+    }
+
+    @Override
+    public String toString() {
+        return new TreeMap<>(values).toString();
+    }
+}

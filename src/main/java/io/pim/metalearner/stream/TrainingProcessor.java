@@ -1,0 +1,195 @@
+package io.pim.metalearner.stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.AgentVote;
+import io.pim.metalearner.avro.TrainingExample;
+import io.pim.metalearner.avro.TrainingLog;
+import io.pim.metalearner.avro.WeightSnapshot;
+import io.pim.metalearner.avro.WeightsUpdated;
+import io.pim.metalearner.learn.AgentStats;
+import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.Trade;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Trains one step per training-topic record. The whole learner of each model lives in the
+ * changelogged {@link LearningTopology#LEARNER_STORE} store (key model id, value
+ * {@link LearnerCodec} bytes), written after every step; under exactly-once the store, the
+ * consumed offset and the outputs commit together, so a crash neither loses nor repeats a step.
+ * <p>
+ * Outputs per step: {@code WeightsUpdated} (with step, source offset and state fingerprint: the
+ * exactly-once oracle), {@code TrainingLog}, one {@code AgentPerformance} per roster agent, and a
+ * {@code WeightSnapshot} every {@code snapshot.every} steps.
+ */
+final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
+    private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LearnerConfig learnerConfig;
+    private final int snapshotEvery;
+    private final String trainingTopic;
+    private final Deserializer<TrainingExample> deserializer;
+
+    private ProcessorContext<Object, Object> context;
+    private KeyValueStore<String, byte[]> store;
+    private Counts counts;
+    private DeadLetters deadLetters;
+    /**
+     * Decoded learners, so a step does not decode ~47 KB first. Only ever a copy of what the store
+     * holds: emptied whenever the task (re)initializes, and an entry is dropped if a step fails
+     * after training it in memory, so it is re-read from the store.
+     */
+    private final Map<String, Learner> decoded = new HashMap<>();
+
+    TrainingProcessor(ServiceConfig config, Topics topics) {
+        this.learnerConfig = config.learner();
+        this.snapshotEvery = config.snapshotEvery();
+        this.trainingTopic = topics.training().name();
+        this.deserializer = topics.training().valueSerde().deserializer();
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
+        this.store = context.getStateStore(LearningTopology.LEARNER_STORE);
+        this.counts = new Counts(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
+        this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
+        decoded.clear();
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        counts.increment(Counts.TRAINING_IN);
+        TrainingExample example;
+        Trade trade;
+        try {
+            example = AvroTrades.decode(deserializer, trainingTopic, record.value());
+            trade = AvroTrades.trade(example.getVotes(), example.getTrade());
+        } catch (InvalidTradeException e) {
+            deadLetters.send(record, e.reason().code, e.getMessage());
+            return;
+        }
+        String modelId = example.getModelId();
+        Learner learner = learner(modelId);
+        try {
+            StepResult step = learner.train(trade);
+            byte[] state = LearnerCodec.encode(learner);
+            store.put(modelId, state);
+            emit(modelId, example, learner, step, sha256(state));
+            counts.increment(Counts.TRAINED);
+        } catch (RuntimeException e) {
+            decoded.remove(modelId); // trained in memory but not stored: re-read on retry
+            throw e;
+        }
+    }
+
+    private Learner learner(String modelId) {
+        return decoded.computeIfAbsent(modelId, id -> {
+            byte[] state = store.get(id);
+            if (state == null) {
+                log.info("model '{}' starts fresh: {}", id, learnerConfig);
+                return Learner.create(learnerConfig);
+            }
+            Learner l = LearnerCodec.decode(state);
+            if (!l.config().equals(learnerConfig)) {
+                // the state is self-describing; a changed config applies to new models only
+                log.warn("model '{}' keeps its stored config {}, not the configured {}", id, l.config(), learnerConfig);
+            }
+            return l;
+        });
+    }
+
+    private void emit(String modelId, TrainingExample example, Learner learner, StepResult step, String fingerprint) {
+        long now = context.currentSystemTimeMs();
+        Instant at = Instant.ofEpochMilli(now);
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId, WeightsUpdated.newBuilder()
+                .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
+                .setAgentWeights(new LinkedHashMap<>(step.agentWeights()))
+                .setPredictedReturn(step.predictedReturn()).setActualReturn(step.actualReturn())
+                .setLoss(step.loss()).setRollingLoss(step.rollingLoss()).setRollingR2(step.rollingR2())
+                .setRollingDirectionAccuracy(step.rollingDirectionAccuracy())
+                .setFingerprint(fingerprint)
+                .setSourceTopic(source.topic()).setSourcePartition(source.partition()).setSourceOffset(source.offset())
+                .setTimestamp(at)
+                .build(), now);
+        forward(LearningTopology.TRAINING_LOG_SINK, modelId, TrainingLog.newBuilder()
+                .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
+                .setAgentVotes(votesJson(example.getVotes().getAgentVotes()))
+                .setPredictedProfit(step.predictedReturn()).setActualProfit(step.actualReturn())
+                .setLoss(step.loss()).setTimestamp(at)
+                .build(), now);
+        for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
+            AgentStats s = e.getValue();
+            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + e.getKey(), AgentPerformance.newBuilder()
+                    .setModelId(modelId).setAgentId(e.getKey()).setTrainingStep(step.step())
+                    .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
+                    .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
+                    .setUpdatedAt(at)
+                    .build(), now);
+        }
+        if (step.step() % snapshotEvery == 0) {
+            forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, WeightSnapshot.newBuilder()
+                    .setModelId(modelId).setTrainingStep(step.step()).setTimestamp(at)
+                    .setAgentWeights(json(step.agentWeights()))
+                    .setTrainingLoss(step.rollingLoss()).setPredictionAccuracy(step.rollingDirectionAccuracy())
+                    .build(), now);
+        }
+    }
+
+    private void forward(String sink, String key, Object value, long timestamp) {
+        context.forward(new Record<Object, Object>(key, value, timestamp), sink);
+    }
+
+    /** The seed's agent_votes JSON: agent → {direction, confidence, position_size}, agents sorted. */
+    static String votesJson(Map<String, AgentVote> votes) {
+        Map<String, Map<String, Object>> out = new TreeMap<>();
+        votes.forEach((agent, v) -> {
+            Map<String, Object> vote = new LinkedHashMap<>();
+            vote.put("direction", v.getDirection().name());
+            vote.put("confidence", v.getConfidence());
+            vote.put("position_size", v.getPositionSize());
+            out.put(agent, vote);
+        });
+        return json(out);
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("maps of strings and numbers always serialize", e);
+        }
+    }
+
+    /** Equal to {@link Learner#fingerprint()}, without encoding the state a second time. */
+    static String sha256(byte[] state) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(state));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}
