@@ -1,6 +1,5 @@
 package io.pim.metalearner.api;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.Javalin;
@@ -8,7 +7,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pim.metalearner.api.FeedbackGateway.AlreadyTrained;
 import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Outcome;
@@ -21,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,24 +31,26 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    /** Where another instance fetches the stored state of a model this instance holds (interactive queries). */
+    public static final String STATE_PATH = "/internal/model-state";
     /** Completes a feedback wait that ran out; never a real outcome. */
     private static final Outcome TIMED_OUT = new Rejected("timed-out", "");
 
     private final ApiConfig config;
     private final LearnerView learner;
     private final FeedbackGateway feedback;
-    private final PrometheusMeterRegistry metrics;
+    private final Supplier<String> metrics;
     private final FeedbackParser parser;
     private final Javalin app;
 
-    public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, PrometheusMeterRegistry metrics) {
+    /** @param metrics the Prometheus text exposition, produced per scrape */
+    public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics) {
         this.config = config;
         this.learner = learner;
         this.feedback = feedback;
         this.metrics = metrics;
-        // reads NaN like the learner's parser does, so a NaN in a field it ignores is no error here either
-        ObjectMapper json = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-        this.parser = new FeedbackParser(json);
+        ObjectMapper json = JsonMapper.builder().build();
+        this.parser = new FeedbackParser();
         this.app = Javalin.create(c -> {
             c.jsonMapper(new JavalinJackson(json, false));
             c.jetty.port = config.port();
@@ -65,6 +66,11 @@ public final class ApiServer implements AutoCloseable {
             c.routes.get("/api/pim/metalearner/weights", this::weights);
             c.routes.post("/api/pim/feedback", this::feedback);
             c.routes.get("/metrics", this::metrics);
+            c.routes.get(STATE_PATH, this::localState);
+            c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
+                log.warn("state not available: {}", e.getMessage());
+                ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", e.getMessage()));
+            });
         });
     }
 
@@ -188,7 +194,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void metrics(Context ctx) {
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
+    }
+
+    private void localState(Context ctx) {
+        learner.localState(modelId(ctx)).ifPresentOrElse(
+                bytes -> ctx.contentType("application/octet-stream").result(bytes),
+                () -> ctx.status(HttpStatus.NOT_FOUND));
     }
 
     private static Map<String, Double> weights(LearnerView.Status s) {

@@ -16,8 +16,8 @@ public interface FeedbackGateway {
      */
     CompletableFuture<Outcome> submit(Feedback feedback);
 
-    /** A validated feedback body: the trade plus what the broker side reports beyond it. */
-    record Feedback(Trade trade, String workflowId, double actualProfit, long holdDuration) {
+    /** A validated feedback body: the trade the learner will see, and the body itself to publish from. */
+    record Feedback(Trade trade, String body) {
     }
 
     sealed interface Outcome permits Trained, AlreadyTrained, Rejected {
@@ -28,7 +28,10 @@ public interface FeedbackGateway {
                    Map<String, Double> agentWeights) implements Outcome {
     }
 
-    /** The decision had been trained before: the stream dead-lettered this close as a duplicate. */
+    /**
+     * The decision had been trained before (the stream dead-lettered this close as a duplicate), or
+     * a request for it is still in flight.
+     */
     record AlreadyTrained(String decisionId) implements Outcome {
     }
 

@@ -14,6 +14,21 @@ public interface LearnerView {
     /** Dead-lettered inputs so far, by reason. */
     Map<String, Long> deadLetterCounts();
 
+    /**
+     * The model's stored state if this instance holds it, for another instance that was asked
+     * about it; opaque bytes that only the same implementation reads.
+     */
+    default Optional<byte[]> localState(String modelId) {
+        return Optional.empty();
+    }
+
+    /** The state cannot be read now (a rebalance, a restore, an unreachable instance): try again shortly. */
+    final class Unavailable extends RuntimeException {
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** A snapshot of one model after its latest step. {@code rollingR2} is null while undefined. */
     record Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
                   double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,

@@ -119,7 +119,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             Instant closedAt = example.getTrade().getClosedAt();
             long latencyMs = closedAt == null || closedAt.toEpochMilli() <= 0
                     ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
-            listener.onStep(modelId, step, stepNanos, latencyMs);
+            listener.onStep(modelId, step, stepNanos, latencyMs, watch.alerts().active());
         } catch (RuntimeException e) {
             decoded.remove(modelId); // trained in memory but not stored: re-read on retry
             throw e;

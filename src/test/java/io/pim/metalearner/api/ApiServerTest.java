@@ -72,7 +72,7 @@ class ApiServerTest {
     static void start() {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics.counter("metalearner_dead_letters", "reason", "duplicate").increment(2);
-        server = new ApiServer(new ApiConfig(0, "default", 1, Duration.ofMillis(300)), VIEW, GATEWAY, metrics).start();
+        server = new ApiServer(new ApiConfig(0, "default", 1, Duration.ofMillis(300)), VIEW, GATEWAY, metrics::scrape).start();
     }
 
     @AfterAll
@@ -137,8 +137,7 @@ class ApiServerTest {
         assertThat(body.at("/meta_learner/training_step").asLong()).isEqualTo(121);
         assertThat(body.at("/meta_learner/agent_weights/TradingAgent").asDouble()).isEqualTo(1.04);
         Feedback feedback = published.stream().filter(f -> f.trade().decisionId().equals("d-1")).findFirst().orElseThrow();
-        assertThat(feedback.workflowId()).isEqualTo("wf-1");
-        assertThat(feedback.actualProfit()).isEqualTo(75.0);
+        assertThat(feedback.body()).isEqualTo(SEED_BODY);
         assertThat(feedback.trade().votes()).containsOnlyKeys("TradingAgent");
     }
 

@@ -63,7 +63,7 @@ class DashboardTest {
         model.train(100);
         server = new ApiServer(new ApiConfig(0, "default", 200, Duration.ofSeconds(1)), model,
                 f -> CompletableFuture.failedFuture(new UnsupportedOperationException("no feedback in this test")),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start();
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)::scrape).start();
 
         ChromeOptions options = new ChromeOptions().setBinary(chromium.get().toFile()).addArguments(
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
