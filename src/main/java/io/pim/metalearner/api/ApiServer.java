@@ -104,10 +104,10 @@ public final class ApiServer implements AutoCloseable {
             body.put("rolling_loss", finite(s.rollingLoss()));
             body.put("rolling_r2", s.rollingR2() == null ? null : finite(s.rollingR2()));
             body.put("direction_accuracy", finite(s.directionAccuracy()));
-            body.put("committee_pnl", Map.of("learned", s.committeePnlLearned(), "uniform", s.committeePnlUniform()));
+            body.put("committee_pnl", ordered("learned", s.committeePnlLearned(), "uniform", s.committeePnlUniform()));
             List<LearnerView.CurvePoint> curve = s.curve();
             body.put("learning_curve", curve.subList(Math.max(0, curve.size() - config.curvePoints()), curve.size()).stream()
-                    .map(p -> Map.of("training_step", p.trainingStep(), "loss", p.loss(), "rolling_loss", p.rollingLoss(),
+                    .map(p -> ordered("training_step", p.trainingStep(), "loss", p.loss(), "rolling_loss", p.rollingLoss(),
                             "predicted_return", p.predictedReturn(), "actual_return", p.actualReturn()))
                     .toList());
             body.put("agent_weights", weights(s));
@@ -237,6 +237,13 @@ public final class ApiServer implements AutoCloseable {
         body.put("error", reason);
         body.put("detail", detail);
         return body;
+    }
+
+    /** A JSON object with its keys in the order given (Map.of has none), for readable responses. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return map;
     }
 
     /** JSON has no NaN or infinity: an undefined figure is null. */

@@ -2,6 +2,7 @@ package io.pim.metalearner.ops;
 
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.StepListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,11 @@ public final class EmbeddedStack implements AutoCloseable {
      * the addresses and the state directory are the stack's own.
      */
     public void start(Properties settings) throws Exception {
+        start(settings, StepListener.NONE);
+    }
+
+    /** As {@link #start(Properties)}, with {@code listener} hearing every training step (metrics). */
+    public void start(Properties settings, StepListener listener) throws Exception {
         CompletableFuture<EmbeddedRegistry> registryStart = CompletableFuture.supplyAsync(() -> {
             try {
                 return register(EmbeddedRegistry.start());
@@ -66,10 +72,15 @@ public final class EmbeddedStack implements AutoCloseable {
         p.setProperty("state.dir", stateDir.toString());
         // not the environment: METALEARNER_* variables meant for `run` must not redirect the demo
         config = ServiceConfig.from(p, Map.of());
-        service = register(new LearningService(config));
+        service = register(new LearningService(config, listener));
         service.createTopics();
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
+    }
+
+    /** Something started on top of the stack (e.g. the HTTP API): closed first, before the service it uses. */
+    public <T extends AutoCloseable> T own(T resource) throws Exception {
+        return register(resource);
     }
 
     private synchronized <T extends AutoCloseable> T register(T resource) throws Exception {

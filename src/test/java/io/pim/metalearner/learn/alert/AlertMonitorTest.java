@@ -37,7 +37,7 @@ class AlertMonitorTest {
         // then the rise is raised once while the windows differ, and cleared once both windows hold the new level
         assertThat(of(AlertType.LOSS_RISING)).extracting(AlertEvent::state).containsExactly(RAISED, CLEARED);
         AlertEvent raised = of(AlertType.LOSS_RISING).get(0);
-        assertThat(raised.value()).isGreaterThan(1.5);
+        assertThat(raised.value()).isGreaterThan(2.0);
         assertThat(raised.trainingStep()).isBetween(101L, 130L);
         assertThat(monitor.active()).extracting(AlertEvent::type).doesNotContain(AlertType.LOSS_RISING);
     }
