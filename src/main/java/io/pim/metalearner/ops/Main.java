@@ -1,7 +1,37 @@
 package io.pim.metalearner.ops;
 
-public final class Main {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The one executable ({@code bin/metalearner}); each job is a subcommand. */
+@Command(name = "metalearner", mixinStandardHelpOptions = true, version = "metalearner 0.1.0",
+        description = "Meta-learner of a trading committee.",
+        subcommands = {LearnCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a subcommand");
+    }
+
+    /** The command line with its error handling, shared by {@link #main} and in-process tests. */
+    public static CommandLine commandLine() {
+        var cli = new CommandLine(new Main());
+        // A failing run (missing file, unwritable output) is a message and exit code 1, not a stack trace.
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("metalearner " + cmd.getCommandName() + ": " + e);
+            cmd.getErr().flush();
+            return 1;
+        });
+        return cli;
+    }
+
     public static void main(String[] args) {
-        System.out.println("metalearner");
+        System.exit(commandLine().execute(args));
     }
 }

@@ -1,0 +1,144 @@
+package io.pim.metalearner.learn;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One model: the seed's network with its optimizer, the agents' weights and statistics, and the
+ * running metrics. Trades go in one at a time, in order; everything it does is a function of its
+ * config and the trades seen so far, so the same trades give byte-identical state
+ * ({@link LearnerCodec}). Not thread-safe: one learner belongs to one ordered stream.
+ */
+public final class Learner {
+    private final LearnerConfig config;
+    private final Features features;
+    private final Engine engine;
+    private final WeightRule rule;
+    // Draws initial parameters, then every dropout mask: its state is part of the learner state.
+    final Rng rng;
+
+    long step;
+    final double[] weights;
+    // per agent, over LONG/SHORT votes: count, right calls, Σ direction·confidence·price move
+    final long[] decisions;
+    final long[] correct;
+    final double[] contribution;
+    final RollingWindow window;
+    double pnlLearned;
+    double pnlUniform;
+
+    Learner(LearnerConfig config, AdamState adam, Rng rng) {
+        this.config = config;
+        this.features = new Features(config.roster());
+        this.engine = Engines.create(config.engine(), new Network(config.roster().size()), adam);
+        this.rule = WeightRule.of(config);
+        this.rng = rng;
+        int n = config.roster().size();
+        this.weights = new double[n];
+        Arrays.fill(weights, WeightRule.INITIAL);
+        this.decisions = new long[n];
+        this.correct = new long[n];
+        this.contribution = new double[n];
+        this.window = new RollingWindow(config.window());
+    }
+
+    /** A fresh model: parameters drawn from Rng(seed), every weight 1.0. */
+    public static Learner create(LearnerConfig config) {
+        Rng rng = new Rng(config.seed());
+        float[] params = new Network(config.roster().size()).initialParams(rng);
+        return new Learner(config, AdamState.fresh(params), rng);
+    }
+
+    public StepResult train(Trade trade) {
+        Features.Encoded in = features.encode(trade.votes());
+        double priceMove = trade.priceMove();
+        double actual = trade.targetReturn();
+
+        float predicted = engine.predict(in.values());
+        float[] mask1 = Network.dropoutMask(Network.HIDDEN1, rng);
+        float[] mask2 = Network.dropoutMask(Network.HIDDEN2, rng);
+        float loss = engine.trainStep(in.values(), (float) actual, mask1, mask2);
+
+        // The committee's counterfactual trade uses the weights it would have voted with.
+        recordCommittee(in.votes(), priceMove);
+        Vote[] votes = in.votes();
+        for (int i = 0; i < votes.length; i++) {
+            Vote v = votes[i];
+            if (v == null) continue;
+            int dir = v.direction().sign;
+            if (dir != 0) {
+                decisions[i]++;
+                if (dir * priceMove > 0) correct[i]++;
+                contribution[i] += dir * v.confidence() * priceMove;
+            }
+            weights[i] = rule.update(weights[i], v, priceMove);
+        }
+        window.add(predicted, actual);
+        step++;
+        return new StepResult(step, trade.decisionId(), predicted, actual, loss,
+                window.loss(), window.r2(), window.directionAccuracy(), weights(), in.unknownAgents());
+    }
+
+    private void recordCommittee(Vote[] votes, double priceMove) {
+        double learned = 0, uniform = 0;
+        for (int i = 0; i < votes.length; i++) {
+            Vote v = votes[i];
+            if (v == null) continue;
+            double signal = v.direction().sign * v.confidence();
+            learned += weights[i] * signal;
+            uniform += signal;
+        }
+        pnlLearned += Math.signum(learned) * priceMove;
+        pnlUniform += Math.signum(uniform) * priceMove;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public LearnerConfig config() {
+        return config;
+    }
+
+    /** Agent → weight, in roster order. */
+    public Map<String, Double> weights() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        List<String> roster = config.roster();
+        for (int i = 0; i < roster.size(); i++) out.put(roster.get(i), weights[i]);
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Agent → statistics, in roster order. */
+    public Map<String, AgentStats> agentStats() {
+        Map<String, AgentStats> out = new LinkedHashMap<>();
+        List<String> roster = config.roster();
+        for (int i = 0; i < roster.size(); i++) {
+            long n = decisions[i];
+            out.put(roster.get(i), new AgentStats(n, n == 0 ? 0 : (double) correct[i] / n,
+                    n == 0 ? 0 : contribution[i] / n, weights[i]));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    public Metrics metrics() {
+        return new Metrics(step, window.loss(), window.r2(), window.directionAccuracy(), pnlLearned, pnlUniform);
+    }
+
+    /** Eval-mode prediction for a set of votes, without learning from it. */
+    public float predict(Map<String, Vote> votes) {
+        return engine.predict(features.encode(votes).values());
+    }
+
+    /** Parameters, Adam moments and Adam step: a copy. */
+    public AdamState adamState() {
+        return engine.state();
+    }
+
+    /** SHA-256 (hex) of the encoded state: equal fingerprints mean byte-identical learners. */
+    public String fingerprint() {
+        return LearnerCodec.fingerprint(this);
+    }
+}

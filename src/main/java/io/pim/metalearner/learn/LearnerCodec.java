@@ -1,0 +1,151 @@
+package io.pim.metalearner.learn;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The whole learner as one versioned binary: what the state store holds and what a checkpoint is.
+ * Big-endian, fixed layout, no maps or timestamps, so equal learners encode to equal bytes.
+ * <pre>
+ * "PIML" version:int                          (strings: length:int + UTF-8 bytes)
+ * config:   roster(n:int, n × string) engine:string rule:string hedgeRate:double seed:long window:int
+ * adam:     count:int params[count]:float m[count]:float v[count]:float adamStep:long
+ * learner:  step:long rng:long
+ * agents:   n × (weight:double decisions:long correct:long contribution:double)
+ * window:   size:int next:int predicted[window]:double actual[window]:double
+ * pnl:      learned:double uniform:double
+ * </pre>
+ */
+public final class LearnerCodec {
+    static final int MAGIC = 0x50494D4C; // "PIML"
+    public static final int VERSION = 1;
+
+    private LearnerCodec() {
+    }
+
+    public static byte[] encode(Learner l) {
+        LearnerConfig c = l.config();
+        List<byte[]> names = new ArrayList<>();
+        for (String agent : c.roster()) names.add(agent.getBytes(StandardCharsets.UTF_8));
+        byte[] engine = c.engine().getBytes(StandardCharsets.UTF_8);
+        byte[] rule = c.rule().getBytes(StandardCharsets.UTF_8);
+        AdamState adam = l.adamState();
+        int n = names.size(), count = adam.params().length, window = l.window.predicted.length;
+        int size = 4 + 4
+                + 4 + names.stream().mapToInt(b -> 4 + b.length).sum() + 4 + engine.length + 4 + rule.length + 8 + 8 + 4
+                + 4 + 3 * 4 * count + 8
+                + 8 + 8
+                + n * (8 + 8 + 8 + 8)
+                + 4 + 4 + 2 * 8 * window
+                + 8 + 8;
+        ByteBuffer out = ByteBuffer.allocate(size); // big-endian
+        out.putInt(MAGIC).putInt(VERSION);
+        out.putInt(n);
+        for (byte[] name : names) putBytes(out, name);
+        putBytes(out, engine);
+        putBytes(out, rule);
+        out.putDouble(c.hedgeRate()).putLong(c.seed()).putInt(c.window());
+
+        out.putInt(count);
+        for (float f : adam.params()) out.putFloat(f);
+        for (float f : adam.m()) out.putFloat(f);
+        for (float f : adam.v()) out.putFloat(f);
+        out.putLong(adam.step());
+
+        out.putLong(l.step).putLong(l.rng.state());
+        for (int i = 0; i < n; i++) {
+            out.putDouble(l.weights[i]).putLong(l.decisions[i]).putLong(l.correct[i]).putDouble(l.contribution[i]);
+        }
+        RollingWindow w = l.window;
+        out.putInt(w.size).putInt(w.next);
+        for (double p : w.predicted) out.putDouble(p);
+        for (double a : w.actual) out.putDouble(a);
+        out.putDouble(l.pnlLearned).putDouble(l.pnlUniform);
+        if (out.hasRemaining()) throw new IllegalStateException("state size miscounted by " + out.remaining());
+        return out.array();
+    }
+
+    /** @throws IllegalArgumentException if the bytes are not a learner state this version can read */
+    public static Learner decode(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            if (bytes.length < 8 || in.getInt() != MAGIC) {
+                throw new IllegalArgumentException("not a metalearner state (bad magic)");
+            }
+            int version = in.getInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("learner state version " + version
+                        + " is not supported; this build reads version " + VERSION);
+            }
+            int agents = in.getInt();
+            List<String> roster = new ArrayList<>(agents);
+            for (int i = 0; i < agents; i++) roster.add(getString(in));
+            var config = new LearnerConfig(roster, getString(in), getString(in), in.getDouble(),
+                    in.getLong(), in.getInt());
+
+            int count = in.getInt();
+            int expected = new Network(agents).paramCount;
+            if (count != expected) {
+                throw new IllegalArgumentException("learner state has " + count + " parameters, "
+                        + agents + " agents need " + expected);
+            }
+            float[] params = getFloats(in, count), m = getFloats(in, count), v = getFloats(in, count);
+            var adam = new AdamState(params, m, v, in.getLong());
+
+            long step = in.getLong();
+            var learner = new Learner(config, adam, new Rng(in.getLong()));
+            learner.step = step;
+            for (int i = 0; i < agents; i++) {
+                learner.weights[i] = in.getDouble();
+                learner.decisions[i] = in.getLong();
+                learner.correct[i] = in.getLong();
+                learner.contribution[i] = in.getDouble();
+            }
+            RollingWindow w = learner.window;
+            w.size = in.getInt();
+            w.next = in.getInt();
+            for (int i = 0; i < w.predicted.length; i++) w.predicted[i] = in.getDouble();
+            for (int i = 0; i < w.actual.length; i++) w.actual[i] = in.getDouble();
+            learner.pnlLearned = in.getDouble();
+            learner.pnlUniform = in.getDouble();
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException("learner state has " + in.remaining() + " trailing bytes");
+            }
+            return learner;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("learner state is truncated", e);
+        }
+    }
+
+    public static String fingerprint(Learner l) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encode(l)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private static void putBytes(ByteBuffer out, byte[] b) {
+        out.putInt(b.length).put(b);
+    }
+
+    private static String getString(ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) throw new IllegalArgumentException("learner state is corrupt");
+        byte[] b = new byte[length];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static float[] getFloats(ByteBuffer in, int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = in.getFloat();
+        return values;
+    }
+}

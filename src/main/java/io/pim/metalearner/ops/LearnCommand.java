@@ -1,0 +1,223 @@
+package io.pim.metalearner.ops;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pim.metalearner.learn.FeedbackJson;
+import io.pim.metalearner.learn.Fit;
+import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.Metrics;
+import io.pim.metalearner.learn.Rejection;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.Trade;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * Offline training: a fresh model learns from a file of trades, in file order, with the same
+ * learner code the stream runs. Users backtest with it; it is also how the product is checked.
+ */
+@Command(name = "learn", mixinStandardHelpOptions = true,
+        description = "Train a fresh model on a file of trades (one feedback JSON body per line) and "
+                + "print one JSON object per trained trade.")
+final class LearnCommand implements Callable<Integer> {
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .disable(SerializationFeature.INDENT_OUTPUT).build();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "Trades; '-' reads stdin.")
+    String input;
+
+    @Option(names = "--agents", split = ",", paramLabel = "A,B,...", description = "Roster in feature order (default: the seed's nine agents).")
+    List<String> agents;
+
+    @Option(names = "--engine", defaultValue = "fast", paramLabel = "fast|dl4j", description = "Default ${DEFAULT-VALUE}.")
+    String engine;
+
+    @Option(names = "--rule", defaultValue = "seed-ema", paramLabel = "seed-ema|hedge", description = "Agent weight rule. Default ${DEFAULT-VALUE}.")
+    String rule;
+
+    @Option(names = "--hedge-rate", paramLabel = "ETA", description = "Learning rate of the hedge rule (default 1.0).")
+    Double hedgeRate;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of initial parameters and dropout. Default ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--window", defaultValue = "50", paramLabel = "TRADES", description = "Rolling metric window. Default ${DEFAULT-VALUE}.")
+    int window;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the per-trade lines here instead of stdout.")
+    Path out;
+
+    @Option(names = "--summary", paramLabel = "FILE", description = "Write a JSON summary of the run here.")
+    Path summary;
+
+    @Override
+    public Integer call() throws IOException {
+        Learner learner = createLearner();
+        PrintWriter err = spec.commandLine().getErr();
+        var rejected = new EnumMap<Rejection, Integer>(Rejection.class);
+        var unknownAgents = new TreeMap<String, Integer>();
+        Set<String> trained = new HashSet<>();
+        var run = new RunFigures();
+        long lines = 0;
+
+        try (BufferedReader in = openInput();
+             Writer w = out == null ? SimulateCommand.nonClosing(spec.commandLine().getOut())
+                     : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines++;
+                if (line.isBlank()) continue;
+                run.trades++;
+                Trade trade;
+                try {
+                    trade = FeedbackJson.parse(line);
+                    if (trained.contains(trade.decisionId())) {
+                        throw new InvalidTradeException(Rejection.DUPLICATE,
+                                "decision_id " + trade.decisionId() + " was already trained on");
+                    }
+                } catch (InvalidTradeException e) {
+                    rejected.merge(e.reason(), 1, Integer::sum);
+                    err.printf("learn: line %d rejected (%s): %s%n", lines, e.reason().code, e.getMessage());
+                    continue;
+                }
+                trained.add(trade.decisionId());
+                long t0 = System.nanoTime();
+                StepResult r = learner.train(trade);
+                run.add(System.nanoTime() - t0, r);
+                for (String agent : r.unknownAgents()) unknownAgents.merge(agent, 1, Integer::sum);
+                w.write(MAPPER.writeValueAsString(line(r)));
+                w.write('\n');
+            }
+        }
+        if (!unknownAgents.isEmpty()) {
+            err.printf("learn: ignored votes of agents outside the roster: %s%n", unknownAgents);
+        }
+        ObjectNode s = summary(learner, run, rejected);
+        if (summary != null) Files.writeString(summary, MAPPER.writeValueAsString(s) + "\n", StandardCharsets.UTF_8);
+        err.printf(Locale.ROOT, "learn: %d trades, %d trained, %d rejected; loss_last_1000 %s, r2_last_1000 %s, "
+                        + "committee P&L learned %.4f vs uniform %.4f; fingerprint %s%n",
+                run.trades, run.trained, run.trades - run.trained, s.get("loss_last_1000"), s.get("r2_last_1000"),
+                learner.metrics().committeePnlLearned(), learner.metrics().committeePnlUniform(),
+                s.get("fingerprint").asText());
+        err.flush();
+        return 0;
+    }
+
+    private Learner createLearner() {
+        try {
+            var config = new LearnerConfig(agents == null ? LearnerConfig.DEFAULT_ROSTER : agents, engine, rule,
+                    hedgeRate == null ? LearnerConfig.DEFAULT_HEDGE_RATE : hedgeRate, seed, window);
+            return Learner.create(config);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private BufferedReader openInput() throws IOException {
+        if (input.equals("-")) return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+    }
+
+    private static ObjectNode line(StepResult r) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("training_step", r.step());
+        o.put("decision_id", r.decisionId());
+        o.put("predicted_return", r.predictedReturn());
+        o.put("actual_return", r.actualReturn());
+        o.put("loss", r.loss());
+        ObjectNode weights = o.putObject("agent_weights");
+        r.agentWeights().forEach(weights::put);
+        return o;
+    }
+
+    private static ObjectNode summary(Learner learner, RunFigures run, Map<Rejection, Integer> rejected) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("trades", run.trades);
+        o.put("trained", run.trained);
+        ObjectNode reasons = o.putObject("rejected");
+        rejected.forEach((reason, count) -> reasons.put(reason.code, count));
+        o.put("median_step_us", run.stepMicros(0.50));
+        o.put("p99_step_us", run.stepMicros(0.99));
+        o.put("loss_first_100", run.loss(true, 100));
+        o.put("loss_last_1000", run.loss(false, 1000));
+        o.put("r2_first_100", run.r2(true, 100));
+        o.put("r2_last_1000", run.r2(false, 1000));
+        Metrics m = learner.metrics();
+        o.put("committee_pnl_learned", m.committeePnlLearned());
+        o.put("committee_pnl_uniform", m.committeePnlUniform());
+        ObjectNode weights = o.putObject("agent_weights");
+        learner.weights().forEach(weights::put);
+        o.put("fingerprint", learner.fingerprint());
+        return o;
+    }
+
+    /** Per trained trade: step time and the prequential prediction with its realized return. */
+    private static final class RunFigures {
+        long trades;
+        int trained;
+        long[] nanos = new long[1024];
+        double[] predicted = new double[1024], actual = new double[1024];
+
+        void add(long stepNanos, StepResult r) {
+            if (trained == nanos.length) {
+                nanos = Arrays.copyOf(nanos, 2 * trained);
+                predicted = Arrays.copyOf(predicted, 2 * trained);
+                actual = Arrays.copyOf(actual, 2 * trained);
+            }
+            nanos[trained] = stepNanos;
+            predicted[trained] = r.predictedReturn();
+            actual[trained] = r.actualReturn();
+            trained++;
+        }
+
+        /** Nearest-rank percentile of the learner's step time, in µs; null without steps. */
+        Double stepMicros(double q) {
+            if (trained == 0) return null;
+            long[] sorted = Arrays.copyOf(nanos, trained);
+            Arrays.sort(sorted);
+            int rank = (int) Math.ceil(q * trained);
+            return sorted[Math.max(0, rank - 1)] / 1000.0;
+        }
+
+        /** Prequential MSE over the first or last {@code k} trained trades (fewer if the run is shorter). */
+        Double loss(boolean first, int k) {
+            int n = Math.min(k, trained);
+            if (n == 0) return null;
+            int from = first ? 0 : trained - n;
+            return Fit.mse(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
+        }
+
+        Double r2(boolean first, int k) {
+            int n = Math.min(k, trained);
+            int from = first ? 0 : trained - n;
+            return Fit.r2(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
+        }
+    }
+}

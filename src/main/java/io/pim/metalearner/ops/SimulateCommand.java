@@ -1,0 +1,85 @@
+package io.pim.metalearner.ops;
+
+import io.pim.metalearner.learn.LearnerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = "Write a seeded synthetic trade stream, one feedback JSON body per line. "
+                + "Each agent has a hidden skill (printed to stderr); 'switch' rotates the skills half-way.")
+final class SimulateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--trades", required = true, paramLabel = "N", description = "Number of trades.")
+    int trades;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--scenario", defaultValue = "skills", paramLabel = "skills|switch",
+            description = "skills (fixed) or switch (skills rotate half-way). Default ${DEFAULT-VALUE}.")
+    String scenario;
+
+    @Option(names = "--agents", split = ",", paramLabel = "A,B,...", description = "Agents that vote (default: the default roster).")
+    List<String> agents;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write here instead of stdout.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if (trades < 0) throw new ParameterException(spec.commandLine(), "--trades: must be >= 0, was " + trades);
+        TradeSimulator.Scenario sc = switch (scenario) {
+            case "skills" -> TradeSimulator.Scenario.SKILLS;
+            case "switch" -> TradeSimulator.Scenario.SWITCH;
+            default -> throw new ParameterException(spec.commandLine(),
+                    "--scenario: '" + scenario + "' is not one of skills, switch");
+        };
+        List<String> roster = agents == null ? LearnerConfig.DEFAULT_ROSTER : agents;
+        if (roster.isEmpty()) throw new ParameterException(spec.commandLine(), "--agents: name at least one agent");
+        var sim = new TradeSimulator(roster, seed, sc, trades);
+
+        PrintWriter err = spec.commandLine().getErr();
+        for (int i = 0; i < roster.size(); i++) {
+            err.printf(Locale.ROOT, "simulate: %s skill %.2f%s%n", roster.get(i), sim.skill(i, 0),
+                    sc == TradeSimulator.Scenario.SWITCH ? String.format(Locale.ROOT, " -> %.2f after trade %d",
+                            sim.skill(i, trades), trades / 2) : "");
+        }
+        err.flush();
+
+        try (Writer w = out == null ? nonClosing(spec.commandLine().getOut())
+                : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            while (sim.hasNext()) {
+                w.write(sim.next());
+                w.write('\n');
+            }
+        }
+        return 0;
+    }
+
+    /** stdout belongs to the process: flush it at the end, never close it. */
+    static Writer nonClosing(PrintWriter out) {
+        return new BufferedWriter(out) {
+            @Override
+            public void close() throws IOException {
+                flush();
+                out.flush();
+            }
+        };
+    }
+}
