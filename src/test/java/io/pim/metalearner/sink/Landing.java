@@ -91,7 +91,7 @@ public final class Landing {
         }
     }
 
-    /** A fresh, migrated database on the server, its JDBC URL returned. */
+    /** A fresh, empty database on the server (the writer migrates it on start), its JDBC URL returned. */
     public static String createDatabase(EmbeddedDatabase server, String name) {
         Jdbi.create(server.dataSource()).useHandle(h -> h.execute("CREATE DATABASE " + name));
         return "jdbc:postgresql://localhost:" + server.port() + "/" + name;
