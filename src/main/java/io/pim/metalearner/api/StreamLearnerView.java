@@ -2,7 +2,6 @@ package io.pim.metalearner.api;
 
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
-import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ModelWatch;
@@ -114,13 +113,13 @@ public final class StreamLearnerView implements LearnerView {
         }
     }
 
-    private static Status decode(String modelId, byte[] framed) {
+    private Status decode(String modelId, byte[] framed) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(framed))) {
             byte[] learnerBytes = in.readNBytes(in.readInt());
             int watchLength = in.readInt();
             Learner learner = LearnerCodec.decode(learnerBytes);
-            ModelWatch watch = watchLength < 0 ? ModelWatch.fresh(AlertConfig.defaults())
-                    : ModelWatch.decode(in.readNBytes(watchLength), AlertConfig.defaults());
+            ModelWatch watch = watchLength < 0 ? ModelWatch.fresh(service.config().alerts())
+                    : ModelWatch.decode(in.readNBytes(watchLength), service.config().alerts());
             return Statuses.of(modelId, learner, watch.curve(), watch.alerts());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the learning service against an existing Kafka cluster and Apicurio registry, "
@@ -50,10 +51,11 @@ final class RunCommand implements Callable<Integer> {
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) stopped.countDown();
         });
         // SIGTERM and Ctrl-C: stop processing, commit the open transaction, keep the local state.
-        HttpService[] http = new HttpService[1];
+        AtomicReference<HttpService> http = new AtomicReference<>();
         Thread hook = new Thread(() -> {
             log.info("shutting down");
-            if (http[0] != null) http[0].close();
+            HttpService api = http.getAndSet(null);
+            if (api != null) api.close();
             service.close();
             metrics.close();
             stopped.countDown();
@@ -62,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
 
         service.start();
         if (httpPort > 0) {
-            http[0] = HttpService.start(service, metrics, ApiConfig.defaults().withPort(httpPort));
+            http.set(HttpService.start(service, metrics, ApiConfig.defaults().withPort(httpPort)));
         }
         stopped.await();
         boolean failed = service.streams().state() == KafkaStreams.State.ERROR;

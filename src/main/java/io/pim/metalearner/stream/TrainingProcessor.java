@@ -57,7 +57,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private final int snapshotEvery;
     private final String trainingTopic;
     private final Deserializer<TrainingExample> deserializer;
-    private final AlertConfig alertConfig = AlertConfig.defaults();
+    private final AlertConfig alertConfig;
     private final StepListener listener;
 
     private ProcessorContext<Object, Object> context;
@@ -74,6 +74,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
 
     TrainingProcessor(ServiceConfig config, Topics topics, StepListener listener) {
         this.listener = listener;
+        this.alertConfig = config.alerts();
         this.learnerConfig = config.learner();
         this.snapshotEvery = config.snapshotEvery();
         this.trainingTopic = topics.training().name();
