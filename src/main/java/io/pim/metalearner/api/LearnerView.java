@@ -11,7 +11,7 @@ public interface LearnerView {
     /** The model's current state; empty when it has not trained yet (or does not exist). */
     Optional<Status> status(String modelId);
 
-    /** Dead-lettered inputs so far, by reason. */
+    /** Dead-lettered inputs so far, by reason (on this instance, when there are several). */
     Map<String, Long> deadLetterCounts();
 
     /**

@@ -101,7 +101,7 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
     private void refreshCounts() {
         if (service == null) return;
         try {
-            counts = service.counts();
+            counts = LocalCounts.read(service);
         } catch (RuntimeException e) {
             // during a rebalance the count stores are not queryable: keep the last values
             log.debug("stream counts not available for this scrape: {}", e.getMessage());

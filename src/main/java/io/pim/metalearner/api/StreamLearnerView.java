@@ -55,11 +55,7 @@ public final class StreamLearnerView implements LearnerView {
 
     @Override
     public Map<String, Long> deadLetterCounts() {
-        try {
-            return service.deadLetterCounts();
-        } catch (InvalidStateStoreException e) {
-            throw new Unavailable("the stream's counts are not queryable now (" + service.streams().state() + ")", e);
-        }
+        return LocalCounts.read(service).deadLettered();
     }
 
     /** The learner and model-watch bytes of a model held by this instance, framed for {@link #decode}. */
