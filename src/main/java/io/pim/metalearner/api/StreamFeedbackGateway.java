@@ -43,9 +43,19 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
     private final Topics topics;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Map<String, CompletableFuture<Outcome>> pending = new ConcurrentHashMap<>();
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
+
+    /**
+     * A request waiting for its answer. Only records made at or after {@code publishedAtMs} can
+     * answer it: the outputs of an earlier submission of the same decision may become visible
+     * (at its transaction's commit) after this one was published, and must not be taken for its
+     * answer. The stream stamps its records with its own clock, so across hosts a skewed clock
+     * can only make a request wait out its timeout (202), never answer it wrongly.
+     */
+    private record Pending(CompletableFuture<Outcome> answer, long publishedAtMs) {
+    }
 
     public StreamFeedbackGateway(ServiceConfig config, Topics topics) {
         this.topics = topics;
@@ -86,9 +96,9 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         }
         String id = pair.decisionId();
         CompletableFuture<Outcome> answer = new CompletableFuture<>();
-        CompletableFuture<Outcome> inFlight = pending.putIfAbsent(id, answer);
-        if (inFlight != null) return CompletableFuture.completedFuture(new AlreadyTrained(id));
-        answer.whenComplete((outcome, error) -> pending.remove(id, answer));
+        Pending request = new Pending(answer, System.currentTimeMillis());
+        if (pending.putIfAbsent(id, request) != null) return CompletableFuture.completedFuture(new AlreadyTrained(id));
+        answer.whenComplete((outcome, error) -> pending.remove(id, request));
         send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
                 .serialize(topics.decisionVotes().name(), pair.votes()), answer);
         send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
@@ -114,14 +124,14 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
                     try {
                         if (record.topic().equals(weightsTopic)) {
                             WeightsUpdated w = weights.deserialize(record.topic(), record.value());
-                            complete(w.getDecisionId(), new Trained(w.getModelId(), w.getTrainingStep(), w.getPredictedReturn(),
+                            complete(w.getDecisionId(), w.getTimestamp().toEpochMilli(), new Trained(w.getModelId(), w.getTrainingStep(), w.getPredictedReturn(),
                                     w.getActualReturn(), w.getLoss(), new LinkedHashMap<>(w.getAgentWeights())));
                         } else {
                             DeadLetter d = deadLetters.deserialize(record.topic(), record.value());
                             // only the close decides a request; a dead-lettered vote is followed by its close's
                             if (!d.getSourceTopic().equals(closesTopic) || d.getKey() == null) continue;
                             String id = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes(d.getKey()))).toString();
-                            complete(id, d.getReason().equals(Rejection.DUPLICATE.code)
+                            complete(id, d.getTimestamp().toEpochMilli(), d.getReason().equals(Rejection.DUPLICATE.code)
                                     ? new AlreadyTrained(id) : new Rejected(d.getReason(), d.getDetail()));
                         }
                     } catch (RuntimeException e) {
@@ -137,9 +147,9 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         }
     }
 
-    private void complete(String decisionId, Outcome outcome) {
-        CompletableFuture<Outcome> answer = pending.get(decisionId);
-        if (answer != null) answer.complete(outcome);
+    private void complete(String decisionId, long madeAtMs, Outcome outcome) {
+        Pending request = pending.get(decisionId);
+        if (request != null && madeAtMs >= request.publishedAtMs()) request.answer().complete(outcome);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -159,6 +169,6 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
-        pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("feedback gateway closed")));
+        pending.values().forEach(p -> p.answer().completeExceptionally(new IllegalStateException("feedback gateway closed")));
     }
 }

@@ -122,6 +122,7 @@ class ApiEndToEndTest {
     @Test
     void aWaitShorterThanTheStreamIsAcceptedAndTheTradeStillTrains() throws Exception {
         // given a server that waits only 1 ms
+        long stepBefore = JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong();
         try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
              ApiServer impatient = new ApiServer(new ApiConfig(0, "default", 50, Duration.ofMillis(1)),
                      new StreamLearnerView(service), gateway, metrics::scrape).start()) {
@@ -132,7 +133,12 @@ class ApiEndToEndTest {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
             assertThat(JSON.readTree(response.body()).get("decision_id").asText()).isEqualTo("e2e-slow");
         }
-        // and the trade was published all the same: posting it again is a conflict
+        // and the trade was published all the same: it trains, and posting it again is a conflict
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong() == stepBefore) {
+            assertThat(System.nanoTime()).as("e2e-slow trained within 30 s").isLessThan(deadline);
+            Thread.sleep(50);
+        }
         assertThat(post(seedBody("e2e-slow")).statusCode()).isEqualTo(409);
     }
 
