@@ -1,0 +1,188 @@
+package io.pim.metalearner.learn;
+
+import io.pim.metalearner.ops.TradeSimulator;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class LearnerTest {
+    private static final double EXACT = 1e-9;
+
+    private static Trade trade(String id, String action, double entry, double exit, Map<String, Vote> votes) {
+        return new Trade(id, "AAPL", action, entry, exit, votes);
+    }
+
+    private static Map<String, Vote> votes(Object... agentThenVote) {
+        Map<String, Vote> m = new LinkedHashMap<>();
+        for (int i = 0; i < agentThenVote.length; i += 2) m.put((String) agentThenVote[i], (Vote) agentThenVote[i + 1]);
+        return m;
+    }
+
+    @Test
+    void shortActionNegatesTheTargetButNotTheAgentsPriceMove() {
+        // given a SELL whose price rose 10%, and an agent that called LONG
+        var learner = Learner.create(LearnerConfig.defaults());
+        var sell = trade("d-1", "SELL", 100, 110, votes("TradingAgent", new Vote(Direction.LONG, 1.0, 1)));
+        // when
+        StepResult r = learner.train(sell);
+        // then the position lost 10%, while the agent was right about the market
+        assertThat(sell.priceMove()).isCloseTo(0.1, within(EXACT));
+        assertThat(r.actualReturn()).isCloseTo(-0.1, within(EXACT));
+        assertThat(learner.agentStats().get("TradingAgent").accuracy()).isEqualTo(1.0);
+        assertThat(r.agentWeights().get("TradingAgent")).isGreaterThan(1.0);
+    }
+
+    @Test
+    void nonDefaultRosterShapesFeaturesNetworkAndWeights() {
+        // given a two-agent roster and votes from one of them plus a stranger
+        var config = LearnerConfig.defaults().withRoster(List.of("Beta", "Alpha"));
+        var features = new Features(config.roster());
+        var v = votes("Alpha", new Vote(Direction.SHORT, 0.5, 7), "Stranger", new Vote(Direction.LONG, 1, 1));
+        // when
+        Features.Encoded in = features.encode(v);
+        var learner = Learner.create(config);
+        StepResult r = learner.train(trade("d-1", "BUY", 100, 101, v));
+        // then 6 inputs in roster order, Beta's missing vote is zeros, the stranger is reported
+        assertThat(in.values()).containsExactly(0f, 0f, 0f, -1f, 0.5f, 7f);
+        assertThat(in.unknownAgents()).containsExactly("Stranger");
+        // 6·64+64 + 64·32+32 + 32+1
+        assertThat(learner.adamState().params()).hasSize(2561);
+        assertThat(r.agentWeights()).containsOnlyKeys("Beta", "Alpha");
+        assertThat(r.agentWeights().keySet()).containsExactly("Beta", "Alpha");
+        assertThat(r.unknownAgents()).containsExactly("Stranger");
+    }
+
+    @Test
+    void agentStatsAndCommitteePnlFollowTheirDefinitions() {
+        // given two agents under seed-ema
+        var learner = Learner.create(LearnerConfig.defaults().withRoster(List.of("A", "B")));
+        // trade 1, price +10%: A LONG 1.0 (right), B SHORT 0.5 (wrong); Σ = 0.5 > 0, both committees earn 0.1
+        // weights after: A 0.1·1.5 + 0.9 = 1.05, B 0.1·0.75 + 0.9 = 0.975
+        learner.train(trade("d-1", "BUY", 100, 110, votes("A", new Vote(Direction.LONG, 1.0, 1), "B", new Vote(Direction.SHORT, 0.5, 1))));
+        // trade 2, price −2%: A SHORT 0.5, B LONG 0.5; learned Σ = −0.525 + 0.4875 < 0 earns 0.02, uniform Σ = 0 stays flat
+        learner.train(trade("d-2", "BUY", 100, 98, votes("A", new Vote(Direction.SHORT, 0.5, 1), "B", new Vote(Direction.LONG, 0.5, 1))));
+        // when
+        Metrics m = learner.metrics();
+        Map<String, AgentStats> stats = learner.agentStats();
+        // then
+        assertThat(m.committeePnlLearned()).isCloseTo(0.12, within(EXACT));
+        assertThat(m.committeePnlUniform()).isCloseTo(0.10, within(EXACT));
+        assertThat(stats.get("A").decisions()).isEqualTo(2);
+        assertThat(stats.get("A").accuracy()).isEqualTo(1.0);
+        assertThat(stats.get("A").avgProfitContribution()).isCloseTo((0.1 + 0.01) / 2, within(EXACT));
+        assertThat(stats.get("B").accuracy()).isEqualTo(0.0);
+        assertThat(stats.get("B").avgProfitContribution()).isCloseTo((-0.05 - 0.01) / 2, within(EXACT));
+        // trade 2 grades: A right, d = 0.5·0.02·5 = 0.05, 0.1·1.05 + 0.9·1.05; B wrong, 0.1·0.95 + 0.9·0.975
+        assertThat(stats.get("A").weight()).isCloseTo(1.05, within(EXACT));
+        assertThat(stats.get("B").weight()).isCloseTo(0.9725, within(EXACT));
+        assertThat(learner.step()).isEqualTo(2);
+    }
+
+    @Test
+    void rollingR2IsUndefinedWithoutVarianceInRealizedReturns() {
+        // given the same realized return twice
+        var learner = Learner.create(LearnerConfig.defaults());
+        Map<String, Vote> v = votes("TradingAgent", new Vote(Direction.LONG, 0.7, 1));
+        // when
+        StepResult first = learner.train(trade("d-1", "BUY", 100, 101, v));
+        StepResult second = learner.train(trade("d-2", "BUY", 200, 202, v));
+        // then
+        assertThat(first.rollingR2()).isNull();
+        assertThat(second.rollingR2()).isNull();
+        assertThat(second.rollingLoss()).isCloseTo(
+                ((first.predictedReturn() - 0.01) * (first.predictedReturn() - 0.01)
+                        + (second.predictedReturn() - 0.01) * (second.predictedReturn() - 0.01)) / 2, within(1e-12));
+    }
+
+    @Test
+    void predictedReturnIsTheEvalModePredictionBeforeTheUpdate() {
+        // given
+        var learner = Learner.create(LearnerConfig.defaults());
+        Trade t = SimulatedTrades.of(1, 3, TradeSimulator.Scenario.SKILLS).get(0);
+        float before = learner.predict(t.votes());
+        // when
+        StepResult r = learner.train(t);
+        // then
+        assertThat(r.predictedReturn()).isEqualTo(before);
+        assertThat(learner.predict(t.votes())).isNotEqualTo(before);
+    }
+
+    @Test
+    void twoRunsOnTheSameTradesGiveByteIdenticalState() {
+        // given
+        List<Trade> trades = SimulatedTrades.of(1000, 7, TradeSimulator.Scenario.SWITCH);
+        var a = Learner.create(LearnerConfig.defaults());
+        var b = Learner.create(LearnerConfig.defaults());
+        // when
+        trades.forEach(a::train);
+        trades.forEach(b::train);
+        // then
+        assertThat(LearnerCodec.encode(a)).isEqualTo(LearnerCodec.encode(b));
+        assertThat(a.fingerprint()).isEqualTo(b.fingerprint()).hasSize(64);
+    }
+
+    @Test
+    void differentSeedsGiveDifferentModels() {
+        // given
+        List<Trade> trades = SimulatedTrades.of(10, 7, TradeSimulator.Scenario.SKILLS);
+        var a = Learner.create(LearnerConfig.defaults());
+        var b = Learner.create(LearnerConfig.defaults().withSeed(43));
+        // when
+        trades.forEach(a::train);
+        trades.forEach(b::train);
+        // then
+        assertThat(a.fingerprint()).isNotEqualTo(b.fingerprint());
+    }
+
+    @Test
+    void simulatedStreamIsLearnedBetterThanPredictingZero() {
+        // given a stream whose returns the votes partly explain
+        List<Trade> trades = SimulatedTrades.of(10_000, 1, TradeSimulator.Scenario.SKILLS);
+        var learner = Learner.create(LearnerConfig.defaults());
+        // when
+        int n = trades.size(), late = 1000;
+        double[] predicted = new double[late], actual = new double[late];
+        for (int i = 0; i < n; i++) {
+            StepResult r = learner.train(trades.get(i));
+            if (i >= n - late) {
+                predicted[i - (n - late)] = r.predictedReturn();
+                actual[i - (n - late)] = r.actualReturn();
+            }
+        }
+        // then the late prequential loss is clearly below the mean squared return (predicting 0)
+        double lateLoss = Fit.mse(predicted, actual, late);
+        double meanSquaredReturn = Fit.mse(new double[late], actual, late);
+        assertThat(lateLoss).isLessThan(0.9 * meanSquaredReturn);
+        assertThat(Fit.r2(predicted, actual, late)).isGreaterThan(0.05);
+        assertThat(learner.metrics().rollingLoss()).isFinite();
+    }
+
+    @Test
+    void dl4jEngineIsNamedButNotInThisBuild() {
+        // given / when / then
+        assertThatThrownBy(() -> Learner.create(LearnerConfig.defaults().withEngine("dl4j")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dl4j").hasMessageContaining("not available");
+    }
+
+    @Test
+    void invalidConfigNamesTheFieldAndTheAllowedValues() {
+        // given / when / then
+        assertThatThrownBy(() -> LearnerConfig.defaults().withEngine("gpu"))
+                .hasMessage("engine: 'gpu' is not one of fast, dl4j");
+        assertThatThrownBy(() -> LearnerConfig.defaults().withRule("ema"))
+                .hasMessage("rule: 'ema' is not one of seed-ema, hedge");
+        assertThatThrownBy(() -> LearnerConfig.defaults().withRoster(List.of("A", "A")))
+                .hasMessageStartingWith("roster:");
+        assertThatThrownBy(() -> LearnerConfig.defaults().withHedgeRate(0))
+                .hasMessageStartingWith("hedgeRate:");
+        assertThatThrownBy(() -> LearnerConfig.defaults().withWindow(1))
+                .hasMessageStartingWith("window:");
+    }
+}
