@@ -1,0 +1,532 @@
+package io.pim.metalearner.stream;
+
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.DecisionVotes;
+import io.pim.metalearner.avro.Direction;
+import io.pim.metalearner.avro.TradeClosed;
+import io.pim.metalearner.avro.TrainingExample;
+import io.pim.metalearner.avro.TrainingLog;
+import io.pim.metalearner.avro.WeightSnapshot;
+import io.pim.metalearner.avro.WeightsUpdated;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.ops.EmbeddedRegistry;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The join's edge cases and the training step, on TopologyTestDriver with a real Apicurio registry. */
+class LearningTopologyTest {
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    private static EmbeddedRegistry registry;
+
+    @TempDir
+    Path stateDir;
+    private ServiceConfig config;
+    private Topics topics;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, DecisionVotes> votes;
+    private TestInputTopic<String, TradeClosed> closes;
+    private TestInputTopic<byte[], byte[]> rawVotes;
+    private TestInputTopic<byte[], byte[]> rawCloses;
+    private TestOutputTopic<String, TrainingExample> training;
+    private TestOutputTopic<String, WeightsUpdated> weights;
+    private TestOutputTopic<byte[], DeadLetter> deadLetters;
+
+    @BeforeAll
+    static void startRegistry() throws Exception {
+        registry = EmbeddedRegistry.start();
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        if (registry != null) registry.close();
+    }
+
+    @BeforeEach
+    void startDriver() {
+        config = ServiceConfig.of("unused:9092", registry.apiUrl()).withStateDir(stateDir);
+        topics = Topics.of(config);
+        driver = new TopologyTestDriver(LearningTopology.build(config, topics),
+                LearningService.streamsProperties(config), START);
+        votes = input(topics.decisionVotes());
+        closes = input(topics.tradeClosed());
+        rawVotes = driver.createInputTopic(topics.decisionVotes().name(),
+                Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        rawCloses = driver.createInputTopic(topics.tradeClosed().name(),
+                Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        training = output(topics.training());
+        weights = output(topics.weightsUpdated());
+        deadLetters = output(topics.deadLetter());
+    }
+
+    @AfterEach
+    void closeDriver() {
+        driver.close();
+    }
+
+    private <K, V> TestInputTopic<K, V> input(Topic<K, V> topic) {
+        return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer(),
+                START, Duration.ZERO);
+    }
+
+    private <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
+        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    private void publish(DecisionVotes v) {
+        votes.pipeInput(v.getDecisionId(), v);
+    }
+
+    private void publish(TradeClosed t) {
+        closes.pipeInput(t.getDecisionId(), t);
+    }
+
+    private void waitWallClock(Duration d) {
+        driver.advanceWallClockTime(d);
+    }
+
+    private StreamCounts counts() {
+        Map<String, Long> all = new HashMap<>();
+        for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
+            KeyValueStore<String, Long> store = driver.getKeyValueStore(name);
+            try (KeyValueIterator<String, Long> it = store.all()) {
+                it.forEachRemaining(kv -> all.merge(kv.key, kv.value, Long::sum));
+            }
+        }
+        return new StreamCounts(all);
+    }
+
+    private long entries(String store) {
+        long n = 0;
+        try (KeyValueIterator<Object, Object> it = driver.getKeyValueStore(store).all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private List<String> reasons() {
+        return deadLetters.readValuesToList().stream().map(DeadLetter::getReason).toList();
+    }
+
+    @Test
+    void votesThenCloseTrainOneStepOnTheDefaultModel() {
+        // when
+        publish(Trades.votes("d-1"));
+        publish(Trades.close("d-1"));
+
+        // then
+        var example = training.readKeyValue();
+        assertThat(example.key).isEqualTo("default");
+        assertThat(example.value.getTrade().getDecisionId()).isEqualTo("d-1");
+        assertThat(example.value.getSourceTopic()).isEqualTo(topics.tradeClosed().name());
+        WeightsUpdated step = weights.readValue();
+        assertThat(step.getTrainingStep()).isEqualTo(1);
+        assertThat(step.getDecisionId()).isEqualTo("d-1");
+        assertThat(step.getActualReturn()).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(step.getSourceTopic()).isEqualTo(topics.training().name());
+        assertThat(step.getSourceOffset()).isEqualTo(0);
+        assertThat(deadLetters.isEmpty()).isTrue();
+        assertThat(counts().trained()).isEqualTo(1);
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void aModelIdOnTheVotesPicksTheModel() {
+        // given
+        DecisionVotes v = Trades.votes("d-1");
+        v.setModelId("candidate");
+
+        // when
+        publish(v);
+        publish(Trades.close("d-1"));
+
+        // then
+        assertThat(training.readKeyValue().key).isEqualTo("candidate");
+        assertThat(weights.readValue().getModelId()).isEqualTo("candidate");
+    }
+
+    @Test
+    void closeBeforeItsVotesWaitsForThemWithinTheGrace() {
+        // given
+        publish(Trades.close("d-1"));
+        waitWallClock(Duration.ofMinutes(4));
+        assertThat(weights.isEmpty()).isTrue();
+        assertThat(counts().pendingTrades()).isEqualTo(1);
+
+        // when
+        publish(Trades.votes("d-1"));
+        waitWallClock(Duration.ofMinutes(10));
+
+        // then
+        assertThat(weights.readValue().getTrainingStep()).isEqualTo(1);
+        assertThat(deadLetters.isEmpty()).isTrue();
+        assertThat(counts().pendingTrades()).isZero();
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void closeWhoseVotesMissTheGraceIsDeadLetteredVotesMissing() {
+        // given
+        publish(Trades.close("d-1"));
+
+        // when
+        waitWallClock(Duration.ofMinutes(5).plusSeconds(2));
+
+        // then
+        DeadLetter letter = deadLetters.readValue();
+        assertThat(letter.getReason()).isEqualTo("votes-missing");
+        assertThat(letter.getSourceTopic()).isEqualTo(topics.tradeClosed().name());
+        assertThat(letter.getSourceOffset()).isEqualTo(0);
+        TradeClosed original = topics.tradeClosed().valueSerde().deserializer()
+                .deserialize(letter.getSourceTopic(), DeadLetters.bytes(letter.getValue()));
+        assertThat(original).isEqualTo(Trades.close("d-1"));
+        assertThat(counts().pendingTrades()).isZero();
+        assertThat(counts().reconciles()).isTrue();
+
+        // and votes arriving later wait for a close like any others
+        publish(Trades.votes("d-1"));
+        assertThat(weights.isEmpty()).isTrue();
+        assertThat(counts().pendingVotes()).isEqualTo(1);
+    }
+
+    @Test
+    void duplicateCloseIsDeadLetteredNotTrainedTwice() {
+        // given
+        publish(Trades.votes("d-1"));
+        publish(Trades.close("d-1"));
+
+        // when
+        publish(Trades.close("d-1"));
+
+        // then
+        assertThat(weights.readValuesToList()).hasSize(1);
+        assertThat(reasons()).containsExactly("duplicate");
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void secondCloseWhileTheFirstWaitsForVotesIsADuplicate() {
+        // when
+        publish(Trades.close("d-1"));
+        publish(Trades.close("d-1"));
+        publish(Trades.votes("d-1"));
+
+        // then
+        assertThat(weights.readValuesToList()).hasSize(1);
+        assertThat(reasons()).containsExactly("duplicate");
+    }
+
+    @Test
+    void trainedDecisionsAreForgottenAfterTheTtl() {
+        // given
+        publish(Trades.votes("d-1"));
+        publish(Trades.close("d-1"));
+
+        // when: the TTL passes, then the same close comes again
+        waitWallClock(Duration.ofDays(30).plusSeconds(2));
+        publish(Trades.close("d-1"));
+
+        // then: no longer recognised as a duplicate, it waits for votes like any early close
+        assertThat(deadLetters.isEmpty()).isTrue();
+        assertThat(counts().pendingTrades()).isEqualTo(1);
+        assertThat(entries(LearningTopology.JOIN_STATE_STORE)).isEqualTo(1);
+    }
+
+    @Test
+    void votesWithoutATradeExpireAfterTheTtlAndAreCounted() {
+        // given
+        publish(Trades.votes("d-1"));
+        waitWallClock(Duration.ofDays(29));
+        assertThat(counts().pendingVotes()).isEqualTo(1);
+
+        // when
+        waitWallClock(Duration.ofDays(1).plusSeconds(2));
+
+        // then
+        assertThat(counts().pendingVotes()).isZero();
+        assertThat(counts().votesExpired()).isEqualTo(1);
+        assertThat(deadLetters.isEmpty()).isTrue();
+        assertThat(entries(LearningTopology.JOIN_STATE_STORE)).isZero();
+        assertThat(entries(LearningTopology.JOIN_DEADLINES_STORE)).isZero();
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void closeForRejectedVotesIsDeadLetteredAtOnce() {
+        // given
+        DecisionVotes bad = Trades.votes("d-1");
+        bad.getAgentVotes().get("TradingAgent").setConfidence(1.5);
+        publish(bad);
+
+        // when
+        publish(Trades.close("d-1"));
+
+        // then: no waiting for the grace
+        assertThat(reasons()).containsExactly("confidence-out-of-range", "votes-rejected");
+        assertThat(weights.isEmpty()).isTrue();
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void closeWaitingForVotesThatAreRejectedIsDeadLetteredWithThem() {
+        // given
+        publish(Trades.close("d-1"));
+        DecisionVotes bad = Trades.votes("d-1");
+        bad.getAgentVotes().get("TradingAgent").setDirection(Direction.UNKNOWN);
+
+        // when
+        publish(bad);
+
+        // then
+        assertThat(reasons()).containsExactly("unknown-direction", "votes-rejected");
+        assertThat(counts().pendingTrades()).isZero();
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void votesOfAnAgentOutsideTheRosterAreIgnoredAndCounted() {
+        // given
+        DecisionVotes v = Trades.votes("d-1");
+        v.getAgentVotes().put("StrangerAgent", Trades.vote(Direction.LONG, 0.9, 1.0));
+
+        // when
+        publish(v);
+        publish(Trades.close("d-1"));
+
+        // then: trained as if the stranger had not voted
+        WeightsUpdated step = weights.readValue();
+        assertThat(step.getAgentWeights()).doesNotContainKey("StrangerAgent");
+        assertThat(counts().unknownAgentVotes()).isEqualTo(1);
+        Learner offline = Learner.create(config.learner());
+        offline.train(AvroTrades.trade(Trades.votes("d-1"), Trades.close("d-1")));
+        assertThat(step.getFingerprint()).isEqualTo(offline.fingerprint());
+    }
+
+    @Test
+    void badPricesAreDeadLetteredAndTheVotesKeepWaitingForACorrectedClose() {
+        // given
+        publish(Trades.votes("d-1"));
+
+        // when
+        publish(Trades.close("d-1", 150.0, Double.NaN));
+        publish(Trades.close("d-1", 0.0, 157.5));
+        publish(Trades.close("d-1", 150.0, Double.POSITIVE_INFINITY));
+        publish(Trades.close("d-1", -1.0, 157.5));
+        publish(Trades.close("d-1"));
+
+        // then
+        assertThat(reasons()).containsExactly("non-finite-price", "non-positive-price", "non-finite-price",
+                "non-positive-price");
+        assertThat(weights.readValuesToList()).hasSize(1);
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void badVoteValuesAreDeadLetteredWithTheirReason() {
+        // given
+        DecisionVotes negative = Trades.votes("d-1");
+        negative.getAgentVotes().get("TradingAgent").setConfidence(-0.1);
+        DecisionVotes notANumber = Trades.votes("d-2");
+        notANumber.getAgentVotes().get("TradingAgent").setConfidence(Double.NaN);
+        DecisionVotes infiniteSize = Trades.votes("d-3");
+        infiniteSize.getAgentVotes().get("RiskAgent").setPositionSize(Double.NEGATIVE_INFINITY);
+        DecisionVotes blankAction = Trades.votes("d-4");
+        blankAction.setAction(" ");
+
+        // when
+        List.of(negative, notANumber, infiniteSize, blankAction).forEach(this::publish);
+
+        // then
+        assertThat(reasons()).containsExactly("confidence-out-of-range", "non-finite-value", "non-finite-value",
+                "missing-field");
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void aDirectionThisVersionDoesNotKnowIsDeadLetteredUnknownDirection() {
+        // given: a newer producer's schema with one more direction
+        Schema newer = new Schema.Parser().parse(DecisionVotes.getClassSchema().toString()
+                .replace("\"UNKNOWN\"]", "\"UNKNOWN\",\"SIDEWAYS\"]"));
+        GenericRecord v = genericVotes(newer, "d-1", "SIDEWAYS");
+
+        // when
+        rawVotes.pipeInput(bytes("d-1"), serializeGeneric(topics.decisionVotes().name(), v));
+
+        // then
+        assertThat(reasons()).containsExactly("unknown-direction");
+    }
+
+    @Test
+    void recordsOfAForeignSchemaAreDeadLetteredMissingFieldOrWrongType() {
+        // given: writers whose schemas lack entry_price, or carry it as a string
+        Schema noPrice = Schema.createRecord("TradeClosed", null, "io.pim.metalearner.avro", false, List.of(
+                new Schema.Field("decision_id", Schema.create(Schema.Type.STRING)),
+                new Schema.Field("symbol", Schema.create(Schema.Type.STRING)),
+                new Schema.Field("exit_price", Schema.create(Schema.Type.DOUBLE))));
+        GenericRecord a = new GenericData.Record(noPrice);
+        a.put("decision_id", "d-1");
+        a.put("symbol", "AAPL");
+        a.put("exit_price", 157.5);
+        Schema stringPrice = Schema.createRecord("TradeClosed", null, "io.pim.metalearner.avro", false, List.of(
+                new Schema.Field("decision_id", Schema.create(Schema.Type.STRING)),
+                new Schema.Field("symbol", Schema.create(Schema.Type.STRING)),
+                new Schema.Field("entry_price", Schema.create(Schema.Type.STRING)),
+                new Schema.Field("exit_price", Schema.create(Schema.Type.DOUBLE))));
+        GenericRecord b = new GenericData.Record(stringPrice);
+        b.put("decision_id", "d-2");
+        b.put("symbol", "AAPL");
+        b.put("entry_price", "150");
+        b.put("exit_price", 157.5);
+
+        // when
+        rawCloses.pipeInput(bytes("d-1"), serializeGeneric(topics.tradeClosed().name(), a));
+        rawCloses.pipeInput(bytes("d-2"), serializeGeneric(topics.tradeClosed().name(), b));
+
+        // then
+        assertThat(reasons()).containsExactly("missing-field", "wrong-type");
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void undecodableBytesAreDeadLetteredWithTheirOriginalBytes() {
+        // given
+        byte[] garbage = "{\"decision_id\": \"d-1\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] framedGarbage = {0, 0x7f, 0x7f, 0x7f, 0x7f, 1, 2, 3};
+
+        // when
+        rawCloses.pipeInput(bytes("d-1"), garbage);
+        rawVotes.pipeInput(bytes("d-2"), framedGarbage);
+        rawVotes.pipeInput(bytes("d-3"), (byte[]) null);
+
+        // then
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).extracting(DeadLetter::getReason).containsExactly("unreadable", "unreadable", "unreadable");
+        DeadLetter first = letters.get(0);
+        assertThat(first.getSourceTopic()).isEqualTo(topics.tradeClosed().name());
+        assertThat(first.getSourcePartition()).isEqualTo(0);
+        assertThat(first.getSourceOffset()).isEqualTo(0);
+        assertThat(DeadLetters.bytes(first.getKey())).isEqualTo(bytes("d-1"));
+        assertThat(DeadLetters.bytes(first.getValue())).isEqualTo(garbage);
+        assertThat(DeadLetters.bytes(letters.get(1).getValue())).isEqualTo(framedGarbage);
+        assertThat(counts().deadLettered()).containsEntry("unreadable", 3L);
+        assertThat(counts().reconciles()).isTrue();
+
+        // and the stream goes on
+        publish(Trades.votes("d-9"));
+        publish(Trades.close("d-9"));
+        assertThat(weights.readValue().getTrainingStep()).isEqualTo(1);
+    }
+
+    @Test
+    void aRecordNotKeyedByItsDecisionIdIsDeadLettered() {
+        // when
+        votes.pipeInput("something-else", Trades.votes("d-1"));
+
+        // then
+        assertThat(reasons()).containsExactly("key-mismatch");
+    }
+
+    @Test
+    void eachStepEmitsTheFlatRecordsAndASnapshotEveryTenSteps() {
+        // given
+        TestOutputTopic<String, TrainingLog> log = output(topics.trainingLog());
+        TestOutputTopic<String, AgentPerformance> performance = output(topics.agentPerformance());
+        TestOutputTopic<String, WeightSnapshot> snapshots = output(topics.weightSnapshots());
+
+        // when
+        for (int i = 1; i <= 20; i++) {
+            publish(Trades.votes("d-" + i));
+            publish(Trades.close("d-" + i, 100, 100 + i % 7 - 3));
+        }
+
+        // then
+        assertThat(weights.readValuesToList()).extracting(WeightsUpdated::getTrainingStep)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
+        List<TrainingLog> rows = log.readValuesToList();
+        assertThat(rows).hasSize(20);
+        assertThat(rows.get(0).getAgentVotes()).contains("\"TradingAgent\":{\"direction\":\"LONG\",\"confidence\":0.85");
+        var perf = performance.readKeyValuesToList();
+        assertThat(perf).hasSize(20 * config.learner().roster().size());
+        assertThat(perf.get(0).key).isEqualTo("default:" + config.learner().roster().get(0));
+        assertThat(snapshots.readValuesToList()).extracting(WeightSnapshot::getTrainingStep).containsExactly(10L, 20L);
+    }
+
+    @Test
+    void theLiveFingerprintEqualsAnOfflineReplayOfTheTrainingTopic() {
+        // given
+        for (int i = 1; i <= 30; i++) {
+            publish(Trades.votes("d-" + i));
+            publish(Trades.close("d-" + i, 100, 100 + (i * 37 % 11) - 5));
+        }
+        List<TrainingExample> examples = training.readValuesToList();
+        List<WeightsUpdated> steps = weights.readValuesToList();
+
+        // when
+        Learner replay = Learner.create(config.learner());
+        for (TrainingExample e : examples) replay.train(AvroTrades.trade(e.getVotes(), e.getTrade()));
+
+        // then
+        assertThat(steps).hasSize(30);
+        assertThat(steps.get(29).getFingerprint()).isEqualTo(replay.fingerprint());
+        byte[] stored = driver.<String, byte[]>getKeyValueStore(LearningTopology.LEARNER_STORE).get("default");
+        assertThat(LearnerCodec.decode(stored).fingerprint()).isEqualTo(replay.fingerprint());
+    }
+
+    private static GenericRecord genericVotes(Schema schema, String decisionId, String direction) {
+        Schema voteSchema = schema.getField("agent_votes").schema().getValueType();
+        GenericRecord vote = new GenericData.Record(voteSchema);
+        vote.put("direction", new GenericData.EnumSymbol(voteSchema.getField("direction").schema(), direction));
+        vote.put("confidence", 0.5);
+        vote.put("position_size", 1.0);
+        GenericRecord v = new GenericData.Record(schema);
+        v.put("decision_id", decisionId);
+        v.put("workflow_id", "wf");
+        v.put("symbol", "AAPL");
+        v.put("action", "BUY");
+        v.put("decided_at", 0L);
+        v.put("model_id", null);
+        v.put("agent_votes", Map.of("TradingAgent", vote));
+        return v;
+    }
+
+    private static byte[] serializeGeneric(String topic, GenericRecord record) {
+        try (AvroKafkaSerializer<GenericRecord> serializer = new AvroKafkaSerializer<>()) {
+            serializer.configure(AvroSerdes.config(registry.apiUrl()), false);
+            return serializer.serialize(topic, record);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+}

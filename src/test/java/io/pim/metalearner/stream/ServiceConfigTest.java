@@ -1,0 +1,95 @@
+package io.pim.metalearner.stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ServiceConfigTest {
+
+    private static Properties minimal() {
+        Properties p = new Properties();
+        p.setProperty("bootstrap.servers", "kafka:9092");
+        p.setProperty("registry.url", "http://registry:8080/apis/registry/v3");
+        return p;
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        // when
+        ServiceConfig c = ServiceConfig.from(minimal(), Map.of());
+
+        // then
+        assertThat(c.defaultModelId()).isEqualTo("default");
+        assertThat(c.votesTtl()).isEqualTo(Duration.ofDays(30));
+        assertThat(c.tradeGrace()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.snapshotEvery()).isEqualTo(10);
+        assertThat(c.replicationFactor()).isEqualTo((short) 1);
+        assertThat(c.learner().engine()).isEqualTo("fast");
+        assertThat(c.learner().roster()).hasSize(9);
+        assertThat(c.topics().training()).isEqualTo("training");
+        assertThat(c.topics().deadLetter()).isEqualTo("dead-letter");
+    }
+
+    @Test
+    void aFileIsReadAndTheEnvironmentOverridesIt(@TempDir Path dir) throws Exception {
+        // given
+        Path file = dir.resolve("service.properties");
+        Files.writeString(file, """
+                bootstrap.servers=file:9092
+                registry.url=http://registry:8080/apis/registry/v3
+                trade.grace=PT30S
+                roster=A, B ,C
+                topic.training=training-v2
+                streams.num.standby.replicas=1
+                """);
+
+        // when
+        ServiceConfig c = ServiceConfig.load(file, Map.of(
+                "METALEARNER_BOOTSTRAP_SERVERS", "env:9092",
+                "METALEARNER_VOTES_TTL", "2h",
+                "METALEARNER_MODEL_DEFAULT_ID", "committee-a"));
+
+        // then
+        assertThat(c.bootstrapServers()).isEqualTo("env:9092");
+        assertThat(c.votesTtl()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.tradeGrace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.defaultModelId()).isEqualTo("committee-a");
+        assertThat(c.learner().roster()).isEqualTo(List.of("A", "B", "C"));
+        assertThat(c.topics().training()).isEqualTo("training-v2");
+        assertThat(LearningService.streamsProperties(c)).containsEntry("num.standby.replicas", "1")
+                .containsEntry("processing.guarantee", "exactly_once_v2");
+    }
+
+    @Test
+    void badValuesFailNamingTheKeyAndWhatItAccepts() {
+        assertThatThrownBy(() -> ServiceConfig.from(with("engine", "gpu"), Map.of()))
+                .hasMessageContaining("engine").hasMessageContaining("fast, dl4j");
+        assertThatThrownBy(() -> ServiceConfig.from(with("trade.grace", "soon"), Map.of()))
+                .hasMessageContaining("trade.grace").hasMessageContaining("5m");
+        assertThatThrownBy(() -> ServiceConfig.from(with("snapshot.every", "0"), Map.of()))
+                .hasMessageContaining("snapshot.every").hasMessageContaining("≥ 1");
+        assertThatThrownBy(() -> ServiceConfig.from(with("registry.url", "registry:8080"), Map.of()))
+                .hasMessageContaining("registry.url").hasMessageContaining("http");
+        assertThatThrownBy(() -> ServiceConfig.from(with("votes.tll", "1d"), Map.of()))
+                .hasMessageContaining("unknown config key 'votes.tll'").hasMessageContaining("votes.ttl");
+        assertThatThrownBy(() -> ServiceConfig.from(new Properties(), Map.of()))
+                .hasMessageContaining("'bootstrap.servers' is required").hasMessageContaining("METALEARNER_BOOTSTRAP_SERVERS");
+        assertThatThrownBy(() -> ServiceConfig.from(minimal(), Map.of("METALEARNER_TOPIC_TRAINING", "bad name")))
+                .hasMessageContaining("topic.training");
+    }
+
+    private static Properties with(String key, String value) {
+        Properties p = minimal();
+        p.setProperty(key, value);
+        return p;
+    }
+}
