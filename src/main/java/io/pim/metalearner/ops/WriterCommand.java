@@ -1,0 +1,44 @@
+package io.pim.metalearner.ops;
+
+import io.pim.metalearner.sink.JdbiWriter;
+import io.pim.metalearner.sink.WriterConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code metalearner writer --config FILE}: the JDBI writer as a process of its own, until stopped. */
+@Command(name = "writer", mixinStandardHelpOptions = true,
+        description = "Land the training-log, agent-performance and weight-snapshot topics in PostgreSQL.")
+public final class WriterCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "Properties file: bootstrap.servers, registry.url, jdbc.url, jdbc.user, jdbc.password, "
+                    + "group.id, topic.* and consumer.*; METALEARNER_<KEY> environment variables override it.")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        WriterConfig writerConfig = WriterConfig.load(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        try (JdbiWriter writer = JdbiWriter.start(writerConfig)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.countDown();
+                try {
+                    writer.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "writer-shutdown"));
+            // returns when the writer dies of an error, or when the process is asked to stop
+            while (writer.isRunning() && stop.getCount() > 0) writer.awaitStopped(java.time.Duration.ofSeconds(1));
+            if (writer.failure() != null) {
+                System.err.println("writer stopped: " + writer.failure());
+                return 1;
+            }
+        }
+        return 0;
+    }
+}

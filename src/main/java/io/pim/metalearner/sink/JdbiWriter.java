@@ -1,0 +1,485 @@
+package io.pim.metalearner.sink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.TrainingLog;
+import io.pim.metalearner.avro.WeightSnapshot;
+import io.pim.metalearner.stream.AvroSerdes;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The project's own PostgreSQL writer: a read_committed consumer of the training-log,
+ * agent-performance and weight-snapshot topics. Each poll becomes one database transaction of
+ * upserts, and only after it commits are the offsets committed, so a crash in between repeats
+ * a batch (harmless: every write is an idempotent upsert) and never loses one. A record it
+ * cannot write goes to the dead-letter topic with the reason; a database it cannot reach makes
+ * it wait and retry the same batch with backoff.
+ */
+public final class JdbiWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JdbiWriter.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    /** Called between the database commit and the offset commit; tests use it to crash the writer there. */
+    @FunctionalInterface
+    public interface CommitHook {
+        CommitHook NONE = batchSize -> { };
+
+        void afterDatabaseCommit(int batchSize);
+    }
+
+    private final WriterConfig config;
+    private final CommitHook commitHook;
+    private final Jdbi jdbi;
+    private final ObjectMapper json = new ObjectMapper();
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], DeadLetter> deadLetters;
+    private final AvroKafkaDeserializer<Object> avro = new AvroKafkaDeserializer<>();
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean running = true;
+    private Handle handle;
+
+    private final AtomicLong landed = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong databaseRetries = new AtomicLong();
+
+    private JdbiWriter(WriterConfig config, CommitHook commitHook) {
+        this.config = config;
+        this.commitHook = commitHook;
+        this.jdbi = jdbi(config);
+        Map<String, Object> serde = AvroSerdes.config(config.registryUrl());
+        avro.configure(serde, false);
+        this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        AvroKafkaSerializer<DeadLetter> deadLetterSerializer = new AvroKafkaSerializer<>();
+        deadLetterSerializer.configure(serde, false);
+        this.deadLetters = new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), deadLetterSerializer);
+        this.thread = new Thread(this::run, "jdbi-writer");
+    }
+
+    /** Migrates the database, then starts consuming on a thread of its own. */
+    public static JdbiWriter start(WriterConfig config) {
+        return start(config, CommitHook.NONE);
+    }
+
+    public static JdbiWriter start(WriterConfig config, CommitHook commitHook) {
+        Migrations.migrate(dataSource(config));
+        JdbiWriter writer = new JdbiWriter(config, commitHook);
+        writer.consumer.subscribe(List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
+                config.topics().weightSnapshots()));
+        writer.thread.start();
+        log.info("JDBI writer started: {}", config);
+        return writer;
+    }
+
+    /** A Jdbi on the writer's database, for reading what it wrote (row counts, the seed's queries). */
+    public static Jdbi jdbi(WriterConfig config) {
+        return Jdbi.create(dataSource(config)).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
+    }
+
+    private static PGSimpleDataSource dataSource(WriterConfig config) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(config.jdbcUrl());
+        if (!config.jdbcUser().isEmpty()) dataSource.setUser(config.jdbcUser());
+        if (!config.jdbcPassword().isEmpty()) dataSource.setPassword(config.jdbcPassword());
+        // one multi-row INSERT per batch instead of a round trip per row
+        dataSource.setReWriteBatchedInserts(true);
+        dataSource.setConnectTimeout(5);
+        return dataSource;
+    }
+
+    private static Map<String, Object> consumerConfig(WriterConfig config) {
+        Map<String, Object> consumer = new HashMap<>();
+        consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId());
+        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // big polls: each poll is one transaction, and agent-performance dedupes within it
+        consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
+        consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 32 * 1024 * 1024);
+        consumer.putAll(config.consumerOverrides());
+        return consumer;
+    }
+
+    private static Map<String, Object> producerConfig(WriterConfig config) {
+        Map<String, Object> producer = new HashMap<>();
+        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        producer.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-dead-letters");
+        producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return producer;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                if (records.isEmpty()) continue;
+                Batch batch = decode(records);
+                landWithRetry(batch);
+                if (!running) break; // stopped while the database was away: leave the batch uncommitted
+                for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) deadLetters.send(letter);
+                deadLetters.flush();
+                commitHook.afterDatabaseCommit(records.count());
+                commitOffsets(records);
+                landed.addAndGet(batch.records);
+                deadLettered.addAndGet(batch.deadLetters.size());
+            }
+        } catch (WakeupException stopping) {
+            // close() woke the consumer up
+        } catch (Throwable t) {
+            failure.set(t);
+            log.error("JDBI writer stopped by an error; offsets of the unfinished batch are not committed", t);
+        } finally {
+            closeHandle();
+            consumer.close(Duration.ofSeconds(5));
+            deadLetters.close(Duration.ofSeconds(5));
+            avro.close();
+            stopped.countDown();
+        }
+    }
+
+    private void commitOffsets(ConsumerRecords<byte[], byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> inPartition = records.records(partition);
+            offsets.put(partition, new OffsetAndMetadata(inPartition.get(inPartition.size() - 1).offset() + 1));
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (CommitFailedException rebalanced) {
+            // the partitions moved to another writer while we waited; it re-reads and upserts the same rows
+            log.warn("Offset commit refused after a rebalance; the new owner repeats this batch idempotently", rebalanced);
+        }
+    }
+
+    /** A row and the record it came from (for a dead letter if the database refuses the row). */
+    private record Pending<T>(T row, ConsumerRecord<byte[], byte[]> record) {
+    }
+
+    /** The rows of one poll, deduplicated by primary key (the newest record per key wins), and what could not be used. */
+    private static final class Batch {
+        final Map<List<Object>, Pending<TrainingLog>> trainingLogs = new LinkedHashMap<>();
+        final Map<List<Object>, Pending<AgentPerformance>> agentPerformance = new LinkedHashMap<>();
+        final Map<List<Object>, Pending<WeightSnapshot>> weightSnapshots = new LinkedHashMap<>();
+        final List<ProducerRecord<byte[], DeadLetter>> deadLetters = new ArrayList<>();
+        int records;
+
+        static <T> List<T> rows(Map<List<Object>, Pending<T>> pending) {
+            List<T> rows = new ArrayList<>(pending.size());
+            for (Pending<T> p : pending.values()) rows.add(p.row());
+            return rows;
+        }
+    }
+
+    private Batch decode(ConsumerRecords<byte[], byte[]> records) {
+        Batch batch = new Batch();
+        WriterConfig.Topics topics = config.topics();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            Object value;
+            try {
+                value = avro.deserialize(record.topic(), record.headers(), record.value());
+            } catch (RuntimeException e) {
+                batch.deadLetters.add(deadLetter(record, "unreadable", String.valueOf(e.getMessage())));
+                continue;
+            }
+            String problem = null;
+            if (record.topic().equals(topics.trainingLog()) && value instanceof TrainingLog row) {
+                problem = jsonObjectProblem("agent_votes", row.getAgentVotes());
+                if (problem == null) batch.trainingLogs.put(List.of(row.getModelId(), row.getTrainingStep()), new Pending<>(row, record));
+            } else if (record.topic().equals(topics.agentPerformance()) && value instanceof AgentPerformance row) {
+                List<Object> key = List.of(row.getModelId(), row.getAgentId());
+                Pending<AgentPerformance> held = batch.agentPerformance.get(key);
+                if (held == null || row.getTrainingStep() >= held.row().getTrainingStep()) {
+                    batch.agentPerformance.put(key, new Pending<>(row, record));
+                }
+            } else if (record.topic().equals(topics.weightSnapshots()) && value instanceof WeightSnapshot row) {
+                problem = jsonObjectProblem("agent_weights", row.getAgentWeights());
+                if (problem == null) batch.weightSnapshots.put(List.of(row.getModelId(), row.getTrainingStep()), new Pending<>(row, record));
+            } else {
+                problem = "wrong-type: " + (value == null ? "null value (tombstone)" : value.getClass().getSimpleName())
+                        + " on topic " + record.topic();
+            }
+            if (problem != null) {
+                String reason = problem.substring(0, problem.indexOf(':'));
+                batch.deadLetters.add(deadLetter(record, reason, problem.substring(reason.length() + 2)));
+            } else {
+                batch.records++;
+            }
+        }
+        return batch;
+    }
+
+    /** JSON columns must hold a JSON object; returns "invalid-json: detail" or null. */
+    private String jsonObjectProblem(String field, String text) {
+        try {
+            JsonNode node = json.readTree(text);
+            if (node != null && node.isObject()) return null;
+            return "invalid-json: " + field + " is not a JSON object";
+        } catch (Exception e) {
+            return "invalid-json: " + field + ": " + e.getMessage();
+        }
+    }
+
+    private ProducerRecord<byte[], DeadLetter> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
+        log.warn("Dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(), reason, detail);
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setSourceTopic(record.topic())
+                .setSourcePartition(record.partition())
+                .setSourceOffset(record.offset())
+                .setKey(record.key() == null ? null : java.nio.ByteBuffer.wrap(record.key()))
+                .setValue(record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))
+                .setReason(reason)
+                .setDetail(detail)
+                .setTimestamp(Instant.now())
+                .build();
+        return new ProducerRecord<>(config.topics().deadLetter(), record.key(), letter);
+    }
+
+    /**
+     * Lands the batch in one transaction. While the database is unreachable the same batch is
+     * retried with growing pauses (the consumer is paused but keeps polling, so the group keeps
+     * it); nothing is skipped and no offset moves.
+     */
+    private void landWithRetry(Batch batch) throws InterruptedException {
+        Duration backoff = FIRST_BACKOFF;
+        Set<TopicPartition> paused = Set.of();
+        while (running) {
+            try {
+                land(batch);
+                if (!paused.isEmpty()) {
+                    consumer.resume(paused);
+                    log.info("Database is back; writing resumed");
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (!isTransient(e)) throw e;
+                closeHandle();
+                databaseRetries.incrementAndGet();
+                if (paused.isEmpty()) {
+                    paused = Set.copyOf(consumer.assignment());
+                    consumer.pause(paused);
+                    log.warn("Database unavailable ({}); retrying the batch with backoff", rootMessage(e));
+                }
+                long until = System.nanoTime() + backoff.toNanos();
+                while (running && System.nanoTime() < until) {
+                    consumer.poll(Duration.ofMillis(Math.min(100, backoff.toMillis()))); // paused: returns nothing
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void land(Batch batch) {
+        if (handle == null) handle = jdbi.open();
+        try {
+            handle.useTransaction(transaction -> {
+                LandingDao dao = transaction.attach(LandingDao.class);
+                if (!batch.trainingLogs.isEmpty()) dao.upsertTrainingLogs(Batch.rows(batch.trainingLogs));
+                if (!batch.agentPerformance.isEmpty()) dao.upsertAgentPerformance(Batch.rows(batch.agentPerformance));
+                if (!batch.weightSnapshots.isEmpty()) dao.upsertWeightSnapshots(Batch.rows(batch.weightSnapshots));
+            });
+        } catch (RuntimeException e) {
+            if (isTransient(e)) throw e;
+            // the database refused some row's content: find it, one row per transaction
+            log.warn("Batch refused ({}); landing it row by row to dead-letter the bad rows", rootMessage(e));
+            landRowByRow(batch);
+        }
+    }
+
+    private void landRowByRow(Batch batch) {
+        landEach(batch, batch.trainingLogs, (dao, row) -> dao.upsertTrainingLogs(List.of(row)));
+        landEach(batch, batch.agentPerformance, (dao, row) -> dao.upsertAgentPerformance(List.of(row)));
+        landEach(batch, batch.weightSnapshots, (dao, row) -> dao.upsertWeightSnapshots(List.of(row)));
+    }
+
+    private <T> void landEach(Batch batch, Map<List<Object>, Pending<T>> pending,
+                              java.util.function.BiConsumer<LandingDao, T> upsert) {
+        for (var rows = pending.values().iterator(); rows.hasNext(); ) {
+            Pending<T> p = rows.next();
+            try {
+                handle.useTransaction(transaction -> upsert.accept(transaction.attach(LandingDao.class), p.row()));
+            } catch (RuntimeException e) {
+                if (isTransient(e)) throw e; // the whole batch is retried; rows landed so far are upserted again
+                batch.deadLetters.add(deadLetter(p.record(), "database-refused", rootMessage(e)));
+                batch.records--;
+                rows.remove(); // so a retry of the batch does not meet it again
+            }
+        }
+    }
+
+    /**
+     * Connection trouble (SQLState class 08), the server shutting down (57P), running out of
+     * resources (53) or a serialization conflict (40) pass; anything else is a bug or bad data.
+     */
+    static boolean isTransient(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                return state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.startsWith("40");
+            }
+            if (cause instanceof java.net.ConnectException || cause instanceof java.io.EOFException) return true;
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+
+    private void closeHandle() {
+        if (handle == null) return;
+        try {
+            handle.close();
+        } catch (RuntimeException ignored) {
+            // the connection is already gone
+        }
+        handle = null;
+    }
+
+    /**
+     * Waits until the group's committed offsets reach the end (last committed transaction) of
+     * every partition of the three topics, i.e. everything produced so far is in the database.
+     */
+    public void awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            List<String> topics = List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
+                    config.topics().weightSnapshots());
+            while (true) {
+                Throwable failed = failure.get();
+                if (failed != null) throw new IllegalStateException("JDBI writer failed", failed);
+                if (lag(admin, topics) == 0) return;
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("JDBI writer not caught up after " + timeout + "; lag " + lag(admin, topics));
+                }
+                Thread.sleep(100);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("Cannot read offsets from " + config.bootstrapServers(), e.getCause());
+        }
+    }
+
+    private long lag(Admin admin, List<String> topics) throws java.util.concurrent.ExecutionException, InterruptedException {
+        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+        admin.describeTopics(topics).allTopicNames().get().forEach((name, description) ->
+                description.partitions().forEach(p -> ends.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+        Map<TopicPartition, Long> end = new HashMap<>();
+        admin.listOffsets(ends, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+                .forEach((partition, info) -> end.put(partition, info.offset()));
+        Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(config.groupId()).partitionsToOffsetAndMetadata().get();
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            OffsetAndMetadata at = committed.get(e.getKey());
+            lag += Math.max(0, e.getValue() - (at == null ? 0 : at.offset()));
+        }
+        return lag;
+    }
+
+    /** Rows per table, counted with SQL. */
+    public Map<String, Long> rowCounts() {
+        return rowCounts(jdbi);
+    }
+
+    public static Map<String, Long> rowCounts(Jdbi jdbi) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        jdbi.useHandle(h -> {
+            for (String table : List.of("metalearner_training_log", "agent_performance", "metalearner_weights")) {
+                counts.put(table, h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
+            }
+        });
+        return counts;
+    }
+
+    /** The seed's three queries, on the writer's database. */
+    public <R> R query(java.util.function.Function<HistoryQueries, R> question) {
+        return jdbi.withExtension(HistoryQueries.class, question::apply);
+    }
+
+    /** Records landed (a record superseded within its poll by a newer one for the same row counts too). */
+    public long landedRecords() {
+        return landed.get();
+    }
+
+    public long deadLettered() {
+        return deadLettered.get();
+    }
+
+    /** How many times a batch was retried because the database was away. */
+    public long databaseRetries() {
+        return databaseRetries.get();
+    }
+
+    /** The error that stopped the writer, if one did. */
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    public boolean isRunning() {
+        return stopped.getCount() > 0;
+    }
+
+    /** Blocks until the writer's thread has ended (stopped, or died of an error). */
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops after the batch in hand; an uncommitted batch is read again by the next writer. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        stopped.await(30, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,333 @@
+package io.pim.metalearner.sink;
+
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.TrainingLog;
+import io.pim.metalearner.avro.WeightSnapshot;
+import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.stream.AvroSerdes;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The JDBI writer on a real broker, a real Apicurio registry and a real PostgreSQL. */
+class JdbiWriterTest {
+    private static final String MODEL = "default";
+    private static final Duration CATCH_UP = Duration.ofSeconds(60);
+
+    private static KafkaClusterTestKit broker;
+    private static EmbeddedRegistry registry;
+    private static EmbeddedDatabase postgres;
+
+    // the 1,000-trade run landed once for the whole class
+    private static final List<TradeHistory.Step> history = TradeHistory.generate(MODEL, 1_000, 42);
+    private static WriterConfig.Topics landedTopics;
+    private static String landedDatabase;
+
+    @BeforeAll
+    static void startStackAndLandOneThousandTrades() throws Exception {
+        broker = Landing.startBroker();
+        registry = EmbeddedRegistry.start();
+        postgres = EmbeddedDatabase.start();
+
+        landedTopics = Landing.topics("landed");
+        Landing.createTopics(broker.bootstrapServers(), landedTopics);
+        landedDatabase = Landing.createDatabase(postgres, "landed");
+        Landing.produce(broker.bootstrapServers(), registry.apiUrl(), landedTopics, history);
+        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, "landed"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+        }
+    }
+
+    @AfterAll
+    static void stopStack() throws Exception {
+        if (postgres != null) postgres.close();
+        if (registry != null) registry.close();
+        if (broker != null) broker.close();
+    }
+
+    private static WriterConfig config(String jdbcUrl, WriterConfig.Topics topics, String group) {
+        return Landing.writerConfig(broker, registry.apiUrl(), jdbcUrl, topics, group);
+    }
+
+    @Test
+    void oneThousandTradesLandAsOneRowPerStepOneRowPerAgentAndASnapshotEveryTenSteps() {
+        Jdbi db = Landing.jdbi(landedDatabase);
+
+        // then: training log steps 1..1000, each once
+        assertThat(rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), min(training_step), max(training_step) FROM metalearner_training_log"))
+                .containsExactly(1_000L, 1_000L, 1L, 1_000L);
+        // then: one agent row per agent, equal to the final figures
+        List<AgentPerformance> finalFigures = history.get(history.size() - 1).performance();
+        List<Map<String, Object>> agents = Landing.dump(db, "agent_performance");
+        assertThat(agents).hasSize(TradeHistory.AGENTS.size());
+        for (AgentPerformance expected : finalFigures) {
+            Map<String, Object> row = agents.stream().filter(r -> r.get("agent_id").equals(expected.getAgentId())).findFirst().orElseThrow();
+            assertThat(row).containsEntry("training_step", 1_000L)
+                    .containsEntry("total_decisions", expected.getTotalDecisions())
+                    .containsEntry("accuracy", expected.getAccuracy())
+                    .containsEntry("avg_profit_contribution", expected.getAvgProfitContribution())
+                    .containsEntry("current_weight", expected.getCurrentWeight())
+                    .containsEntry("updated_at", expected.getUpdatedAt());
+        }
+        // then: a snapshot every ten steps
+        assertThat(column(db, "SELECT training_step FROM metalearner_weights ORDER BY training_step"))
+                .hasSize(100).startsWith(10L, 20L).endsWith(1_000L);
+        // then: a training-log row holds what was sent, its votes as JSONB
+        TrainingLog step7 = history.get(6).log();
+        List<Object> row7 = db.withHandle(h -> h.createQuery(
+                "SELECT decision_id, predicted_profit, actual_profit, loss, jsonb_typeof(agent_votes), agent_votes->'technical'->>'direction' "
+                        + "FROM metalearner_training_log WHERE training_step = 7")
+                .map((rs, ctx) -> List.<Object>of(rs.getString(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4), rs.getString(5),
+                        rs.getString(6))).one());
+        assertThat(row7).containsExactly(step7.getDecisionId(), step7.getPredictedProfit(), step7.getActualProfit(), step7.getLoss(),
+                        "object", step7.getAgentVotes().replaceAll(".*\"technical\": \\{\"direction\": \"(\\w+)\".*", "$1"));
+    }
+
+    @Test
+    void deliveringTheSameRecordsAgainChangesNothing() throws Exception {
+        // given
+        Jdbi db = Landing.jdbi(landedDatabase);
+        List<List<Map<String, Object>>> before = dumpAll(db);
+
+        // when: the whole run arrives a second time
+        Landing.produce(broker.bootstrapServers(), registry.apiUrl(), landedTopics, history);
+        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, "landed"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+            assertThat(writer.landedRecords()).isEqualTo(1_000 + 9_000 + 100);
+        }
+
+        // then
+        assertThat(dumpAll(db)).isEqualTo(before);
+    }
+
+    @Test
+    void theSeedsQueriesAnswerLatestWeightsAgentRankingsAndRecentSteps() throws Exception {
+        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, "landed"))) {
+            // when
+            Optional<HistoryQueries.Weights> latest = writer.query(q -> q.latestWeights(MODEL));
+            List<HistoryQueries.AgentRanking> rankings = writer.query(q -> q.agentRankings(MODEL));
+            List<HistoryQueries.TrainingStep> recent = writer.query(q -> q.recentTrainingSteps(MODEL, 5));
+
+            // then
+            WeightSnapshot lastSnapshot = history.get(999).snapshot();
+            assertThat(latest).get().satisfies(w -> {
+                assertThat(w.trainingStep()).isEqualTo(1_000);
+                assertThat(w.trainingLoss()).isEqualTo(lastSnapshot.getTrainingLoss());
+                assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(w.agentWeights()))
+                        .isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lastSnapshot.getAgentWeights()));
+            });
+            List<String> expectedOrder = history.get(999).performance().stream()
+                    .sorted(java.util.Comparator.comparingDouble(AgentPerformance::getCurrentWeight).reversed()
+                            .thenComparing(AgentPerformance::getAgentId))
+                    .map(AgentPerformance::getAgentId).toList();
+            assertThat(rankings).extracting(HistoryQueries.AgentRanking::agentId).containsExactlyElementsOf(expectedOrder);
+            assertThat(recent).extracting(HistoryQueries.TrainingStep::trainingStep).containsExactly(1_000L, 999L, 998L, 997L, 996L);
+            assertThat(recent.get(0).decisionId()).isEqualTo(history.get(999).log().getDecisionId());
+            assertThat(writer.rowCounts()).containsExactly(
+                    Map.entry("metalearner_training_log", 1_000L), Map.entry("agent_performance", 9L),
+                    Map.entry("metalearner_weights", 100L));
+        }
+    }
+
+    @Test
+    void anOlderStepNeverOverwritesANewerAgentRow() throws Exception {
+        // given: an agent's figures after step 20 have landed
+        WriterConfig.Topics topics = Landing.topics("backwards");
+        Landing.createTopics(broker.bootstrapServers(), topics);
+        String database = Landing.createDatabase(postgres, "backwards");
+        List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 20, 7);
+        Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps);
+
+        // when: step 5's figures arrive late, in a later poll
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "backwards"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+            Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, List.of(
+                    new TradeHistory.Step(steps.get(19).log(), steps.get(4).performance(), null)));
+            writer.awaitCaughtUp(CATCH_UP);
+        }
+
+        // then
+        List<Map<String, Object>> agents = Landing.dump(Landing.jdbi(database), "agent_performance");
+        assertThat(agents).extracting(r -> r.get("training_step")).containsOnly(20L);
+        assertThat(agents).extracting(r -> r.get("current_weight"))
+                .containsExactlyInAnyOrderElementsOf(steps.get(19).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
+    }
+
+    @Test
+    void unusableRecordsAreDeadLetteredWithTheirReasonAndTheWriterGoesOn() throws Exception {
+        // given
+        WriterConfig.Topics topics = Landing.topics("bad");
+        Landing.createTopics(broker.bootstrapServers(), topics);
+        String database = Landing.createDatabase(postgres, "bad");
+        List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 5, 3);
+        TrainingLog notJson = TrainingLog.newBuilder(steps.get(1).log()).setAgentVotes("{\"technical\": LONG").build();
+        // valid JSON that PostgreSQL's jsonb refuses (it cannot hold \u0000)
+        TrainingLog nulCharacter = TrainingLog.newBuilder(steps.get(2).log()).setAgentVotes("{\"technical\": \"\\u0000\"}").build();
+        WeightSnapshot snapshotOnTheLogTopic = WeightSnapshot.newBuilder().setModelId(MODEL).setTrainingStep(4)
+                .setTimestamp(Instant.now()).setAgentWeights("{}").setTrainingLoss(0).setPredictionAccuracy(0).build();
+
+        try (KafkaProducer<String, SpecificRecord> avro = Landing.producer(broker.bootstrapServers(), registry.apiUrl());
+             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(0).log())).get();
+            raw.send(new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(), "not avro at all".getBytes())).get();
+            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, notJson)).get();
+            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, nulCharacter)).get();
+            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, snapshotOnTheLogTopic)).get();
+            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(4).log())).get();
+        }
+
+        // when
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "bad"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+
+            // then: the good rows landed
+            assertThat(column(Landing.jdbi(database), "SELECT training_step FROM metalearner_training_log ORDER BY 1"))
+                    .containsExactly(1L, 5L);
+            assertThat(writer.deadLettered()).isEqualTo(4);
+        }
+        // then: each bad one is on the dead-letter topic with its reason and its original bytes
+        List<DeadLetter> letters = readDeadLetters(topics.deadLetter(), 4);
+        letters.sort(java.util.Comparator.comparingLong(DeadLetter::getSourceOffset));
+        assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(letters).extracting(DeadLetter::getReason)
+                .containsExactly("unreadable", "invalid-json", "database-refused", "wrong-type");
+        assertThat(new String(letters.get(0).getValue().array())).isEqualTo("not avro at all");
+        assertThat(letters.get(2).getDetail()).contains("unsupported Unicode escape sequence");
+        assertThat(letters.get(3).getDetail()).contains("WeightSnapshot");
+    }
+
+    @Test
+    void aWriterKilledBetweenItsDatabaseCommitAndItsOffsetCommitLeavesExactlyOneRowPerStepAfterRestart() throws Exception {
+        // given
+        WriterConfig.Topics topics = Landing.topics("crash");
+        Landing.createTopics(broker.bootstrapServers(), topics);
+        String database = Landing.createDatabase(postgres, "crash");
+        List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 300, 11);
+        Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps);
+        WriterConfig config = config(database, topics, "crash").withConsumerOverrides(Map.of("max.poll.records", "200"));
+
+        // when: the first writer dies right after its third database commit
+        int[] commits = {0};
+        JdbiWriter doomed = JdbiWriter.start(config, batch -> {
+            if (++commits[0] == 3) throw new SimulatedCrash();
+        });
+        assertThat(doomed.awaitStopped(CATCH_UP)).isTrue();
+        assertThat(doomed.failure()).isInstanceOf(SimulatedCrash.class);
+        long landedBeforeTheCrash = JdbiWriter.rowCounts(Landing.jdbi(database)).values().stream().mapToLong(Long::longValue).sum();
+
+        // and a new one takes over
+        try (JdbiWriter restarted = JdbiWriter.start(config)) {
+            restarted.awaitCaughtUp(CATCH_UP);
+            // then: it starts after the two committed polls, so it writes the crashed third batch again
+            long total = 300 + 2_700 + 30;
+            assertThat(restarted.landedRecords()).isEqualTo(total - 2L * 200);
+        }
+
+        // then: one row per step, none lost, none doubled
+        assertThat(landedBeforeTheCrash).isGreaterThan(0);
+        assertThat(rowOfLongs(Landing.jdbi(database), "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log"))
+                .containsExactly(300L, 300L, 300L);
+        assertThat(Landing.dump(Landing.jdbi(database), "agent_performance")).extracting(r -> r.get("training_step")).containsOnly(300L);
+        assertThat(column(Landing.jdbi(database), "SELECT count(*) FROM metalearner_weights").get(0)).isEqualTo(30L);
+    }
+
+    @Test
+    void theDatabaseStoppedForAWhileThenBackTheWriterCatchesUpWithNothingLost(@TempDir Path dataDirectory) throws Exception {
+        // given: a database of its own, which this test takes away
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        try (EmbeddedDatabase flaky = EmbeddedDatabase.start(dataDirectory.resolve("pg"), port)) {
+            WriterConfig.Topics topics = Landing.topics("outage");
+            Landing.createTopics(broker.bootstrapServers(), topics);
+            List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 500, 5);
+            Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps.subList(0, 200));
+            try (JdbiWriter writer = JdbiWriter.start(config(flaky.jdbcUrl(), topics, "outage"))) {
+                writer.awaitCaughtUp(CATCH_UP);
+
+                // when: the database goes away while trades keep coming
+                flaky.stop();
+                Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps.subList(200, 500));
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (writer.databaseRetries() < 3 && System.nanoTime() < deadline) Thread.sleep(50);
+                assertThat(writer.databaseRetries()).as("retries while the database is down").isGreaterThanOrEqualTo(3);
+                assertThat(writer.isRunning()).isTrue();
+                flaky.startAgain();
+
+                // then
+                writer.awaitCaughtUp(CATCH_UP);
+            }
+            Jdbi db = Jdbi.create(flaky.dataSource());
+            assertThat(rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log"))
+                    .containsExactly(500L, 500L, 500L);
+            assertThat(JdbiWriter.rowCounts(db)).containsEntry("agent_performance", 9L).containsEntry("metalearner_weights", 50L);
+            assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("current_weight"))
+                    .containsExactlyInAnyOrderElementsOf(steps.get(499).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
+        }
+    }
+
+    private static final class SimulatedCrash extends Error {
+        SimulatedCrash() {
+            super("simulated crash between the database commit and the offset commit");
+        }
+    }
+
+    private static List<Long> rowOfLongs(Jdbi db, String sql) {
+        return db.withHandle(h -> h.createQuery(sql).map((rs, ctx) -> {
+            List<Long> row = new ArrayList<>();
+            for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) row.add(rs.getLong(c));
+            return row;
+        }).one());
+    }
+
+    private static List<Long> column(Jdbi db, String sql) {
+        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).list());
+    }
+
+    private static List<List<Map<String, Object>>> dumpAll(Jdbi db) {
+        return List.of(Landing.dump(db, "metalearner_training_log"), Landing.dump(db, "agent_performance"),
+                Landing.dump(db, "metalearner_weights"));
+    }
+
+    private static List<DeadLetter> readDeadLetters(String topic, int expected) {
+        AvroKafkaDeserializer<DeadLetter> deserializer = new AvroKafkaDeserializer<>();
+        deserializer.configure(AvroSerdes.config(registry.apiUrl()), false);
+        try (KafkaConsumer<byte[], DeadLetter> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), deserializer)) {
+            consumer.subscribe(List.of(topic));
+            List<DeadLetter> letters = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (letters.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
+            }
+            return letters;
+        }
+    }
+}

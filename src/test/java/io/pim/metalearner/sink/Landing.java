@@ -1,0 +1,137 @@
+package io.pim.metalearner.sink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.stream.AvroSerdes;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.jdbi.v3.core.Jdbi;
+import org.postgresql.util.PGobject;
+
+import java.sql.Timestamp;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Test plumbing for landing records: a broker, topics, producing a trade history, reading tables back. */
+public final class Landing {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Landing() {
+    }
+
+    /** A single combined KRaft node in this JVM. */
+    public static KafkaClusterTestKit startBroker() throws Exception {
+        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        cluster.format();
+        cluster.startup();
+        cluster.waitForReadyBrokers();
+        return cluster;
+    }
+
+    /** The writer's topics with a suffix, so tests sharing a broker don't share topics. */
+    public static WriterConfig.Topics topics(String suffix) {
+        return new WriterConfig.Topics("training-log-" + suffix, "agent-performance-" + suffix,
+                "weight-snapshots-" + suffix, "dead-letter-" + suffix);
+    }
+
+    public static void createTopics(String bootstrapServers, WriterConfig.Topics topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            admin.createTopics(List.of(
+                    new NewTopic(topics.trainingLog(), 1, (short) 1),
+                    new NewTopic(topics.agentPerformance(), 3, (short) 1),
+                    new NewTopic(topics.weightSnapshots(), 1, (short) 1),
+                    new NewTopic(topics.deadLetter(), 1, (short) 1))).all().get();
+        }
+    }
+
+    public static KafkaProducer<String, SpecificRecord> producer(String bootstrapServers, String registryUrl) {
+        AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
+        serializer.configure(AvroSerdes.config(registryUrl), false);
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
+                new StringSerializer(), serializer);
+    }
+
+    /** Sends each step's records in the stream's order: the log row, the agents' rows, the snapshot. */
+    public static void produce(String bootstrapServers, String registryUrl, WriterConfig.Topics topics,
+                               List<TradeHistory.Step> steps) {
+        try (KafkaProducer<String, SpecificRecord> producer = producer(bootstrapServers, registryUrl)) {
+            for (TradeHistory.Step step : steps) {
+                String model = step.log().getModelId();
+                producer.send(new ProducerRecord<>(topics.trainingLog(), model, step.log()));
+                for (AgentPerformance agent : step.performance()) {
+                    producer.send(new ProducerRecord<>(topics.agentPerformance(), model + ":" + agent.getAgentId(), agent));
+                }
+                if (step.snapshot() != null) {
+                    producer.send(new ProducerRecord<>(topics.weightSnapshots(), model, step.snapshot()));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /** A fresh, empty database on the server (the writer migrates it on start), its JDBC URL returned. */
+    public static String createDatabase(EmbeddedDatabase server, String name) {
+        Jdbi.create(server.dataSource()).useHandle(h -> h.execute("CREATE DATABASE " + name));
+        return "jdbc:postgresql://localhost:" + server.port() + "/" + name;
+    }
+
+    public static WriterConfig writerConfig(KafkaClusterTestKit broker, String registryUrl, String jdbcUrl,
+                                            WriterConfig.Topics topics, String group) {
+        return new WriterConfig(broker.bootstrapServers(), registryUrl, jdbcUrl, EmbeddedDatabase.USER,
+                EmbeddedDatabase.PASSWORD, group, topics, Map.of());
+    }
+
+    public static Jdbi jdbi(String jdbcUrl) {
+        return Jdbi.create(jdbcUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
+    }
+
+    /**
+     * A whole table in primary-key order, each row a column -> value map with JSONB as a parsed
+     * JSON tree and timestamps as instants, so two databases compare as data, not as text.
+     */
+    public static List<Map<String, Object>> dump(Jdbi jdbi, String table) {
+        String order = table.equals("agent_performance") ? "model_id, agent_id" : "model_id, training_step";
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM " + table + " ORDER BY " + order)
+                .map((rs, ctx) -> {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) {
+                        Object value = rs.getObject(c);
+                        if (value instanceof PGobject json && json.getType().startsWith("json")) {
+                            try {
+                                value = JSON.readTree(json.getValue());
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        } else if (value instanceof Timestamp ts) {
+                            value = ts.toInstant();
+                        } else if (value instanceof OffsetDateTime odt) {
+                            value = odt.toInstant();
+                        }
+                        row.put(rs.getMetaData().getColumnName(c), value);
+                    }
+                    return row;
+                }).collect(java.util.stream.Collectors.toCollection(ArrayList::new)));
+    }
+}
