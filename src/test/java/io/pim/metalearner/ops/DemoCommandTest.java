@@ -58,5 +58,13 @@ class DemoCommandTest {
         assertThat(summary.get("fingerprint").asText()).hasSize(64)
                 .isEqualTo(summary.get("replay_fingerprint").asText());
         assertThat(summary.get("agent_weights").size()).isEqualTo(LearnerConfig.DEFAULT_ROSTER.size());
+
+        // and the history landed in PostgreSQL, with the seed's queries printed above the summary
+        JsonNode postgres = summary.get("postgres");
+        assertThat(postgres.get("metalearner_training_log").asLong()).isEqualTo(50);
+        assertThat(postgres.get("agent_performance").asLong()).isEqualTo(LearnerConfig.DEFAULT_ROSTER.size());
+        assertThat(postgres.get("metalearner_weights").asLong()).isEqualTo(5); // one snapshot per 10 steps
+        assertThat(out.toString()).contains("-- latest weights", "step 50 at", "-- agent rankings",
+                "-- recent training steps");
     }
 }
