@@ -2,7 +2,6 @@ package io.pim.metalearner.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.DeadLetter;
@@ -78,7 +77,7 @@ public final class JdbiWriter implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], DeadLetter> deadLetters;
-    private final AvroKafkaDeserializer<Object> avro = new AvroKafkaDeserializer<>();
+    private final AvroRecordReader avro;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -94,7 +93,7 @@ public final class JdbiWriter implements AutoCloseable {
         this.commitHook = commitHook;
         this.jdbi = jdbi(config);
         Map<String, Object> serde = AvroSerdes.config(config.registryUrl());
-        avro.configure(serde, false);
+        this.avro = new AvroRecordReader(config.registryUrl());
         this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AvroKafkaSerializer<DeadLetter> deadLetterSerializer = new AvroKafkaSerializer<>();
         deadLetterSerializer.configure(serde, false);
@@ -188,7 +187,6 @@ public final class JdbiWriter implements AutoCloseable {
             closeHandle();
             consumer.close(Duration.ofSeconds(5));
             deadLetters.close(Duration.ofSeconds(5));
-            avro.close();
             stopped.countDown();
         }
     }
@@ -255,9 +253,9 @@ public final class JdbiWriter implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             Object value;
             try {
-                value = avro.deserialize(record.topic(), record.headers(), record.value());
-            } catch (RuntimeException e) {
-                batch.deadLetters.add(deadLetter(record, "unreadable", String.valueOf(e.getMessage())));
+                value = avro.read(record.value(), expectedType(record.topic()));
+            } catch (AvroRecordReader.Unusable e) {
+                batch.deadLetters.add(deadLetter(record, e.reason, e.getMessage() + " on topic " + record.topic()));
                 continue;
             }
             String problem = null;
@@ -285,6 +283,13 @@ public final class JdbiWriter implements AutoCloseable {
             }
         }
         return batch;
+    }
+
+    private Class<? extends org.apache.avro.specific.SpecificRecord> expectedType(String topic) {
+        WriterConfig.Topics topics = config.topics();
+        if (topic.equals(topics.trainingLog())) return TrainingLog.class;
+        if (topic.equals(topics.agentPerformance())) return AgentPerformance.class;
+        return WeightSnapshot.class;
     }
 
     /** JSON columns must hold a JSON object; returns "invalid-json: detail" or null. */
