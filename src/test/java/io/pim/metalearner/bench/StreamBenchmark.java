@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  *     consumer seeing its {@code weights-updated}.</li>
  * </ol>
  * Run (see BENCHMARKS.md): {@code java ... io.pim.metalearner.bench.StreamBenchmark
- * [--trades 100000] [--rate 100] [--latency-seconds 60] [--commit-interval 20ms]}
+ * [--trades 100000] [--rate 100] [--latency-seconds 60] [--commit-interval 20ms] [--stream-threads 2]}
  */
 public final class StreamBenchmark {
     public static void main(String[] args) throws Exception {
@@ -50,9 +50,11 @@ public final class StreamBenchmark {
         int rate = Integer.parseInt(a.getOrDefault("rate", "100"));
         int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "60"));
         String commitInterval = a.getOrDefault("commit-interval", null);
+        String streamThreads = a.getOrDefault("stream-threads", null);
 
         Properties settings = new Properties();
         if (commitInterval != null) settings.setProperty("commit.interval", commitInterval);
+        if (streamThreads != null) settings.setProperty("stream.threads", streamThreads);
         try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
             stack.start(settings);
             ServiceConfig config = stack.config();
