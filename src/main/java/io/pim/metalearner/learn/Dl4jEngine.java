@@ -35,7 +35,8 @@ public final class Dl4jEngine implements Engine {
     private final MultiLayerNetwork model;
     private final INDArray params, gradient, m, v;
     private final INDArray update; // the gradient view in params' shape: after the updater it holds Adam's update
-    private final FloatBuffer gradientFloats; // the gradient view read from Java, without copying
+    private final FloatBuffer gradientFloats; // DL4J's gradient memory, readable from Java
+    private final float[] gradientCopy;
     private final INDArray input, label, mask1, mask2; // reused every step
     private final SuppliedMaskDropout dropout1, dropout2;
     private final LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
@@ -50,6 +51,7 @@ public final class Dl4jEngine implements Engine {
         m = adam.getM();
         v = adam.getV();
         gradientFloats = gradient.data().asNioFloat();
+        gradientCopy = new float[net.paramCount];
         update = gradient.reshape(params.shape());
         if (gradient.data().offset() != 0 || gradient.length() != net.paramCount || update.data().address() != gradient.data().address()) {
             throw new IllegalStateException("DL4J's gradient view is not the flat layout");
@@ -182,18 +184,10 @@ public final class Dl4jEngine implements Engine {
         return gradient.toFloatVector();
     }
 
-    /**
-     * PyTorch's clip_grad_norm_ (max_norm 0.5, coef = 0.5/(norm+1e-6), applied when < 1). The norm is
-     * summed in double on the Java side, exactly as FastEngine does, so both engines scale by the
-     * same float coefficient.
-     */
+    /** The global-norm clip, computed on a Java copy of the gradient exactly as FastEngine does. */
     private void clipByGlobalNorm() {
-        double sq = 0;
-        for (int i = 0, n = net.paramCount; i < n; i++) {
-            float gi = gradientFloats.get(i);
-            sq += (double) gi * gi;
-        }
-        float coef = (float) (Network.CLIP_NORM / (Math.sqrt(sq) + 1e-6));
+        gradientFloats.get(0, gradientCopy);
+        float coef = GlobalNorm.clipCoefficient(gradientCopy);
         if (coef < 1f) gradient.muli(coef);
     }
 
