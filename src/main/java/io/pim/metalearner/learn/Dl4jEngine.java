@@ -33,7 +33,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class Dl4jEngine implements Engine {
     private final Network net;
     private final MultiLayerNetwork model;
-    private final INDArray params, gradient, m, v;
+    private final INDArray params, gradient;
     private final INDArray update; // the gradient view in params' shape: after the updater it holds Adam's update
     private final FloatBuffer gradientFloats; // DL4J's gradient memory, readable from Java
     private final float[] gradientCopy;
@@ -47,13 +47,11 @@ public final class Dl4jEngine implements Engine {
         model = newModel(net, SuppliedMaskDropout::new);
         params = model.params();
         gradient = model.getFlattenedGradients();
-        AdamUpdater adam = adamOf(model);
-        m = adam.getM();
-        v = adam.getV();
         gradientFloats = gradient.data().asNioFloat();
         gradientCopy = new float[net.paramCount];
         update = gradient.reshape(params.shape());
-        if (gradient.data().offset() != 0 || gradient.length() != net.paramCount || update.data().address() != gradient.data().address()) {
+        if (gradient.data().offset() != 0 || gradient.length() != net.paramCount
+                || update.data().address() != gradient.data().address()) {
             throw new IllegalStateException("DL4J's gradient view is not the flat layout");
         }
         // DL4J applies a layer's dropout to its input: layer 1's input is hidden layer 1's output.
@@ -150,7 +148,7 @@ public final class Dl4jEngine implements Engine {
 
     @Override
     public float predict(float[] features) {
-        input.data().setData(features);
+        setInput(features);
         return model.output(input, false).getFloat(0);
     }
 
@@ -168,15 +166,27 @@ public final class Dl4jEngine implements Engine {
 
     /** Forward and backward in training mode; leaves the raw gradient in DL4J's flat view. */
     void computeGradient(float[] features, float target, float[] m1, float[] m2) {
-        input.data().setData(features);
+        setInput(features);
         label.putScalar(0, target);
-        mask1.data().setData(m1);
-        mask2.data().setData(m2);
+        copy(m1, mask1, "dropout mask 1");
+        copy(m2, mask2, "dropout mask 2");
         dropout1.setMask(mask1);
         dropout2.setMask(mask2);
         model.setInput(input);
         model.setLabels(label);
         model.computeGradientAndScore();
+    }
+
+    private void setInput(float[] features) {
+        copy(features, input, "features");
+    }
+
+    /** Copies into native memory, so a wrong length must not get that far. */
+    private static void copy(float[] from, INDArray to, String what) {
+        if (from.length != to.length()) {
+            throw new IllegalArgumentException(from.length + " " + what + " where the network takes " + to.length());
+        }
+        to.data().setData(from);
     }
 
     /** A copy of the flat gradient view (tests compare it with FastEngine's). */
