@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /** The one executable ({@code bin/metalearner}); each job is a subcommand. */
 @Command(name = "metalearner", mixinStandardHelpOptions = true, version = "metalearner 0.1.0",
         description = "Meta-learner of a trading committee.",
-        subcommands = {LearnCommand.class, SimulateCommand.class, DemoCommand.class, ReplayCommand.class, WriterCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LearnCommand.class, SimulateCommand.class, RunCommand.class, WriterCommand.class,
+                DemoCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;

@@ -19,6 +19,9 @@ import java.util.Map;
  * falls through to the default provider, which is always correct.
  */
 public final class CachingAvroDatumProvider<T> extends DefaultAvroDatumProvider<T> {
+    // The resolver may hand out a new instance for the same schema when its cache entry is
+    // refreshed; emptying the map now and then keeps that from accumulating.
+    private static final int MAX_ENTRIES = 64;
     private final Map<Schema, DatumWriter<T>> writers = Collections.synchronizedMap(new IdentityHashMap<>());
     private final Map<Schema, DatumReader<T>> readers = Collections.synchronizedMap(new IdentityHashMap<>());
 
@@ -27,6 +30,7 @@ public final class CachingAvroDatumProvider<T> extends DefaultAvroDatumProvider<
         DatumWriter<T> writer = writers.get(schema);
         if (writer == null) {
             writer = super.createDatumWriter(data, schema);
+            if (writers.size() >= MAX_ENTRIES) writers.clear();
             writers.put(schema, writer);
         }
         return writer;
@@ -37,6 +41,7 @@ public final class CachingAvroDatumProvider<T> extends DefaultAvroDatumProvider<
         DatumReader<T> reader = readers.get(schema);
         if (reader == null) {
             reader = super.createDatumReader(schema);
+            if (readers.size() >= MAX_ENTRIES) readers.clear();
             readers.put(schema, reader);
         }
         return reader;

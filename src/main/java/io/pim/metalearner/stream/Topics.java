@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,8 +103,7 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                 log.info("created topics {}", missing.stream().map(NewTopic::name).toList());
             }
             ServiceConfig.TopicNames n = config.topics();
-            Map<String, TopicDescription> d = admin.describeTopics(
-                    List.of(n.decisionVotes(), n.tradeClosed(), n.training())).allTopicNames().get();
+            Map<String, TopicDescription> d = describe(admin, List.of(n.decisionVotes(), n.tradeClosed(), n.training()));
             int training = d.get(n.training()).partitions().size();
             if (training != 1) {
                 throw new IllegalStateException("topic '" + n.training() + "' has " + training
@@ -118,6 +118,20 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
             }
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create or check topics: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Just-created topics take a moment to reach every broker's metadata: retry for up to 10 s. */
+    private static Map<String, TopicDescription> describe(Admin admin, List<String> names)
+            throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) throw e;
+                Thread.sleep(100);
+            }
         }
     }
 }

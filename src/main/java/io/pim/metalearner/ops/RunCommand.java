@@ -1,0 +1,58 @@
+package io.pim.metalearner.ops;
+
+import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.ServiceConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the learning service against an existing Kafka cluster and Apicurio registry, "
+                + "until SIGTERM or Ctrl-C (which commit and stop cleanly). Every config key can be overridden "
+                + "by an environment variable, e.g. METALEARNER_BOOTSTRAP_SERVERS.")
+final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "Properties file: bootstrap.servers, registry.url (the Apicurio v3 API root) and optional "
+                    + "settings (topic.*, votes.ttl, trade.grace, engine, roster, ...; see ServiceConfig).")
+    Path config;
+
+    @Option(names = "--no-create-topics", description = "Do not create missing topics (they must exist).")
+    boolean noCreateTopics;
+
+    @Override
+    public Integer call() throws Exception {
+        ServiceConfig serviceConfig = ServiceConfig.load(config);
+        LearningService service = new LearningService(serviceConfig);
+        if (!noCreateTopics) service.createTopics();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        service.streams().setStateListener((now, before) -> {
+            log.info("Kafka Streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) stopped.countDown();
+        });
+        // SIGTERM and Ctrl-C: stop processing, commit the open transaction, keep the local state.
+        Thread hook = new Thread(() -> {
+            log.info("shutting down");
+            service.close();
+            stopped.countDown();
+        }, "metalearner-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        service.start();
+        stopped.await();
+        boolean failed = service.streams().state() == KafkaStreams.State.ERROR;
+        if (failed) {
+            log.error("Kafka Streams failed; see the log above");
+            service.close();
+        }
+        return failed ? 1 : 0;
+    }
+}
