@@ -90,7 +90,9 @@ final class DemoCommand implements Callable<Integer> {
                 err.println("demo: replaying the training topic offline ...");
                 err.flush();
                 TrainingReplay.Result replay = TrainingReplay.fromTopic(config, config.learner(), config.defaultModelId());
-                String live = liveFingerprint(outcome.last(), config.learner());
+                // the replay is of the default model; trades naming another model_id train that one
+                WeightsUpdated lastOfModel = outcome.lastByModel().get(config.defaultModelId());
+                String live = liveFingerprint(lastOfModel, config.learner());
                 String replayed = replay.learner().fingerprint();
 
                 ObjectNode summary = MAPPER.createObjectNode();
@@ -99,11 +101,11 @@ final class DemoCommand implements Callable<Integer> {
                 summary.put("trained", outcome.trained());
                 ObjectNode reasons = summary.putObject("dead_lettered");
                 outcome.deadLettered().forEach(reasons::put);
-                summary.put("training_step", outcome.last() == null ? 0 : outcome.last().getTrainingStep());
+                summary.put("training_step", lastOfModel == null ? 0 : lastOfModel.getTrainingStep());
                 summary.put("fingerprint", live);
                 summary.put("replay_fingerprint", replayed);
                 ObjectNode weights = summary.putObject("agent_weights");
-                agentWeights(outcome.last(), replay.learner()).forEach(weights::put);
+                agentWeights(lastOfModel, replay.learner()).forEach(weights::put);
                 err.println("demo: waiting for the JDBI writer to land everything in PostgreSQL ...");
                 err.flush();
                 JdbiWriter writer = stack.writer();
