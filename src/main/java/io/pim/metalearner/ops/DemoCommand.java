@@ -2,6 +2,9 @@ package io.pim.metalearner.ops;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pim.metalearner.api.ApiConfig;
+import io.pim.metalearner.api.HttpService;
+import io.pim.metalearner.api.ServiceMetrics;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
@@ -56,6 +59,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "Publish this file's trades (one feedback JSON body per line) instead of simulated ones.")
     Path input;
 
+    @Option(names = "--serve", description = "After the input, keep running with the HTTP API and the dashboard "
+            + "(started as soon as the stack is up) until Ctrl-C or SIGTERM.")
+    boolean serve;
+
+    @Option(names = "--http-port", paramLabel = "P", description = "Port of the HTTP API and dashboard with --serve (default 8080).")
+    int httpPort = 8080;
+
     @Override
     public Integer call() throws Exception {
         Trades source = trades();
@@ -64,13 +74,31 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: starting Kafka, the Apicurio registry, PostgreSQL, the learning service and the JDBI writer ...");
             err.flush();
             long t0 = System.nanoTime();
-            stack.start(new Properties(), true);
+            Properties settings = new Properties();
+            ServiceMetrics metrics = null;
+            if (serve) {
+                if (httpPort < 1 || httpPort > 65535) {
+                    throw new ParameterException(spec.commandLine(), "--http-port: must be 1..65535, was " + httpPort);
+                }
+                metrics = new ServiceMetrics();
+                // the instance's own address for interactive queries: another instance would fetch models here
+                settings.setProperty("streams.application.server", "localhost:" + httpPort);
+            }
+            stack.start(settings, true, metrics == null ? io.pim.metalearner.stream.StepListener.NONE : metrics);
             ServiceConfig config = stack.config();
             err.printf(Locale.ROOT, "demo: up in %.1f s (Kafka at %s, registry at %s)%n",
                     (System.nanoTime() - t0) / 1e9, stack.kafka().bootstrapServers(), stack.registry().url());
+            if (serve) {
+                stack.own(metrics);
+                HttpService http = stack.own(HttpService.start(stack.service(), metrics,
+                        ApiConfig.defaults().withPort(httpPort)));
+                err.printf(Locale.ROOT, "demo: dashboard at http://localhost:%d/ (API under /api/pim, metrics at /metrics)%n",
+                        http.port());
+            }
             err.flush();
 
             ServiceConfig.TopicNames topics = config.topics();
+            int exit;
             try (OutcomeWatcher watcher = new OutcomeWatcher(config.bootstrapServers(), config.registryUrl(),
                     topics.weightsUpdated(), topics.deadLetter(), List.of(topics.tradeClosed(), topics.training()), update -> { });
                  TradePublisher publisher = new TradePublisher(config.bootstrapServers(), config.registryUrl(),
@@ -119,8 +147,11 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 out.println(MAPPER.writeValueAsString(summary));
                 out.flush();
-                return live.equals(replayed) ? 0 : 1;
+                exit = live.equals(replayed) ? 0 : 1;
             }
+            // the demo's own clients are closed by now; what keeps running is the stack and the API
+            if (serve) serveUntilStopped(err);
+            return exit;
         }
     }
 
@@ -141,6 +172,16 @@ final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "step %d  %s  predicted %+.5f  actual %+.5f  loss %.6f%n",
                     t.trainingStep(), t.decisionId(), t.predictedProfit(), t.actualProfit(), t.loss());
         }
+    }
+
+    /**
+     * Keeps the stack and the HTTP API up until the JVM is asked to stop (Ctrl-C, SIGTERM): the
+     * stack's shutdown hook then closes the API first, then the service, registry and broker.
+     */
+    private void serveUntilStopped(PrintWriter err) throws InterruptedException {
+        err.printf(Locale.ROOT, "demo: serving at http://localhost:%d/ until Ctrl-C%n", httpPort);
+        err.flush();
+        new java.util.concurrent.CountDownLatch(1).await();
     }
 
     /** The live learner's state after its last step, or a fresh learner's if it never trained. */

@@ -5,6 +5,7 @@ import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.StepListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,14 +48,15 @@ public final class EmbeddedStack implements AutoCloseable {
      * the addresses and the state directory are the stack's own.
      */
     public void start(Properties settings) throws Exception {
-        start(settings, false);
+        start(settings, false, StepListener.NONE);
     }
 
     /**
      * As {@link #start(Properties)}; with {@code withDatabase}, also an embedded PostgreSQL (started
-     * beside the broker) and the JDBI writer landing the service's outputs in it.
+     * beside the broker) and the JDBI writer landing the service's outputs in it; {@code listener}
+     * hears every training step (metrics).
      */
-    public void start(Properties settings, boolean withDatabase) throws Exception {
+    public void start(Properties settings, boolean withDatabase, StepListener listener) throws Exception {
         CompletableFuture<EmbeddedDatabase> databaseStart = !withDatabase ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.supplyAsync(() -> {
                     try {
@@ -92,7 +94,7 @@ public final class EmbeddedStack implements AutoCloseable {
         p.setProperty("state.dir", stateDir.toString());
         // not the environment: METALEARNER_* variables meant for `run` must not redirect the demo
         config = ServiceConfig.from(p, Map.of());
-        service = register(new LearningService(config));
+        service = register(new LearningService(config, listener));
         service.createTopics();
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
@@ -100,6 +102,11 @@ public final class EmbeddedStack implements AutoCloseable {
             writer = register(JdbiWriter.start(WriterConfig.of(kafka.bootstrapServers(), registry.apiUrl(),
                     database.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD)));
         }
+    }
+
+    /** Something started on top of the stack (e.g. the HTTP API): closed first, before the service it uses. */
+    public <T extends AutoCloseable> T own(T resource) throws Exception {
+        return register(resource);
     }
 
     private synchronized <T extends AutoCloseable> T register(T resource) throws Exception {

@@ -1,5 +1,8 @@
 package io.pim.metalearner.ops;
 
+import io.pim.metalearner.api.ApiConfig;
+import io.pim.metalearner.api.HttpService;
+import io.pim.metalearner.api.ServiceMetrics;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -11,6 +14,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the learning service against an existing Kafka cluster and Apicurio registry, "
@@ -24,13 +28,21 @@ final class RunCommand implements Callable<Integer> {
                     + "settings (topic.*, votes.ttl, trade.grace, engine, roster, ...; see ServiceConfig).")
     Path config;
 
+    @Option(names = "--http-port", paramLabel = "P",
+            description = "Port of the HTTP API, dashboard and /metrics (default 8080; 0 = no HTTP). With several "
+                    + "instances, set streams.application.server=<this host>:<P> in the config so each can answer "
+                    + "for models another one holds.")
+    int httpPort = 8080;
+
     @Option(names = "--no-create-topics", description = "Do not create missing topics (they must exist).")
     boolean noCreateTopics;
 
     @Override
     public Integer call() throws Exception {
         ServiceConfig serviceConfig = ServiceConfig.load(config);
-        LearningService service = new LearningService(serviceConfig);
+        if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("--http-port: must be 0..65535, was " + httpPort);
+        ServiceMetrics metrics = new ServiceMetrics();
+        LearningService service = new LearningService(serviceConfig, metrics);
         if (!noCreateTopics) service.createTopics();
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -39,14 +51,21 @@ final class RunCommand implements Callable<Integer> {
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) stopped.countDown();
         });
         // SIGTERM and Ctrl-C: stop processing, commit the open transaction, keep the local state.
+        AtomicReference<HttpService> http = new AtomicReference<>();
         Thread hook = new Thread(() -> {
             log.info("shutting down");
+            HttpService api = http.getAndSet(null);
+            if (api != null) api.close();
             service.close();
+            metrics.close();
             stopped.countDown();
         }, "metalearner-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
         service.start();
+        if (httpPort > 0) {
+            http.set(HttpService.start(service, metrics, ApiConfig.defaults().withPort(httpPort)));
+        }
         stopped.await();
         boolean failed = service.streams().state() == KafkaStreams.State.ERROR;
         if (failed) {

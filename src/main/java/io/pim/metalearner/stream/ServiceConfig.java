@@ -1,6 +1,7 @@
 package io.pim.metalearner.stream;
 
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.alert.AlertConfig;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -43,12 +44,13 @@ import java.util.regex.Pattern;
  *                          creates them (the two must match: the join needs both records of a
  *                          decision on the same partition number)
  * @param streamsOverrides  extra Kafka Streams properties from {@code streams.*} keys
+ * @param alerts            thresholds of the alert detectors ({@code alert.*} keys, see {@link AlertConfig})
  */
 public record ServiceConfig(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
                             TopicNames topics, String defaultModelId, Duration votesTtl, Duration tradeGrace,
                             LearnerConfig learner, int snapshotEvery, Duration commitInterval,
                             short replicationFactor, int inputPartitions, int streamThreads,
-                            Map<String, String> streamsOverrides) {
+                            Map<String, String> streamsOverrides, AlertConfig alerts) {
 
     /** Topic names; each has its own key {@code topic.<default name>}. */
     public record TopicNames(String decisionVotes, String tradeClosed, String training, String weightsUpdated,
@@ -86,6 +88,21 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
         d.put("replication.factor", "1");
         d.put("input.partitions", "3");
         d.put("stream.threads", "1");
+        AlertConfig a = AlertConfig.defaults();
+        d.put("alert.loss.window", Integer.toString(a.lossWindow()));
+        d.put("alert.loss.rise-ratio", Double.toString(a.lossRiseRatio()));
+        d.put("alert.loss.clear-ratio", Double.toString(a.lossClearRatio()));
+        d.put("alert.r2.min-trades", Integer.toString(a.r2MinTrades()));
+        d.put("alert.r2.raise", Double.toString(a.r2Raise()));
+        d.put("alert.r2.clear", Double.toString(a.r2Clear()));
+        d.put("alert.collapse.min-steps", Integer.toString(a.collapseMinSteps()));
+        d.put("alert.collapse.spread", Double.toString(a.collapseSpread()));
+        d.put("alert.collapse.clear-spread", Double.toString(a.collapseClearSpread()));
+        d.put("alert.drift.delta", Double.toString(a.driftDelta()));
+        d.put("alert.drift.threshold", Double.toString(a.driftThreshold()));
+        d.put("alert.drift.alpha", Double.toString(a.driftAlpha()));
+        d.put("alert.drift.min-instances", Integer.toString(a.driftMinInstances()));
+        d.put("alert.drift.clear-steps", Integer.toString(a.driftClearSteps()));
         return d;
     }
 
@@ -157,7 +174,29 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
                     Path.of(string("state.dir")), topics, string("model.default-id"),
                     duration("votes.ttl"), duration("trade.grace"), learner, intAtLeast("snapshot.every", 1),
                     duration("commit.interval"), (short) intAtLeast("replication.factor", 1),
-                    intAtLeast("input.partitions", 1), intAtLeast("stream.threads", 1), Map.copyOf(streams));
+                    intAtLeast("input.partitions", 1), intAtLeast("stream.threads", 1), Map.copyOf(streams), alerts());
+        }
+
+        AlertConfig alerts() {
+            try {
+                return new AlertConfig(intAtLeast("alert.loss.window", 2), number("alert.loss.rise-ratio"),
+                        number("alert.loss.clear-ratio"), intAtLeast("alert.r2.min-trades", 2), number("alert.r2.raise"),
+                        number("alert.r2.clear"), intAtLeast("alert.collapse.min-steps", 0), number("alert.collapse.spread"),
+                        number("alert.collapse.clear-spread"), number("alert.drift.delta"), number("alert.drift.threshold"),
+                        number("alert.drift.alpha"), intAtLeast("alert.drift.min-instances", 1),
+                        intAtLeast("alert.drift.clear-steps", 1));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid alert config: " + e.getMessage(), e);
+            }
+        }
+
+        double number(String key) {
+            try {
+                double value = Double.parseDouble(string(key));
+                if (Double.isFinite(value)) return value;
+            } catch (NumberFormatException ignored) {
+            }
+            throw new IllegalArgumentException("config key '" + key + "': '" + values.get(key) + "' must be a finite number");
         }
 
         String string(String key) {
@@ -255,18 +294,18 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
     public ServiceConfig withApplicationId(String id) {
         return new ServiceConfig(bootstrapServers, registryUrl, id, stateDir, topics, defaultModelId, votesTtl,
                 tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides);
+                streamsOverrides, alerts);
     }
 
     public ServiceConfig withStateDir(Path dir) {
         return new ServiceConfig(bootstrapServers, registryUrl, applicationId, dir, topics, defaultModelId, votesTtl,
                 tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides);
+                streamsOverrides, alerts);
     }
 
     public ServiceConfig withTradeGrace(Duration grace) {
         return new ServiceConfig(bootstrapServers, registryUrl, applicationId, stateDir, topics, defaultModelId, votesTtl,
                 grace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides);
+                streamsOverrides, alerts);
     }
 }

@@ -1,0 +1,91 @@
+package io.pim.metalearner.bench;
+
+import io.pim.metalearner.api.ApiConfig;
+import io.pim.metalearner.api.HttpService;
+import io.pim.metalearner.api.ServiceMetrics;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.ops.EmbeddedStack;
+import io.pim.metalearner.ops.TradeSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The feedback round trip as the broker side sees it (not a unit test): the embedded stack
+ * (in-JVM KRaft broker, Apicurio, the learning service under exactly_once_v2) with the HTTP API,
+ * and seed-shaped bodies POSTed at a paced rate, each timed from sending the request to reading
+ * the seed-shaped answer (which is sent once that decision's weights-updated is out).
+ * Run (see BENCHMARKS.md): {@code java ... io.pim.metalearner.bench.FeedbackRoundTripBench
+ * [rate/s, default 50] [seconds, default 30] [commit interval, default 50ms]}
+ */
+public final class FeedbackRoundTripBench {
+
+    public static void main(String[] args) throws Exception {
+        int rate = args.length > 0 ? Integer.parseInt(args[0]) : 50;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        String commitInterval = args.length > 2 ? args[2] : "50ms";
+        int warmup = 100;
+        int total = rate * seconds;
+        TradeSimulator trades = new TradeSimulator(LearnerConfig.DEFAULT_ROSTER, 7, TradeSimulator.Scenario.SKILLS, warmup + total);
+
+        try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
+            ServiceMetrics metrics = new ServiceMetrics();
+            Properties settings = new Properties();
+            settings.setProperty("commit.interval", commitInterval);
+            stack.start(settings, false, metrics);
+            stack.own(metrics);
+            HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.defaults().withPort(0)));
+            URI feedback = URI.create("http://localhost:" + http.port() + "/api/pim/feedback");
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+            // warm-up, one at a time: schema registration, transactions, JIT
+            for (int i = 0; i < warmup; i++) client.send(post(feedback, trades.next()), HttpResponse.BodyHandlers.ofString());
+
+            ConcurrentLinkedQueue<Long> micros = new ConcurrentLinkedQueue<>();
+            Map<Integer, Integer> codes = new ConcurrentHashMap<>();
+            List<CompletableFuture<?>> inFlight = new ArrayList<>();
+            long intervalNanos = 1_000_000_000L / rate;
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + i * intervalNanos;
+                long wait;
+                while ((wait = due - System.nanoTime()) > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                long sent = System.nanoTime();
+                inFlight.add(client.sendAsync(post(feedback, trades.next()), HttpResponse.BodyHandlers.ofString())
+                        .thenAccept(r -> {
+                            micros.add((System.nanoTime() - sent) / 1_000);
+                            codes.merge(r.statusCode(), 1, Integer::sum);
+                        }));
+            }
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+            double achieved = total / ((System.nanoTime() - start) / 1e9);
+
+            long[] sorted = micros.stream().mapToLong(Long::longValue).sorted().toArray();
+            System.out.printf(Locale.ROOT, "feedback round trip: %d requests paced at %d/s (achieved %.1f/s), commit.interval %s%n",
+                    total, rate, achieved, commitInterval);
+            System.out.printf(Locale.ROOT, "  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms%n",
+                    pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99), sorted[sorted.length - 1] / 1e3);
+            System.out.println("  status codes: " + new TreeMap<>(codes));
+        }
+    }
+
+    private static HttpRequest post(URI uri, String body) {
+        return HttpRequest.newBuilder(uri).header("content-type", "application/json")
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private static double pct(long[] sorted, double q) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1e3;
+    }
+}
