@@ -45,9 +45,14 @@ public final class LearningService implements AutoCloseable {
     private final KafkaStreams streams;
 
     public LearningService(ServiceConfig config) {
+        this(config, StepListener.NONE);
+    }
+
+    /** {@code listener} hears every training step of this instance (for metrics). */
+    public LearningService(ServiceConfig config, StepListener listener) {
         this.config = config;
         this.topics = Topics.of(config);
-        this.topology = LearningTopology.build(config, topics);
+        this.topology = LearningTopology.build(config, topics, listener);
         log.info("topology:\n{}", topology.describe());
         this.streams = new KafkaStreams(topology, streamsProperties(config));
         streams.setUncaughtExceptionHandler(e -> {

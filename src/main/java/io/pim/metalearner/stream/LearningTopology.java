@@ -16,7 +16,7 @@ import java.util.Map;
  * decision-votes ─┐ (bytes)
  *                 ├─ join ──> training (key model id, 1 partition)
  * trade-closed ───┘   └────> dead-letter
- * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots
+ * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts
  *                        └───> dead-letter
  * </pre>
  * Two sub-topologies meet only through the training topic, the canonical ordered record of what
@@ -30,6 +30,8 @@ public final class LearningTopology {
     public static final String JOIN_COUNTS_STORE = "join-counts";
     public static final String LEARNER_STORE = "learner";
     public static final String TRAINING_COUNTS_STORE = "training-counts";
+    /** Per model: alert detector state and recent learning curve ({@link ModelWatch}). */
+    public static final String MODEL_WATCH_STORE = "model-watch";
 
     static final String TRAINING_SINK = "to-training";
     static final String JOIN_DEAD_LETTER_SINK = "join-dead-letters";
@@ -38,6 +40,7 @@ public final class LearningTopology {
     static final String AGENT_PERFORMANCE_SINK = "to-agent-performance";
     static final String WEIGHT_SNAPSHOTS_SINK = "to-weight-snapshots";
     static final String TRAINING_DEAD_LETTER_SINK = "training-dead-letters";
+    static final String ALERTS_SINK = "to-alerts";
 
     /**
      * Changelog of the learner store. One value is the whole learner, ~47 KB for 9 agents
@@ -66,6 +69,11 @@ public final class LearningTopology {
     }
 
     public static Topology build(ServiceConfig config, Topics topics) {
+        return build(config, topics, StepListener.NONE);
+    }
+
+    /** {@code listener} hears every step this instance trains (metrics); it does not change the topology. */
+    public static Topology build(ServiceConfig config, Topics topics, StepListener listener) {
         Topology t = new Topology();
 
         // 1. The join. Inputs are consumed as raw bytes and decoded inside the processor, so an
@@ -87,11 +95,15 @@ public final class LearningTopology {
         // 2. Training: one partition, so one ordered learner per model; bytes again, for the same reason.
         t.addSource("training", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.training().name());
-        t.addProcessor("train", () -> new TrainingProcessor(config, topics), "training");
+        t.addProcessor("train", () -> new TrainingProcessor(config, topics, listener), "training");
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEARNER_STORE),
                         Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(LEARNER_CHANGELOG), "train");
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_WATCH_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)), "train");
         t.addStateStore(countsStore(TRAINING_COUNTS_STORE), "train");
         t.addSink(WEIGHTS_UPDATED_SINK, topics.weightsUpdated().name(),
                 topics.weightsUpdated().keySerde().serializer(), topics.weightsUpdated().valueSerde().serializer(), "train");
@@ -103,6 +115,8 @@ public final class LearningTopology {
         t.addSink(WEIGHT_SNAPSHOTS_SINK, topics.weightSnapshots().name(),
                 topics.weightSnapshots().keySerde().serializer(), topics.weightSnapshots().valueSerde().serializer(),
                 "train");
+        t.addSink(ALERTS_SINK, topics.alerts().name(),
+                topics.alerts().keySerde().serializer(), topics.alerts().valueSerde().serializer(), "train");
         t.addSink(TRAINING_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "train");
         return t;

@@ -1,6 +1,7 @@
 package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.Alert;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TradeClosed;
@@ -35,6 +36,7 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                      Topic<String, TrainingLog> trainingLog,
                      Topic<String, AgentPerformance> agentPerformance,
                      Topic<String, WeightSnapshot> weightSnapshots,
+                     Topic<String, Alert> alerts,
                      Topic<byte[], DeadLetter> deadLetter) {
     private static final Logger log = LoggerFactory.getLogger(Topics.class);
 
@@ -49,6 +51,7 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                 new Topic<>(n.trainingLog(), Serdes.String(), AvroSerdes.value(url)),
                 new Topic<>(n.agentPerformance(), Serdes.String(), AvroSerdes.value(url)),
                 new Topic<>(n.weightSnapshots(), Serdes.String(), AvroSerdes.value(url)),
+                new Topic<>(n.alerts(), Serdes.String(), AvroSerdes.value(url)),
                 new Topic<>(n.deadLetter(), Serdes.ByteArray(), AvroSerdes.value(url)));
     }
 

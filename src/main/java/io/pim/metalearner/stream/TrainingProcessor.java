@@ -3,6 +3,8 @@ package io.pim.metalearner.stream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.Alert;
+import io.pim.metalearner.avro.AlertState;
 import io.pim.metalearner.avro.AgentVote;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.TrainingLog;
@@ -15,6 +17,8 @@ import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.alert.AlertEvent;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -29,6 +33,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,7 +46,8 @@ import java.util.TreeMap;
  * <p>
  * Outputs per step: {@code WeightsUpdated} (with step, source offset and state fingerprint: the
  * exactly-once oracle), {@code TrainingLog}, one {@code AgentPerformance} per roster agent, and a
- * {@code WeightSnapshot} every {@code snapshot.every} steps.
+ * {@code WeightSnapshot} every {@code snapshot.every} steps, and an {@code Alert} for each alert
+ * raised or cleared by the model's {@link ModelWatch} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
@@ -51,9 +57,12 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private final int snapshotEvery;
     private final String trainingTopic;
     private final Deserializer<TrainingExample> deserializer;
+    private final AlertConfig alertConfig = AlertConfig.defaults();
+    private final StepListener listener;
 
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> watchStore;
     private Counts counts;
     private DeadLetters deadLetters;
     /**
@@ -63,7 +72,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
      */
     private final Map<String, Learner> decoded = new HashMap<>();
 
-    TrainingProcessor(ServiceConfig config, Topics topics) {
+    TrainingProcessor(ServiceConfig config, Topics topics, StepListener listener) {
+        this.listener = listener;
         this.learnerConfig = config.learner();
         this.snapshotEvery = config.snapshotEvery();
         this.trainingTopic = topics.training().name();
@@ -74,6 +84,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.store = context.getStateStore(LearningTopology.LEARNER_STORE);
+        this.watchStore = context.getStateStore(LearningTopology.MODEL_WATCH_STORE);
         this.counts = new Counts(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
         this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
         decoded.clear();
@@ -94,15 +105,45 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         String modelId = example.getModelId();
         Learner learner = learner(modelId);
         try {
+            long started = System.nanoTime();
             StepResult step = learner.train(trade);
+            long stepNanos = System.nanoTime() - started;
             byte[] state = LearnerCodec.encode(learner);
             store.put(modelId, state);
             emit(modelId, example, learner, step, sha256(state));
+            ModelWatch watch = watch(modelId);
+            List<AlertEvent> alerts = watch.onStep(step);
+            watchStore.put(modelId, watch.encode());
+            for (AlertEvent alert : alerts) emitAlert(modelId, alert);
             counts.increment(Counts.TRAINED);
+            Instant closedAt = example.getTrade().getClosedAt();
+            long latencyMs = closedAt == null || closedAt.toEpochMilli() <= 0
+                    ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
+            listener.onStep(modelId, step, stepNanos, latencyMs, watch.alerts().active());
         } catch (RuntimeException e) {
             decoded.remove(modelId); // trained in memory but not stored: re-read on retry
             throw e;
         }
+    }
+
+    /** Decoded afresh each step: ~10 KB, far cheaper than the step's outputs, and never stale after a failure. */
+    private ModelWatch watch(String modelId) {
+        byte[] bytes = watchStore.get(modelId);
+        return bytes == null ? ModelWatch.fresh(alertConfig) : ModelWatch.decode(bytes, alertConfig);
+    }
+
+    private void emitAlert(String modelId, AlertEvent alert) {
+        log.info("model '{}' alert {} {} at step {}: {}", modelId, alert.type().id(), alert.state(),
+                alert.trainingStep(), alert.message());
+        long now = context.currentSystemTimeMs();
+        forward(LearningTopology.ALERTS_SINK, modelId, Alert.newBuilder()
+                .setModelId(modelId).setType(alert.type().id())
+                .setState(alert.raised() ? AlertState.RAISED : AlertState.CLEARED)
+                .setMessage(alert.message()).setTrainingStep(alert.trainingStep())
+                .setValue(Double.isFinite(alert.value()) ? alert.value() : null)
+                .setThreshold(Double.isFinite(alert.threshold()) ? alert.threshold() : null)
+                .setTimestamp(Instant.ofEpochMilli(now))
+                .build(), now);
     }
 
     private Learner learner(String modelId) {

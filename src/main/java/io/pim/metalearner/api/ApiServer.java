@@ -1,0 +1,246 @@
+package io.pim.metalearner.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import io.pim.metalearner.api.FeedbackGateway.AlreadyTrained;
+import io.pim.metalearner.api.FeedbackGateway.Feedback;
+import io.pim.metalearner.api.FeedbackGateway.Outcome;
+import io.pim.metalearner.api.FeedbackGateway.Rejected;
+import io.pim.metalearner.api.FeedbackGateway.Trained;
+import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.alert.AlertEvent;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of the service: status, weights and feedback under the seed's paths, Prometheus
+ * metrics, and the dashboard's static files at {@code /}. It only talks to {@link LearnerView}
+ * and {@link FeedbackGateway}, so it runs the same over the stream or over a test double.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    /** Where another instance fetches the stored state of a model this instance holds (interactive queries). */
+    public static final String STATE_PATH = "/internal/model-state";
+    /** Completes a feedback wait that ran out; never a real outcome. */
+    private static final Outcome TIMED_OUT = new Rejected("timed-out", "");
+
+    private final ApiConfig config;
+    private final LearnerView learner;
+    private final FeedbackGateway feedback;
+    private final Supplier<String> metrics;
+    private final FeedbackParser parser;
+    private final Javalin app;
+
+    /** @param metrics the Prometheus text exposition, produced per scrape */
+    public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics) {
+        this.config = config;
+        this.learner = learner;
+        this.feedback = feedback;
+        this.metrics = metrics;
+        ObjectMapper json = JsonMapper.builder().build();
+        this.parser = new FeedbackParser();
+        this.app = Javalin.create(c -> {
+            c.jsonMapper(new JavalinJackson(json, false));
+            c.jetty.port = config.port();
+            // the feedback wait is bounded by our own timeout; Jetty's must not cut it first
+            c.http.asyncTimeout = config.feedbackTimeout().toMillis() + 5_000;
+            c.staticFiles.add(s -> {
+                s.hostedPath = "/";
+                s.directory = "/web";
+                s.location = Location.CLASSPATH;
+            });
+            c.staticFiles.enableWebjars();
+            c.routes.get("/api/pim/metalearner/status", this::status);
+            c.routes.get("/api/pim/metalearner/weights", this::weights);
+            c.routes.post("/api/pim/feedback", this::feedback);
+            c.routes.get("/metrics", this::metrics);
+            c.routes.get(STATE_PATH, this::localState);
+            c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
+                log.warn("state not available: {}", e.getMessage());
+                ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", e.getMessage()));
+            });
+        });
+    }
+
+    public ApiServer start() {
+        app.start();
+        log.info("HTTP API and dashboard on http://localhost:{}/", app.port());
+        return this;
+    }
+
+    /** The bound port (the configured one, or the free one picked for port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    private String modelId(Context ctx) {
+        String requested = ctx.queryParam("model_id");
+        return requested == null || requested.isBlank() ? config.defaultModelId() : requested;
+    }
+
+    private void status(Context ctx) {
+        String modelId = modelId(ctx);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model_id", modelId);
+        learner.status(modelId).ifPresentOrElse(s -> {
+            body.put("training_step", s.trainingStep());
+            body.put("rolling_loss", finite(s.rollingLoss()));
+            body.put("rolling_r2", s.rollingR2() == null ? null : finite(s.rollingR2()));
+            body.put("direction_accuracy", finite(s.directionAccuracy()));
+            body.put("committee_pnl", Map.of("learned", s.committeePnlLearned(), "uniform", s.committeePnlUniform()));
+            List<LearnerView.CurvePoint> curve = s.curve();
+            body.put("learning_curve", curve.subList(Math.max(0, curve.size() - config.curvePoints()), curve.size()).stream()
+                    .map(p -> Map.of("training_step", p.trainingStep(), "loss", p.loss(), "rolling_loss", p.rollingLoss(),
+                            "predicted_return", p.predictedReturn(), "actual_return", p.actualReturn()))
+                    .toList());
+            body.put("agent_weights", weights(s));
+            body.put("agents", agents(s));
+            body.put("active_alerts", s.activeAlerts().stream().map(ApiServer::alert).toList());
+        }, () -> {
+            body.put("training_step", 0);
+            body.put("learning_curve", List.of());
+            body.put("agent_weights", Map.of());
+            body.put("agents", List.of());
+            body.put("active_alerts", List.of());
+        });
+        body.put("dead_letters", learner.deadLetterCounts());
+        ctx.json(body);
+    }
+
+    private void weights(Context ctx) {
+        String modelId = modelId(ctx);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model_id", modelId);
+        learner.status(modelId).ifPresentOrElse(s -> {
+            body.put("training_step", s.trainingStep());
+            body.put("agent_weights", weights(s));
+            body.put("agents", agents(s));
+        }, () -> {
+            body.put("training_step", 0);
+            body.put("agent_weights", Map.of());
+            body.put("agents", List.of());
+        });
+        ctx.json(body);
+    }
+
+    private void feedback(Context ctx) {
+        Feedback parsed;
+        try {
+            parsed = parser.parse(ctx.body());
+        } catch (InvalidTradeException e) {
+            ctx.status(HttpStatus.BAD_REQUEST).json(failure(e.reason().code, e.getMessage()));
+            return;
+        }
+        String decisionId = parsed.trade().decisionId();
+        ctx.future(() -> submit(parsed)
+                .completeOnTimeout(TIMED_OUT, config.feedbackTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((outcome, error) -> {
+                    if (error != null) {
+                        log.warn("feedback {} could not be published", decisionId, error);
+                        ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", "could not publish: " + error.getMessage()));
+                    } else if (outcome == TIMED_OUT) {
+                        ctx.status(HttpStatus.ACCEPTED).json(Map.of("success", true, "decision_id", decisionId,
+                                "message", "published; the weight update did not arrive within " + config.feedbackTimeout().toMillis() + " ms"));
+                    } else if (outcome instanceof Trained t) {
+                        ctx.json(trained(parsed, t));
+                    } else if (outcome instanceof AlreadyTrained) {
+                        ctx.status(HttpStatus.CONFLICT).json(failure("duplicate", "decision " + decisionId + " was already trained"));
+                    } else if (outcome instanceof Rejected r) {
+                        ctx.status(HttpStatus.BAD_REQUEST).json(failure(r.reason(), r.detail()));
+                    }
+                    return null;
+                }));
+    }
+
+    private CompletableFuture<Outcome> submit(Feedback parsed) {
+        try {
+            return feedback.submit(parsed);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The seed's response shape. Its model predicted the position's return, which it called profit. */
+    private static Map<String, Object> trained(Feedback parsed, Trained t) {
+        Map<String, Object> learner = new LinkedHashMap<>();
+        learner.put("predicted_profit", t.predictedReturn());
+        learner.put("actual_profit", t.actualReturn());
+        learner.put("loss", t.loss());
+        learner.put("training_step", t.trainingStep());
+        learner.put("agent_weights", t.agentWeights());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        // the voting agents the model knows, i.e. whose weights this step could move
+        body.put("agents_updated", parsed.trade().votes().keySet().stream().filter(t.agentWeights()::containsKey).count());
+        body.put("meta_learner", learner);
+        return body;
+    }
+
+    private void metrics(Context ctx) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
+    }
+
+    private void localState(Context ctx) {
+        learner.localState(modelId(ctx)).ifPresentOrElse(
+                bytes -> ctx.contentType("application/octet-stream").result(bytes),
+                () -> ctx.status(HttpStatus.NOT_FOUND));
+    }
+
+    private static Map<String, Double> weights(LearnerView.Status s) {
+        Map<String, Double> weights = new LinkedHashMap<>();
+        s.agents().forEach(a -> weights.put(a.name(), a.weight()));
+        return weights;
+    }
+
+    private static List<Map<String, Object>> agents(LearnerView.Status s) {
+        return s.agents().stream().map(a -> {
+            Map<String, Object> agent = new LinkedHashMap<>();
+            agent.put("agent_id", a.name());
+            agent.put("weight", a.weight());
+            agent.put("total_decisions", a.decisions());
+            agent.put("accuracy", finite(a.accuracy()));
+            agent.put("avg_profit_contribution", finite(a.avgProfitContribution()));
+            return agent;
+        }).toList();
+    }
+
+    private static Map<String, Object> alert(AlertEvent e) {
+        Map<String, Object> alert = new LinkedHashMap<>();
+        alert.put("type", e.type().id());
+        alert.put("raised_at_step", e.trainingStep());
+        alert.put("value", finite(e.value()));
+        alert.put("threshold", finite(e.threshold()));
+        alert.put("message", e.message());
+        return alert;
+    }
+
+    private static Map<String, Object> failure(String reason, String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", false);
+        body.put("error", reason);
+        body.put("detail", detail);
+        return body;
+    }
+
+    /** JSON has no NaN or infinity: an undefined figure is null. */
+    private static Double finite(double value) {
+        return Double.isFinite(value) ? value : null;
+    }
+}

@@ -1,0 +1,41 @@
+package io.pim.metalearner.api;
+
+import io.pim.metalearner.learn.Trade;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Turns one feedback body into the two events the stream learns from (the decision's votes, then
+ * its close) and tells when the stream has trained on it. The HTTP layer bounds the wait.
+ */
+public interface FeedbackGateway {
+
+    /**
+     * Publishes the feedback's votes and close. The future completes with the outcome for this
+     * decision: its weight update, or the stream's refusal. It fails if publishing fails.
+     */
+    CompletableFuture<Outcome> submit(Feedback feedback);
+
+    /** A validated feedback body: the trade the learner will see, and the body itself to publish from. */
+    record Feedback(Trade trade, String body) {
+    }
+
+    sealed interface Outcome permits Trained, AlreadyTrained, Rejected {
+    }
+
+    /** The weight update that came out of this decision's training step. */
+    record Trained(String modelId, long trainingStep, double predictedReturn, double actualReturn, double loss,
+                   Map<String, Double> agentWeights) implements Outcome {
+    }
+
+    /**
+     * The decision had been trained before (the stream dead-lettered this close as a duplicate), or
+     * a request for it is still in flight.
+     */
+    record AlreadyTrained(String decisionId) implements Outcome {
+    }
+
+    /** The stream dead-lettered the feedback for another reason. */
+    record Rejected(String reason, String detail) implements Outcome {
+    }
+}

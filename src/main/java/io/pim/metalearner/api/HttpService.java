@@ -1,0 +1,43 @@
+package io.pim.metalearner.api;
+
+import io.pim.metalearner.stream.LearningService;
+
+/**
+ * The HTTP API over a running learning service: state by interactive queries, feedback through
+ * Kafka, metrics from {@link ServiceMetrics}. For other instances to fetch the models this one
+ * holds, the service's config must set {@code streams.application.server} to this host and
+ * {@link ApiConfig#port()}.
+ */
+public final class HttpService implements AutoCloseable {
+
+    private final StreamFeedbackGateway gateway;
+    private final ApiServer server;
+
+    private HttpService(StreamFeedbackGateway gateway, ApiServer server) {
+        this.gateway = gateway;
+        this.server = server;
+    }
+
+    /** @param metrics the listener the service was built with, bound here to its Kafka Streams client */
+    public static HttpService start(LearningService service, ServiceMetrics metrics, ApiConfig config) {
+        metrics.bind(service);
+        StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
+        try {
+            ApiServer server = new ApiServer(config, new StreamLearnerView(service), gateway, metrics::scrape).start();
+            return new HttpService(gateway, server);
+        } catch (RuntimeException e) {
+            gateway.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        gateway.close();
+    }
+}

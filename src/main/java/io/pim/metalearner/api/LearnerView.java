@@ -1,0 +1,45 @@
+package io.pim.metalearner.api;
+
+import io.pim.metalearner.learn.alert.AlertEvent;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the HTTP layer reads about the learning: one model's state, wherever it is held. */
+public interface LearnerView {
+
+    /** The model's current state; empty when it has not trained yet (or does not exist). */
+    Optional<Status> status(String modelId);
+
+    /** Dead-lettered inputs so far, by reason. */
+    Map<String, Long> deadLetterCounts();
+
+    /**
+     * The model's stored state if this instance holds it, for another instance that was asked
+     * about it; opaque bytes that only the same implementation reads.
+     */
+    default Optional<byte[]> localState(String modelId) {
+        return Optional.empty();
+    }
+
+    /** The state cannot be read now (a rebalance, a restore, an unreachable instance): try again shortly. */
+    final class Unavailable extends RuntimeException {
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A snapshot of one model after its latest step. {@code rollingR2} is null while undefined. */
+    record Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
+                  double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,
+                  List<Agent> agents, List<AlertEvent> activeAlerts) {
+    }
+
+    /** One step of the learning curve: its loss, the rolling loss after it, and the prequential prediction. */
+    record CurvePoint(long trainingStep, double loss, double rollingLoss, double predictedReturn, double actualReturn) {
+    }
+
+    /** An agent's weight and record, in roster order. */
+    record Agent(String name, double weight, long decisions, double accuracy, double avgProfitContribution) {
+    }
+}

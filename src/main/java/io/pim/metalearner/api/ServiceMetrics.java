@@ -1,0 +1,130 @@
+package io.pim.metalearner.api;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.alert.AlertType;
+import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.StepListener;
+import io.pim.metalearner.stream.StreamCounts;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's Prometheus metrics: Kafka Streams' own (Micrometer's binder) and, under
+ * {@code metalearner_}, the learner's latest figures per model, step time and end-to-end latency
+ * (fed by the training step on this instance), and the stream's counters (records in, trained,
+ * expired, dead letters by reason) read from its count stores at each scrape.
+ */
+public final class ServiceMetrics implements StepListener, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceMetrics.class);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer stepTime = Timer.builder("metalearner.step.time")
+            .description("time of one learner step (forward, backward, Adam, weight rule)")
+            .publishPercentiles(0.5, 0.99).register(registry);
+    private final Timer latency = Timer.builder("metalearner.end.to.end.latency")
+            .description("from a trade's close (closed_at) to the end of its training step")
+            .publishPercentiles(0.5, 0.99).register(registry);
+    private final Map<String, Model> models = new ConcurrentHashMap<>();
+    private final Set<String> countersRegistered = ConcurrentHashMap.newKeySet();
+    private volatile StreamCounts counts = new StreamCounts(Map.of());
+    private LearningService service;
+    private KafkaStreamsMetrics streamsMetrics;
+
+    /** The latest figures of one model trained here; gauges read them. */
+    private static final class Model {
+        volatile StepResult last;
+        volatile Set<AlertType> active = Set.of();
+        final Set<String> agents = ConcurrentHashMap.newKeySet();
+    }
+
+    /** Binds Kafka Streams' metrics and the stream's counters; call once the service exists. */
+    public void bind(LearningService service) {
+        this.service = service;
+        this.streamsMetrics = new KafkaStreamsMetrics(service.streams());
+        streamsMetrics.bindTo(registry);
+    }
+
+    @Override
+    public void onStep(String modelId, StepResult step, long stepNanos, long latencyMs, List<AlertEvent> activeAlerts) {
+        stepTime.record(stepNanos, TimeUnit.NANOSECONDS);
+        if (latencyMs >= 0) latency.record(Duration.ofMillis(latencyMs));
+        Model model = models.computeIfAbsent(modelId, this::register);
+        model.last = step;
+        model.active = activeAlerts.stream().map(AlertEvent::type).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        for (String agent : step.agentWeights().keySet()) {
+            if (model.agents.add(agent)) {
+                Gauge.builder("metalearner.agent.weight", model, m -> m.last.agentWeights().getOrDefault(agent, Double.NaN))
+                        .tags("model_id", modelId, "agent", agent).register(registry);
+            }
+        }
+    }
+
+    private Model register(String modelId) {
+        Model model = new Model();
+        Tags tags = Tags.of("model_id", modelId);
+        gauge("metalearner.training.step", tags, model, m -> m.last.step());
+        gauge("metalearner.rolling.loss", tags, model, m -> m.last.rollingLoss());
+        gauge("metalearner.rolling.r2", tags, model, m -> m.last.rollingR2() == null ? Double.NaN : m.last.rollingR2());
+        gauge("metalearner.direction.accuracy", tags, model, m -> m.last.rollingDirectionAccuracy());
+        for (AlertType type : AlertType.values()) {
+            gauge("metalearner.alert.active", tags.and("type", type.id()), model, m -> m.active.contains(type) ? 1 : 0);
+        }
+        return model;
+    }
+
+    private void gauge(String name, Tags tags, Model model, ToDoubleFunction<Model> value) {
+        Gauge.builder(name, model, m -> m.last == null ? Double.NaN : value.applyAsDouble(m)).tags(tags).register(registry);
+    }
+
+    /** The Prometheus text exposition, with the stream's counters read now. */
+    public String scrape() {
+        refreshCounts();
+        return registry.scrape();
+    }
+
+    private void refreshCounts() {
+        if (service == null) return;
+        try {
+            counts = service.counts();
+        } catch (RuntimeException e) {
+            // during a rebalance the count stores are not queryable: keep the last values
+            log.debug("stream counts not available for this scrape: {}", e.getMessage());
+        }
+        counter("metalearner.votes.in", Tags.empty(), c -> c.votesIn());
+        counter("metalearner.trades.in", Tags.empty(), c -> c.tradesIn());
+        counter("metalearner.trained", Tags.empty(), c -> c.trained());
+        counter("metalearner.votes.expired", Tags.empty(), c -> c.votesExpired());
+        counter("metalearner.unknown.agent.votes", Tags.empty(), c -> c.unknownAgentVotes());
+        for (String reason : counts.deadLettered().keySet()) {
+            counter("metalearner.dead.letters", Tags.of("reason", reason), c -> c.deadLettered().getOrDefault(reason, 0L));
+        }
+    }
+
+    private void counter(String name, Tags tags, ToDoubleFunction<StreamCounts> value) {
+        if (countersRegistered.add(name + tags)) {
+            FunctionCounter.builder(name, this, m -> value.applyAsDouble(m.counts)).tags(tags).register(registry);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (streamsMetrics != null) streamsMetrics.close();
+        registry.close();
+    }
+}

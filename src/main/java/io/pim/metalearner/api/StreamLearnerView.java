@@ -1,0 +1,134 @@
+package io.pim.metalearner.api;
+
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.LearningTopology;
+import io.pim.metalearner.stream.ModelWatch;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The learner as the stream holds it, read with Kafka Streams interactive queries. A model is
+ * held by the one instance running its training task; when that is another instance (found via
+ * {@code application.server}), its stored bytes are fetched from that instance's
+ * {@link ApiServer#STATE_PATH} and decoded here, so every instance answers for every model.
+ */
+public final class StreamLearnerView implements LearnerView {
+
+    private final LearningService service;
+    private final Optional<HostInfo> self;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public StreamLearnerView(LearningService service) {
+        this.service = service;
+        String server = service.config().streamsOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        this.self = server == null || server.isBlank() ? Optional.empty() : Optional.of(HostInfo.buildFromEndpoint(server));
+    }
+
+    @Override
+    public Optional<Status> status(String modelId) {
+        return state(modelId).map(bytes -> decode(modelId, bytes));
+    }
+
+    @Override
+    public Map<String, Long> deadLetterCounts() {
+        try {
+            return service.deadLetterCounts();
+        } catch (InvalidStateStoreException e) {
+            throw new Unavailable("the stream's counts are not queryable now (" + service.streams().state() + ")", e);
+        }
+    }
+
+    /** The learner and model-watch bytes of a model held by this instance, framed for {@link #decode}. */
+    @Override
+    public Optional<byte[]> localState(String modelId) {
+        try {
+            byte[] learner = store(LearningTopology.LEARNER_STORE).get(modelId);
+            if (learner == null) return Optional.empty();
+            byte[] watch = store(LearningTopology.MODEL_WATCH_STORE).get(modelId);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(learner.length + 16 * 1024);
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeInt(learner.length);
+                out.write(learner);
+                out.writeInt(watch == null ? -1 : watch.length);
+                if (watch != null) out.write(watch);
+            }
+            return Optional.of(bytes.toByteArray());
+        } catch (InvalidStateStoreException e) {
+            throw new Unavailable("model '" + modelId + "' is not queryable here now (" + service.streams().state() + ")", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Optional<byte[]> state(String modelId) {
+        KeyQueryMetadata owner = service.streams().queryMetadataForKey(LearningTopology.LEARNER_STORE, modelId,
+                Serdes.String().serializer());
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || self.isEmpty()
+                || owner.activeHost().equals(self.get())) {
+            return localState(modelId);
+        }
+        return remoteState(owner.activeHost(), modelId);
+    }
+
+    private Optional<byte[]> remoteState(HostInfo host, String modelId) {
+        URI uri = URI.create("http://" + host.host() + ":" + host.port() + ApiServer.STATE_PATH
+                + "?model_id=" + URLEncoder.encode(modelId, StandardCharsets.UTF_8));
+        try {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return switch (response.statusCode()) {
+                case 200 -> Optional.of(response.body());
+                case 404 -> Optional.empty();
+                default -> throw new Unavailable("instance " + host + " answered " + response.statusCode() + " for model '" + modelId + "'", null);
+            };
+        } catch (IOException e) {
+            throw new Unavailable("instance " + host + " holding model '" + modelId + "' is unreachable: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted", e);
+        }
+    }
+
+    private static Status decode(String modelId, byte[] framed) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(framed))) {
+            byte[] learnerBytes = in.readNBytes(in.readInt());
+            int watchLength = in.readInt();
+            Learner learner = LearnerCodec.decode(learnerBytes);
+            ModelWatch watch = watchLength < 0 ? ModelWatch.fresh(AlertConfig.defaults())
+                    : ModelWatch.decode(in.readNBytes(watchLength), AlertConfig.defaults());
+            return Statuses.of(modelId, learner, watch.curve(), watch.alerts());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ReadOnlyKeyValueStore<String, byte[]> store(String name) {
+        KafkaStreams streams = service.streams();
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+    }
+}

@@ -1,0 +1,188 @@
+package io.pim.metalearner.learn.alert;
+
+import static io.pim.metalearner.learn.alert.AlertEvent.State.CLEARED;
+import static io.pim.metalearner.learn.alert.AlertEvent.State.RAISED;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Watches one model's training steps and turns its metrics into alert transitions: each alert is
+ * raised once when its condition starts and cleared once when it ends, with a looser clear
+ * threshold than the raise threshold (hysteresis). The state is part of the learner's state: it
+ * is encoded next to it so a restart neither forgets an active alert nor raises it again.
+ * Deterministic: the same steps give the same events and the same bytes.
+ */
+public final class AlertMonitor {
+
+    private static final int FORMAT_VERSION = 1;
+
+    private final AlertConfig config;
+    private final ArrayDeque<Double> losses = new ArrayDeque<>(); // oldest first, at most 2 windows
+    private final PageHinkley drift;
+    private final EnumMap<AlertType, AlertEvent> active = new EnumMap<>(AlertType.class);
+    private long stepsSinceDrift;
+
+    public AlertMonitor(AlertConfig config) {
+        this.config = config;
+        this.drift = new PageHinkley(config.driftDelta(), config.driftThreshold(), config.driftAlpha(),
+                config.driftMinInstances());
+    }
+
+    /**
+     * One training step's outcome.
+     *
+     * @param loss      the step's loss (non-finite values are skipped: they are not a trend)
+     * @param rollingR2 rolling R², null while undefined
+     * @param weights   agent weights after the step
+     * @return the transitions this step caused, usually none
+     */
+    public List<AlertEvent> onStep(long step, double loss, Double rollingR2, Map<String, Double> weights) {
+        List<AlertEvent> events = new ArrayList<>(2);
+        if (Double.isFinite(loss)) {
+            checkLossRising(step, loss, events);
+            checkDrift(step, loss, events);
+        }
+        checkR2(step, rollingR2, events);
+        checkCollapse(step, weights.values(), events);
+        return events;
+    }
+
+    /** The caller failed to write a checkpoint at this step. */
+    public Optional<AlertEvent> checkpointFailed(long step, String reason) {
+        List<AlertEvent> events = new ArrayList<>(1);
+        raise(AlertType.CHECKPOINT_FAILED, step, Double.NaN, Double.NaN, "checkpoint at step " + step + " failed: " + reason, events);
+        return events.stream().findFirst();
+    }
+
+    /** The caller wrote a checkpoint: a checkpoint alert, if any, is over. */
+    public Optional<AlertEvent> checkpointSucceeded(long step) {
+        List<AlertEvent> events = new ArrayList<>(1);
+        clear(AlertType.CHECKPOINT_FAILED, step, Double.NaN, Double.NaN, "checkpoint at step " + step + " written", events);
+        return events.stream().findFirst();
+    }
+
+    /** The alerts raised and not yet cleared (their raising events), in {@link AlertType} order. */
+    public List<AlertEvent> active() {
+        return List.copyOf(active.values());
+    }
+
+    private void checkLossRising(long step, double loss, List<AlertEvent> events) {
+        int window = config.lossWindow();
+        losses.addLast(loss);
+        if (losses.size() > 2 * window) losses.removeFirst();
+        if (losses.size() < 2 * window) return;
+        double previous = 0, last = 0;
+        int i = 0;
+        for (double value : losses) {
+            if (i++ < window) previous += value; else last += value;
+        }
+        // both sums are over `window` values, so their ratio is the ratio of the means
+        double ratio = previous > 0 ? last / previous : (last > 0 ? Double.POSITIVE_INFINITY : 1);
+        if (ratio > config.lossRiseRatio()) {
+            raise(AlertType.LOSS_RISING, step, ratio, config.lossRiseRatio(), String.format(Locale.ROOT,
+                    "mean loss of the last %d trades is %.2fx the %d before", window, ratio, window), events);
+        } else if (ratio < config.lossClearRatio()) {
+            clear(AlertType.LOSS_RISING, step, ratio, config.lossClearRatio(), String.format(Locale.ROOT,
+                    "mean loss ratio back to %.2f", ratio), events);
+        }
+    }
+
+    private void checkDrift(long step, double loss, List<AlertEvent> events) {
+        if (drift.update(loss)) {
+            stepsSinceDrift = 0;
+            raise(AlertType.LOSS_DRIFT, step, drift.statistic(), drift.threshold(), String.format(Locale.ROOT,
+                    "Page-Hinkley: loss mean increased (statistic %.4g > %.4g)", drift.statistic(), drift.threshold()), events);
+        } else if (active.containsKey(AlertType.LOSS_DRIFT) && ++stepsSinceDrift >= config.driftClearSteps()) {
+            clear(AlertType.LOSS_DRIFT, step, drift.statistic(), drift.threshold(), String.format(Locale.ROOT,
+                    "no further loss drift in %d steps", stepsSinceDrift), events);
+        }
+    }
+
+    private void checkR2(long step, Double r2, List<AlertEvent> events) {
+        if (r2 == null || !Double.isFinite(r2) || step < config.r2MinTrades()) return;
+        if (r2 < config.r2Raise()) {
+            raise(AlertType.LOW_R2, step, r2, config.r2Raise(), String.format(Locale.ROOT,
+                    "rolling R² %.3f is below %.2f", r2, config.r2Raise()), events);
+        } else if (r2 >= config.r2Clear()) {
+            clear(AlertType.LOW_R2, step, r2, config.r2Clear(), String.format(Locale.ROOT,
+                    "rolling R² back to %.3f", r2), events);
+        }
+    }
+
+    private void checkCollapse(long step, Collection<Double> weights, List<AlertEvent> events) {
+        if (weights.size() < 2 || step < config.collapseMinSteps()) return;
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (double w : weights) {
+            min = Math.min(min, w);
+            max = Math.max(max, w);
+        }
+        double spread = max - min;
+        if (!Double.isFinite(spread)) return;
+        if (spread < config.collapseSpread()) {
+            raise(AlertType.WEIGHTS_COLLAPSED, step, spread, config.collapseSpread(), String.format(Locale.ROOT,
+                    "all %d agent weights within %.4f of each other (%.3f–%.3f)", weights.size(), spread, min, max), events);
+        } else if (spread > config.collapseClearSpread()) {
+            clear(AlertType.WEIGHTS_COLLAPSED, step, spread, config.collapseClearSpread(), String.format(Locale.ROOT,
+                    "agent weights differ again (spread %.3f)", spread), events);
+        }
+    }
+
+    private void raise(AlertType type, long step, double value, double threshold, String message, List<AlertEvent> events) {
+        if (active.containsKey(type)) return;
+        AlertEvent event = new AlertEvent(type, RAISED, step, value, threshold, message);
+        active.put(type, event);
+        events.add(event);
+    }
+
+    private void clear(AlertType type, long step, double value, double threshold, String message, List<AlertEvent> events) {
+        if (active.remove(type) == null) return;
+        events.add(new AlertEvent(type, CLEARED, step, value, threshold, message));
+    }
+
+    public void encode(DataOutput out) throws IOException {
+        out.writeInt(FORMAT_VERSION);
+        out.writeInt(losses.size());
+        for (double loss : losses) out.writeDouble(loss);
+        drift.encode(out);
+        out.writeLong(stepsSinceDrift);
+        out.writeInt(active.size());
+        for (AlertEvent event : active.values()) {
+            out.writeUTF(event.type().name());
+            out.writeLong(event.trainingStep());
+            out.writeDouble(event.value());
+            out.writeDouble(event.threshold());
+            out.writeUTF(event.message());
+        }
+    }
+
+    /**
+     * Reads what {@link #encode} wrote. The thresholds come from the current configuration, not the
+     * bytes, so they can be changed across a restart; a changed loss window keeps the newest losses.
+     */
+    public static AlertMonitor decode(DataInput in, AlertConfig config) throws IOException {
+        int version = in.readInt();
+        if (version != FORMAT_VERSION) throw new IOException("unknown alert state format " + version);
+        AlertMonitor monitor = new AlertMonitor(config);
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) monitor.losses.addLast(in.readDouble());
+        while (monitor.losses.size() > 2 * config.lossWindow()) monitor.losses.removeFirst();
+        monitor.drift.decode(in);
+        monitor.stepsSinceDrift = in.readLong();
+        int activeCount = in.readInt();
+        for (int i = 0; i < activeCount; i++) {
+            AlertType type = AlertType.valueOf(in.readUTF());
+            monitor.active.put(type, new AlertEvent(type, RAISED, in.readLong(), in.readDouble(), in.readDouble(), in.readUTF()));
+        }
+        return monitor;
+    }
+}

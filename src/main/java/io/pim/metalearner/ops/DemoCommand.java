@@ -1,0 +1,208 @@
+package io.pim.metalearner.ops;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pim.metalearner.avro.WeightsUpdated;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.TrainingReplay;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.Properties;
+
+/**
+ * The embedded default: broker, registry and service in one command, a stream of trades through
+ * them, and proof at the end that the live learner equals an offline replay of its training topic.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Start an in-JVM Kafka broker, the Apicurio registry and the learning service; publish "
+                + "trades (each trade's votes, then its close, in order); wait until every trade is trained or "
+                + "dead-lettered; replay the training topic offline; print one JSON summary as the last line.",
+                "Exits 1 if the live learner and the replay differ."})
+final class DemoCommand implements Callable<Integer> {
+    private static final JsonMapper MAPPER = new JsonMapper();
+    /** With no progress for this long the demo gives up instead of hanging. */
+    private static final Duration STALL = Duration.ofMinutes(2);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--trades", paramLabel = "N", description = "Simulated trades (default 2000).")
+    Integer trades;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the simulated trades (default 1).")
+    Long seed;
+
+    @Option(names = "--input", paramLabel = "FILE.jsonl",
+            description = "Publish this file's trades (one feedback JSON body per line) instead of simulated ones.")
+    Path input;
+
+    @Override
+    public Integer call() throws Exception {
+        Trades source = trades();
+        PrintWriter err = spec.commandLine().getErr();
+        try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
+            err.println("demo: starting Kafka, the Apicurio registry and the learning service ...");
+            err.flush();
+            long t0 = System.nanoTime();
+            stack.start(new Properties());
+            ServiceConfig config = stack.config();
+            err.printf(Locale.ROOT, "demo: up in %.1f s (Kafka at %s, registry at %s)%n",
+                    (System.nanoTime() - t0) / 1e9, stack.kafka().bootstrapServers(), stack.registry().url());
+            err.flush();
+
+            ServiceConfig.TopicNames topics = config.topics();
+            try (OutcomeWatcher watcher = new OutcomeWatcher(config.bootstrapServers(), config.registryUrl(),
+                    topics.weightsUpdated(), topics.deadLetter(), List.of(topics.tradeClosed(), topics.training()), update -> { });
+                 TradePublisher publisher = new TradePublisher(config.bootstrapServers(), config.registryUrl(),
+                         topics.decisionVotes(), topics.tradeClosed())) {
+                Progress progress = new Progress(err, source.count, watcher);
+                long published = 0, unreadable = 0;
+                for (Iterator<String> lines = source.lines; lines.hasNext(); ) {
+                    String line = lines.next();
+                    if (line.isBlank()) continue;
+                    if (publisher.publish(line) == TradePublisher.Outcome.UNREADABLE) unreadable++;
+                    published++;
+                    progress.maybePrint(published);
+                }
+                publisher.flush();
+                OutcomeWatcher.Snapshot outcome = progress.awaitResolved(published);
+
+                err.println("demo: replaying the training topic offline ...");
+                err.flush();
+                TrainingReplay.Result replay = TrainingReplay.fromTopic(config, config.learner(), config.defaultModelId());
+                String live = liveFingerprint(outcome.last(), config.learner());
+                String replayed = replay.learner().fingerprint();
+
+                ObjectNode summary = MAPPER.createObjectNode();
+                summary.put("published", published);
+                summary.put("unreadable", unreadable);
+                summary.put("trained", outcome.trained());
+                ObjectNode reasons = summary.putObject("dead_lettered");
+                outcome.deadLettered().forEach(reasons::put);
+                summary.put("training_step", outcome.last() == null ? 0 : outcome.last().getTrainingStep());
+                summary.put("fingerprint", live);
+                summary.put("replay_fingerprint", replayed);
+                ObjectNode weights = summary.putObject("agent_weights");
+                agentWeights(outcome.last(), replay.learner()).forEach(weights::put);
+                if (!live.equals(replayed)) {
+                    err.println("demo: FAILED: the live learner and the replay of its training topic differ");
+                }
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(MAPPER.writeValueAsString(summary));
+                out.flush();
+                return live.equals(replayed) ? 0 : 1;
+            }
+        }
+    }
+
+    /** The live learner's state after its last step, or a fresh learner's if it never trained. */
+    private static String liveFingerprint(WeightsUpdated last, LearnerConfig config) {
+        return last == null ? Learner.create(config).fingerprint() : last.getFingerprint();
+    }
+
+    /** The live weights in roster order (the replay's map gives the order; the wire map has none). */
+    private static Map<String, Double> agentWeights(WeightsUpdated last, Learner replayed) {
+        if (last == null) return replayed.weights();
+        Map<String, Double> ordered = new java.util.LinkedHashMap<>();
+        replayed.weights().keySet().forEach(agent -> {
+            Double w = last.getAgentWeights().get(agent);
+            if (w != null) ordered.put(agent, w);
+        });
+        last.getAgentWeights().forEach(ordered::putIfAbsent);
+        return ordered;
+    }
+
+    private record Trades(Iterator<String> lines, long count) {
+    }
+
+    private Trades trades() throws IOException {
+        if (input != null) {
+            if (trades != null || seed != null) {
+                throw new ParameterException(spec.commandLine(), "--input cannot be combined with --trades/--seed");
+            }
+            if (!Files.isReadable(input)) throw new ParameterException(spec.commandLine(), "--input: cannot read " + input);
+            long count;
+            try (var lines = Files.lines(input, StandardCharsets.UTF_8)) {
+                count = lines.filter(l -> !l.isBlank()).count();
+            }
+            return new Trades(Files.readAllLines(input, StandardCharsets.UTF_8).iterator(), count);
+        }
+        int n = trades == null ? 2_000 : trades;
+        if (n < 0) throw new ParameterException(spec.commandLine(), "--trades: must be >= 0, was " + n);
+        TradeSimulator simulator = new TradeSimulator(LearnerConfig.DEFAULT_ROSTER, seed == null ? 1 : seed,
+                TradeSimulator.Scenario.SKILLS, n);
+        return new Trades(new Iterator<>() {
+            public boolean hasNext() {
+                return simulator.hasNext();
+            }
+
+            public String next() {
+                return simulator.next();
+            }
+        }, n);
+    }
+
+    /** Progress on stderr, at most every two seconds, and the wait for the last outcome. */
+    private static final class Progress {
+        private final PrintWriter err;
+        private final long total;
+        private final OutcomeWatcher watcher;
+        private long lastPrint = System.nanoTime();
+
+        Progress(PrintWriter err, long total, OutcomeWatcher watcher) {
+            this.err = err;
+            this.total = total;
+            this.watcher = watcher;
+        }
+
+        void maybePrint(long published) {
+            if (System.nanoTime() - lastPrint < 2_000_000_000L) return;
+            print(published, watcher.snapshot());
+        }
+
+        private void print(long published, OutcomeWatcher.Snapshot s) {
+            lastPrint = System.nanoTime();
+            err.printf(Locale.ROOT, "demo: published %d/%d, trained %d, dead-lettered %d%n",
+                    published, total, s.trained(), s.deadLetteredTotal());
+            err.flush();
+        }
+
+        /** Waits until every published trade's close is trained or dead-lettered. */
+        OutcomeWatcher.Snapshot awaitResolved(long published) throws InterruptedException {
+            long lastResolved = -1, lastChange = System.nanoTime();
+            while (true) {
+                OutcomeWatcher.Snapshot s = watcher.snapshot();
+                if (s.closesResolved() >= published) {
+                    print(published, s);
+                    return s;
+                }
+                if (s.closesResolved() != lastResolved) {
+                    lastResolved = s.closesResolved();
+                    lastChange = System.nanoTime();
+                } else if (System.nanoTime() - lastChange > STALL.toNanos()) {
+                    throw new IllegalStateException("no progress for " + STALL.toSeconds() + " s: " + s.closesResolved()
+                            + " of " + published + " trades trained or dead-lettered");
+                }
+                if (System.nanoTime() - lastPrint >= 2_000_000_000L) print(published, s);
+                Thread.sleep(50);
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.pim.metalearner.ops;
+
+import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.ServiceConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Everything the embedded default runs in (or under) this JVM: a Kafka node, the Apicurio
+ * registry (a child process) and the learning service with its state in a temporary folder.
+ * Each part is registered for shutdown as soon as it is up, so {@link #close()} (from a finally
+ * block or a Ctrl-C shutdown hook, whichever comes first) stops exactly what was started, in
+ * reverse order, and deletes the temporary state.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedStack.class);
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private boolean closed;
+    // the registry starts on another thread; close() waits for it so no child process outlives us
+    private volatile CompletableFuture<?> registryStarting = CompletableFuture.completedFuture(null);
+    private EmbeddedKafka kafka;
+    private EmbeddedRegistry registry;
+    private ServiceConfig config;
+    private LearningService service;
+
+    /**
+     * Starts broker and registry side by side (the registry takes longest), then the service with
+     * the default config plus {@code settings} (service config keys, e.g. {@code commit.interval});
+     * the addresses and the state directory are the stack's own.
+     */
+    public void start(Properties settings) throws Exception {
+        CompletableFuture<EmbeddedRegistry> registryStart = CompletableFuture.supplyAsync(() -> {
+            try {
+                return register(EmbeddedRegistry.start());
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        registryStarting = registryStart;
+        try {
+            kafka = register(EmbeddedKafka.start());
+            registry = registryStart.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } finally {
+            // a failed broker start must not leave the registry process behind
+            registryStart.handle((r, e) -> null).join();
+        }
+        Path stateDir = Files.createTempDirectory("metalearner-streams-");
+        register(() -> EmbeddedKafka.deleteRecursively(stateDir));
+        Properties p = new Properties();
+        p.putAll(settings);
+        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
+        p.setProperty("registry.url", registry.apiUrl());
+        p.setProperty("state.dir", stateDir.toString());
+        // not the environment: METALEARNER_* variables meant for `run` must not redirect the demo
+        config = ServiceConfig.from(p, Map.of());
+        service = register(new LearningService(config));
+        service.createTopics();
+        service.start();
+        service.awaitRunning(Duration.ofSeconds(60));
+    }
+
+    private synchronized <T extends AutoCloseable> T register(T resource) throws Exception {
+        if (closed) { // Ctrl-C arrived while this part was starting
+            resource.close();
+            throw new InterruptedException("shutting down");
+        }
+        started.push(resource);
+        return resource;
+    }
+
+    /** Closes this stack when the JVM exits (Ctrl-C included), if it was not closed before. */
+    public EmbeddedStack closeOnExit() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "embedded-stack-shutdown"));
+        return this;
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public EmbeddedRegistry registry() {
+        return registry;
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    public LearningService service() {
+        return service;
+    }
+
+    /** Stops everything started, newest first; safe to call twice and from a shutdown hook. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        // a registry still starting closes itself in register(), seeing closed
+        registryStarting.handle((r, e) -> null).join();
+        while (true) {
+            AutoCloseable resource;
+            synchronized (this) {
+                if (started.isEmpty()) return;
+                resource = started.pop();
+            }
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("could not close {} cleanly: {}", resource, e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.learn.LearningCurve;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.alert.AlertMonitor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * What ops watch about one model, kept beside its learner in the {@link LearningTopology#MODEL_WATCH_STORE}
+ * store and written in the same step: the alert detectors' state and the recent learning curve.
+ * Not in the learner's own state on purpose: the learner's bytes define the model's fingerprint,
+ * and thresholds or curve length must be changeable without changing what the model is.
+ */
+public final class ModelWatch {
+
+    /** Steps of learning curve kept per model for the status endpoint and the dashboard. */
+    public static final int CURVE_POINTS = 500;
+
+    private final AlertMonitor alerts;
+    private final LearningCurve curve;
+
+    private ModelWatch(AlertMonitor alerts, LearningCurve curve) {
+        this.alerts = alerts;
+        this.curve = curve;
+    }
+
+    public static ModelWatch fresh(AlertConfig config) {
+        return new ModelWatch(new AlertMonitor(config), new LearningCurve(CURVE_POINTS));
+    }
+
+    /** Records the step; returns the alert transitions it caused. */
+    public List<AlertEvent> onStep(StepResult step) {
+        curve.add(step);
+        // the prequential squared error is what the loss alerts watch: the dropout loss is noisier
+        double prequential = Math.pow(step.predictedReturn() - step.actualReturn(), 2);
+        return alerts.onStep(step.step(), prequential, step.rollingR2(), step.agentWeights());
+    }
+
+    public AlertMonitor alerts() {
+        return alerts;
+    }
+
+    public LearningCurve curve() {
+        return curve;
+    }
+
+    public byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 * 1024);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            alerts.encode(out);
+            curve.encode(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static ModelWatch decode(byte[] bytes, AlertConfig config) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            return new ModelWatch(AlertMonitor.decode(in, config), LearningCurve.decode(in, CURVE_POINTS));
+        } catch (IOException e) {
+            throw new IllegalStateException("model-watch state is unreadable: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// Live dashboard: polls the status endpoint and redraws in place. Everything that comes from
+// input (agent names, alert messages, reasons) is set with textContent, never as HTML.
+'use strict';
+
+const REFRESH_MS = 2000;
+const params = new URLSearchParams(window.location.search);
+const statusUrl = '/api/pim/metalearner/status' + (params.has('model_id')
+  ? '?model_id=' + encodeURIComponent(params.get('model_id')) : '');
+
+Chart.defaults.animation = false;
+Chart.defaults.font.size = 11;
+
+const lossChart = new Chart(document.getElementById('loss-chart'), {
+  type: 'line',
+  data: { labels: [], datasets: [
+    { label: 'loss', data: [], borderColor: '#9aa5bd', borderWidth: 1, pointRadius: 0 },
+    { label: 'rolling loss', data: [], borderColor: '#d1495b', borderWidth: 2, pointRadius: 0 },
+  ] },
+  options: { scales: { x: { title: { display: true, text: 'training step' } } } },
+});
+
+const returnsChart = new Chart(document.getElementById('returns-chart'), {
+  type: 'line',
+  data: { labels: [], datasets: [
+    { label: 'actual', data: [], borderColor: '#00798c', borderWidth: 1, pointRadius: 0 },
+    { label: 'predicted', data: [], borderColor: '#edae49', borderWidth: 2, pointRadius: 0 },
+  ] },
+  options: { scales: { x: { title: { display: true, text: 'training step' } } } },
+});
+
+const weightsChart = new Chart(document.getElementById('weights-chart'), {
+  type: 'bar',
+  data: { labels: [], datasets: [{ label: 'weight', data: [], backgroundColor: '#30638e' }] },
+  options: { plugins: { legend: { display: false } }, scales: { y: { min: 0, max: 2 } } },
+});
+
+function text(id, value) {
+  document.getElementById(id).textContent = value;
+}
+
+function fixed(value, digits) {
+  return value === null || value === undefined ? '–' : Number(value).toFixed(digits);
+}
+
+function cell(row, value, numeric) {
+  const td = document.createElement('td');
+  td.textContent = value;
+  if (numeric) td.className = 'num';
+  row.appendChild(td);
+}
+
+function renderAlerts(alerts) {
+  const list = document.getElementById('alert-list');
+  const items = alerts.map(a => {
+    const li = document.createElement('li');
+    li.className = 'alert';
+    li.textContent = a.type + ' (since step ' + a.raised_at_step + '): ' + a.message;
+    return li;
+  });
+  if (items.length === 0) {
+    const li = document.createElement('li');
+    li.className = 'muted';
+    li.textContent = 'none';
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+}
+
+function renderAgents(weights) {
+  const names = Object.keys(weights);
+  weightsChart.data.labels = names; // drawn on the canvas as text
+  weightsChart.data.datasets[0].data = names.map(n => weights[n]);
+  weightsChart.update();
+}
+
+function renderAgentTable(agents) {
+  const rows = agents.map(a => {
+    const tr = document.createElement('tr');
+    cell(tr, a.agent_id);
+    cell(tr, fixed(a.weight, 3), true);
+    cell(tr, String(a.total_decisions), true);
+    cell(tr, fixed(a.accuracy, 3), true);
+    return tr;
+  });
+  document.querySelector('#agents-table tbody').replaceChildren(...rows);
+}
+
+function renderCurve(curve) {
+  const steps = curve.map(p => p.training_step);
+  lossChart.data.labels = steps;
+  lossChart.data.datasets[0].data = curve.map(p => p.loss);
+  lossChart.data.datasets[1].data = curve.map(p => p.rolling_loss);
+  lossChart.update();
+  returnsChart.data.labels = steps;
+  returnsChart.data.datasets[0].data = curve.map(p => p.actual_return);
+  returnsChart.data.datasets[1].data = curve.map(p => p.predicted_return);
+  returnsChart.update();
+}
+
+function renderStats(s) {
+  text('model-id', s.model_id);
+  text('stat-step', String(s.training_step));
+  text('stat-loss', fixed(s.rolling_loss, 6));
+  text('stat-r2', fixed(s.rolling_r2, 3));
+  text('stat-accuracy', s.direction_accuracy === undefined ? '–' : (100 * s.direction_accuracy).toFixed(1) + ' %');
+  text('stat-pnl-learned', s.committee_pnl ? fixed(s.committee_pnl.learned, 4) : '–');
+  text('stat-pnl-uniform', s.committee_pnl ? fixed(s.committee_pnl.uniform, 4) : '–');
+  const dead = Object.entries(s.dead_letters || {}).map(([reason, n]) => reason + ' ' + n).join(', ');
+  text('stat-dead-letters', dead || 'none');
+}
+
+async function refresh() {
+  try {
+    const response = await fetch(statusUrl, { cache: 'no-store' });
+    if (!response.ok) throw new Error('HTTP ' + response.status);
+    const status = await response.json();
+    renderStats(status);
+    renderCurve(status.learning_curve || []);
+    renderAgents(status.agent_weights || {});
+    renderAgentTable(status.agents || []);
+    renderAlerts(status.active_alerts || []);
+    text('updated', 'updated ' + new Date().toLocaleTimeString());
+  } catch (e) {
+    text('updated', 'status unavailable (' + e.message + '), retrying');
+  }
+}
+
+refresh();
+setInterval(refresh, REFRESH_MS);

@@ -1,0 +1,197 @@
+package io.pim.metalearner.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.ServiceConfig;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP API over the real stream: an in-JVM KRaft broker, the Apicurio registry, the learning service. */
+class ApiEndToEndTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    static KafkaClusterTestKit broker;
+    static EmbeddedRegistry registry;
+    static ServiceMetrics metrics;
+    static LearningService service;
+    static HttpService http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        broker.format();
+        broker.startup();
+        broker.waitForReadyBrokers();
+        registry = EmbeddedRegistry.start();
+
+        int port = freePort();
+        Properties p = new Properties();
+        p.setProperty("bootstrap.servers", broker.bootstrapServers());
+        p.setProperty("registry.url", registry.apiUrl());
+        p.setProperty("state.dir", Files.createTempDirectory("api-e2e-").toString());
+        p.setProperty("streams.application.server", "localhost:" + port);
+        ServiceConfig config = ServiceConfig.from(p, Map.of());
+        metrics = new ServiceMetrics();
+        service = new LearningService(config, metrics);
+        service.createTopics();
+        service.start();
+        service.awaitRunning(Duration.ofSeconds(60));
+        http = HttpService.start(service, metrics, new ApiConfig(port, "default", 50, Duration.ofSeconds(20)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (http != null) http.close();
+        if (service != null) service.close();
+        if (metrics != null) metrics.close();
+        if (registry != null) registry.close();
+        if (broker != null) {
+            try {
+                broker.close();
+            } catch (Exception ignored) {
+                // the test's outcome is decided; a slow broker shutdown must not hide it
+            }
+        }
+    }
+
+    @Test
+    void theSeedsFeedbackTrainsAndAnswersInTheSeedsShapeAndARepeatIsAConflict() throws Exception {
+        // given TradingAgent's weight now (other tests in this class may have trained before)
+        JsonNode before = JSON.readTree(get("/api/pim/metalearner/weights").body()).at("/agent_weights/TradingAgent");
+        double weightBefore = before.isMissingNode() ? 1.0 : before.asDouble();
+
+        // when the broker side posts the seed's example body
+        HttpResponse<String> first = post(seedBody("e2e-1"));
+
+        // then it is answered once the stream trained on it, in the seed's shape
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(first.body());
+        assertThat(body.get("success").asBoolean()).isTrue();
+        assertThat(body.get("agents_updated").asInt()).isEqualTo(1);
+        JsonNode learner = body.get("meta_learner");
+        assertThat(learner.fieldNames()).toIterable()
+                .containsExactly("predicted_profit", "actual_profit", "loss", "training_step", "agent_weights");
+        assertThat(learner.get("training_step").asLong()).isPositive();
+        assertThat(learner.get("actual_profit").asDouble()).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-12));
+        // LONG at 0.85 on a +5 % move: u = 1 + 0.85·0.05·5, w = 0.1·u + 0.9·w
+        assertThat(learner.at("/agent_weights/TradingAgent").asDouble())
+                .isCloseTo(0.1 * (1 + 0.85 * 0.05 * 5) + 0.9 * weightBefore, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(learner.get("agent_weights")).hasSize(9);
+
+        // when the same decision is posted again
+        HttpResponse<String> again = post(seedBody("e2e-1"));
+
+        // then it is a conflict, and nothing trained twice
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
+        assertThat(JSON.readTree(again.body()).get("error").asText()).isEqualTo("duplicate");
+    }
+
+    @Test
+    void anInvalidBodyIsRefusedWithItsReason() throws Exception {
+        HttpResponse<String> response = post(seedBody("e2e-bad").replace("\"exit_price\":157.5", "\"exit_price\":0"));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("non-positive-price");
+    }
+
+    @Test
+    void aWaitShorterThanTheStreamIsAcceptedAndTheTradeStillTrains() throws Exception {
+        // given a server that waits only 1 ms
+        try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
+             ApiServer impatient = new ApiServer(new ApiConfig(0, "default", 50, Duration.ofMillis(1)),
+                     new StreamLearnerView(service), gateway, metrics::scrape).start()) {
+            // when
+            HttpResponse<String> response = post(impatient.port(), seedBody("e2e-slow"));
+
+            // then
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+            assertThat(JSON.readTree(response.body()).get("decision_id").asText()).isEqualTo("e2e-slow");
+        }
+        // and the trade was published all the same: posting it again is a conflict
+        assertThat(post(seedBody("e2e-slow")).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void statusWeightsAndMetricsReflectTheTraining() throws Exception {
+        // given some trades trained, one of them posted twice
+        for (int i = 0; i < 3; i++) assertThat(post(seedBody("e2e-status-" + i)).statusCode()).isEqualTo(200);
+        assertThat(post(seedBody("e2e-status-0")).statusCode()).isEqualTo(409);
+
+        // when
+        JsonNode status = JSON.readTree(get("/api/pim/metalearner/status").body());
+        JsonNode weights = JSON.readTree(get("/api/pim/metalearner/weights").body());
+        String prometheus = get("/metrics").body();
+
+        // then
+        long step = status.get("training_step").asLong();
+        assertThat(step).isGreaterThanOrEqualTo(3);
+        assertThat(status.get("learning_curve").size()).isEqualTo((int) Math.min(step, 50));
+        assertThat(status.at("/dead_letters/duplicate").asLong()).isPositive();
+        assertThat(status.get("agents")).hasSize(9);
+        assertThat(weights.get("training_step").asLong()).isEqualTo(step);
+        assertThat(weights.at("/agents/0/agent_id").asText()).isEqualTo("TradingAgent");
+        assertThat(weights.at("/agents/0/total_decisions").asLong()).isEqualTo(step);
+        assertThat(prometheus)
+                .contains("metalearner_training_step{model_id=\"default\"} " + step + ".0")
+                .contains("metalearner_dead_letters_total{reason=\"duplicate\"}")
+                .contains("metalearner_step_time_seconds_count")
+                .contains("metalearner_end_to_end_latency_seconds_count")
+                .contains("metalearner_agent_weight{agent=\"TradingAgent\",model_id=\"default\"}")
+                .contains("metalearner_alert_active{model_id=\"default\",type=\"low-r2\"}")
+                .contains("kafka_stream_");
+    }
+
+    static String seedBody(String decisionId) {
+        return """
+                {"decision_id":"%s","workflow_id":"wf-1","symbol":"AAPL","action":"BUY","entry_price":150.0,
+                 "exit_price":157.5,"actual_profit":75.0,"hold_duration":5,
+                 "agent_votes":{"TradingAgent":{"direction":"LONG","confidence":0.85,"position_size":10.0}}}"""
+                .formatted(decisionId);
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(String body) throws Exception {
+        return post(http.port(), body);
+    }
+
+    static HttpResponse<String> post(int port, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/pim/feedback"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

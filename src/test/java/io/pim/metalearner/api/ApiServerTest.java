@@ -1,0 +1,203 @@
+package io.pim.metalearner.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pim.metalearner.api.FeedbackGateway.AlreadyTrained;
+import io.pim.metalearner.api.FeedbackGateway.Feedback;
+import io.pim.metalearner.api.FeedbackGateway.Outcome;
+import io.pim.metalearner.api.FeedbackGateway.Trained;
+import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.alert.AlertType;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP contract (paths, status codes, the seed's shapes) over a hand-filled view and gateway.
+ * The same server over the real stream is exercised by the end-to-end API test.
+ */
+class ApiServerTest {
+
+    static final String SEED_BODY = """
+            {"decision_id":"d-1","workflow_id":"wf-1","symbol":"AAPL","action":"BUY","entry_price":150.0,
+             "exit_price":157.5,"actual_profit":75.0,"hold_duration":5,"broker_extra":{"ignored":true},
+             "agent_votes":{"TradingAgent":{"direction":"LONG","confidence":0.85,"position_size":10.0,"note":"x"}}}""";
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final List<Feedback> published = new CopyOnWriteArrayList<>();
+    static ApiServer server;
+
+    static final LearnerView VIEW = new LearnerView() {
+        @Override
+        public Optional<Status> status(String modelId) {
+            if (!modelId.equals("default")) return Optional.empty();
+            return Optional.of(new Status("default", 120, 0.0021, 0.12, 0.58, 1.9, 0.7,
+                    List.of(new CurvePoint(119, 0.002, 0.0022, 0.01, 0.03), new CurvePoint(120, 0.001, 0.0021, 0.02, 0.05)),
+                    List.of(new Agent("TradingAgent", 1.3, 100, 0.61, 0.004), new Agent("RiskAgent", 0.8, 90, 0.4, -0.001)),
+                    List.of(new AlertEvent(AlertType.LOW_R2, AlertEvent.State.RAISED, 50, 0.12, 0.3, "rolling R² 0.120 is below 0.30"))));
+        }
+
+        @Override
+        public Map<String, Long> deadLetterCounts() {
+            return Map.of("duplicate", 2L, "votes-missing", 1L);
+        }
+    };
+
+    static final FeedbackGateway GATEWAY = feedback -> {
+        published.add(feedback);
+        return switch (feedback.trade().decisionId()) {
+            case "d-trained" -> CompletableFuture.completedFuture(new AlreadyTrained("d-trained"));
+            case "d-slow" -> new CompletableFuture<>(); // the stream never answers in time
+            default -> CompletableFuture.completedFuture((Outcome) new Trained("default", 121, 0.012, 0.05, 0.0014,
+                    Map.of("TradingAgent", 1.04, "RiskAgent", 1.0)));
+        };
+    };
+
+    @BeforeAll
+    static void start() {
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics.counter("metalearner_dead_letters", "reason", "duplicate").increment(2);
+        server = new ApiServer(new ApiConfig(0, "default", 1, Duration.ofMillis(300)), VIEW, GATEWAY, metrics::scrape).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void statusShowsTheModelsFiguresAlertsAndDeadLetters() throws Exception {
+        // when
+        HttpResponse<String> response = get("/api/pim/metalearner/status");
+
+        // then
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode status = JSON.readTree(response.body());
+        assertThat(status.get("model_id").asText()).isEqualTo("default");
+        assertThat(status.get("training_step").asLong()).isEqualTo(120);
+        assertThat(status.get("rolling_loss").asDouble()).isEqualTo(0.0021);
+        assertThat(status.get("rolling_r2").asDouble()).isEqualTo(0.12);
+        assertThat(status.get("direction_accuracy").asDouble()).isEqualTo(0.58);
+        assertThat(status.at("/committee_pnl/learned").asDouble()).isEqualTo(1.9);
+        assertThat(status.at("/committee_pnl/uniform").asDouble()).isEqualTo(0.7);
+        assertThat(status.get("learning_curve")).hasSize(1); // the configured last N = 1
+        assertThat(status.at("/learning_curve/0/training_step").asLong()).isEqualTo(120);
+        assertThat(status.at("/active_alerts/0/type").asText()).isEqualTo("low-r2");
+        assertThat(status.at("/active_alerts/0/threshold").asDouble()).isEqualTo(0.3);
+        assertThat(status.at("/dead_letters/duplicate").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void statusOfAModelThatHasNotTrainedIsStepZero() throws Exception {
+        JsonNode status = JSON.readTree(get("/api/pim/metalearner/status?model_id=candidate").body());
+
+        assertThat(status.get("model_id").asText()).isEqualTo("candidate");
+        assertThat(status.get("training_step").asLong()).isZero();
+        assertThat(status.get("active_alerts")).isEmpty();
+    }
+
+    @Test
+    void weightsListEveryAgentWithItsPerformance() throws Exception {
+        JsonNode weights = JSON.readTree(get("/api/pim/metalearner/weights").body());
+
+        assertThat(weights.at("/agent_weights/TradingAgent").asDouble()).isEqualTo(1.3);
+        assertThat(weights.at("/agents/1/agent_id").asText()).isEqualTo("RiskAgent");
+        assertThat(weights.at("/agents/1/total_decisions").asLong()).isEqualTo(90);
+        assertThat(weights.at("/agents/1/accuracy").asDouble()).isEqualTo(0.4);
+        assertThat(weights.at("/agents/1/avg_profit_contribution").asDouble()).isEqualTo(-0.001);
+    }
+
+    @Test
+    void feedbackAnswersInTheSeedsShapeOnceTrained() throws Exception {
+        // when the broker posts the seed's body, with fields the seed does not list
+        HttpResponse<String> response = post(SEED_BODY);
+
+        // then
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.get("success").asBoolean()).isTrue();
+        assertThat(body.get("agents_updated").asInt()).isEqualTo(1);
+        assertThat(body.get("meta_learner").fieldNames()).toIterable()
+                .containsExactly("predicted_profit", "actual_profit", "loss", "training_step", "agent_weights");
+        assertThat(body.at("/meta_learner/training_step").asLong()).isEqualTo(121);
+        assertThat(body.at("/meta_learner/agent_weights/TradingAgent").asDouble()).isEqualTo(1.04);
+        Feedback feedback = published.stream().filter(f -> f.trade().decisionId().equals("d-1")).findFirst().orElseThrow();
+        assertThat(feedback.body()).isEqualTo(SEED_BODY);
+        assertThat(feedback.trade().votes()).containsOnlyKeys("TradingAgent");
+    }
+
+    @Test
+    void invalidBodiesAreRefusedWithTheReasonAndNotPublished() throws Exception {
+        int before = published.size();
+
+        HttpResponse<String> notJson = post("{not json");
+        HttpResponse<String> badPrice = post(SEED_BODY.replace("\"entry_price\":150.0", "\"entry_price\":-1"));
+        HttpResponse<String> badConfidence = post(SEED_BODY.replace("0.85", "1.5"));
+        HttpResponse<String> badDirection = post(SEED_BODY.replace("\"LONG\"", "\"UP\""));
+
+        assertThat(List.of(notJson, badPrice, badConfidence, badDirection)).allMatch(r -> r.statusCode() == 400);
+        assertThat(JSON.readTree(notJson.body()).get("error").asText()).isEqualTo("unreadable");
+        assertThat(JSON.readTree(badPrice.body()).get("error").asText()).isEqualTo("non-positive-price");
+        assertThat(JSON.readTree(badConfidence.body()).get("error").asText()).isEqualTo("confidence-out-of-range");
+        assertThat(JSON.readTree(badDirection.body()).get("error").asText()).isEqualTo("unknown-direction");
+        assertThat(JSON.readTree(badDirection.body()).get("success").asBoolean()).isFalse();
+        assertThat(published).hasSize(before);
+    }
+
+    @Test
+    void aDecisionAlreadyTrainedIsAConflict() throws Exception {
+        HttpResponse<String> response = post(SEED_BODY.replace("\"d-1\"", "\"d-trained\""));
+
+        assertThat(response.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("duplicate");
+    }
+
+    @Test
+    void aWaitThatRunsOutIsAcceptedWithTheDecisionId() throws Exception {
+        HttpResponse<String> response = post(SEED_BODY.replace("\"d-1\"", "\"d-slow\""));
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(JSON.readTree(response.body()).get("decision_id").asText()).isEqualTo("d-slow");
+    }
+
+    @Test
+    void metricsAreServedInPrometheusFormat() throws Exception {
+        HttpResponse<String> response = get("/metrics");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+        assertThat(response.body()).contains("metalearner_dead_letters_total{reason=\"duplicate\"} 2.0");
+    }
+
+    @Test
+    void theDashboardAndItsChartLibraryAreServedLocally() throws Exception {
+        assertThat(get("/").body()).contains("<canvas id=\"loss-chart\"");
+        assertThat(get("/webjars/chart.js/4.5.1/dist/chart.umd.min.js").statusCode()).isEqualTo(200);
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/api/pim/feedback"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

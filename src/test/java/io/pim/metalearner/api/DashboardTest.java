@@ -1,0 +1,182 @@
+package io.pim.metalearner.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pim.metalearner.learn.FeedbackJson;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.LearningCurve;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.alert.AlertMonitor;
+import io.pim.metalearner.ops.TradeSimulator;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in headless Chromium over a real learner trained on simulated trades: the four
+ * panels and the alerts fill in, follow new trades without a reload, and show input as text.
+ * Needs Debian's {@code chromium} and {@code chromium-driver} ({@code .ci/run} installs them).
+ */
+class DashboardTest {
+
+    static final String MARKUP_AGENT = "<img src=x onerror=\"window.__xss=1\">";
+    static final List<String> ROSTER = List.of("TradingAgent", "TechnicalAgent", MARKUP_AGENT, "RiskAgent", "MacroAgent");
+
+    static TrainedModel model;
+    static ApiServer server;
+    static ChromeDriver browser;
+    static TradeSimulator trades;
+
+    @BeforeAll
+    static void start() {
+        Optional<Path> chromium = firstExisting("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
+        Optional<Path> driver = firstExisting("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+        assumeTrue(chromium.isPresent() && driver.isPresent(),
+                "skipped: no chromium and chromedriver found (apt-get install -y chromium chromium-driver)");
+
+        model = new TrainedModel(LearnerConfig.defaults().withRoster(ROSTER));
+        trades = new TradeSimulator(ROSTER, 3, TradeSimulator.Scenario.SKILLS, 1_000);
+        model.train(100);
+        server = new ApiServer(new ApiConfig(0, "default", 200, Duration.ofSeconds(1)), model,
+                f -> CompletableFuture.failedFuture(new UnsupportedOperationException("no feedback in this test")),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)::scrape).start();
+
+        ChromeOptions options = new ChromeOptions().setBinary(chromium.get().toFile()).addArguments(
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1280,1000");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) browser.quit();
+        if (server != null) server.close();
+    }
+
+    @Test
+    void panelsRenderWithDataFollowNewTradesWithoutReloadAndShowInputAsText() throws Exception {
+        // given a model that trained 100 trades and has a failed checkpoint
+        model.checkpointFailed("disk full");
+
+        // when the dashboard opens
+        browser.get("http://localhost:" + server.port() + "/");
+        waitFor(() -> text("stat-step").equals("100"));
+
+        // then the four panels and the alerts show the model's data
+        assertThat(points("loss-chart", 1)).isEqualTo(100);
+        assertThat(points("returns-chart", 1)).isEqualTo(100);
+        assertThat(points("weights-chart", 0)).isEqualTo(ROSTER.size());
+        assertThat(text("stat-loss")).matches("0\\.\\d{6}");
+        assertThat(text("stat-pnl-learned")).isNotEqualTo("–");
+        assertThat(browser.findElements(By.cssSelector("#alert-list li.alert"))).extracting(WebElement::getText)
+                .hasSize(model.activeAlerts()).anySatisfy(alert -> assertThat(alert).contains("checkpoint-failed", "disk full"));
+
+        // and the agent whose name is markup is shown as that text, not as an element
+        List<String> names = browser.findElements(By.cssSelector("#agents-table tbody tr td:first-child"))
+                .stream().map(WebElement::getText).toList();
+        assertThat(names).containsExactlyElementsOf(ROSTER);
+        assertThat(browser.findElements(By.cssSelector("#agents-table img, #alert-list img"))).isEmpty();
+        assertThat(js("return window.__xss === undefined")).isEqualTo(true);
+        saveScreenshot();
+
+        // when 20 more trades are trained, with the page left open
+        js("window.__sameDocument = true");
+        model.train(20);
+
+        // then within the refresh interval the panels follow, in the same document
+        waitFor(() -> text("stat-step").equals("120"));
+        assertThat(js("return window.__sameDocument")).isEqualTo(true);
+        assertThat(js("return Chart.getChart('loss-chart').data.labels.at(-1)")).isEqualTo(120L);
+        assertThat(points("returns-chart", 1)).isEqualTo(120);
+    }
+
+    private static long points(String canvas, int dataset) {
+        return (Long) js("return Chart.getChart('" + canvas + "').data.datasets[" + dataset + "].data.length");
+    }
+
+    private static String text(String id) {
+        return browser.findElement(By.id(id)).getText();
+    }
+
+    private static Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
+    /** Bounded by the dashboard's promise: it refreshes at least every 5 s. */
+    private static void waitFor(java.util.function.BooleanSupplier condition) {
+        new WebDriverWait(browser, Duration.ofSeconds(6)).until(b -> condition.getAsBoolean());
+    }
+
+    private static void saveScreenshot() throws Exception {
+        Path target = Path.of("target", "dashboard.png");
+        Files.createDirectories(target.getParent());
+        Files.write(target, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    private static Optional<Path> firstExisting(String... candidates) {
+        return Stream.of(candidates).map(Path::of).filter(p -> p.toFile().canExecute()).findFirst();
+    }
+
+    /** A real learner with its curve and alert monitor, as the training processor keeps them, trained in-process. */
+    static final class TrainedModel implements LearnerView {
+        private final Learner learner;
+        private final LearningCurve curve = new LearningCurve(200);
+        private final AlertMonitor alerts = new AlertMonitor(AlertConfig.defaults());
+
+        TrainedModel(LearnerConfig config) {
+            this.learner = Learner.create(config);
+        }
+
+        synchronized void train(int count) {
+            for (int i = 0; i < count; i++) {
+                StepResult step = learner.train(FeedbackJson.parse(trades.next()));
+                curve.add(step);
+                alerts.onStep(step.step(), step.loss(), step.rollingR2(), step.agentWeights());
+            }
+        }
+
+        synchronized int activeAlerts() {
+            return alerts.active().size();
+        }
+
+        synchronized void checkpointFailed(String reason) {
+            alerts.checkpointFailed(learner.step(), reason);
+        }
+
+        @Override
+        public synchronized Optional<Status> status(String modelId) {
+            return Optional.of(Statuses.of(modelId, learner, curve, alerts));
+        }
+
+        @Override
+        public Map<String, Long> deadLetterCounts() {
+            return Map.of("duplicate", 1L);
+        }
+    }
+}
