@@ -7,8 +7,13 @@ import java.time.Duration;
  * @param defaultModelId  the model status and weights show when the request names none
  * @param curvePoints     how many recent steps the learning curve returns
  * @param feedbackTimeout how long POST /api/pim/feedback waits for the weight update before answering 202
+ * @param adminToken      bearer token of the admin endpoints (reset, rollback, promote, restore); null: they are off
  */
-public record ApiConfig(int port, String defaultModelId, int curvePoints, Duration feedbackTimeout) {
+public record ApiConfig(int port, String defaultModelId, int curvePoints, Duration feedbackTimeout, String adminToken) {
+
+    public ApiConfig(int port, String defaultModelId, int curvePoints, Duration feedbackTimeout) {
+        this(port, defaultModelId, curvePoints, feedbackTimeout, null);
+    }
 
     public static ApiConfig defaults() {
         return new ApiConfig(8080, "default", 200, Duration.ofSeconds(5));
@@ -21,9 +26,16 @@ public record ApiConfig(int port, String defaultModelId, int curvePoints, Durati
         if (feedbackTimeout.isNegative() || feedbackTimeout.isZero()) {
             throw new IllegalArgumentException("http.feedback.timeout.ms = " + feedbackTimeout.toMillis() + ": must be above 0");
         }
+        if (adminToken != null && adminToken.length() < 16) {
+            throw new IllegalArgumentException("http.admin-token: must be at least 16 characters (or unset to turn the admin endpoints off)");
+        }
     }
 
     public ApiConfig withPort(int newPort) {
-        return new ApiConfig(newPort, defaultModelId, curvePoints, feedbackTimeout);
+        return new ApiConfig(newPort, defaultModelId, curvePoints, feedbackTimeout, adminToken);
+    }
+
+    public ApiConfig withAdminToken(String token) {
+        return new ApiConfig(port, defaultModelId, curvePoints, feedbackTimeout, token);
     }
 }

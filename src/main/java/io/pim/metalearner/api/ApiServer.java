@@ -45,6 +45,12 @@ public final class ApiServer implements AutoCloseable {
 
     /** @param metrics the Prometheus text exposition, produced per scrape */
     public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics) {
+        this(config, learner, feedback, metrics, null);
+    }
+
+    /** @param admin sends the admin endpoints' commands; they exist only with {@link ApiConfig#adminToken()} set */
+    public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics,
+                     AdminRoutes.Sender admin) {
         this.config = config;
         this.learner = learner;
         this.feedback = feedback;
@@ -67,6 +73,7 @@ public final class ApiServer implements AutoCloseable {
             c.routes.post("/api/pim/feedback", this::feedback);
             c.routes.get("/metrics", this::metrics);
             c.routes.get(STATE_PATH, this::localState);
+            if (config.adminToken() != null && admin != null) new AdminRoutes(config.adminToken(), admin).register(c);
             c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
                 log.warn("state not available: {}", e.getMessage());
                 ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", e.getMessage()));

@@ -1,6 +1,7 @@
 package io.pim.metalearner.api;
 
 import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.OpsCommands;
 
 /**
  * The HTTP API over a running learning service: state by interactive queries, feedback through
@@ -12,10 +13,14 @@ public final class HttpService implements AutoCloseable {
 
     private final StreamFeedbackGateway gateway;
     private final ApiServer server;
+    private final OpsCommands ops;
+    /** How long an admin request waits for its command's result. */
+    private static final java.time.Duration ADMIN_WAIT = java.time.Duration.ofSeconds(30);
 
-    private HttpService(StreamFeedbackGateway gateway, ApiServer server) {
+    private HttpService(StreamFeedbackGateway gateway, ApiServer server, OpsCommands ops) {
         this.gateway = gateway;
         this.server = server;
+        this.ops = ops;
     }
 
     /** @param metrics the listener the service was built with, bound here to its Kafka Streams client */
@@ -23,8 +28,10 @@ public final class HttpService implements AutoCloseable {
         metrics.bind(service);
         StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
         try {
-            ApiServer server = new ApiServer(config, new StreamLearnerView(service), gateway, metrics::scrape).start();
-            return new HttpService(gateway, server);
+            OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
+            AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);
+            ApiServer server = new ApiServer(config, new StreamLearnerView(service), gateway, metrics::scrape, admin).start();
+            return new HttpService(gateway, server, ops);
         } catch (RuntimeException e) {
             gateway.close();
             throw e;
@@ -39,5 +46,6 @@ public final class HttpService implements AutoCloseable {
     public void close() {
         server.close();
         gateway.close();
+        if (ops != null) ops.close();
     }
 }

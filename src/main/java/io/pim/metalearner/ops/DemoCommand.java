@@ -8,6 +8,8 @@ import io.pim.metalearner.api.ServiceMetrics;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.sink.HistoryQueries;
+import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.TrainingReplay;
 import picocli.CommandLine.Command;
@@ -34,9 +36,10 @@ import java.util.Properties;
  * them, and proof at the end that the live learner equals an offline replay of its training topic.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start an in-JVM Kafka broker, the Apicurio registry and the learning service; publish "
-                + "trades (each trade's votes, then its close, in order); wait until every trade is trained or "
-                + "dead-lettered; replay the training topic offline; print one JSON summary as the last line.",
+        description = {"Start an in-JVM Kafka broker, the Apicurio registry, PostgreSQL, the learning service and "
+                + "the JDBI writer; publish trades (each trade's votes, then its close, in order); wait until every "
+                + "trade is trained or dead-lettered; replay the training topic offline; print the seed's three "
+                + "queries on the landed tables, then one JSON summary as the last line.",
                 "Exits 1 if the live learner and the replay differ."})
 final class DemoCommand implements Callable<Integer> {
     private static final JsonMapper MAPPER = new JsonMapper();
@@ -68,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
         Trades source = trades();
         PrintWriter err = spec.commandLine().getErr();
         try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
-            err.println("demo: starting Kafka, the Apicurio registry and the learning service ...");
+            err.println("demo: starting Kafka, the Apicurio registry, PostgreSQL, the learning service and the JDBI writer ...");
             err.flush();
             long t0 = System.nanoTime();
             Properties settings = new Properties();
@@ -81,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
                 // the instance's own address for interactive queries: another instance would fetch models here
                 settings.setProperty("streams.application.server", "localhost:" + httpPort);
             }
-            stack.start(settings, metrics == null ? io.pim.metalearner.stream.StepListener.NONE : metrics);
+            stack.start(settings, true, metrics == null ? io.pim.metalearner.stream.StepListener.NONE : metrics);
             ServiceConfig config = stack.config();
             err.printf(Locale.ROOT, "demo: up in %.1f s (Kafka at %s, registry at %s)%n",
                     (System.nanoTime() - t0) / 1e9, stack.kafka().bootstrapServers(), stack.registry().url());
@@ -115,7 +118,9 @@ final class DemoCommand implements Callable<Integer> {
                 err.println("demo: replaying the training topic offline ...");
                 err.flush();
                 TrainingReplay.Result replay = TrainingReplay.fromTopic(config, config.learner(), config.defaultModelId());
-                String live = liveFingerprint(outcome.last(), config.learner());
+                // the replay is of the default model; trades naming another model_id train that one
+                WeightsUpdated lastOfModel = outcome.lastByModel().get(config.defaultModelId());
+                String live = liveFingerprint(lastOfModel, config.learner());
                 String replayed = replay.learner().fingerprint();
 
                 ObjectNode summary = MAPPER.createObjectNode();
@@ -124,15 +129,22 @@ final class DemoCommand implements Callable<Integer> {
                 summary.put("trained", outcome.trained());
                 ObjectNode reasons = summary.putObject("dead_lettered");
                 outcome.deadLettered().forEach(reasons::put);
-                summary.put("training_step", outcome.last() == null ? 0 : outcome.last().getTrainingStep());
+                summary.put("training_step", lastOfModel == null ? 0 : lastOfModel.getTrainingStep());
                 summary.put("fingerprint", live);
                 summary.put("replay_fingerprint", replayed);
                 ObjectNode weights = summary.putObject("agent_weights");
-                agentWeights(outcome.last(), replay.learner()).forEach(weights::put);
+                agentWeights(lastOfModel, replay.learner()).forEach(weights::put);
+                err.println("demo: waiting for the JDBI writer to land everything in PostgreSQL ...");
+                err.flush();
+                JdbiWriter writer = stack.writer();
+                writer.awaitCaughtUp(Duration.ofMinutes(2));
+                PrintWriter out = spec.commandLine().getOut();
+                printSeedQueries(out, writer, config.defaultModelId());
+                ObjectNode postgres = summary.putObject("postgres");
+                writer.rowCounts().forEach(postgres::put);
                 if (!live.equals(replayed)) {
                     err.println("demo: FAILED: the live learner and the replay of its training topic differ");
                 }
-                PrintWriter out = spec.commandLine().getOut();
                 out.println(MAPPER.writeValueAsString(summary));
                 out.flush();
                 exit = live.equals(replayed) ? 0 : 1;
@@ -140,6 +152,25 @@ final class DemoCommand implements Callable<Integer> {
             // the demo's own clients are closed by now; what keeps running is the stack and the API
             if (serve) serveUntilStopped(err);
             return exit;
+        }
+    }
+
+    /** The seed's three queries on what the writer landed, for a person to read above the JSON line. */
+    private static void printSeedQueries(PrintWriter out, JdbiWriter writer, String modelId) {
+        out.println("-- latest weights (metalearner_weights)");
+        writer.query(q -> q.latestWeights(modelId)).ifPresentOrElse(
+                w -> out.printf(Locale.ROOT, "step %d at %s: loss %.6f, accuracy %.3f, weights %s%n", w.trainingStep(),
+                        w.timestamp(), w.trainingLoss(), w.predictionAccuracy(), w.agentWeights()),
+                () -> out.println("(no snapshot yet: one is written every 10 steps)"));
+        out.println("-- agent rankings by current weight (agent_performance)");
+        for (HistoryQueries.AgentRanking r : writer.query(q -> q.agentRankings(modelId))) {
+            out.printf(Locale.ROOT, "%-18s weight %.4f  accuracy %.3f  decisions %d  avg contribution %+.5f%n",
+                    r.agentId(), r.currentWeight(), r.accuracy(), r.totalDecisions(), r.avgProfitContribution());
+        }
+        out.println("-- recent training steps (metalearner_training_log)");
+        for (HistoryQueries.TrainingStep t : writer.query(q -> q.recentTrainingSteps(modelId, 5))) {
+            out.printf(Locale.ROOT, "step %d  %s  predicted %+.5f  actual %+.5f  loss %.6f%n",
+                    t.trainingStep(), t.decisionId(), t.predictedProfit(), t.actualProfit(), t.loss());
         }
     }
 

@@ -1,5 +1,8 @@
 package io.pim.metalearner.ops;
 
+import io.pim.metalearner.sink.EmbeddedDatabase;
+import io.pim.metalearner.sink.JdbiWriter;
+import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.StepListener;
@@ -18,7 +21,8 @@ import java.util.Properties;
 
 /**
  * Everything the embedded default runs in (or under) this JVM: a Kafka node, the Apicurio
- * registry (a child process) and the learning service with its state in a temporary folder.
+ * registry (a child process), the learning service with its state in a temporary folder and,
+ * optionally, PostgreSQL (a child process) with the JDBI writer.
  * Each part is registered for shutdown as soon as it is up, so {@link #close()} (from a finally
  * block or a Ctrl-C shutdown hook, whichever comes first) stops exactly what was started, in
  * reverse order, and deletes the temporary state.
@@ -30,10 +34,13 @@ public final class EmbeddedStack implements AutoCloseable {
     private boolean closed;
     // the registry starts on another thread; close() waits for it so no child process outlives us
     private volatile CompletableFuture<?> registryStarting = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<?> databaseStarting = CompletableFuture.completedFuture(null);
     private EmbeddedKafka kafka;
     private EmbeddedRegistry registry;
     private ServiceConfig config;
     private LearningService service;
+    private EmbeddedDatabase database;
+    private JdbiWriter writer;
 
     /**
      * Starts broker and registry side by side (the registry takes longest), then the service with
@@ -41,11 +48,24 @@ public final class EmbeddedStack implements AutoCloseable {
      * the addresses and the state directory are the stack's own.
      */
     public void start(Properties settings) throws Exception {
-        start(settings, StepListener.NONE);
+        start(settings, false, StepListener.NONE);
     }
 
-    /** As {@link #start(Properties)}, with {@code listener} hearing every training step (metrics). */
-    public void start(Properties settings, StepListener listener) throws Exception {
+    /**
+     * As {@link #start(Properties)}; with {@code withDatabase}, also an embedded PostgreSQL (started
+     * beside the broker) and the JDBI writer landing the service's outputs in it; {@code listener}
+     * hears every training step (metrics).
+     */
+    public void start(Properties settings, boolean withDatabase, StepListener listener) throws Exception {
+        CompletableFuture<EmbeddedDatabase> databaseStart = !withDatabase ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return register(EmbeddedDatabase.start());
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                });
+        databaseStarting = databaseStart;
         CompletableFuture<EmbeddedRegistry> registryStart = CompletableFuture.supplyAsync(() -> {
             try {
                 return register(EmbeddedRegistry.start());
@@ -57,11 +77,13 @@ public final class EmbeddedStack implements AutoCloseable {
         try {
             kafka = register(EmbeddedKafka.start());
             registry = registryStart.join();
+            database = databaseStart.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         } finally {
-            // a failed broker start must not leave the registry process behind
+            // a failed broker start must not leave the registry or database process behind
             registryStart.handle((r, e) -> null).join();
+            databaseStart.handle((r, e) -> null).join();
         }
         Path stateDir = Files.createTempDirectory("metalearner-streams-");
         register(() -> EmbeddedKafka.deleteRecursively(stateDir));
@@ -76,6 +98,10 @@ public final class EmbeddedStack implements AutoCloseable {
         service.createTopics();
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
+        if (database != null) {
+            writer = register(JdbiWriter.start(WriterConfig.of(kafka.bootstrapServers(), registry.apiUrl(),
+                    database.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD)));
+        }
     }
 
     /** Something started on top of the stack (e.g. the HTTP API): closed first, before the service it uses. */
@@ -114,6 +140,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return service;
     }
 
+    /** The JDBI writer, or null when started without the database. */
+    public JdbiWriter writer() {
+        return writer;
+    }
+
     /** Stops everything started, newest first; safe to call twice and from a shutdown hook. */
     @Override
     public void close() {
@@ -123,6 +154,7 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         // a registry still starting closes itself in register(), seeing closed
         registryStarting.handle((r, e) -> null).join();
+        databaseStarting.handle((r, e) -> null).join();
         while (true) {
             AutoCloseable resource;
             synchronized (this) {

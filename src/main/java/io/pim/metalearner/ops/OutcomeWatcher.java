@@ -36,7 +36,7 @@ public final class OutcomeWatcher implements AutoCloseable {
 
     /** A consistent copy of the counts so far. */
     public record Snapshot(long trained, Map<String, Long> deadLettered, long closesDeadLettered,
-                           WeightsUpdated last) {
+                           WeightsUpdated last, Map<String, WeightsUpdated> lastByModel) {
         /** trade-closed records that reached an outcome. */
         public long closesResolved() {
             return trained + closesDeadLettered;
@@ -62,6 +62,7 @@ public final class OutcomeWatcher implements AutoCloseable {
     private long closesDeadLettered;
     private final Map<String, Long> deadLettered = new TreeMap<>();
     private WeightsUpdated last;
+    private final Map<String, WeightsUpdated> lastByModel = new TreeMap<>();
 
     /**
      * @param resolvingTopics source topics whose dead letters end a trade (trade-closed, training)
@@ -101,6 +102,7 @@ public final class OutcomeWatcher implements AutoCloseable {
                         synchronized (this) {
                             trained++;
                             last = update;
+                            lastByModel.put(update.getModelId(), update);
                         }
                         listener.accept(update);
                     } else {
@@ -124,7 +126,8 @@ public final class OutcomeWatcher implements AutoCloseable {
 
     public synchronized Snapshot snapshot() {
         if (failure != null) throw new IllegalStateException("outcome watcher failed: " + failure.getMessage(), failure);
-        return new Snapshot(trained, Collections.unmodifiableMap(new TreeMap<>(deadLettered)), closesDeadLettered, last);
+        return new Snapshot(trained, Collections.unmodifiableMap(new TreeMap<>(deadLettered)), closesDeadLettered, last,
+                Collections.unmodifiableMap(new TreeMap<>(lastByModel)));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.pim.metalearner.ops;
 
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.stream.FeedbackEvents;
+import io.pim.metalearner.stream.ServiceConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,6 +16,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -41,6 +46,20 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write here instead of stdout.")
     Path out;
 
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Publish to this Kafka cluster (decision-votes, then trade-closed) instead of writing lines.")
+    String bootstrapServers;
+
+    @Option(names = "--registry-url", paramLabel = "URL",
+            description = "Apicurio v3 API root for the Avro schemas, e.g. http://host:8080/apis/registry/v3 "
+                    + "(required with --bootstrap-servers).")
+    String registryUrl;
+
+    @Option(names = "--close-lag", defaultValue = "10", paramLabel = "K",
+            description = "When publishing: a trade's close follows the votes of the next K trades, as positions "
+                    + "close after later decisions. Default ${DEFAULT-VALUE}.")
+    int closeLag;
+
     @Override
     public Integer call() throws IOException {
         if (trades < 0) throw new ParameterException(spec.commandLine(), "--trades: must be >= 0, was " + trades);
@@ -62,6 +81,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         err.flush();
 
+        if (bootstrapServers != null) return publish(sim, err);
         try (Writer w = out == null ? nonClosing(spec.commandLine().getOut())
                 : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             while (sim.hasNext()) {
@@ -69,6 +89,42 @@ final class SimulateCommand implements Callable<Integer> {
                 w.write('\n');
             }
         }
+        return 0;
+    }
+
+    /** Publishes the simulated stream as the broker side would: votes when decided, closes later. */
+    private int publish(TradeSimulator sim, PrintWriter err) throws IOException {
+        if (registryUrl == null) throw new ParameterException(spec.commandLine(), "--registry-url is required with --bootstrap-servers");
+        if (out != null) throw new ParameterException(spec.commandLine(), "--out cannot be combined with --bootstrap-servers");
+        if (closeLag < 0) throw new ParameterException(spec.commandLine(), "--close-lag: must be >= 0, was " + closeLag);
+        ServiceConfig.TopicNames topics;
+        try {
+            topics = ServiceConfig.of(bootstrapServers, registryUrl).topics();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Deque<FeedbackEvents.Pair> open = new ArrayDeque<>();
+        long published = 0;
+        try (TradePublisher publisher = new TradePublisher(bootstrapServers, registryUrl,
+                topics.decisionVotes(), topics.tradeClosed())) {
+            while (sim.hasNext()) {
+                FeedbackEvents.Pair pair;
+                try {
+                    pair = FeedbackEvents.parse(sim.next(), Instant.now());
+                } catch (FeedbackEvents.Unmappable e) {
+                    throw new IllegalStateException("the simulator wrote an unmappable trade: " + e.getMessage(), e);
+                }
+                publisher.publishVotes(pair);
+                open.addLast(pair);
+                if (open.size() > closeLag) publisher.publishClose(open.removeFirst());
+                published++;
+            }
+            while (!open.isEmpty()) publisher.publishClose(open.removeFirst());
+            publisher.flush();
+        }
+        err.printf(Locale.ROOT, "simulate: published %d trades to %s (%s, then %s)%n",
+                published, bootstrapServers, topics.decisionVotes(), topics.tradeClosed());
+        err.flush();
         return 0;
     }
 

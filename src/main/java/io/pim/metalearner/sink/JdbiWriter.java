@@ -157,11 +157,17 @@ public final class JdbiWriter implements AutoCloseable {
         return producer;
     }
 
+    // what this writer last committed per partition (writer thread only)
+    private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
+
     private void run() {
         try {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-                if (records.isEmpty()) continue;
+                if (records.isEmpty()) {
+                    commitPositionsPastMarkers();
+                    continue;
+                }
                 Batch batch = decode(records);
                 landWithRetry(batch);
                 if (!running) break; // stopped while the database was away: leave the batch uncommitted
@@ -185,6 +191,28 @@ public final class JdbiWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * A topic written in transactions ends with a commit marker, which a poll steps over without
+     * returning a record. Committing only "last record + 1" would leave the group one offset
+     * behind the end forever, and {@link #awaitCaughtUp} would never see lag 0; so on an empty
+     * poll the position, moved only past markers (or aborted records), is committed too.
+     */
+    private void commitPositionsPastMarkers() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            long position = consumer.position(partition);
+            Long committed = committedPositions.get(partition);
+            if (committed == null || position > committed) offsets.put(partition, new OffsetAndMetadata(position));
+        }
+        if (offsets.isEmpty()) return;
+        try {
+            consumer.commitSync(offsets);
+            offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
+        } catch (CommitFailedException rebalanced) {
+            log.debug("position commit refused after a rebalance; the new owner commits its own", rebalanced);
+        }
+    }
+
     private void commitOffsets(ConsumerRecords<byte[], byte[]> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition partition : records.partitions()) {
@@ -193,6 +221,7 @@ public final class JdbiWriter implements AutoCloseable {
         }
         try {
             consumer.commitSync(offsets);
+            offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
         } catch (CommitFailedException rebalanced) {
             // the partitions moved to another writer while we waited; it re-reads and upserts the same rows
             log.warn("Offset commit refused after a rebalance; the new owner repeats this batch idempotently", rebalanced);

@@ -29,6 +29,8 @@ public final class AvroSerdes {
         config.put(SerdeConfig.USE_ID, "contentId");
         config.put("apicurio.registry.headers.enabled", false);
         config.put(AvroSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+        // the default provider rehashes the schema per record; this one caches by identity
+        config.put(AvroSerdeConfig.AVRO_DATUM_PROVIDER, CachingAvroDatumProvider.class.getName());
         return config;
     }
 

@@ -17,6 +17,8 @@ final class Counts {
     static final String UNKNOWN_AGENTS = "unknown-agent-votes";
     static final String TRAINING_IN = "training-in";
     static final String TRAINED = "trained";
+    static final String COMMANDS_IN = "commands-in";
+    static final String COMMANDS_APPLIED = "commands-applied";
     static final String DEAD_LETTER_PREFIX = "dead-letter:";
 
     private final KeyValueStore<String, Long> store;

@@ -16,9 +16,13 @@ import java.util.Map;
  * decision-votes ─┐ (bytes)
  *                 ├─ join ──> training (key model id, 1 partition)
  * trade-closed ───┘   └────> dead-letter
- * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts
+ * commands ──────────────────> training (copied as they are: bytes)
+ * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts,
+ *                        │     checkpoints, command-results
  *                        └───> dead-letter
  * </pre>
+ * Ops commands are copied onto the training topic, so the one partition orders them with the
+ * trades: a replay of the training topic applies each command exactly where the live model did.
  * Two sub-topologies meet only through the training topic, the canonical ordered record of what
  * each model learned from: the join may run on many partitions, training on one.
  * A pure function of the configuration, shared by {@code run}, the embedded demo and the tests.
@@ -32,6 +36,10 @@ public final class LearningTopology {
     public static final String TRAINING_COUNTS_STORE = "training-counts";
     /** Per model: alert detector state and recent learning curve ({@link ModelWatch}). */
     public static final String MODEL_WATCH_STORE = "model-watch";
+    /** Per model: the last training offset it learned from and its candidates ({@link ModelBook.Followers}). */
+    public static final String FOLLOWERS_STORE = "followers";
+    /** Learner checkpoints by {@link CheckpointKeys} key, what a rollback restores from. */
+    public static final String CHECKPOINTS_STORE = "checkpoints";
 
     static final String TRAINING_SINK = "to-training";
     static final String JOIN_DEAD_LETTER_SINK = "join-dead-letters";
@@ -41,6 +49,9 @@ public final class LearningTopology {
     static final String WEIGHT_SNAPSHOTS_SINK = "to-weight-snapshots";
     static final String TRAINING_DEAD_LETTER_SINK = "training-dead-letters";
     static final String ALERTS_SINK = "to-alerts";
+    static final String CHECKPOINTS_SINK = "to-checkpoints";
+    static final String COMMAND_RESULTS_SINK = "to-command-results";
+    static final String COMMANDS_TO_TRAINING_SINK = "commands-to-training";
 
     /**
      * Changelog of the learner store. One value is the whole learner, ~47 KB for 9 agents
@@ -85,14 +96,20 @@ public final class LearningTopology {
         t.addProcessor("join", () -> new JoinProcessor(config, topics), "decision-votes", "trade-closed");
         t.addStateStore(joinStateStore(config), "join");
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_DEADLINES_STORE),
-                Serdes.Bytes(), Serdes.ByteArray()), "join");
+                Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled(), "join");
         t.addStateStore(countsStore(JOIN_COUNTS_STORE), "join");
         t.addSink(TRAINING_SINK, topics.training().name(),
                 topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), "join");
         t.addSink(JOIN_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "join");
 
-        // 2. Training: one partition, so one ordered learner per model; bytes again, for the same reason.
+        // 2. Commands join the trades on the training topic, unchanged; the training step decodes them.
+        t.addSource("commands", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                topics.commands().name());
+        t.addSink(COMMANDS_TO_TRAINING_SINK, topics.training().name(),
+                Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "commands");
+
+        // 3. Training: one partition, so one ordered learner per model; bytes again, for the same reason.
         t.addSource("training", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.training().name());
         t.addProcessor("train", () -> new TrainingProcessor(config, topics, listener), "training");
@@ -105,6 +122,14 @@ public final class LearningTopology {
                 .withCachingEnabled()
                 .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)), "train");
         t.addStateStore(countsStore(TRAINING_COUNTS_STORE), "train");
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FOLLOWERS_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)), "train");
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHECKPOINTS_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(LEARNER_CHANGELOG), "train");
         t.addSink(WEIGHTS_UPDATED_SINK, topics.weightsUpdated().name(),
                 topics.weightsUpdated().keySerde().serializer(), topics.weightsUpdated().valueSerde().serializer(), "train");
         t.addSink(TRAINING_LOG_SINK, topics.trainingLog().name(),
@@ -117,6 +142,10 @@ public final class LearningTopology {
                 "train");
         t.addSink(ALERTS_SINK, topics.alerts().name(),
                 topics.alerts().keySerde().serializer(), topics.alerts().valueSerde().serializer(), "train");
+        t.addSink(CHECKPOINTS_SINK, topics.checkpoints().name(),
+                topics.checkpoints().keySerde().serializer(), topics.checkpoints().valueSerde().serializer(), "train");
+        t.addSink(COMMAND_RESULTS_SINK, topics.commandResults().name(),
+                topics.commandResults().keySerde().serializer(), topics.commandResults().valueSerde().serializer(), "train");
         t.addSink(TRAINING_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "train");
         return t;
@@ -125,10 +154,14 @@ public final class LearningTopology {
     private static StoreBuilder<KeyValueStore<String, JoinState>> joinStateStore(ServiceConfig config) {
         // Values are Avro through the registry like every other record, so the state can evolve.
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_STATE_STORE),
-                Serdes.String(), AvroSerdes.<JoinState>value(config.registryUrl()));
+                Serdes.String(), AvroSerdes.<JoinState>value(config.registryUrl()))
+                .withCachingEnabled();
     }
 
     private static StoreBuilder<KeyValueStore<String, Long>> countsStore(String name) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.Long());
+        // cached: a counter bumped per record reaches RocksDB and its changelog once per commit,
+        // not once per increment (several changelog records per trade without it)
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.Long())
+                .withCachingEnabled();
     }
 }

@@ -45,17 +45,30 @@ import java.util.regex.Pattern;
  *                          decision on the same partition number)
  * @param streamsOverrides  extra Kafka Streams properties from {@code streams.*} keys
  * @param alerts            thresholds of the alert detectors ({@code alert.*} keys, see {@link AlertConfig})
+ * @param checkpoints       when the training processor writes learner checkpoints, and how many it keeps
  */
 public record ServiceConfig(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
                             TopicNames topics, String defaultModelId, Duration votesTtl, Duration tradeGrace,
                             LearnerConfig learner, int snapshotEvery, Duration commitInterval,
                             short replicationFactor, int inputPartitions, int streamThreads,
-                            Map<String, String> streamsOverrides, AlertConfig alerts) {
+                            Map<String, String> streamsOverrides, AlertConfig alerts, CheckpointPolicy checkpoints) {
+
+    /**
+     * @param every    a checkpoint after every step that is a multiple of this
+     * @param keep     checkpoints kept per model: the newest step's and the {@code keep - 1} before it
+     *                 (by step); older ones are deleted, so a rollback reaches back {@code every × keep} steps
+     * @param maxBytes the largest checkpoint the checkpoints topic accepts ({@code max.message.bytes},
+     *                 set when this service creates it); a bigger one is not written and raises the
+     *                 {@code checkpoint-failed} alert
+     */
+    public record CheckpointPolicy(int every, int keep, int maxBytes) {
+    }
 
     /** Topic names; each has its own key {@code topic.<default name>}. */
     public record TopicNames(String decisionVotes, String tradeClosed, String training, String weightsUpdated,
                              String trainingLog, String agentPerformance, String weightSnapshots,
-                             String alerts, String deadLetter, String commands, String checkpoints) {
+                             String alerts, String deadLetter, String commands, String checkpoints,
+                             String commandResults) {
     }
 
     public static final String ENV_PREFIX = "METALEARNER_";
@@ -73,6 +86,7 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
                 "agent-performance", "weight-snapshots", "alerts", "dead-letter", "commands", "checkpoints")) {
             d.put("topic." + topic, topic);
         }
+        d.put("topic.command-results", "command-results");
         d.put("model.default-id", "default");
         d.put("votes.ttl", "30d");
         d.put("trade.grace", "5m");
@@ -83,7 +97,8 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
         d.put("window", Integer.toString(LearnerConfig.DEFAULT_WINDOW));
         d.put("roster", String.join(",", LearnerConfig.DEFAULT_ROSTER));
         d.put("snapshot.every", "10");
-        d.put("commit.interval", "50ms");
+        // 20 ms: two exactly-once hops (join, training) each wait for a commit; see BENCHMARKS.md "Stream"
+        d.put("commit.interval", "20ms");
         d.put("replication.factor", "1");
         d.put("input.partitions", "3");
         d.put("stream.threads", "1");
@@ -102,6 +117,9 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
         d.put("alert.drift.alpha", Double.toString(a.driftAlpha()));
         d.put("alert.drift.min-instances", Integer.toString(a.driftMinInstances()));
         d.put("alert.drift.clear-steps", Integer.toString(a.driftClearSteps()));
+        d.put("checkpoint.every", "100");
+        d.put("checkpoint.keep", "50");
+        d.put("checkpoint.max-bytes", Integer.toString(2 * 1024 * 1024));
         return d;
     }
 
@@ -160,7 +178,7 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
             TopicNames topics = new TopicNames(topic("decision-votes"), topic("trade-closed"), topic("training"),
                     topic("weights-updated"), topic("training-log"), topic("agent-performance"),
                     topic("weight-snapshots"), topic("alerts"), topic("dead-letter"), topic("commands"),
-                    topic("checkpoints"));
+                    topic("checkpoints"), topic("command-results"));
             LearnerConfig learner;
             try {
                 learner = new LearnerConfig(list("roster"), string("engine"), string("rule"),
@@ -173,7 +191,9 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
                     Path.of(string("state.dir")), topics, string("model.default-id"),
                     duration("votes.ttl"), duration("trade.grace"), learner, intAtLeast("snapshot.every", 1),
                     duration("commit.interval"), (short) intAtLeast("replication.factor", 1),
-                    intAtLeast("input.partitions", 1), intAtLeast("stream.threads", 1), Map.copyOf(streams), alerts());
+                    intAtLeast("input.partitions", 1), intAtLeast("stream.threads", 1), Map.copyOf(streams), alerts(),
+                    new CheckpointPolicy(intAtLeast("checkpoint.every", 1), intAtLeast("checkpoint.keep", 1),
+                            intAtLeast("checkpoint.max-bytes", 1024)));
         }
 
         AlertConfig alerts() {
@@ -293,18 +313,24 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
     public ServiceConfig withApplicationId(String id) {
         return new ServiceConfig(bootstrapServers, registryUrl, id, stateDir, topics, defaultModelId, votesTtl,
                 tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides, alerts);
+                streamsOverrides, alerts, checkpoints);
     }
 
     public ServiceConfig withStateDir(Path dir) {
         return new ServiceConfig(bootstrapServers, registryUrl, applicationId, dir, topics, defaultModelId, votesTtl,
                 tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides, alerts);
+                streamsOverrides, alerts, checkpoints);
     }
 
     public ServiceConfig withTradeGrace(Duration grace) {
         return new ServiceConfig(bootstrapServers, registryUrl, applicationId, stateDir, topics, defaultModelId, votesTtl,
                 grace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides, alerts);
+                streamsOverrides, alerts, checkpoints);
+    }
+
+    public ServiceConfig withCheckpoints(CheckpointPolicy policy) {
+        return new ServiceConfig(bootstrapServers, registryUrl, applicationId, stateDir, topics, defaultModelId, votesTtl,
+                tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
+                streamsOverrides, alerts, policy);
     }
 }

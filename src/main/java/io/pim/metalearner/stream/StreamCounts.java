@@ -77,8 +77,8 @@ public record StreamCounts(Map<String, Long> values) {
     private long joinDeadLettered() {
         // The training processor's dead letters (unusable training-topic records) are not input
         // records; each training record is either trained or dead-lettered, so they number
-        // training-in − trained.
-        return deadLetteredTotal() - (get(Counts.TRAINING_IN) - trained());
+        // training-in − trained − applied commands (commands travel on the training topic too).
+        return deadLetteredTotal() - (get(Counts.TRAINING_IN) - trained() - get(Counts.COMMANDS_APPLIED));
     }
 
     @Override

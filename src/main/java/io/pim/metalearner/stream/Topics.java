@@ -2,6 +2,9 @@ package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.Alert;
+import io.pim.metalearner.avro.Checkpoint;
+import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TradeClosed;
@@ -37,7 +40,10 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                      Topic<String, AgentPerformance> agentPerformance,
                      Topic<String, WeightSnapshot> weightSnapshots,
                      Topic<String, Alert> alerts,
-                     Topic<byte[], DeadLetter> deadLetter) {
+                     Topic<byte[], DeadLetter> deadLetter,
+                     Topic<String, Command> commands,
+                     Topic<String, Checkpoint> checkpoints,
+                     Topic<String, CommandResult> commandResults) {
     private static final Logger log = LoggerFactory.getLogger(Topics.class);
 
     public static Topics of(ServiceConfig config) {
@@ -52,7 +58,18 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                 new Topic<>(n.agentPerformance(), Serdes.String(), AvroSerdes.value(url)),
                 new Topic<>(n.weightSnapshots(), Serdes.String(), AvroSerdes.value(url)),
                 new Topic<>(n.alerts(), Serdes.String(), AvroSerdes.value(url)),
-                new Topic<>(n.deadLetter(), Serdes.ByteArray(), AvroSerdes.value(url)));
+                new Topic<>(n.deadLetter(), Serdes.ByteArray(), AvroSerdes.value(url)),
+                new Topic<>(n.commands(), Serdes.String(), AvroSerdes.value(url)),
+                new Topic<>(n.checkpoints(), Serdes.String(), AvroSerdes.value(url)),
+                new Topic<>(n.commandResults(), Serdes.String(), AvroSerdes.value(url)));
+    }
+
+    /**
+     * Commands as the service copies them onto the training topic (same name as {@link #training()},
+     * {@code Command} values beside the {@code TrainingExample}s), so they are applied in order with the trades.
+     */
+    public Topic<String, Command> trainingCommands() {
+        return new Topic<>(training.name(), commands.keySerde(), commands.valueSerde());
     }
 
     /**
@@ -63,6 +80,10 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
      * <li>training: one partition (one strictly ordered learner per model) kept forever
      *     ({@code retention.ms=-1}), because it is the canonical record a replay retrains from;</li>
      * <li>agent-performance: compacted, its latest record per agent is what matters;</li>
+     * <li>commands: one partition, kept forever (the audit trail; the training topic holds the applied copy);</li>
+     * <li>checkpoints: one partition, compacted (key model@step: the newest checkpoint per model and
+     *     step stays, a tombstone removes one past {@code checkpoint.keep}), {@code max.message.bytes}
+     *     = {@code checkpoint.max-bytes};</li>
      * <li>the other outputs: one partition (they come from the single training task, in step order)
      *     with the cluster's retention.</li>
      * </ul>
@@ -83,7 +104,13 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
                 new NewTopic(n.weightSnapshots(), 1, rf),
                 new NewTopic(n.alerts(), 1, rf),
-                new NewTopic(n.deadLetter(), 1, rf));
+                new NewTopic(n.deadLetter(), 1, rf),
+                new NewTopic(n.commands(), 1, rf).configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")),
+                new NewTopic(n.checkpoints(), 1, rf).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(config.checkpoints().maxBytes()),
+                        TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024))),
+                new NewTopic(n.commandResults(), 1, rf));
     }
 
     /**

@@ -6,6 +6,9 @@ import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.Alert;
 import io.pim.metalearner.avro.AlertState;
 import io.pim.metalearner.avro.AgentVote;
+import io.pim.metalearner.avro.Checkpoint;
+import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
@@ -15,6 +18,8 @@ import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.Metrics;
+import io.pim.metalearner.learn.Rejection;
 import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.Trade;
 import io.pim.metalearner.learn.alert.AlertConfig;
@@ -28,10 +33,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -52,11 +61,15 @@ import java.util.TreeMap;
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The decision id of a {@code WeightsUpdated} that announces an applied command, not a trained trade. */
+    public static final String COMMAND_DECISION_PREFIX = "command:";
 
     private final LearnerConfig learnerConfig;
     private final int snapshotEvery;
     private final String trainingTopic;
-    private final Deserializer<TrainingExample> deserializer;
+    /** Either value kind of the training topic: the deserializer returns the writer schema's class. */
+    private final Deserializer<Object> deserializer;
+    private final ServiceConfig config;
     private final AlertConfig alertConfig;
     private final StepListener listener;
 
@@ -65,12 +78,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private KeyValueStore<String, byte[]> watchStore;
     private Counts counts;
     private DeadLetters deadLetters;
-    /**
-     * Decoded learners, so a step does not decode ~47 KB first. Only ever a copy of what the store
-     * holds: emptied whenever the task (re)initializes, and an entry is dropped if a step fails
-     * after training it in memory, so it is re-read from the store.
-     */
-    private final Map<String, Learner> decoded = new HashMap<>();
+    private StoreStorage storage;
+    private ModelBook book;
 
     TrainingProcessor(ServiceConfig config, Topics topics, StepListener listener) {
         this.listener = listener;
@@ -78,7 +87,10 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.learnerConfig = config.learner();
         this.snapshotEvery = config.snapshotEvery();
         this.trainingTopic = topics.training().name();
-        this.deserializer = topics.training().valueSerde().deserializer();
+        @SuppressWarnings("unchecked")
+        Deserializer<Object> any = (Deserializer<Object>) (Deserializer<?>) topics.training().valueSerde().deserializer();
+        this.deserializer = any;
+        this.config = config;
     }
 
     @Override
@@ -88,43 +100,118 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.watchStore = context.getStateStore(LearningTopology.MODEL_WATCH_STORE);
         this.counts = new Counts(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
         this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
-        decoded.clear();
+        this.storage = new StoreStorage(store, context.getStateStore(LearningTopology.FOLLOWERS_STORE),
+                context.getStateStore(LearningTopology.CHECKPOINTS_STORE), learnerConfig);
+        this.book = new ModelBook(storage, learnerConfig, config.checkpoints());
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         counts.increment(Counts.TRAINING_IN);
-        TrainingExample example;
+        Object decoded;
+        try {
+            decoded = AvroTrades.decode(deserializer, trainingTopic, record.value());
+        } catch (InvalidTradeException e) {
+            deadLetters.send(record, e.reason().code, e.getMessage());
+            return;
+        }
+        long offset = context.recordMetadata().orElseThrow().offset();
+        try {
+            if (decoded instanceof Command command) {
+                command(record, command, offset);
+            } else if (decoded instanceof TrainingExample example) {
+                train(record, example, offset);
+            } else {
+                deadLetters.send(record, Rejection.WRONG_TYPE.code, "a training-topic record is a TrainingExample or a Command, not "
+                        + decoded.getClass().getSimpleName());
+            }
+        } catch (RuntimeException e) {
+            storage.forget(); // trained in memory but not stored: re-read on retry
+            throw e;
+        }
+    }
+
+    private void train(Record<byte[], byte[]> record, TrainingExample example, long offset) {
         Trade trade;
         try {
-            example = AvroTrades.decode(deserializer, trainingTopic, record.value());
             trade = AvroTrades.trade(example.getVotes(), example.getTrade());
         } catch (InvalidTradeException e) {
             deadLetters.send(record, e.reason().code, e.getMessage());
             return;
         }
-        String modelId = example.getModelId();
-        Learner learner = learner(modelId);
-        try {
-            long started = System.nanoTime();
-            StepResult step = learner.train(trade);
-            long stepNanos = System.nanoTime() - started;
-            byte[] state = LearnerCodec.encode(learner);
-            store.put(modelId, state);
-            emit(modelId, example, learner, step, sha256(state));
+        long started = System.nanoTime();
+        ModelBook.Trained trained = book.train(example.getModelId(), trade, offset);
+        long stepNanos = System.nanoTime() - started;
+        for (ModelBook.Step step : trained.steps()) {
+            String modelId = step.modelId();
+            emit(modelId, example, step.learner(), step.result(), step.fingerprint());
             ModelWatch watch = watch(modelId);
-            List<AlertEvent> alerts = watch.onStep(step);
+            List<AlertEvent> alerts = new ArrayList<>(watch.onStep(step.result()));
+            for (ModelBook.CheckpointWrite c : trained.checkpoints()) {
+                if (c.modelId().equals(modelId)) checkpoint(c, offset, watch).ifPresent(alerts::add);
+            }
             watchStore.put(modelId, watch.encode());
             for (AlertEvent alert : alerts) emitAlert(modelId, alert);
-            counts.increment(Counts.TRAINED);
             Instant closedAt = example.getTrade().getClosedAt();
             long latencyMs = closedAt == null || closedAt.toEpochMilli() <= 0
                     ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
-            listener.onStep(modelId, step, stepNanos, latencyMs, watch.alerts().active());
-        } catch (RuntimeException e) {
-            decoded.remove(modelId); // trained in memory but not stored: re-read on retry
-            throw e;
+            listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
         }
+        counts.increment(Counts.TRAINED);
+    }
+
+    /** Writes a checkpoint (and the tombstones of those past retention), or reports why it could not. */
+    private Optional<AlertEvent> checkpoint(ModelBook.CheckpointWrite c, long offset, ModelWatch watch) {
+        if (c.failed()) {
+            log.warn("model '{}' checkpoint at step {} failed: {}", c.modelId(), c.step(), c.failure());
+            return watch.alerts().checkpointFailed(c.step(), c.failure());
+        }
+        long now = context.currentSystemTimeMs();
+        forward(LearningTopology.CHECKPOINTS_SINK, CheckpointKeys.key(c.modelId(), c.step()), Checkpoint.newBuilder()
+                .setModelId(c.modelId()).setTrainingStep(c.step()).setFingerprint(c.fingerprint())
+                .setState(ByteBuffer.wrap(c.state())).setSourceOffset(offset).setTimestamp(Instant.ofEpochMilli(now))
+                .build(), now);
+        for (long step : c.deleted()) forward(LearningTopology.CHECKPOINTS_SINK, CheckpointKeys.key(c.modelId(), step), null, now);
+        return watch.alerts().checkpointSucceeded(c.step());
+    }
+
+    private void command(Record<byte[], byte[]> record, Command command, long offset) {
+        counts.increment(Counts.COMMANDS_IN);
+        String type = command.getType().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        long now = context.currentSystemTimeMs();
+        CommandResult.Builder result = CommandResult.newBuilder()
+                .setCommandId(command.getCommandId()).setModelId(command.getModelId()).setType(type)
+                .setSourceOffset(offset).setTimestamp(Instant.ofEpochMilli(now));
+        ModelBook.Applied applied;
+        try {
+            applied = book.apply(command, offset);
+        } catch (ModelBook.Rejected e) {
+            log.warn("command {} ({} of model '{}') rejected: {} ({})", command.getCommandId(), type,
+                    command.getModelId(), e.reason, e.getMessage());
+            deadLetters.send(record, e.reason, e.getMessage());
+            forward(LearningTopology.COMMAND_RESULTS_SINK, command.getModelId(), result.setApplied(false)
+                    .setReason(e.reason).setDetail(e.getMessage()).build(), now);
+            return;
+        }
+        Learner learner = applied.learner();
+        log.info("command {} ({} of model '{}') applied: step {}, fingerprint {}", command.getCommandId(), type,
+                applied.modelId(), learner.step(), applied.fingerprint());
+        counts.increment(Counts.COMMANDS_APPLIED);
+        // the committee votes with the newest weights: tell it the model changed
+        Metrics m = learner.metrics();
+        forward(LearningTopology.WEIGHTS_UPDATED_SINK, applied.modelId(), WeightsUpdated.newBuilder()
+                .setModelId(applied.modelId()).setTrainingStep(learner.step())
+                .setDecisionId(COMMAND_DECISION_PREFIX + command.getCommandId())
+                .setAgentWeights(new LinkedHashMap<>(learner.weights()))
+                .setPredictedReturn(0).setActualReturn(0).setLoss(0)
+                .setRollingLoss(m.rollingLoss()).setRollingR2(m.rollingR2())
+                .setRollingDirectionAccuracy(m.rollingDirectionAccuracy())
+                .setFingerprint(applied.fingerprint())
+                .setSourceTopic(trainingTopic).setSourcePartition(0).setSourceOffset(offset)
+                .setTimestamp(Instant.ofEpochMilli(now))
+                .build(), now);
+        forward(LearningTopology.COMMAND_RESULTS_SINK, applied.modelId(), result.setApplied(true)
+                .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
     }
 
     /** Decoded afresh each step: ~10 KB, far cheaper than the step's outputs, and never stale after a failure. */
@@ -145,22 +232,6 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setThreshold(Double.isFinite(alert.threshold()) ? alert.threshold() : null)
                 .setTimestamp(Instant.ofEpochMilli(now))
                 .build(), now);
-    }
-
-    private Learner learner(String modelId) {
-        return decoded.computeIfAbsent(modelId, id -> {
-            byte[] state = store.get(id);
-            if (state == null) {
-                log.info("model '{}' starts fresh: {}", id, learnerConfig);
-                return Learner.create(learnerConfig);
-            }
-            Learner l = LearnerCodec.decode(state);
-            if (!l.config().equals(learnerConfig)) {
-                // the state is self-describing; a changed config applies to new models only
-                log.warn("model '{}' keeps its stored config {}, not the configured {}", id, l.config(), learnerConfig);
-            }
-            return l;
-        });
     }
 
     private void emit(String modelId, TrainingExample example, Learner learner, StepResult step, String fingerprint) {

@@ -1,94 +1,196 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.Trade;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
- * Replay: a fresh learner trained on a model's training-topic records, in topic order, from the
- * beginning. The training topic is the canonical record of what a model learned from, so for the
- * live model's id the result is byte-identical to the live learner (same fingerprint); for another
- * config it is a candidate trained on the same history.
- *
- * <p>Records are turned into trades by the same code as the training processor
- * ({@link AvroTrades#trade}); one that fails validation there is skipped here, as it was skipped
- * (dead-lettered) live.
+ * Replays of the training topic, the canonical ordered record of what every model learned from.
+ * <ul>
+ * <li>{@link #fromTopic}: every record through the same {@link ModelBook} rules as the training
+ *     processor (trades, candidates, checkpoints, commands), so the result is byte-identical to
+ *     the live learner: same fingerprint. Needs the service's config ({@code checkpoint.*}
+ *     decides which checkpoint a rollback finds).</li>
+ * <li>{@link #candidate}: a candidate learner (any config) trained on one model's trades only,
+ *     from an offset to the end: what {@code replay --as} installs beside the live model.</li>
+ * </ul>
+ * A record that fails validation is skipped here as it was dead-lettered live: the same code
+ * ({@link AvroTrades#trade}) decides.
  */
 public final class TrainingReplay {
-    /** The replayed learner and what it read. */
+    /** The replayed learner and what was read for it ({@code endOffset}: the topic's end when the replay started). */
     public record Result(Learner learner, long records, long skipped, long endOffset) {
     }
 
-    private final Learner learner;
-    private final String modelId;
-    private long records;
-    private long skipped;
+    /** Hears the replay's position in the training topic (for a progress bar). */
+    public interface Progress {
+        Progress NONE = (position, end) -> { };
 
-    /** A fresh learner with {@code config}, learning from {@code modelId}'s records. */
-    public TrainingReplay(LearnerConfig config, String modelId) {
-        this.learner = Learner.create(config);
-        this.modelId = modelId;
+        void at(long position, long end);
     }
 
-    /** Feeds one training record (any model's: other models' records are passed over). */
-    public void accept(String key, TrainingExample example) {
-        if (!modelId.equals(key)) return;
-        records++;
-        try {
-            learner.train(AvroTrades.trade(example.getVotes(), example.getTrade()));
-        } catch (InvalidTradeException e) {
-            skipped++;
-        }
+    private TrainingReplay() {
     }
 
-    public Learner learner() {
-        return learner;
+    /** Replays the whole training topic (read_committed) and returns {@code modelId}'s learner. */
+    public static Result fromTopic(ServiceConfig config, LearnerConfig learnerConfig, String modelId) {
+        MemoryStorage storage = new MemoryStorage();
+        ModelBook book = new ModelBook(storage, learnerConfig, config.checkpoints());
+        long[] records = new long[2]; // [0] of the model, [1] of them skipped
+        long end = read(config, 0, Progress.NONE, (offset, value) -> {
+            if (value instanceof Command command) {
+                try {
+                    book.apply(command, offset);
+                } catch (ModelBook.Rejected rejectedLiveToo) {
+                    // rejected live as well: nothing changed
+                }
+            } else if (value instanceof TrainingExample example) {
+                boolean mine = modelId.equals(example.getModelId());
+                if (mine) records[0]++;
+                Trade trade = trade(example);
+                if (trade != null) book.train(example.getModelId(), trade, offset);
+                else if (mine) records[1]++;
+            }
+        });
+        Learner learner = storage.learner(modelId);
+        // a model with no records is what it would start as
+        return new Result(learner == null ? Learner.create(learnerConfig) : learner, records[0], records[1], end);
     }
 
     /**
-     * Reads the training topic from offset 0 up to its end at the time of the call
-     * (read_committed: aborted transactions of the service are not part of the history).
+     * Trains {@code learner} in place on {@code modelId}'s trades at offsets from {@code fromOffset}
+     * up to the topic's end at the time of the call; commands are not applied (they are about the
+     * live model). {@link Result#endOffset()} is where a next round would start.
      */
-    public static Result fromTopic(ServiceConfig config, LearnerConfig learnerConfig, String modelId) {
-        Topics topics = Topics.of(config);
-        Topic<String, TrainingExample> training = topics.training();
-        TrainingReplay replay = new TrainingReplay(learnerConfig, modelId);
-        Deserializer<String> keys = training.keySerde().deserializer();
-        Deserializer<TrainingExample> values = training.valueSerde().deserializer();
+    public static Result candidate(ServiceConfig config, Learner learner, String modelId, long fromOffset,
+                                   Progress progress) {
+        long[] records = new long[2];
+        long end = read(config, fromOffset, progress, (offset, value) -> {
+            if (value instanceof TrainingExample example && modelId.equals(example.getModelId())) {
+                records[0]++;
+                Trade trade = trade(example);
+                if (trade != null) learner.train(trade);
+                else records[1]++;
+            }
+        });
+        return new Result(learner, records[0], records[1], end);
+    }
+
+    private static Trade trade(TrainingExample example) {
+        try {
+            return AvroTrades.trade(example.getVotes(), example.getTrade());
+        } catch (InvalidTradeException e) {
+            return null;
+        }
+    }
+
+    private interface Handler {
+        void accept(long offset, Object value);
+    }
+
+    /** Reads the training topic from {@code from} to its end at the time of the call; returns that end. */
+    private static long read(ServiceConfig config, long from, Progress progress, Handler handler) {
+        Topic<String, TrainingExample> training = Topics.of(config).training();
+        @SuppressWarnings("unchecked")
+        Deserializer<Object> values = (Deserializer<Object>) (Deserializer<?>) training.valueSerde().deserializer();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000,
-                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-replay-" + modelId),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-replay"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             // one partition by design (Topics): the whole history of every model, in order
             TopicPartition partition = new TopicPartition(training.name(), 0);
             consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
+            consumer.seek(partition, from);
             long end = consumer.endOffsets(List.of(partition)).get(partition);
             while (consumer.position(partition) < end) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.offset() >= end) break;
-                    replay.accept(keys.deserialize(record.topic(), record.key()),
-                            values.deserialize(record.topic(), record.value()));
+                    Object value;
+                    try {
+                        value = AvroTrades.decode(values, record.topic(), record.value());
+                    } catch (InvalidTradeException unreadable) {
+                        continue; // dead-lettered live
+                    }
+                    handler.accept(record.offset(), value);
                 }
+                progress.at(consumer.position(partition), end);
             }
-            return new Result(replay.learner, replay.records, replay.skipped, end);
+            return end;
         } finally {
-            keys.close();
             values.close();
+        }
+    }
+
+    /** {@link ModelBook.Storage} in maps: the replay keeps every model, as the live stores do. */
+    private static final class MemoryStorage implements ModelBook.Storage {
+        private final Map<String, Learner> learners = new HashMap<>();
+        private final Map<String, ModelBook.Followers> followers = new HashMap<>();
+        private final NavigableMap<String, byte[]> checkpoints = new TreeMap<>();
+
+        @Override
+        public Learner learner(String modelId) {
+            return learners.get(modelId);
+        }
+
+        @Override
+        public void putLearner(String modelId, Learner learner, byte[] state) {
+            learners.put(modelId, learner);
+        }
+
+        @Override
+        public ModelBook.Followers followers(String modelId) {
+            return followers.getOrDefault(modelId, ModelBook.Followers.NONE);
+        }
+
+        @Override
+        public void putFollowers(String modelId, ModelBook.Followers f) {
+            followers.put(modelId, f);
+        }
+
+        @Override
+        public void putCheckpoint(String modelId, long step, byte[] state) {
+            checkpoints.put(CheckpointKeys.key(modelId, step), state);
+        }
+
+        @Override
+        public byte[] checkpointAtOrBefore(String modelId, long step) {
+            for (var e : checkpoints.subMap(CheckpointKeys.key(modelId, 0), true, CheckpointKeys.key(modelId, step), true)
+                    .descendingMap().entrySet()) {
+                if (CheckpointKeys.step(modelId, e.getKey()) >= 0) return e.getValue();
+            }
+            return null;
+        }
+
+        @Override
+        public List<Long> deleteCheckpointsUpTo(String modelId, long step) {
+            List<Long> steps = new ArrayList<>();
+            for (String key : checkpoints.subMap(CheckpointKeys.key(modelId, 0), true, CheckpointKeys.key(modelId, step), true)
+                    .keySet()) {
+                long s = CheckpointKeys.step(modelId, key);
+                if (s >= 0) steps.add(s);
+            }
+            for (long s : steps) checkpoints.remove(CheckpointKeys.key(modelId, s));
+            return steps;
         }
     }
 }

@@ -43,7 +43,7 @@ public final class FeedbackRoundTripBench {
             ServiceMetrics metrics = new ServiceMetrics();
             Properties settings = new Properties();
             settings.setProperty("commit.interval", commitInterval);
-            stack.start(settings, metrics);
+            stack.start(settings, false, metrics);
             stack.own(metrics);
             HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.defaults().withPort(0)));
             URI feedback = URI.create("http://localhost:" + http.port() + "/api/pim/feedback");

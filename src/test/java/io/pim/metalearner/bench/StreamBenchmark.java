@@ -13,6 +13,9 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 /**
@@ -36,7 +40,7 @@ import java.util.stream.Collectors;
  *     consumer seeing its {@code weights-updated}.</li>
  * </ol>
  * Run (see BENCHMARKS.md): {@code java ... io.pim.metalearner.bench.StreamBenchmark
- * [--trades 100000] [--rate 100] [--latency-seconds 60] [--commit-interval 20ms]}
+ * [--trades 100000] [--rate 100] [--latency-seconds 60] [--commit-interval 20ms] [--stream-threads 2]}
  */
 public final class StreamBenchmark {
     public static void main(String[] args) throws Exception {
@@ -46,9 +50,11 @@ public final class StreamBenchmark {
         int rate = Integer.parseInt(a.getOrDefault("rate", "100"));
         int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "60"));
         String commitInterval = a.getOrDefault("commit-interval", null);
+        String streamThreads = a.getOrDefault("stream-threads", null);
 
         Properties settings = new Properties();
         if (commitInterval != null) settings.setProperty("commit.interval", commitInterval);
+        if (streamThreads != null) settings.setProperty("stream.threads", streamThreads);
         try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
             stack.start(settings);
             ServiceConfig config = stack.config();
@@ -69,17 +75,26 @@ public final class StreamBenchmark {
                 // (a) throughput
                 List<FeedbackEvents.Pair> batch = simulate(1, trades);
                 publishVotesAndAwaitJoin(fast, batch, config);
+                long streamCpu0 = streamThreadCpuNanos(), processCpu0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 for (FeedbackEvents.Pair pair : batch) fast.publishClose(pair);
                 fast.flush();
                 long published = System.nanoTime();
                 awaitResolved(watcher, trades);
                 long t1 = System.nanoTime();
+                long streamCpu = streamThreadCpuNanos() - streamCpu0, processCpu = processCpuNanos() - processCpu0;
                 OutcomeWatcher.Snapshot s = watcher.snapshot();
                 System.out.printf(Locale.ROOT, "throughput: %d trades trade-closed -> weights-updated in %.2f s = %.0f trades/s "
                                 + "(closes published in %.2f s; trained %d, dead-lettered %s)%n",
                         trades, (t1 - t0) / 1e9, trades / ((t1 - t0) / 1e9), (published - t0) / 1e9,
                         s.trained(), s.deadLettered());
+                // CPU per trade does not depend on what else the machine runs: it is the figure to
+                // compare between changes when other work shares the cores
+                System.out.printf(Locale.ROOT, "cpu per trade: stream thread %.0f µs, whole JVM (broker, registry client, "
+                                + "service, harness) %.0f µs; machine load average %.1f on %d cores%n",
+                        streamCpu / 1e3 / trades, processCpu / 1e3 / trades,
+                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                        Runtime.getRuntime().availableProcessors());
 
                 // (b) latency at a paced rate
                 int n = rate * latencySeconds;
@@ -91,7 +106,9 @@ public final class StreamBenchmark {
                 long period = 1_000_000_000L / rate, start = System.nanoTime();
                 for (int i = 0; i < n; i++) {
                     long due = start + i * period;
-                    while (System.nanoTime() < due) Thread.onSpinWait();
+                    // sleep, not spin: a spinning pacer would take one of the two cores from the service
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) LockSupport.parkNanos(wait);
                     FeedbackEvents.Pair pair = paced1.get(i);
                     sentAt.put(pair.decisionId(), System.nanoTime());
                     paced.publishClose(pair);
@@ -149,6 +166,21 @@ public final class StreamBenchmark {
             if (System.nanoTime() > deadline) throw new IllegalStateException("not all trades resolved in 10 min");
             Thread.sleep(5);
         }
+    }
+
+    private static long streamThreadCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains("StreamThread") && !info.getThreadName().startsWith("kafka-")) {
+                sum += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double pct(double[] sorted, double q) {

@@ -164,11 +164,22 @@ class LearnerTest {
     }
 
     @Test
-    void dl4jEngineIsNamedButNotInThisBuild() {
-        // given / when / then
-        assertThatThrownBy(() -> Learner.create(LearnerConfig.defaults().withEngine("dl4j")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("dl4j").hasMessageContaining("not available");
+    void switchingTheEngineDoesNotChangeWhatAUserGets() {
+        // given the same trades for a fast and a dl4j learner
+        List<Trade> trades = SimulatedTrades.of(500, 11, TradeSimulator.Scenario.SKILLS);
+        var fast = Learner.create(LearnerConfig.defaults());
+        var dl4j = Learner.create(LearnerConfig.defaults().withEngine("dl4j"));
+        // when
+        for (Trade t : trades) {
+            StepResult a = fast.train(t);
+            StepResult b = dl4j.train(t);
+            // then every reported figure agrees
+            assertThat((double) b.predictedReturn()).isCloseTo(a.predictedReturn(), within(1e-4));
+            assertThat((double) b.loss()).isCloseTo(a.loss(), within(1e-4));
+            assertThat(b.agentWeights()).isEqualTo(a.agentWeights());
+        }
+        float[] p = fast.adamState().params(), q = dl4j.adamState().params();
+        for (int i = 0; i < p.length; i++) assertThat(q[i]).isCloseTo(p[i], within(1e-6f));
     }
 
     @Test

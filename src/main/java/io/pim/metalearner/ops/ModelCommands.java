@@ -1,0 +1,261 @@
+package io.pim.metalearner.ops;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pim.metalearner.avro.CommandResult;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.Metrics;
+import io.pim.metalearner.stream.OpsCommands;
+import io.pim.metalearner.stream.ServiceConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The ops subcommands on a running service: each publishes one command on the commands topic,
+ * waits for its result and prints it as one JSON line (exit 0 applied, 1 rejected, 2 no answer in
+ * time: the command stays queued and applies when the service runs). {@code export} and
+ * {@code compare} only read.
+ */
+final class ModelCommands {
+    private static final JsonMapper MAPPER = new JsonMapper();
+
+    private ModelCommands() {
+    }
+
+    /** Shared by the commands that send: cluster options, the wait, the printed result. */
+    abstract static class Sending implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION",
+                description = "How long to wait for the service's answer (ISO-8601 or e.g. 30s). Default ${DEFAULT-VALUE}.")
+        String timeout;
+
+        abstract io.pim.metalearner.avro.Command command(ServiceConfig config) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            ServiceConfig config = config(spec, cluster);
+            io.pim.metalearner.avro.Command command = command(config);
+            try (OpsCommands ops = new OpsCommands(config, "cli")) {
+                return print(spec, ops.send(command, duration(spec, timeout)));
+            } catch (TimeoutException e) {
+                spec.commandLine().getErr().println(spec.name() + ": " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = "Start a model over: fresh network (its seeded initial parameters), every agent weight 1.0, step 0.")
+    static final class Reset extends Sending {
+        @Option(names = "--model-id", required = true, paramLabel = "M")
+        String modelId;
+
+        @Override
+        io.pim.metalearner.avro.Command command(ServiceConfig config) {
+            return OpsCommands.reset(modelId);
+        }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = "Put a model back to its newest checkpoint at or before step S (checkpoint.every, checkpoint.keep).")
+    static final class Rollback extends Sending {
+        @Option(names = "--model-id", required = true, paramLabel = "M")
+        String modelId;
+
+        @Option(names = "--to-step", required = true, paramLabel = "S")
+        long toStep;
+
+        @Override
+        io.pim.metalearner.avro.Command command(ServiceConfig config) {
+            return OpsCommands.rollback(modelId, toStep);
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = "The live model M continues from candidate C's state (C keeps learning on its own).")
+    static final class Promote extends Sending {
+        @Option(names = "--from", required = true, paramLabel = "C")
+        String from;
+
+        @Option(names = "--to", required = true, paramLabel = "M")
+        String to;
+
+        @Override
+        io.pim.metalearner.avro.Command command(ServiceConfig config) {
+            return OpsCommands.promote(from, to);
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = "Restore a model from a file written by export (its full learner state).")
+    static final class Import extends Sending {
+        @Option(names = "--model-id", required = true, paramLabel = "M")
+        String modelId;
+
+        @Option(names = "--from", required = true, paramLabel = "FILE")
+        Path from;
+
+        @Override
+        io.pim.metalearner.avro.Command command(ServiceConfig config) throws Exception {
+            return OpsCommands.restore(modelId, ModelFile.readState(from));
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"Write a model's current state (its newest committed learner) to FILE: a zip with a DL4J "
+                    + "ModelSerializer file (" + ModelFile.DL4J + ") and the full learner state (" + ModelFile.STATE + ").",
+                    "Prints one JSON line with the step and fingerprint."})
+    static final class Export implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Option(names = "--model-id", required = true, paramLabel = "M")
+        String modelId;
+
+        @Option(names = "--to", required = true, paramLabel = "FILE")
+        Path to;
+
+        @Override
+        public Integer call() throws Exception {
+            ServiceConfig config = config(spec, cluster);
+            byte[] state;
+            try (OpsCommands ops = new OpsCommands(config, "cli")) {
+                state = ops.currentState(modelId).orElse(null);
+            }
+            if (state == null) {
+                spec.commandLine().getErr().println("export: model '" + modelId + "' has no state (never trained?)");
+                return 1;
+            }
+            ModelFile.write(state, to);
+            Learner learner = LearnerCodec.decode(state);
+            ObjectNode line = MAPPER.createObjectNode();
+            line.put("model_id", modelId);
+            line.put("file", to.toString());
+            line.put("training_step", learner.step());
+            line.put("fingerprint", learner.fingerprint());
+            println(spec, line);
+            return 0;
+        }
+    }
+
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = {"Print two models side by side: rolling loss and R² over the last trades, direction accuracy, "
+                    + "and the committee's P&L (sign of the weighted vote × price move) with learned vs uniform weights.",
+                    "A candidate installed by replay --as has learned the same trades as its model."})
+    static final class Compare implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Parameters(index = "0", paramLabel = "M")
+        String live;
+
+        @Parameters(index = "1", paramLabel = "C")
+        String candidate;
+
+        @Override
+        public Integer call() {
+            ServiceConfig config = config(spec, cluster);
+            ObjectNode out = MAPPER.createObjectNode();
+            try (OpsCommands ops = new OpsCommands(config, "cli")) {
+                for (String id : new String[]{live, candidate}) {
+                    byte[] state = ops.currentState(id).orElse(null);
+                    if (state == null) {
+                        spec.commandLine().getErr().println("compare: model '" + id + "' has no state");
+                        return 1;
+                    }
+                    Learner l = LearnerCodec.decode(state);
+                    Metrics m = l.metrics();
+                    ObjectNode model = out.putObject(id);
+                    model.put("rule", l.config().rule());
+                    model.put("engine", l.config().engine());
+                    model.put("training_step", m.step());
+                    model.put("rolling_loss", m.rollingLoss());
+                    if (m.rollingR2() == null) model.putNull("rolling_r2");
+                    else model.put("rolling_r2", m.rollingR2());
+                    model.put("direction_accuracy", m.rollingDirectionAccuracy());
+                    model.put("committee_pnl_learned", m.committeePnlLearned());
+                    model.put("committee_pnl_uniform", m.committeePnlUniform());
+                }
+            }
+            PrintWriter w = spec.commandLine().getOut();
+            w.printf("%-28s %14s %14s%n", "", live, candidate);
+            for (String field : new String[]{"rule", "training_step", "rolling_loss", "rolling_r2", "direction_accuracy",
+                    "committee_pnl_learned", "committee_pnl_uniform"}) {
+                w.printf("%-28s %14s %14s%n", field, text(out.get(live).get(field)), text(out.get(candidate).get(field)));
+            }
+            println(spec, out);
+            return 0;
+        }
+
+        private static String text(com.fasterxml.jackson.databind.JsonNode n) {
+            if (n == null || n.isNull()) return "-";
+            return n.isFloatingPointNumber() ? String.format(java.util.Locale.ROOT, "%.6g", n.doubleValue()) : n.asText();
+        }
+    }
+
+    static ServiceConfig config(CommandSpec spec, ClusterOptions cluster) {
+        try {
+            return cluster.config();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    static Duration duration(CommandSpec spec, String text) {
+        try {
+            return text.startsWith("P") ? Duration.parse(text) : Duration.parse("PT" + text.toUpperCase(java.util.Locale.ROOT));
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), "--timeout: '" + text + "' is not a duration such as 30s or PT1M");
+        }
+    }
+
+    static int print(CommandSpec spec, CommandResult r) {
+        ObjectNode line = MAPPER.createObjectNode();
+        line.put("command_id", r.getCommandId());
+        line.put("model_id", r.getModelId());
+        line.put("type", r.getType());
+        line.put("applied", r.getApplied());
+        if (r.getApplied()) {
+            line.put("training_step", r.getTrainingStep());
+            line.put("fingerprint", r.getFingerprint());
+        } else {
+            line.put("reason", r.getReason());
+            line.put("detail", r.getDetail());
+        }
+        line.put("training_offset", r.getSourceOffset());
+        println(spec, line);
+        return r.getApplied() ? 0 : 1;
+    }
+
+    static void println(CommandSpec spec, Object json) {
+        try {
+            spec.commandLine().getOut().println(MAPPER.writeValueAsString(json));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serializes", e);
+        }
+        spec.commandLine().getOut().flush();
+    }
+}

@@ -1,0 +1,253 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.Trade;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a training-topic record does to the models: a trade trains its model and the model's
+ * candidates, a command resets, rolls back, restores, promotes or installs a candidate, and every
+ * {@code checkpoint.every}-th step is checkpointed. One set of rules, run by the training processor
+ * over its state stores and by {@link TrainingReplay} over memory, so a replay of the training
+ * topic reproduces the live models byte for byte, commands included.
+ * <p>
+ * It only changes state; the caller emits what the returned results describe.
+ */
+final class ModelBook {
+    private static final Logger log = LoggerFactory.getLogger(ModelBook.class);
+    /** Room for the Avro framing around a checkpoint's state (ids, fingerprint, step, offset). */
+    static final int CHECKPOINT_OVERHEAD = 1024;
+
+    /** Where the models live: state stores live, maps in a replay. */
+    interface Storage {
+        /** The model's learner, or null if the model has never existed. */
+        Learner learner(String modelId);
+
+        void putLearner(String modelId, Learner learner, byte[] state);
+
+        /** The model's followers; {@link Followers#NONE} if it has none. */
+        Followers followers(String modelId);
+
+        void putFollowers(String modelId, Followers followers);
+
+        void putCheckpoint(String modelId, long step, byte[] state);
+
+        /** The newest checkpoint of the model whose step is at or before {@code step}, or null. */
+        byte[] checkpointAtOrBefore(String modelId, long step);
+
+        /** Deletes the model's checkpoints with a step at or below {@code step}; returns their steps. */
+        List<Long> deleteCheckpointsUpTo(String modelId, long step);
+    }
+
+    /**
+     * What follows a model: the training-topic offset of the last record it trained on and the
+     * candidates that learn beside it.
+     */
+    record Followers(long lastOffset, List<String> candidates) {
+        static final Followers NONE = new Followers(-1, List.of());
+
+        Followers withLastOffset(long offset) {
+            return new Followers(offset, candidates);
+        }
+
+        Followers withCandidate(String id) {
+            if (candidates.contains(id)) return this;
+            List<String> more = new ArrayList<>(candidates);
+            more.add(id);
+            return new Followers(lastOffset, List.copyOf(more));
+        }
+
+        byte[] encode() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeLong(lastOffset);
+                out.writeInt(candidates.size());
+                for (String c : candidates) out.writeUTF(c);
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing to memory cannot fail", e);
+            }
+            return bytes.toByteArray();
+        }
+
+        static Followers decode(byte[] bytes) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+                long offset = in.readLong();
+                int n = in.readInt();
+                List<String> candidates = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) candidates.add(in.readUTF());
+                return new Followers(offset, List.copyOf(candidates));
+            } catch (IOException e) {
+                throw new IllegalStateException("followers state is unreadable: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** One model trained one step: its learner afterwards, with the state's bytes and fingerprint. */
+    record Step(String modelId, Learner learner, StepResult result, byte[] state, String fingerprint) {
+    }
+
+    /** Checkpoint bookkeeping of one step: written (with its state), too big, and the steps deleted by retention. */
+    record CheckpointWrite(String modelId, long step, byte[] state, String fingerprint, String failure,
+                           List<Long> deleted) {
+        boolean failed() {
+            return failure != null;
+        }
+    }
+
+    /** A trade record's effect: the trained model first, then its candidates. */
+    record Trained(List<Step> steps, List<CheckpointWrite> checkpoints) {
+    }
+
+    /** A command applied: the model's learner afterwards. */
+    record Applied(String modelId, Learner learner, byte[] state, String fingerprint) {
+    }
+
+    /** A command that cannot be applied; {@code reason} is the dead-letter reason code. */
+    static final class Rejected extends Exception {
+        final String reason;
+
+        Rejected(String reason, String detail) {
+            super(detail);
+            this.reason = reason;
+        }
+    }
+
+    private final Storage storage;
+    private final LearnerConfig defaultConfig;
+    private final ServiceConfig.CheckpointPolicy policy;
+
+    ModelBook(Storage storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy) {
+        this.storage = storage;
+        this.defaultConfig = defaultConfig;
+        this.policy = policy;
+    }
+
+    /** Trains {@code modelId} on the (already validated) trade at {@code offset}, then each of its candidates. */
+    Trained train(String modelId, Trade trade, long offset) {
+        List<Step> steps = new ArrayList<>();
+        List<CheckpointWrite> checkpoints = new ArrayList<>();
+        Followers followers = storage.followers(modelId);
+        steps.add(step(modelId, learnerOrFresh(modelId), trade, offset, checkpoints));
+        for (String candidate : followers.candidates()) {
+            Learner learner = storage.learner(candidate);
+            if (learner != null) steps.add(step(candidate, learner, trade, offset, checkpoints));
+        }
+        storage.putFollowers(modelId, followers.withLastOffset(offset));
+        return new Trained(steps, checkpoints);
+    }
+
+    private Step step(String modelId, Learner learner, Trade trade, long offset, List<CheckpointWrite> checkpoints) {
+        StepResult result = learner.train(trade);
+        byte[] state = LearnerCodec.encode(learner);
+        String fingerprint = TrainingProcessor.sha256(state);
+        storage.putLearner(modelId, learner, state);
+        if (result.step() % policy.every() == 0) checkpoints.add(checkpoint(modelId, result.step(), state, fingerprint));
+        return new Step(modelId, learner, result, state, fingerprint);
+    }
+
+    private CheckpointWrite checkpoint(String modelId, long step, byte[] state, String fingerprint) {
+        if (state.length + CHECKPOINT_OVERHEAD > policy.maxBytes()) {
+            return new CheckpointWrite(modelId, step, state, fingerprint, String.format(Locale.ROOT,
+                    "state of %,d bytes does not fit checkpoint.max-bytes = %,d", state.length, policy.maxBytes()),
+                    List.of());
+        }
+        storage.putCheckpoint(modelId, step, state);
+        long oldestKept = step - (long) (policy.keep() - 1) * policy.every();
+        List<Long> deleted = oldestKept > 0 ? storage.deleteCheckpointsUpTo(modelId, oldestKept - 1) : List.of();
+        return new CheckpointWrite(modelId, step, state, fingerprint, null, deleted);
+    }
+
+    private Learner learnerOrFresh(String modelId) {
+        Learner learner = storage.learner(modelId);
+        if (learner == null) {
+            log.info("model '{}' starts fresh: {}", modelId, defaultConfig);
+            return Learner.create(defaultConfig);
+        }
+        return learner;
+    }
+
+    /** Applies the command read at {@code offset}, or rejects it without changing anything. */
+    Applied apply(Command command, long offset) throws Rejected {
+        String modelId = command.getModelId();
+        if (modelId == null || modelId.isBlank()) throw new Rejected("bad-command", "model_id is blank");
+        Learner learner = switch (command.getType()) {
+            case RESET -> Learner.create(existing(modelId).config());
+            case ROLLBACK -> {
+                existing(modelId);
+                long toStep = required(command.getToStep(), "to_step");
+                byte[] state = storage.checkpointAtOrBefore(modelId, toStep);
+                if (state == null) {
+                    throw new Rejected("no-checkpoint", "model '" + modelId + "' has no checkpoint at or before step " + toStep);
+                }
+                yield decode(state);
+            }
+            case RESTORE -> decode(bytes(required(command.getState(), "state")));
+            case PROMOTE -> {
+                String from = required(command.getFromModel(), "from_model").toString();
+                // a copy: the candidate keeps learning on its own
+                yield decode(LearnerCodec.encode(existing(from)));
+            }
+            case INSTALL_CANDIDATE -> installCandidate(command, modelId);
+            default -> throw new Rejected("bad-command", "unknown command type " + command.getType());
+        };
+        byte[] state = LearnerCodec.encode(learner);
+        storage.putLearner(modelId, learner, state);
+        return new Applied(modelId, learner, state, TrainingProcessor.sha256(state));
+    }
+
+    private Learner installCandidate(Command command, String candidateId) throws Rejected {
+        String live = required(command.getFromModel(), "from_model").toString();
+        long caughtUp = required(command.getCaughtUpOffset(), "caught_up_offset");
+        if (live.equals(candidateId)) throw new Rejected("bad-command", "a model cannot be its own candidate");
+        Learner learner = decode(bytes(required(command.getState(), "state")));
+        Followers followers = storage.followers(live);
+        if (followers.lastOffset() >= caughtUp) {
+            // the candidate would have missed the records in between: the issuer catches up further and retries
+            throw new Rejected("stale-candidate", "model '" + live + "' trained on offset " + followers.lastOffset()
+                    + " but the candidate caught up only below offset " + caughtUp);
+        }
+        storage.putFollowers(live, followers.withCandidate(candidateId));
+        return learner;
+    }
+
+    private Learner existing(String modelId) throws Rejected {
+        Learner learner = storage.learner(modelId);
+        if (learner == null) throw new Rejected("unknown-model", "model '" + modelId + "' does not exist");
+        return learner;
+    }
+
+    private static Learner decode(byte[] state) throws Rejected {
+        try {
+            return LearnerCodec.decode(state);
+        } catch (RuntimeException e) {
+            // untrusted bytes: whatever the codec trips over, the command is rejected, not the stream
+            throw new Rejected("corrupt-state", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static <T> T required(T value, String field) throws Rejected {
+        if (value == null) throw new Rejected("bad-command", field + " is required for this command");
+        return value;
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
+    }
+}

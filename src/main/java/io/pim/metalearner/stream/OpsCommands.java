@@ -1,0 +1,148 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.avro.CommandResult;
+import io.pim.metalearner.avro.CommandType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Issues ops commands and waits for their outcome: publishes a {@link Command} on the commands
+ * topic and reads the matching {@link CommandResult} (applied or rejected with a reason). One
+ * class behind the CLI subcommands and the admin HTTP endpoints. Also reads a model's current
+ * state for an export.
+ */
+public final class OpsCommands implements AutoCloseable {
+    private final ServiceConfig config;
+    private final Topics topics;
+    private final String issuedBy;
+    private final KafkaProducer<String, Command> producer;
+
+    /** @param issuedBy recorded on each command (e.g. {@code cli}, {@code http}) */
+    public OpsCommands(ServiceConfig config, String issuedBy) {
+        this.config = config;
+        this.topics = Topics.of(config);
+        this.issuedBy = issuedBy;
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.CLIENT_ID_CONFIG, "metalearner-ops-" + issuedBy),
+                topics.commands().keySerde().serializer(), topics.commands().valueSerde().serializer());
+    }
+
+    public static Command.Builder command(CommandType type, String modelId) {
+        return Command.newBuilder().setCommandId(UUID.randomUUID().toString()).setModelId(modelId).setType(type)
+                .setIssuedAt(Instant.now());
+    }
+
+    public static Command reset(String modelId) {
+        return command(CommandType.RESET, modelId).build();
+    }
+
+    public static Command rollback(String modelId, long toStep) {
+        return command(CommandType.ROLLBACK, modelId).setToStep(toStep).build();
+    }
+
+    public static Command restore(String modelId, byte[] state) {
+        return command(CommandType.RESTORE, modelId).setState(ByteBuffer.wrap(state)).build();
+    }
+
+    public static Command promote(String candidate, String live) {
+        return command(CommandType.PROMOTE, live).setFromModel(candidate).build();
+    }
+
+    public static Command installCandidate(String candidate, String live, byte[] state, long caughtUpOffset) {
+        return command(CommandType.INSTALL_CANDIDATE, candidate).setFromModel(live).setState(ByteBuffer.wrap(state))
+                .setCaughtUpOffset(caughtUpOffset).build();
+    }
+
+    /**
+     * Publishes the command and waits for its result.
+     *
+     * @throws TimeoutException if no result arrives within {@code timeout} (the service may be down:
+     *                          the command stays on the topic and is applied when it is back)
+     */
+    public CommandResult send(Command command, Duration timeout) throws TimeoutException, InterruptedException {
+        command.setIssuedBy(issuedBy);
+        Deserializer<CommandResult> results = topics.commandResults().valueSerde().deserializer();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-ops-results"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topics.commandResults().name(), 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToEnd(List.of(partition));
+            consumer.position(partition); // resolve the end now: the result comes after it
+            try {
+                producer.send(new ProducerRecord<>(topics.commands().name(), command.getModelId(), command)).get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("cannot publish the command: " + e.getCause().getMessage(), e.getCause());
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    CommandResult result = results.deserialize(record.topic(), record.value());
+                    if (result.getCommandId().equals(command.getCommandId())) return result;
+                }
+            }
+            throw new TimeoutException("no result for command " + command.getCommandId() + " within " + timeout
+                    + "; it stays on topic '" + topics.commands().name() + "' and applies when the service runs");
+        } finally {
+            results.close();
+        }
+    }
+
+    /**
+     * The model's newest committed learner state, read from the learner store's changelog
+     * ({@code <application.id>-learner-changelog}): what the service holds now, service running or not.
+     */
+    public Optional<byte[]> currentState(String modelId) {
+        String changelog = config.applicationId() + "-" + LearningTopology.LEARNER_STORE + "-changelog";
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-ops-export"),
+                Serdes.String().deserializer(), new ByteArrayDeserializer())) {
+            // the training task is the only one: one partition
+            TopicPartition partition = new TopicPartition(changelog, 0);
+            if (consumer.partitionsFor(changelog).isEmpty()) return Optional.empty();
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            byte[] newest = null;
+            while (consumer.position(partition) < end) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (modelId.equals(record.key())) newest = record.value(); // a tombstone (null) deletes
+                }
+            }
+            return Optional.ofNullable(newest);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

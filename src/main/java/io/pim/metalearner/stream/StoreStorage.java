@@ -1,0 +1,106 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.LearnerConfig;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@link ModelBook}'s storage in the training task's changelogged stores. */
+final class StoreStorage implements ModelBook.Storage {
+    private static final Logger log = LoggerFactory.getLogger(StoreStorage.class);
+
+    private final KeyValueStore<String, byte[]> learners;
+    private final KeyValueStore<String, byte[]> followers;
+    private final KeyValueStore<String, byte[]> checkpoints;
+    private final LearnerConfig configured;
+    /**
+     * Decoded learners, so a step does not decode ~47 KB first. Only ever a copy of what the store
+     * holds: new with every task (re)initialization, and emptied ({@link #forget}) when a record
+     * fails after training in memory, so the retry re-reads the store.
+     */
+    private final Map<String, Learner> decoded = new HashMap<>();
+
+    StoreStorage(KeyValueStore<String, byte[]> learners, KeyValueStore<String, byte[]> followers,
+                 KeyValueStore<String, byte[]> checkpoints, LearnerConfig configured) {
+        this.learners = learners;
+        this.followers = followers;
+        this.checkpoints = checkpoints;
+        this.configured = configured;
+    }
+
+    void forget() {
+        decoded.clear();
+    }
+
+    @Override
+    public Learner learner(String modelId) {
+        Learner cached = decoded.get(modelId);
+        if (cached != null) return cached;
+        byte[] state = learners.get(modelId);
+        if (state == null) return null;
+        Learner l = LearnerCodec.decode(state);
+        if (!l.config().equals(configured)) {
+            // the state is self-describing; a changed config applies to new models only
+            log.warn("model '{}' keeps its stored config {}, not the configured {}", modelId, l.config(), configured);
+        }
+        decoded.put(modelId, l);
+        return l;
+    }
+
+    @Override
+    public void putLearner(String modelId, Learner learner, byte[] state) {
+        learners.put(modelId, state);
+        decoded.put(modelId, learner);
+    }
+
+    @Override
+    public ModelBook.Followers followers(String modelId) {
+        byte[] bytes = followers.get(modelId);
+        return bytes == null ? ModelBook.Followers.NONE : ModelBook.Followers.decode(bytes);
+    }
+
+    @Override
+    public void putFollowers(String modelId, ModelBook.Followers f) {
+        followers.put(modelId, f.encode());
+    }
+
+    @Override
+    public void putCheckpoint(String modelId, long step, byte[] state) {
+        checkpoints.put(CheckpointKeys.key(modelId, step), state);
+    }
+
+    @Override
+    public byte[] checkpointAtOrBefore(String modelId, long step) {
+        try (KeyValueIterator<String, byte[]> it = checkpoints.reverseRange(
+                CheckpointKeys.key(modelId, 0), CheckpointKeys.key(modelId, step))) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                if (CheckpointKeys.step(modelId, kv.key) >= 0) return kv.value;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<Long> deleteCheckpointsUpTo(String modelId, long step) {
+        List<Long> steps = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = checkpoints.range(
+                CheckpointKeys.key(modelId, 0), CheckpointKeys.key(modelId, step))) {
+            while (it.hasNext()) {
+                long s = CheckpointKeys.step(modelId, it.next().key);
+                if (s >= 0) steps.add(s);
+            }
+        }
+        for (long s : steps) checkpoints.delete(CheckpointKeys.key(modelId, s));
+        return steps;
+    }
+}

@@ -1,0 +1,70 @@
+package io.pim.metalearner.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pim.metalearner.learn.LearnerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DemoCommandTest {
+
+    @Test
+    void demoTrainsTheGoodTradesDeadLettersTheBadOnesAndMatchesItsReplay(@TempDir Path dir) throws Exception {
+        // given 50 simulated trades with four bad lines among them
+        List<String> lines = new ArrayList<>();
+        TradeSimulator simulator = new TradeSimulator(LearnerConfig.DEFAULT_ROSTER, 7, TradeSimulator.Scenario.SKILLS, 50);
+        while (simulator.hasNext()) lines.add(simulator.next());
+        lines.add(10, "this is not json");
+        lines.add(20, """
+                {"decision_id":"bad-price","symbol":"X","action":"BUY","entry_price":-5.0,"exit_price":1.0,\
+                "agent_votes":{"TradingAgent":{"direction":"LONG","confidence":0.5,"position_size":1.0}}}""");
+        lines.add(30, """
+                {"decision_id":"bad-direction","symbol":"X","action":"BUY","entry_price":5.0,"exit_price":6.0,\
+                "agent_votes":{"TradingAgent":{"direction":"SIDEWAYS","confidence":0.5,"position_size":1.0}}}""");
+        lines.add(lines.get(40)); // the same trade sent twice: votes and close again
+        Path input = dir.resolve("trades.jsonl");
+        Files.write(input, lines);
+
+        // when the demo runs on them
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("demo", "--input", input.toString());
+
+        // then every line is accounted for, and the live learner equals the replay of its training topic
+        assertThat(exit).as(err.toString()).isZero();
+        String[] stdout = out.toString().strip().split("\n");
+        JsonNode summary = JsonMapper.builder().build().readTree(stdout[stdout.length - 1]);
+        assertThat(summary.get("published").asLong()).isEqualTo(54);
+        assertThat(summary.get("unreadable").asLong()).isEqualTo(1);
+        assertThat(summary.get("trained").asLong()).isEqualTo(50);
+        assertThat(summary.get("training_step").asLong()).isEqualTo(50);
+        JsonNode dead = summary.get("dead_lettered");
+        assertThat(dead.get("unreadable").asLong()).isEqualTo(1);
+        assertThat(dead.get("non-positive-price").asLong()).isEqualTo(1);
+        assertThat(dead.get("unknown-direction").asLong()).isEqualTo(1); // the votes
+        assertThat(dead.get("votes-rejected").asLong()).isEqualTo(1);    // and then their close
+        assertThat(dead.get("duplicate").asLong()).isEqualTo(2);         // its second votes and second close
+        assertThat(summary.get("fingerprint").asText()).hasSize(64)
+                .isEqualTo(summary.get("replay_fingerprint").asText());
+        assertThat(summary.get("agent_weights").size()).isEqualTo(LearnerConfig.DEFAULT_ROSTER.size());
+
+        // and the history landed in PostgreSQL, with the seed's queries printed above the summary
+        JsonNode postgres = summary.get("postgres");
+        assertThat(postgres.get("metalearner_training_log").asLong()).isEqualTo(50);
+        assertThat(postgres.get("agent_performance").asLong()).isEqualTo(LearnerConfig.DEFAULT_ROSTER.size());
+        assertThat(postgres.get("metalearner_weights").asLong()).isEqualTo(5); // one snapshot per 10 steps
+        assertThat(out.toString()).contains("-- latest weights", "step 50 at", "-- agent rankings",
+                "-- recent training steps");
+    }
+}

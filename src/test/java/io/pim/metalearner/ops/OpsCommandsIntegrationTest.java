@@ -1,0 +1,269 @@
+package io.pim.metalearner.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pim.metalearner.avro.AgentVote;
+import io.pim.metalearner.avro.DecisionVotes;
+import io.pim.metalearner.avro.Direction;
+import io.pim.metalearner.avro.TradeClosed;
+import io.pim.metalearner.avro.TrainingExample;
+import io.pim.metalearner.avro.WeightsUpdated;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.stream.TrainingReplay;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The ops story on a real KRaft broker and Apicurio registry, through the CLI as a user types it:
+ * rollback, reset, replay a candidate that then learns live, export/import, promote, a bad command,
+ * a restart of the service from its changelogs, and a replay of the training topic that still
+ * reproduces the live fingerprint with all those commands on it.
+ */
+class OpsCommandsIntegrationTest {
+    private static final JsonMapper JSON = new JsonMapper();
+    private static KafkaClusterTestKit kafka;
+    private static EmbeddedRegistry registry;
+
+    @TempDir
+    Path dir;
+    private int published;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+        registry = EmbeddedRegistry.start();
+    }
+
+    @AfterAll
+    static void stopStack() throws Exception {
+        if (registry != null) registry.close();
+        if (kafka != null) kafka.close();
+    }
+
+    @Test
+    void opsRollBackResetReplayACandidatePromoteItAndEverythingSurvivesARestart() throws Exception {
+        // given: a running service that checkpoints every 10 steps, and 50 trades learned by "live"
+        Path configFile = dir.resolve("service.properties");
+        Files.writeString(configFile, String.join("\n",
+                "bootstrap.servers=" + kafka.bootstrapServers(), "registry.url=" + registry.apiUrl(),
+                "application.id=ops-story", "state.dir=" + dir.resolve("state-1"), "checkpoint.every=10", ""));
+        ServiceConfig config = ServiceConfig.load(configFile, Map.of());
+        Topics topics = Topics.of(config);
+        LearningService service = start(config);
+        try {
+            publish(config, topics, "live", 50);
+            List<WeightsUpdated> first = awaitUpdates(config, topics, 50);
+            String stepThirty = first.get(29).getFingerprint();
+
+            // when: roll back to step 35
+            JsonNode rollback = cli("rollback", "--config", configFile.toString(), "--model-id", "live", "--to-step", "35");
+
+            // then: the newest checkpoint at or before 35 is step 30's, byte for byte
+            assertThat(rollback.get("applied").asBoolean()).isTrue();
+            assertThat(rollback.get("training_step").asLong()).isEqualTo(30);
+            assertThat(rollback.get("fingerprint").asText()).isEqualTo(stepThirty);
+
+            // when: reset
+            JsonNode reset = cli("reset", "--config", configFile.toString(), "--model-id", "live");
+
+            // then: step 0, the seeded fresh network, every weight 1.0
+            assertThat(reset.get("training_step").asLong()).isZero();
+            assertThat(reset.get("fingerprint").asText()).isEqualTo(Learner.create(config.learner()).fingerprint());
+            WeightsUpdated notice = awaitUpdates(config, topics, 52).get(51);
+            assertThat(notice.getTrainingStep()).isZero();
+            assertThat(notice.getAgentWeights().values()).allMatch(w -> w == 1.0);
+
+            // when: more trades, then a hedge-rule candidate replayed from the training topic
+            publish(config, topics, "live", 20);
+            awaitUpdates(config, topics, 72);
+            JsonNode installed = cli("replay", "--config", configFile.toString(), "--model-id", "live", "--as", "cand",
+                    "--rule", "hedge");
+            assertThat(installed.get("applied").asBoolean()).isTrue();
+            assertThat(installed.get("training_step").asLong()).isEqualTo(70);
+            publish(config, topics, "live", 10);
+
+            // then: it learns live from each new trade, exactly as if replayed over all 80
+            List<WeightsUpdated> updates = awaitUpdates(config, topics, 73 + 20);
+            WeightsUpdated candNow = lastOf(updates, "cand");
+            assertThat(candNow.getTrainingStep()).isEqualTo(80);
+            Learner offline = TrainingReplay.candidate(config, Learner.create(config.learner().withRule("hedge")), "live", 0,
+                    TrainingReplay.Progress.NONE).learner();
+            assertThat(candNow.getFingerprint()).isEqualTo(offline.fingerprint());
+            assertThat(lastOf(updates, "live").getTrainingStep()).isEqualTo(30);
+            String compare = cliText("compare", "--config", configFile.toString(), "live", "cand");
+            assertThat(compare).contains("rolling_r2").contains("committee_pnl_learned").contains("hedge");
+
+            // when: export live, import it as another model
+            Path file = dir.resolve("live.zip");
+            JsonNode exported = cli("export", "--config", configFile.toString(), "--model-id", "live", "--to", file.toString());
+            JsonNode imported = cli("import", "--config", configFile.toString(), "--model-id", "copy", "--from", file.toString());
+
+            // then: the same learner, and the export holds a DL4J model file
+            assertThat(imported.get("fingerprint").asText()).isEqualTo(exported.get("fingerprint").asText())
+                    .isEqualTo(lastOf(updates, "live").getFingerprint());
+            try (var zip = new java.util.zip.ZipFile(file.toFile())) {
+                assertThat(zip.getEntry(ModelFile.DL4J)).isNotNull();
+            }
+
+            // when: promote the candidate
+            JsonNode promoted = cli("promote", "--config", configFile.toString(), "--from", "cand", "--to", "live");
+
+            // then: live is the candidate now
+            assertThat(promoted.get("training_step").asLong()).isEqualTo(80);
+            assertThat(promoted.get("fingerprint").asText()).isEqualTo(candNow.getFingerprint());
+
+            // when: a bad command
+            StringWriter err = new StringWriter();
+            int code = run(new StringWriter(), err, "rollback", "--config", configFile.toString(), "--model-id", "nobody",
+                    "--to-step", "5");
+            // then: refused with its reason, and the service goes on
+            assertThat(code).isEqualTo(1);
+        } finally {
+            service.close();
+        }
+
+        // when: the service restarts on an empty state directory (everything from the changelogs) and learns on
+        ServiceConfig restarted = config.withStateDir(dir.resolve("state-2"));
+        service = start(restarted);
+        try {
+            publish(restarted, topics, "live", 1);
+            List<WeightsUpdated> updates = awaitUpdates(restarted, topics, 97);
+
+            // then: live continues from the promoted state, the candidate still follows it
+            assertThat(lastOf(updates, "live").getTrainingStep()).isEqualTo(81);
+            assertThat(lastOf(updates, "cand").getTrainingStep()).isEqualTo(81);
+            assertThat(lastOf(updates, "live").getFingerprint()).isEqualTo(lastOf(updates, "cand").getFingerprint());
+            // and a replay of the training topic, commands and all, reproduces both
+            JsonNode replay = cli("replay", "--config", configFile.toString(), "--model-id", "live");
+            assertThat(replay.get("fingerprint").asText()).isEqualTo(lastOf(updates, "live").getFingerprint());
+            assertThat(TrainingReplay.fromTopic(restarted, restarted.learner(), "copy").learner().fingerprint())
+                    .isEqualTo(lastOf(updates, "copy").getFingerprint());
+        } finally {
+            service.close();
+        }
+    }
+
+    private static LearningService start(ServiceConfig config) throws Exception {
+        LearningService service = new LearningService(config);
+        service.createTopics();
+        service.start();
+        service.awaitRunning(Duration.ofSeconds(60));
+        return service;
+    }
+
+    private JsonNode cli(String... args) throws Exception {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = run(out, err, args);
+        assertThat(code).as("exit code of %s; stderr: %s", args[0], err).isZero();
+        String[] lines = out.toString().strip().split("\n");
+        return JSON.readTree(lines[lines.length - 1]);
+    }
+
+    private String cliText(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertThat(run(out, err, args)).as("stderr: %s", err).isZero();
+        return out.toString();
+    }
+
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return cli.execute(args);
+    }
+
+    /** n varied trades for the model, straight onto the training topic (the join is not under test here). */
+    private void publish(ServiceConfig config, Topics topics, String modelId, int n) {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                topics.training().keySerde().serializer(), topics.training().valueSerde().serializer())) {
+            for (int i = 0; i < n; i++) {
+                int k = published++;
+                String id = "d-" + k;
+                Map<String, AgentVote> votes = new LinkedHashMap<>();
+                votes.put("TradingAgent", vote(k % 3 == 0 ? Direction.SHORT : Direction.LONG, 0.5 + 0.04 * (k % 10)));
+                votes.put("TechnicalAgent", vote(k % 2 == 0 ? Direction.LONG : Direction.SHORT, 0.7));
+                votes.put("RiskAgent", vote(Direction.NEUTRAL, 0.5));
+                double exit = 150.0 * (1 + 0.03 * Math.sin(k * 0.7));
+                TrainingExample example = TrainingExample.newBuilder().setModelId(modelId)
+                        .setVotes(DecisionVotes.newBuilder().setDecisionId(id).setWorkflowId("wf").setSymbol("AAPL")
+                                .setAction("BUY").setDecidedAt(Instant.ofEpochMilli(1_700_000_000_000L)).setModelId(null)
+                                .setAgentVotes(votes).build())
+                        .setTrade(TradeClosed.newBuilder().setDecisionId(id).setSymbol("AAPL").setEntryPrice(150.0)
+                                .setExitPrice(exit).setActualProfit(exit - 150.0).setHoldDuration(5)
+                                .setClosedAt(Instant.ofEpochMilli(1_700_000_100_000L)).build())
+                        .build();
+                producer.send(new ProducerRecord<>(topics.training().name(), modelId, example));
+            }
+        }
+    }
+
+    private static AgentVote vote(Direction d, double confidence) {
+        return AgentVote.newBuilder().setDirection(d).setConfidence(confidence).setPositionSize(1.0).build();
+    }
+
+    /** Every weights-updated record so far, once there are at least {@code n}. */
+    private static List<WeightsUpdated> awaitUpdates(ServiceConfig config, Topics topics, int n) {
+        List<WeightsUpdated> out = new ArrayList<>();
+        Properties p = new Properties();
+        p.putAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+        try (var consumer = new KafkaConsumer<>(p, topics.weightsUpdated().keySerde().deserializer(),
+                topics.weightsUpdated().valueSerde().deserializer())) {
+            TopicPartition partition = new TopicPartition(topics.weightsUpdated().name(), 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (out.size() < n && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+        }
+        assertThat(out).as("weights-updated records").hasSizeGreaterThanOrEqualTo(n);
+        return out;
+    }
+
+    private static WeightsUpdated lastOf(List<WeightsUpdated> updates, String modelId) {
+        WeightsUpdated last = null;
+        for (WeightsUpdated u : updates) if (u.getModelId().equals(modelId)) last = u;
+        assertThat(last).as("an update of %s", modelId).isNotNull();
+        return last;
+    }
+}

@@ -1,0 +1,73 @@
+package io.pim.metalearner.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pim.metalearner.stream.ServiceConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The two cluster commands of the broker side and of ops, against the embedded stack. */
+class SimulateAndReplayTest {
+    private static EmbeddedStack stack;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        stack = new EmbeddedStack();
+        stack.start(new Properties());
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) stack.close();
+    }
+
+    @Test
+    void simulatedStreamIsTrainedAndReplayReproducesTheLiveFingerprint() throws Exception {
+        ServiceConfig config = stack.config();
+        ServiceConfig.TopicNames topics = config.topics();
+        try (OutcomeWatcher watcher = new OutcomeWatcher(config.bootstrapServers(), config.registryUrl(),
+                topics.weightsUpdated(), topics.deadLetter(), List.of(topics.tradeClosed(), topics.training()), u -> { })) {
+            // when 120 simulated trades are published to the cluster, closes 5 trades behind their votes
+            Run simulate = run("simulate", "--trades", "120", "--seed", "3", "--close-lag", "5",
+                    "--bootstrap-servers", config.bootstrapServers(), "--registry-url", config.registryUrl());
+            assertThat(simulate.exit).as(simulate.err).isZero();
+
+            // then the service trains every one of them
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (watcher.snapshot().closesResolved() < 120 && System.nanoTime() < deadline) Thread.sleep(50);
+            OutcomeWatcher.Snapshot outcome = watcher.snapshot();
+            assertThat(outcome.trained()).isEqualTo(120);
+            assertThat(outcome.deadLettered()).isEmpty();
+
+            // and a replay of the training topic ends in the live learner's state
+            Run replay = run("replay", "--model-id", "default",
+                    "--bootstrap-servers", config.bootstrapServers(), "--registry-url", config.registryUrl());
+            assertThat(replay.exit).as(replay.err).isZero();
+            JsonNode line = JsonMapper.builder().build().readTree(replay.out.strip());
+            assertThat(line.get("records").asLong()).isEqualTo(120);
+            assertThat(line.get("skipped").asLong()).isZero();
+            assertThat(line.get("training_step").asLong()).isEqualTo(120);
+            assertThat(line.get("fingerprint").asText()).isEqualTo(outcome.last().getFingerprint());
+        }
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+}

@@ -1,0 +1,312 @@
+package io.pim.metalearner.stream;
+
+import io.pim.metalearner.avro.Alert;
+import io.pim.metalearner.avro.AlertState;
+import io.pim.metalearner.avro.Checkpoint;
+import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.avro.CommandResult;
+import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.TrainingExample;
+import io.pim.metalearner.avro.WeightsUpdated;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.ops.EmbeddedRegistry;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Ops commands and checkpoints in the training step, on TopologyTestDriver with a real Apicurio registry. */
+class CommandsTopologyTest {
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    private static EmbeddedRegistry registry;
+
+    @TempDir
+    Path stateDir;
+    private ServiceConfig config;
+    private Topics topics;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, TrainingExample> training;
+    private TestInputTopic<String, Command> commands;
+    private TestOutputTopic<String, WeightsUpdated> weights;
+    private TestOutputTopic<String, Checkpoint> checkpoints;
+    private TestOutputTopic<String, CommandResult> results;
+    private TestOutputTopic<byte[], DeadLetter> deadLetters;
+    private TestOutputTopic<String, Alert> alerts;
+    private int trades;
+
+    @BeforeAll
+    static void startRegistry() throws Exception {
+        registry = EmbeddedRegistry.start();
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        if (registry != null) registry.close();
+    }
+
+    private void start(int every, int keep, int maxBytes) {
+        config = ServiceConfig.of("unused:9092", registry.apiUrl()).withStateDir(stateDir)
+                .withCheckpoints(new ServiceConfig.CheckpointPolicy(every, keep, maxBytes));
+        topics = Topics.of(config);
+        driver = new TopologyTestDriver(LearningTopology.build(config, topics), LearningService.streamsProperties(config), START);
+        training = driver.createInputTopic(topics.training().name(), topics.training().keySerde().serializer(),
+                topics.training().valueSerde().serializer(), START, Duration.ZERO);
+        commands = driver.createInputTopic(topics.commands().name(), topics.commands().keySerde().serializer(),
+                topics.commands().valueSerde().serializer(), START, Duration.ZERO);
+        weights = output(topics.weightsUpdated());
+        checkpoints = output(topics.checkpoints());
+        results = output(topics.commandResults());
+        deadLetters = output(topics.deadLetter());
+        alerts = output(topics.alerts());
+    }
+
+    private void start(int every, int keep) {
+        start(every, keep, 2 * 1024 * 1024);
+    }
+
+    private <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
+        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void closeDriver() {
+        if (driver != null) driver.close();
+    }
+
+    /** n trades for the model, with price moves that vary so that every step changes the learner. */
+    private List<WeightsUpdated> trade(String modelId, int n) {
+        for (int i = 0; i < n; i++) {
+            int k = trades++;
+            String id = "d-" + k;
+            double exit = 150.0 * (1 + 0.03 * Math.sin(k * 0.7));
+            training.pipeInput(modelId, TrainingExample.newBuilder().setModelId(modelId)
+                    .setVotes(Trades.votes(id)).setTrade(Trades.close(id, 150.0, exit)).build());
+        }
+        return weights.readValuesToList();
+    }
+
+    private CommandResult send(Command command) {
+        commands.pipeInput(command.getModelId(), command);
+        List<CommandResult> out = results.readValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).getCommandId()).isEqualTo(command.getCommandId());
+        return out.get(0);
+    }
+
+    private byte[] storedState(String modelId) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LearningTopology.LEARNER_STORE);
+        return store.get(modelId);
+    }
+
+    private static WeightsUpdated last(List<WeightsUpdated> updates) {
+        return updates.get(updates.size() - 1);
+    }
+
+    @Test
+    void resetStartsTheModelOverAtStepZeroWithEveryWeightOne() {
+        // given
+        start(100, 50);
+        trade("m", 30);
+
+        // when
+        CommandResult result = send(OpsCommands.reset("m"));
+
+        // then
+        Learner fresh = Learner.create(config.learner());
+        assertThat(result.getApplied()).isTrue();
+        assertThat(result.getTrainingStep()).isZero();
+        assertThat(result.getFingerprint()).isEqualTo(fresh.fingerprint());
+        WeightsUpdated notice = weights.readValue();
+        assertThat(notice.getTrainingStep()).isZero();
+        assertThat(notice.getDecisionId()).isEqualTo(TrainingProcessor.COMMAND_DECISION_PREFIX + result.getCommandId());
+        assertThat(notice.getAgentWeights().values()).isNotEmpty().allMatch(w -> w == 1.0);
+        assertThat(last(trade("m", 1)).getTrainingStep()).isEqualTo(1);
+    }
+
+    @Test
+    void rollbackRestoresTheNewestCheckpointAtOrBeforeTheStep() {
+        // given: checkpoints every 10 steps
+        start(10, 50);
+        List<WeightsUpdated> steps = trade("m", 35);
+        Map<Long, String> checkpointed = new java.util.HashMap<>();
+        for (KeyValue<String, Checkpoint> c : checkpoints.readKeyValuesToList()) {
+            checkpointed.put(c.value.getTrainingStep(), c.value.getFingerprint());
+            assertThat(c.key).isEqualTo(CheckpointKeys.key("m", c.value.getTrainingStep()));
+            assertThat(TrainingProcessor.sha256(c.value.getState().array())).isEqualTo(c.value.getFingerprint());
+        }
+        assertThat(checkpointed).containsOnlyKeys(10L, 20L, 30L);
+
+        // when
+        CommandResult result = send(OpsCommands.rollback("m", 29));
+
+        // then: step 20's checkpoint, which is exactly the learner after step 20
+        assertThat(result.getApplied()).isTrue();
+        assertThat(result.getTrainingStep()).isEqualTo(20);
+        assertThat(result.getFingerprint()).isEqualTo(checkpointed.get(20L)).isEqualTo(steps.get(19).getFingerprint());
+        assertThat(TrainingProcessor.sha256(storedState("m"))).isEqualTo(checkpointed.get(20L));
+        weights.readValue();
+        assertThat(last(trade("m", 1)).getTrainingStep()).isEqualTo(21);
+    }
+
+    @Test
+    void checkpointsPastTheRetentionAreDeletedAndTombstoned() {
+        // given: keep the newest 2
+        start(10, 2);
+
+        // when
+        trade("m", 40);
+
+        // then
+        List<String> stored = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = driver.<String, byte[]>getKeyValueStore(LearningTopology.CHECKPOINTS_STORE).all()) {
+            it.forEachRemaining(kv -> stored.add(kv.key));
+        }
+        assertThat(stored).containsExactly(CheckpointKeys.key("m", 30), CheckpointKeys.key("m", 40));
+        List<String> tombstones = checkpoints.readKeyValuesToList().stream().filter(kv -> kv.value == null).map(kv -> kv.key).toList();
+        assertThat(tombstones).containsExactly(CheckpointKeys.key("m", 10), CheckpointKeys.key("m", 20));
+        assertThat(send(OpsCommands.rollback("m", 25)).getReason()).isEqualTo("no-checkpoint");
+    }
+
+    @Test
+    void promotedLiveModelContinuesFromTheCandidatesState() {
+        // given: a live model and a candidate that learned other trades with another rule
+        start(100, 50);
+        trade("live", 20);
+        byte[] candidate = LearnerCodec.encode(Learner.create(config.learner().withRule("hedge").withSeed(7)));
+        assertThat(send(OpsCommands.restore("candidate", candidate)).getApplied()).isTrue();
+        trade("candidate", 15);
+        byte[] candidateState = storedState("candidate");
+
+        // when
+        CommandResult result = send(OpsCommands.promote("candidate", "live"));
+
+        // then: the live model is the candidate, and its next step is the candidate's next step
+        assertThat(result.getApplied()).isTrue();
+        assertThat(result.getTrainingStep()).isEqualTo(15);
+        assertThat(storedState("live")).isEqualTo(candidateState);
+        weights.readValuesToList();
+        WeightsUpdated next = last(trade("live", 1));
+        Learner expected = LearnerCodec.decode(candidateState);
+        expected.train(trade(trades - 1)); // the same trade, offline
+        assertThat(next.getTrainingStep()).isEqualTo(16);
+        assertThat(next.getFingerprint()).isEqualTo(expected.fingerprint());
+        assertThat(LearnerCodec.decode(storedState("live")).config().rule()).isEqualTo("hedge");
+    }
+
+    @Test
+    void anInstalledCandidateLearnsEveryLaterTradeOfItsModel() {
+        // given: the live model has trained on offsets 0..19; a candidate caught up to the same point offline
+        start(100, 50);
+        trade("live", 20);
+        LearnerConfig hedge = config.learner().withRule("hedge");
+        Learner offline = Learner.create(hedge);
+        for (int k = 0; k < 20; k++) offline.train(trade(k));
+
+        // when
+        CommandResult installed = send(OpsCommands.installCandidate("cand", "live", LearnerCodec.encode(offline), 20));
+        assertThat(weights.readValue().getModelId()).isEqualTo("cand"); // the install's notice
+        List<WeightsUpdated> after = trade("live", 5);
+
+        // then
+        assertThat(installed.getApplied()).isTrue();
+        for (int k = 20; k < 25; k++) offline.train(trade(k));
+        List<WeightsUpdated> cand = after.stream().filter(w -> w.getModelId().equals("cand")).toList();
+        assertThat(after.stream().filter(w -> w.getModelId().equals("live"))).hasSize(5);
+        assertThat(cand).hasSize(5);
+        assertThat(last(cand).getTrainingStep()).isEqualTo(25);
+        assertThat(last(cand).getFingerprint()).isEqualTo(offline.fingerprint());
+    }
+
+    @Test
+    void aCandidateThatMissedRecordsIsRejectedAsStale() {
+        // given
+        start(100, 50);
+        trade("live", 20);
+
+        // when: caught up only below offset 10
+        CommandResult result = send(OpsCommands.installCandidate("cand", "live",
+                LearnerCodec.encode(Learner.create(config.learner())), 10));
+
+        // then
+        assertThat(result.getApplied()).isFalse();
+        assertThat(result.getReason()).isEqualTo("stale-candidate");
+        assertThat(deadLetters.readValue().getReason()).isEqualTo("stale-candidate");
+        assertThat(trade("live", 1)).extracting(WeightsUpdated::getModelId).containsExactly("live");
+    }
+
+    @Test
+    void badCommandsAreDeadLetteredWithTheirReasonAndTheStreamGoesOn() {
+        // given
+        start(10, 50);
+        trade("m", 5);
+
+        // when
+        String unknown = send(OpsCommands.reset("nobody")).getReason();
+        String noCheckpoint = send(OpsCommands.rollback("m", 4)).getReason();
+        String corrupt = send(OpsCommands.restore("m", "not a learner".getBytes(StandardCharsets.UTF_8))).getReason();
+        String unknownCandidate = send(OpsCommands.promote("nobody", "m")).getReason();
+        driver.createInputTopic(topics.commands().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer())
+                .pipeInput("m", new byte[]{1, 2, 3});
+
+        // then
+        assertThat(List.of(unknown, noCheckpoint, corrupt, unknownCandidate))
+                .containsExactly("unknown-model", "no-checkpoint", "corrupt-state", "unknown-model");
+        assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+                .containsExactly("unknown-model", "no-checkpoint", "corrupt-state", "unknown-model", "unreadable");
+        assertThat(last(trade("m", 1)).getTrainingStep()).isEqualTo(6);
+        StreamCounts counts = counts();
+        assertThat(counts.trained()).isEqualTo(6);
+    }
+
+    @Test
+    void aCheckpointTooBigForTheTopicRaisesCheckpointFailedOnce() {
+        // given: a checkpoints topic that takes at most 1 KiB
+        start(10, 50, 1024);
+
+        // when
+        trade("m", 25);
+
+        // then
+        List<Alert> raised = alerts.readValuesToList().stream().filter(a -> a.getType().equals("checkpoint-failed")).toList();
+        assertThat(raised).hasSize(1);
+        assertThat(raised.get(0).getState()).isEqualTo(AlertState.RAISED);
+        assertThat(raised.get(0).getTrainingStep()).isEqualTo(10);
+        assertThat(checkpoints.isEmpty()).isTrue();
+    }
+
+    private io.pim.metalearner.learn.Trade trade(int k) {
+        String id = "d-" + k;
+        return AvroTrades.trade(Trades.votes(id), Trades.close(id, 150.0, 150.0 * (1 + 0.03 * Math.sin(k * 0.7))));
+    }
+
+    private StreamCounts counts() {
+        Map<String, Long> all = new java.util.HashMap<>();
+        for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
+            KeyValueStore<String, Long> store = driver.getKeyValueStore(name);
+            try (KeyValueIterator<String, Long> it = store.all()) {
+                it.forEachRemaining(kv -> all.merge(kv.key, kv.value, Long::sum));
+            }
+        }
+        return new StreamCounts(all);
+    }
+}
