@@ -12,9 +12,12 @@ import java.util.List;
 /**
  * The whole learner as one versioned binary: what the state store holds and what a checkpoint is.
  * Big-endian, fixed layout, no maps or timestamps, so equal learners encode to equal bytes.
+ * The engine is not part of it: both engines compute the same math on the same layout, so a state
+ * (and its fingerprint) does not say, or depend on, which engine produced it; whoever decodes it
+ * picks the engine that continues it.
  * <pre>
  * "PIML" version:int                          (strings: length:int + UTF-8 bytes)
- * config:   roster(n:int, n × string) engine:string rule:string hedgeRate:double seed:long window:int
+ * config:   roster(n:int, n × string) rule:string hedgeRate:double seed:long window:int
  * adam:     count:int params[count]:float m[count]:float v[count]:float adamStep:long
  * learner:  step:long rng:long
  * agents:   n × (weight:double decisions:long correct:long contribution:double)
@@ -24,7 +27,7 @@ import java.util.List;
  */
 public final class LearnerCodec {
     static final int MAGIC = 0x50494D4C; // "PIML"
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private LearnerCodec() {
     }
@@ -33,12 +36,11 @@ public final class LearnerCodec {
         LearnerConfig c = l.config();
         List<byte[]> names = new ArrayList<>();
         for (String agent : c.roster()) names.add(agent.getBytes(StandardCharsets.UTF_8));
-        byte[] engine = c.engine().getBytes(StandardCharsets.UTF_8);
         byte[] rule = c.rule().getBytes(StandardCharsets.UTF_8);
         AdamState adam = l.adamState();
         int n = names.size(), count = adam.params().length, window = l.window.predicted.length;
         int size = 4 + 4
-                + 4 + names.stream().mapToInt(b -> 4 + b.length).sum() + 4 + engine.length + 4 + rule.length + 8 + 8 + 4
+                + 4 + names.stream().mapToInt(b -> 4 + b.length).sum() + 4 + rule.length + 8 + 8 + 4
                 + 4 + 3 * 4 * count + 8
                 + 8 + 8
                 + n * (8 + 8 + 8 + 8)
@@ -48,7 +50,6 @@ public final class LearnerCodec {
         out.putInt(MAGIC).putInt(VERSION);
         out.putInt(n);
         for (byte[] name : names) putBytes(out, name);
-        putBytes(out, engine);
         putBytes(out, rule);
         out.putDouble(c.hedgeRate()).putLong(c.seed()).putInt(c.window());
 
@@ -71,8 +72,17 @@ public final class LearnerCodec {
         return out.array();
     }
 
-    /** @throws IllegalArgumentException if the bytes are not a learner state this version can read */
+    /** Decodes a state to continue on the default ({@code fast}) engine. */
     public static Learner decode(byte[] bytes) {
+        return decode(bytes, LearnerConfig.defaults().engine());
+    }
+
+    /**
+     * Decodes a state to continue on {@code engine}.
+     *
+     * @throws IllegalArgumentException if the bytes are not a learner state this version can read
+     */
+    public static Learner decode(byte[] bytes, String engine) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             if (bytes.length < 8 || in.getInt() != MAGIC) {
@@ -86,7 +96,7 @@ public final class LearnerCodec {
             int agents = in.getInt();
             List<String> roster = new ArrayList<>(agents);
             for (int i = 0; i < agents; i++) roster.add(getString(in));
-            var config = new LearnerConfig(roster, getString(in), getString(in), in.getDouble(),
+            var config = new LearnerConfig(roster, engine, getString(in), in.getDouble(),
                     in.getLong(), in.getInt());
 
             int count = in.getInt();

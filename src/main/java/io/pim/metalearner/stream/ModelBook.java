@@ -231,9 +231,9 @@ final class ModelBook {
         return learner;
     }
 
-    private static Learner decode(byte[] state) throws Rejected {
+    private Learner decode(byte[] state) throws Rejected {
         try {
-            return LearnerCodec.decode(state);
+            return LearnerCodec.decode(state, defaultConfig.engine());
         } catch (RuntimeException e) {
             // untrusted bytes: whatever the codec trips over, the command is rejected, not the stream
             throw new Rejected("corrupt-state", String.valueOf(e.getMessage()));

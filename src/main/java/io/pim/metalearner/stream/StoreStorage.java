@@ -47,7 +47,7 @@ final class StoreStorage implements ModelBook.Storage {
         if (cached != null) return cached;
         byte[] state = learners.get(modelId);
         if (state == null) return null;
-        Learner l = LearnerCodec.decode(state);
+        Learner l = LearnerCodec.decode(state, configured.engine());
         if (!l.config().equals(configured)) {
             // the state is self-describing; a changed config applies to new models only
             log.warn("model '{}' keeps its stored config {}, not the configured {}", modelId, l.config(), configured);

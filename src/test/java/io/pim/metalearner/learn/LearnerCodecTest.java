@@ -52,7 +52,7 @@ class LearnerCodecTest {
         // when / then
         assertThatThrownBy(() -> LearnerCodec.decode(bytes))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("version 99").hasMessageContaining("reads version 1");
+                .hasMessageContaining("version 99").hasMessageContaining("reads version " + LearnerCodec.VERSION);
     }
 
     @Test

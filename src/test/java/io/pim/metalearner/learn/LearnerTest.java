@@ -183,6 +183,20 @@ class LearnerTest {
     }
 
     @Test
+    void aStateDoesNotDependOnTheEngineThatProducedIt() {
+        // given a learner trained on the dl4j engine
+        var dl4j = Learner.create(LearnerConfig.defaults().withEngine("dl4j"));
+        for (Trade t : SimulatedTrades.of(50, 5, TradeSimulator.Scenario.SKILLS)) dl4j.train(t);
+        byte[] state = LearnerCodec.encode(dl4j);
+        // when it is continued on the fast engine
+        Learner fast = LearnerCodec.decode(state, "fast");
+        // then it is the same learner, byte for byte, with the same fingerprint
+        assertThat(fast.config().engine()).isEqualTo("fast");
+        assertThat(LearnerCodec.encode(fast)).isEqualTo(state);
+        assertThat(fast.fingerprint()).isEqualTo(dl4j.fingerprint());
+    }
+
+    @Test
     void invalidConfigNamesTheFieldAndTheAllowedValues() {
         // given / when / then
         assertThatThrownBy(() -> LearnerConfig.defaults().withEngine("gpu"))
