@@ -1,14 +1,14 @@
 package io.pim.metalearner.learn;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
-import java.util.ArrayDeque;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The last steps of a model's learning, for the status endpoint and the dashboard: a bounded
  * history kept next to the learner state (so another instance or a restart shows the same curve).
+ * A ring of primitive columns: it is added to and encoded on every training step.
  */
 public final class LearningCurve {
 
@@ -17,48 +17,80 @@ public final class LearningCurve {
     }
 
     private static final int FORMAT_VERSION = 1;
+    private static final int POINT_BYTES = 8 + 4 * 8;
 
-    private final int capacity;
-    private final ArrayDeque<Point> points;
+    private final long[] steps;
+    private final double[] loss, rollingLoss, predicted, actual;
+    private int oldest, size;
 
     public LearningCurve(int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("curve capacity " + capacity + ": must be at least 1");
-        this.capacity = capacity;
-        this.points = new ArrayDeque<>(capacity);
+        steps = new long[capacity];
+        loss = new double[capacity];
+        rollingLoss = new double[capacity];
+        predicted = new double[capacity];
+        actual = new double[capacity];
     }
 
     public void add(StepResult step) {
-        if (points.size() == capacity) points.removeFirst();
-        points.addLast(new Point(step.step(), step.loss(), step.rollingLoss(), step.predictedReturn(), step.actualReturn()));
+        add(step.step(), step.loss(), step.rollingLoss(), step.predictedReturn(), step.actualReturn());
+    }
+
+    private void add(long step, double l, double rolling, double p, double a) {
+        int capacity = steps.length;
+        int at = (oldest + size) % capacity;
+        if (size == capacity) oldest = (oldest + 1) % capacity; else size++;
+        steps[at] = step;
+        loss[at] = l;
+        rollingLoss[at] = rolling;
+        predicted[at] = p;
+        actual[at] = a;
     }
 
     /** Oldest first. */
     public List<Point> points() {
-        return List.copyOf(points);
+        List<Point> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            int at = (oldest + i) % steps.length;
+            out.add(new Point(steps[at], loss[at], rollingLoss[at], predicted[at], actual[at]));
+        }
+        return List.copyOf(out);
     }
 
-    public void encode(DataOutput out) throws IOException {
-        out.writeInt(FORMAT_VERSION);
-        out.writeInt(points.size());
-        for (Point p : points) {
-            out.writeLong(p.step());
-            out.writeDouble(p.loss());
-            out.writeDouble(p.rollingLoss());
-            out.writeDouble(p.predictedReturn());
-            out.writeDouble(p.actualReturn());
+    public int encodedSize() {
+        return 4 + 4 + size * POINT_BYTES;
+    }
+
+    /** Big-endian: version, count, then per point (oldest first) step, loss, rolling loss, predicted, actual. */
+    public void encode(ByteBuffer out) {
+        out.putInt(FORMAT_VERSION).putInt(size);
+        for (int i = 0; i < size; i++) {
+            int at = (oldest + i) % steps.length;
+            out.putLong(steps[at]).putDouble(loss[at]).putDouble(rollingLoss[at])
+                    .putDouble(predicted[at]).putDouble(actual[at]);
         }
     }
 
-    /** Reads what {@link #encode} wrote into a curve of the given capacity, keeping the newest points. */
-    public static LearningCurve decode(DataInput in, int capacity) throws IOException {
-        int version = in.readInt();
-        if (version != FORMAT_VERSION) throw new IOException("unknown learning curve format " + version);
-        LearningCurve curve = new LearningCurve(capacity);
-        int count = in.readInt();
-        for (int i = 0; i < count; i++) {
-            if (curve.points.size() == capacity) curve.points.removeFirst();
-            curve.points.addLast(new Point(in.readLong(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()));
+    /**
+     * Reads what {@link #encode} wrote into a curve of the given capacity, keeping the newest points.
+     *
+     * @throws IllegalArgumentException if the bytes are not a curve this version can read
+     */
+    public static LearningCurve decode(ByteBuffer in, int capacity) {
+        try {
+            int version = in.getInt();
+            if (version != FORMAT_VERSION) throw new IllegalArgumentException("unknown learning curve format " + version);
+            int count = in.getInt();
+            if (count < 0 || (long) count * POINT_BYTES > in.remaining()) {
+                throw new IllegalArgumentException("learning curve claims " + count + " points");
+            }
+            LearningCurve curve = new LearningCurve(capacity);
+            for (int i = 0; i < count; i++) {
+                curve.add(in.getLong(), in.getDouble(), in.getDouble(), in.getDouble(), in.getDouble());
+            }
+            return curve;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("learning curve is truncated", e);
         }
-        return curve;
     }
 }

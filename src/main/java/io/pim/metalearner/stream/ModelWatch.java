@@ -5,12 +5,7 @@ import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertMonitor;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -53,20 +48,18 @@ public final class ModelWatch {
     }
 
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 * 1024);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            alerts.encode(out);
-            curve.encode(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to memory cannot fail", e);
-        }
-        return bytes.toByteArray();
+        ByteBuffer out = ByteBuffer.allocate(alerts.encodedSize() + curve.encodedSize());
+        alerts.encode(out);
+        curve.encode(out);
+        if (out.hasRemaining()) throw new IllegalStateException("model-watch size miscounted by " + out.remaining());
+        return out.array();
     }
 
     public static ModelWatch decode(byte[] bytes, AlertConfig config) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
             return new ModelWatch(AlertMonitor.decode(in, config), LearningCurve.decode(in, CURVE_POINTS));
-        } catch (IOException e) {
+        } catch (IllegalArgumentException e) {
             throw new IllegalStateException("model-watch state is unreadable: " + e.getMessage(), e);
         }
     }

@@ -76,6 +76,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> store;
     private KeyValueStore<String, byte[]> watchStore;
+    /** Decoded watches, a copy of the store's like {@link StoreStorage}'s learners, dropped with them on failure. */
+    private final Map<String, ModelWatch> watches = new HashMap<>();
     private Counts counts;
     private DeadLetters deadLetters;
     private StoreStorage storage;
@@ -98,6 +100,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.context = context;
         this.store = context.getStateStore(LearningTopology.LEARNER_STORE);
         this.watchStore = context.getStateStore(LearningTopology.MODEL_WATCH_STORE);
+        this.watches.clear();
         this.counts = new Counts(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
         this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
         this.storage = new StoreStorage(store, context.getStateStore(LearningTopology.FOLLOWERS_STORE),
@@ -126,7 +129,9 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                         + decoded.getClass().getSimpleName());
             }
         } catch (RuntimeException e) {
-            storage.forget(); // trained in memory but not stored: re-read on retry
+            // trained in memory but maybe not stored: re-read both on retry
+            storage.forget();
+            watches.clear();
             throw e;
         }
     }
@@ -214,10 +219,12 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
     }
 
-    /** Decoded afresh each step: ~10 KB, far cheaper than the step's outputs, and never stale after a failure. */
+    /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */
     private ModelWatch watch(String modelId) {
-        byte[] bytes = watchStore.get(modelId);
-        return bytes == null ? ModelWatch.fresh(alertConfig) : ModelWatch.decode(bytes, alertConfig);
+        return watches.computeIfAbsent(modelId, id -> {
+            byte[] bytes = watchStore.get(id);
+            return bytes == null ? ModelWatch.fresh(alertConfig) : ModelWatch.decode(bytes, alertConfig);
+        });
     }
 
     private void emitAlert(String modelId, AlertEvent alert) {

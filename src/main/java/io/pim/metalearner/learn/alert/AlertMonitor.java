@@ -3,17 +3,18 @@ package io.pim.metalearner.learn.alert;
 import static io.pim.metalearner.learn.alert.AlertEvent.State.CLEARED;
 import static io.pim.metalearner.learn.alert.AlertEvent.State.RAISED;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
-import java.util.ArrayDeque;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Watches one model's training steps and turns its metrics into alert transitions: each alert is
@@ -27,13 +28,16 @@ public final class AlertMonitor {
     private static final int FORMAT_VERSION = 1;
 
     private final AlertConfig config;
-    private final ArrayDeque<Double> losses = new ArrayDeque<>(); // oldest first, at most 2 windows
+    // the last 2 × lossWindow losses, a ring: oldest at lossesOldest
+    private final double[] losses;
+    private int lossesOldest, lossesSize;
     private final PageHinkley drift;
     private final EnumMap<AlertType, AlertEvent> active = new EnumMap<>(AlertType.class);
     private long stepsSinceDrift;
 
     public AlertMonitor(AlertConfig config) {
         this.config = config;
+        this.losses = new double[2 * config.lossWindow()];
         this.drift = new PageHinkley(config.driftDelta(), config.driftThreshold(), config.driftAlpha(),
                 config.driftMinInstances());
     }
@@ -60,14 +64,14 @@ public final class AlertMonitor {
     /** The caller failed to write a checkpoint at this step. */
     public Optional<AlertEvent> checkpointFailed(long step, String reason) {
         List<AlertEvent> events = new ArrayList<>(1);
-        raise(AlertType.CHECKPOINT_FAILED, step, Double.NaN, Double.NaN, "checkpoint at step " + step + " failed: " + reason, events);
+        raise(AlertType.CHECKPOINT_FAILED, step, Double.NaN, Double.NaN, () -> "checkpoint at step " + step + " failed: " + reason, events);
         return events.stream().findFirst();
     }
 
     /** The caller wrote a checkpoint: a checkpoint alert, if any, is over. */
     public Optional<AlertEvent> checkpointSucceeded(long step) {
         List<AlertEvent> events = new ArrayList<>(1);
-        clear(AlertType.CHECKPOINT_FAILED, step, Double.NaN, Double.NaN, "checkpoint at step " + step + " written", events);
+        clear(AlertType.CHECKPOINT_FAILED, step, Double.NaN, Double.NaN, () -> "checkpoint at step " + step + " written", events);
         return events.stream().findFirst();
     }
 
@@ -78,21 +82,20 @@ public final class AlertMonitor {
 
     private void checkLossRising(long step, double loss, List<AlertEvent> events) {
         int window = config.lossWindow();
-        losses.addLast(loss);
-        if (losses.size() > 2 * window) losses.removeFirst();
-        if (losses.size() < 2 * window) return;
+        addLoss(loss);
+        if (lossesSize < 2 * window) return;
         double previous = 0, last = 0;
-        int i = 0;
-        for (double value : losses) {
-            if (i++ < window) previous += value; else last += value;
+        for (int i = 0; i < lossesSize; i++) {
+            double value = losses[(lossesOldest + i) % losses.length];
+            if (i < window) previous += value; else last += value;
         }
         // both sums are over `window` values, so their ratio is the ratio of the means
         double ratio = previous > 0 ? last / previous : (last > 0 ? Double.POSITIVE_INFINITY : 1);
         if (ratio > config.lossRiseRatio()) {
-            raise(AlertType.LOSS_RISING, step, ratio, config.lossRiseRatio(), String.format(Locale.ROOT,
+            raise(AlertType.LOSS_RISING, step, ratio, config.lossRiseRatio(), () -> String.format(Locale.ROOT,
                     "mean loss of the last %d trades is %.2fx the %d before", window, ratio, window), events);
         } else if (ratio < config.lossClearRatio()) {
-            clear(AlertType.LOSS_RISING, step, ratio, config.lossClearRatio(), String.format(Locale.ROOT,
+            clear(AlertType.LOSS_RISING, step, ratio, config.lossClearRatio(), () -> String.format(Locale.ROOT,
                     "mean loss ratio back to %.2f", ratio), events);
         }
     }
@@ -100,10 +103,10 @@ public final class AlertMonitor {
     private void checkDrift(long step, double loss, List<AlertEvent> events) {
         if (drift.update(loss)) {
             stepsSinceDrift = 0;
-            raise(AlertType.LOSS_DRIFT, step, drift.statistic(), drift.threshold(), String.format(Locale.ROOT,
+            raise(AlertType.LOSS_DRIFT, step, drift.statistic(), drift.threshold(), () -> String.format(Locale.ROOT,
                     "Page-Hinkley: loss mean increased (statistic %.4g > %.4g)", drift.statistic(), drift.threshold()), events);
         } else if (active.containsKey(AlertType.LOSS_DRIFT) && ++stepsSinceDrift >= config.driftClearSteps()) {
-            clear(AlertType.LOSS_DRIFT, step, drift.statistic(), drift.threshold(), String.format(Locale.ROOT,
+            clear(AlertType.LOSS_DRIFT, step, drift.statistic(), drift.threshold(), () -> String.format(Locale.ROOT,
                     "no further loss drift in %d steps", stepsSinceDrift), events);
         }
     }
@@ -111,10 +114,10 @@ public final class AlertMonitor {
     private void checkR2(long step, Double r2, List<AlertEvent> events) {
         if (r2 == null || !Double.isFinite(r2) || step < config.r2MinTrades()) return;
         if (r2 < config.r2Raise()) {
-            raise(AlertType.LOW_R2, step, r2, config.r2Raise(), String.format(Locale.ROOT,
+            raise(AlertType.LOW_R2, step, r2, config.r2Raise(), () -> String.format(Locale.ROOT,
                     "rolling R² %.3f is below %.2f", r2, config.r2Raise()), events);
         } else if (r2 >= config.r2Clear()) {
-            clear(AlertType.LOW_R2, step, r2, config.r2Clear(), String.format(Locale.ROOT,
+            clear(AlertType.LOW_R2, step, r2, config.r2Clear(), () -> String.format(Locale.ROOT,
                     "rolling R² back to %.3f", r2), events);
         }
     }
@@ -126,63 +129,104 @@ public final class AlertMonitor {
             min = Math.min(min, w);
             max = Math.max(max, w);
         }
-        double spread = max - min;
+        double spread = max - min, lowest = min, highest = max;
         if (!Double.isFinite(spread)) return;
         if (spread < config.collapseSpread()) {
-            raise(AlertType.WEIGHTS_COLLAPSED, step, spread, config.collapseSpread(), String.format(Locale.ROOT,
-                    "all %d agent weights within %.4f of each other (%.3f–%.3f)", weights.size(), spread, min, max), events);
+            raise(AlertType.WEIGHTS_COLLAPSED, step, spread, config.collapseSpread(), () -> String.format(Locale.ROOT,
+                    "all %d agent weights within %.4f of each other (%.3f–%.3f)", weights.size(), spread, lowest, highest),
+                    events);
         } else if (spread > config.collapseClearSpread()) {
-            clear(AlertType.WEIGHTS_COLLAPSED, step, spread, config.collapseClearSpread(), String.format(Locale.ROOT,
+            clear(AlertType.WEIGHTS_COLLAPSED, step, spread, config.collapseClearSpread(), () -> String.format(Locale.ROOT,
                     "agent weights differ again (spread %.3f)", spread), events);
         }
     }
 
-    private void raise(AlertType type, long step, double value, double threshold, String message, List<AlertEvent> events) {
+    private void raise(AlertType type, long step, double value, double threshold, Supplier<String> message,
+                       List<AlertEvent> events) {
         if (active.containsKey(type)) return;
-        AlertEvent event = new AlertEvent(type, RAISED, step, value, threshold, message);
+        AlertEvent event = new AlertEvent(type, RAISED, step, value, threshold, message.get());
         active.put(type, event);
         events.add(event);
     }
 
-    private void clear(AlertType type, long step, double value, double threshold, String message, List<AlertEvent> events) {
+    private void clear(AlertType type, long step, double value, double threshold, Supplier<String> message,
+                       List<AlertEvent> events) {
         if (active.remove(type) == null) return;
-        events.add(new AlertEvent(type, CLEARED, step, value, threshold, message));
+        events.add(new AlertEvent(type, CLEARED, step, value, threshold, message.get()));
     }
 
-    public void encode(DataOutput out) throws IOException {
-        out.writeInt(FORMAT_VERSION);
-        out.writeInt(losses.size());
-        for (double loss : losses) out.writeDouble(loss);
-        drift.encode(out);
-        out.writeLong(stepsSinceDrift);
-        out.writeInt(active.size());
+    private void addLoss(double loss) {
+        int at = (lossesOldest + lossesSize) % losses.length;
+        if (lossesSize == losses.length) lossesOldest = (lossesOldest + 1) % losses.length; else lossesSize++;
+        losses[at] = loss;
+    }
+
+    public int encodedSize() {
+        int size = 4 + 4 + 8 * lossesSize + PageHinkley.ENCODED_SIZE + 8 + 4;
         for (AlertEvent event : active.values()) {
-            out.writeUTF(event.type().name());
-            out.writeLong(event.trainingStep());
-            out.writeDouble(event.value());
-            out.writeDouble(event.threshold());
-            out.writeUTF(event.message());
+            size += 2 + utf8(event.type().name()).length + 8 + 8 + 8 + 2 + utf8(event.message()).length;
+        }
+        return size;
+    }
+
+    /** Big-endian; strings as a 2-byte length and UTF-8 (what {@code DataOutput.writeUTF} writes for them). */
+    public void encode(ByteBuffer out) {
+        out.putInt(FORMAT_VERSION);
+        out.putInt(lossesSize);
+        for (int i = 0; i < lossesSize; i++) out.putDouble(losses[(lossesOldest + i) % losses.length]);
+        drift.encode(out);
+        out.putLong(stepsSinceDrift);
+        out.putInt(active.size());
+        for (AlertEvent event : active.values()) {
+            putString(out, event.type().name());
+            out.putLong(event.trainingStep());
+            out.putDouble(event.value());
+            out.putDouble(event.threshold());
+            putString(out, event.message());
         }
     }
 
     /**
      * Reads what {@link #encode} wrote. The thresholds come from the current configuration, not the
      * bytes, so they can be changed across a restart; a changed loss window keeps the newest losses.
+     *
+     * @throws IllegalArgumentException if the bytes are not an alert state this version can read
      */
-    public static AlertMonitor decode(DataInput in, AlertConfig config) throws IOException {
-        int version = in.readInt();
-        if (version != FORMAT_VERSION) throw new IOException("unknown alert state format " + version);
-        AlertMonitor monitor = new AlertMonitor(config);
-        int count = in.readInt();
-        for (int i = 0; i < count; i++) monitor.losses.addLast(in.readDouble());
-        while (monitor.losses.size() > 2 * config.lossWindow()) monitor.losses.removeFirst();
-        monitor.drift.decode(in);
-        monitor.stepsSinceDrift = in.readLong();
-        int activeCount = in.readInt();
-        for (int i = 0; i < activeCount; i++) {
-            AlertType type = AlertType.valueOf(in.readUTF());
-            monitor.active.put(type, new AlertEvent(type, RAISED, in.readLong(), in.readDouble(), in.readDouble(), in.readUTF()));
+    public static AlertMonitor decode(ByteBuffer in, AlertConfig config) {
+        try {
+            int version = in.getInt();
+            if (version != FORMAT_VERSION) throw new IllegalArgumentException("unknown alert state format " + version);
+            AlertMonitor monitor = new AlertMonitor(config);
+            int count = in.getInt();
+            if (count < 0 || (long) count * 8 > in.remaining()) throw new IllegalArgumentException("alert state claims " + count + " losses");
+            for (int i = 0; i < count; i++) monitor.addLoss(in.getDouble());
+            monitor.drift.decode(in);
+            monitor.stepsSinceDrift = in.getLong();
+            int activeCount = in.getInt();
+            for (int i = 0; i < activeCount; i++) {
+                AlertType type = AlertType.valueOf(getString(in));
+                monitor.active.put(type, new AlertEvent(type, RAISED, in.getLong(), in.getDouble(), in.getDouble(), getString(in)));
+            }
+            return monitor;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("alert state is truncated", e);
         }
-        return monitor;
+    }
+
+    private static byte[] utf8(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        // messages are ours and short; the cut keeps the 2-byte length honest whatever they hold
+        return b.length <= 0xFFFF ? b : Arrays.copyOf(b, 0xFFFF);
+    }
+
+    private static void putString(ByteBuffer out, String s) {
+        byte[] b = utf8(s);
+        out.putShort((short) b.length).put(b);
+    }
+
+    private static String getString(ByteBuffer in) {
+        byte[] b = new byte[Short.toUnsignedInt(in.getShort())];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 }

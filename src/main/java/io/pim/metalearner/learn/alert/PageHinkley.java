@@ -1,8 +1,6 @@
 package io.pim.metalearner.learn.alert;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Page-Hinkley change detection for an increase in a stream's mean, as River's
@@ -60,19 +58,18 @@ public final class PageHinkley {
         driftDetected = false;
     }
 
-    void encode(DataOutput out) throws IOException {
-        out.writeLong(count);
-        out.writeDouble(mean);
-        out.writeDouble(sumIncrease);
-        out.writeDouble(minIncrease);
-        out.writeBoolean(driftDetected);
+    static final int ENCODED_SIZE = 8 + 8 + 8 + 8 + 1;
+
+    void encode(ByteBuffer out) {
+        out.putLong(count).putDouble(mean).putDouble(sumIncrease).putDouble(minIncrease)
+                .put((byte) (driftDetected ? 1 : 0));
     }
 
-    void decode(DataInput in) throws IOException {
-        count = in.readLong();
-        mean = in.readDouble();
-        sumIncrease = in.readDouble();
-        minIncrease = in.readDouble();
-        driftDetected = in.readBoolean();
+    void decode(ByteBuffer in) {
+        count = in.getLong();
+        mean = in.getDouble();
+        sumIncrease = in.getDouble();
+        minIncrease = in.getDouble();
+        driftDetected = in.get() != 0;
     }
 }

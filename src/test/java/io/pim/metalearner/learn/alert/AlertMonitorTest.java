@@ -5,11 +5,7 @@ import static io.pim.metalearner.learn.alert.AlertEvent.State.RAISED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +129,7 @@ class AlertMonitorTest {
     }
 
     @Test
-    void restoredStateKeepsActiveAlertsWithoutRaisingThemAgainAndContinuesIdentically() throws IOException {
+    void restoredStateKeepsActiveAlertsWithoutRaisingThemAgainAndContinuesIdentically() {
         // given a monitor with an active loss-rise and drift alert
         steps(200, 0.001);
         steps(40, 0.004);
@@ -171,13 +167,14 @@ class AlertMonitorTest {
         return x * x;
     }
 
-    private static byte[] encode(AlertMonitor monitor) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        monitor.encode(new DataOutputStream(bytes));
-        return bytes.toByteArray();
+    private static byte[] encode(AlertMonitor monitor) {
+        ByteBuffer out = ByteBuffer.allocate(monitor.encodedSize());
+        monitor.encode(out);
+        assertThat(out.hasRemaining()).as("encodedSize is exact").isFalse();
+        return out.array();
     }
 
-    private static AlertMonitor decode(byte[] bytes) throws IOException {
-        return AlertMonitor.decode(new DataInputStream(new ByteArrayInputStream(bytes)), AlertConfig.defaults());
+    private static AlertMonitor decode(byte[] bytes) {
+        return AlertMonitor.decode(ByteBuffer.wrap(bytes), AlertConfig.defaults());
     }
 }

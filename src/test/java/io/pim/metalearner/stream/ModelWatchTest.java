@@ -1,0 +1,51 @@
+package io.pim.metalearner.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.alert.AlertType;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The model-watch bytes are what a restart, another instance and the status endpoint read back. */
+class ModelWatchTest {
+
+    @Test
+    void aWatchWithAWrappedCurveAndActiveAlertsDecodesToTheSameBytesAndContinuesIdentically() {
+        // given a watch past its curve's capacity, with a low-R² alert (its message holds "R²") active
+        ModelWatch watch = ModelWatch.fresh(AlertConfig.defaults());
+        for (long s = 1; s <= ModelWatch.CURVE_POINTS + 123; s++) watch.onStep(step(s, -0.5));
+        assertThat(watch.alerts().active()).extracting(AlertEvent::type).contains(AlertType.LOW_R2);
+        byte[] bytes = watch.encode();
+
+        // when it is decoded
+        ModelWatch copy = ModelWatch.decode(bytes, AlertConfig.defaults());
+
+        // then it holds the newest points in order and the same alerts, and re-encodes to the same bytes
+        assertThat(copy.curve().points()).hasSize(ModelWatch.CURVE_POINTS).isEqualTo(watch.curve().points());
+        assertThat(copy.curve().points().get(0).step()).isEqualTo(124);
+        assertThat(copy.alerts().active()).isEqualTo(watch.alerts().active());
+        assertThat(copy.encode()).isEqualTo(bytes);
+        for (long s = ModelWatch.CURVE_POINTS + 124; s < 900; s++) {
+            assertThat(copy.onStep(step(s, 0.9))).isEqualTo(watch.onStep(step(s, 0.9)));
+        }
+        assertThat(copy.encode()).isEqualTo(watch.encode());
+    }
+
+    @Test
+    void truncatedBytesAreRefusedWithAClearMessage() {
+        byte[] bytes = ModelWatch.fresh(AlertConfig.defaults()).encode();
+        assertThatThrownBy(() -> ModelWatch.decode(Arrays.copyOf(bytes, bytes.length - 3), AlertConfig.defaults()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("model-watch state is unreadable");
+    }
+
+    private static StepResult step(long step, double r2) {
+        return new StepResult(step, "d-" + step, 0.01f, 0.02, 1e-4f, 1e-4, r2, 0.5,
+                Map.of("A", 0.5 + step % 7 / 10.0, "B", 1.0), List.of());
+    }
+}
