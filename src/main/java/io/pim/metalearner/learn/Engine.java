@@ -24,6 +24,14 @@ public interface Engine {
     /** A copy of the current parameters, optimizer moments and step count. */
     AdamState state();
 
+    /**
+     * The same without copying where the engine keeps them as Java arrays: for reading at once
+     * (encoding the state after every step), never to keep or change. A copy by default.
+     */
+    default AdamState stateView() {
+        return state();
+    }
+
     /** Replaces parameters, moments and step count. */
     void load(AdamState state);
 

@@ -180,6 +180,11 @@ public final class FastEngine implements Engine {
     }
 
     @Override
+    public AdamState stateView() {
+        return new AdamState(p, m, v, step);
+    }
+
+    @Override
     public void load(AdamState s) {
         if (s.params().length != net.paramCount) {
             throw new IllegalArgumentException("state has " + s.params().length + " parameters, the network "

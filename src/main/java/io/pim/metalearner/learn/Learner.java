@@ -137,6 +137,11 @@ public final class Learner {
         return engine.state();
     }
 
+    /** {@link Engine#stateView}: for the codec, which reads it at once. */
+    AdamState adamStateView() {
+        return engine.stateView();
+    }
+
     /** SHA-256 (hex) of the encoded state: equal fingerprints mean byte-identical learners. */
     public String fingerprint() {
         return LearnerCodec.fingerprint(this);

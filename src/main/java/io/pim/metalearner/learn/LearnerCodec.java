@@ -37,7 +37,7 @@ public final class LearnerCodec {
         List<byte[]> names = new ArrayList<>();
         for (String agent : c.roster()) names.add(agent.getBytes(StandardCharsets.UTF_8));
         byte[] rule = c.rule().getBytes(StandardCharsets.UTF_8);
-        AdamState adam = l.adamState();
+        AdamState adam = l.adamStateView();
         int n = names.size(), count = adam.params().length, window = l.window.predicted.length;
         int size = 4 + 4
                 + 4 + names.stream().mapToInt(b -> 4 + b.length).sum() + 4 + rule.length + 8 + 8 + 4
@@ -54,9 +54,9 @@ public final class LearnerCodec {
         out.putDouble(c.hedgeRate()).putLong(c.seed()).putInt(c.window());
 
         out.putInt(count);
-        for (float f : adam.params()) out.putFloat(f);
-        for (float f : adam.m()) out.putFloat(f);
-        for (float f : adam.v()) out.putFloat(f);
+        putFloats(out, adam.params());
+        putFloats(out, adam.m());
+        putFloats(out, adam.v());
         out.putLong(adam.step());
 
         out.putLong(l.step).putLong(l.rng.state());
@@ -141,6 +141,12 @@ public final class LearnerCodec {
         }
     }
 
+    private static void putFloats(ByteBuffer out, float[] values) {
+        // a bulk put through a big-endian float view: one bounds check instead of one per value
+        out.asFloatBuffer().put(values);
+        out.position(out.position() + 4 * values.length);
+    }
+
     private static void putBytes(ByteBuffer out, byte[] b) {
         out.putInt(b.length).put(b);
     }
@@ -155,7 +161,8 @@ public final class LearnerCodec {
 
     private static float[] getFloats(ByteBuffer in, int count) {
         float[] values = new float[count];
-        for (int i = 0; i < count; i++) values[i] = in.getFloat();
+        in.asFloatBuffer().get(values);
+        in.position(in.position() + 4 * count);
         return values;
     }
 }
