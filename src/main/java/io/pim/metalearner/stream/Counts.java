@@ -2,6 +2,9 @@ package io.pim.metalearner.stream;
 
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Counters kept in a changelogged store, so they are exactly-once like the state they describe
  * and survive restarts: what lets "records in = trained + dead-lettered + pending" reconcile.
@@ -22,14 +25,24 @@ final class Counts {
     static final String DEAD_LETTER_PREFIX = "dead-letter:";
 
     private final KeyValueStore<String, Long> store;
+    // What the store holds, so a count bumped several times per record is read from the store once
+    // per task start, not once per bump. Only ever what was put: a failed record's task restarts,
+    // and a new Counts with it.
+    private final Map<String, Long> known = new HashMap<>();
 
     Counts(KeyValueStore<String, Long> store) {
         this.store = store;
     }
 
     void add(String name, long delta) {
-        Long now = store.get(name);
-        store.put(name, (now == null ? 0 : now) + delta);
+        Long now = known.get(name);
+        if (now == null) {
+            now = store.get(name);
+            if (now == null) now = 0L;
+        }
+        long next = now + delta;
+        store.put(name, next);
+        known.put(name, next);
     }
 
     void increment(String name) {

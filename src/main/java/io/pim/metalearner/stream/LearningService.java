@@ -74,6 +74,9 @@ public final class LearningService implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_REQUEST_BYTES);
+        // The join accepts its two inputs in either order, so a task need not wait for (or ask the
+        // broker about the lag of) an empty input to order records by timestamp across them.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         p.putAll(config.streamsOverrides());
         return p;
     }

@@ -96,7 +96,7 @@ public final class LearningTopology {
         t.addProcessor("join", () -> new JoinProcessor(config, topics), "decision-votes", "trade-closed");
         t.addStateStore(joinStateStore(config), "join");
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_DEADLINES_STORE),
-                Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled(), "join");
+                Serdes.Bytes(), Serdes.ByteArray()), "join");
         t.addStateStore(countsStore(JOIN_COUNTS_STORE), "join");
         t.addSink(TRAINING_SINK, topics.training().name(),
                 topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), "join");
@@ -151,11 +151,16 @@ public final class LearningTopology {
         return t;
     }
 
+    /**
+     * Values are Avro through the registry like every other record, so the state can evolve.
+     * The two join stores are not cached: each decision's entries are written a few times and then
+     * sit for up to the TTL, so a cache saves almost no writes, and its entries (one per pending
+     * decision) would fill the stream thread's shared cache, whose eviction then writes the
+     * learner's ~47 KB to its changelog on every step instead of once per commit.
+     */
     private static StoreBuilder<KeyValueStore<String, JoinState>> joinStateStore(ServiceConfig config) {
-        // Values are Avro through the registry like every other record, so the state can evolve.
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_STATE_STORE),
-                Serdes.String(), AvroSerdes.<JoinState>value(config.registryUrl()))
-                .withCachingEnabled();
+                Serdes.String(), AvroSerdes.<JoinState>value(config.registryUrl()));
     }
 
     private static StoreBuilder<KeyValueStore<String, Long>> countsStore(String name) {
