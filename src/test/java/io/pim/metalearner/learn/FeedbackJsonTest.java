@@ -72,6 +72,21 @@ class FeedbackJsonTest {
     }
 
     @Test
+    void valuesFiniteAsDoublesButNotAsFloatsAreRejectedNamingTheField() {
+        // given a return of 1e39 and a position size of 1e39: finite doubles, infinite floats
+        String hugeReturn = SEED_BODY.replace("150.0", "1e-39").replace("157.5", "1.0");
+        String hugeSize = SEED_BODY.replace("10.0", "1e39");
+        // when
+        var r = catchThrowableOfType(InvalidTradeException.class, () -> FeedbackJson.parse(hugeReturn));
+        var s = catchThrowableOfType(InvalidTradeException.class, () -> FeedbackJson.parse(hugeSize));
+        // then
+        assertThat(r.reason()).isEqualTo(Rejection.NON_FINITE_VALUE);
+        assertThat(r.getMessage()).contains("return", "not finite as a float");
+        assertThat(s.reason()).isEqualTo(Rejection.NON_FINITE_VALUE);
+        assertThat(s.getMessage()).contains("TradingAgent: position_size", "not finite as a float");
+    }
+
+    @Test
     void rejectionCodesAreKebabCaseAndDistinct() {
         // given / when / then
         assertThat(Stream.of(Rejection.values()).map(r -> r.code))
