@@ -156,7 +156,12 @@ public final class Dl4jEngine implements Engine {
     public float trainStep(float[] features, float target, float[] m1, float[] m2) {
         computeGradient(features, target, m1, m2);
         float loss = (float) model.score();
-        clipByGlobalNorm();
+        // the global-norm clip, on a Java copy of the gradient, exactly as FastEngine computes it
+        gradientFloats.get(0, gradientCopy);
+        double norm = GlobalNorm.of(gradientCopy);
+        GlobalNorm.requireFinite(loss, norm);
+        float coef = GlobalNorm.clipCoefficient(norm);
+        if (coef < 1f) gradient.muli(coef);
         int iteration = model.getIterationCount();
         model.getUpdater().update(model, model.gradient(), iteration, model.getEpochCount(), 1, noWorkspaces);
         params.subi(update); // as DL4J's fit() does
@@ -192,13 +197,6 @@ public final class Dl4jEngine implements Engine {
     /** A copy of the flat gradient view (tests compare it with FastEngine's). */
     float[] gradient() {
         return gradient.toFloatVector();
-    }
-
-    /** The global-norm clip, computed on a Java copy of the gradient exactly as FastEngine does. */
-    private void clipByGlobalNorm() {
-        gradientFloats.get(0, gradientCopy);
-        float coef = GlobalNorm.clipCoefficient(gradientCopy);
-        if (coef < 1f) gradient.muli(coef);
     }
 
     @Override

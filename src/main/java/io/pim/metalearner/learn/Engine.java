@@ -18,6 +18,8 @@ public interface Engine {
      * gradient by its global L2 norm at 0.5, one Adam update (DL4J's formula).
      *
      * @return the loss of this step's (training-mode) forward pass
+     * @throws InvalidTradeException {@code non-finite-value} if the loss or the gradient's global
+     *         norm is not finite; parameters, moments and step count are then left as they were
      */
     float trainStep(float[] features, float target, float[] mask1, float[] mask2);
 

@@ -50,10 +50,13 @@ public final class FastEngine implements Engine {
         float t = (float) Math.tanh(forward(x, mask1, mask2));
         float y = Network.OUTPUT_SCALE * t;
         float err = y - target;
+        float loss = err * err;
         backward(x, 2f * err * Network.OUTPUT_SCALE * (1f - t * t));
-        clipByGlobalNorm();
+        double norm = GlobalNorm.of(g);
+        GlobalNorm.requireFinite(loss, norm);
+        clip(GlobalNorm.clipCoefficient(norm));
         adam();
-        return err * err;
+        return loss;
     }
 
     /** The raw (unclipped) gradient of one training-mode step, without updating (for tests). */
@@ -149,8 +152,7 @@ public final class FastEngine implements Engine {
         }
     }
 
-    private void clipByGlobalNorm() {
-        float coef = GlobalNorm.clipCoefficient(g);
+    private void clip(float coef) {
         if (coef < 1f) {
             for (int i = 0; i < g.length; i++) g[i] *= coef;
         }

@@ -52,15 +52,32 @@ public final class Learner {
         return new Learner(config, AdamState.fresh(params), rng);
     }
 
+    /**
+     * One training step on a validated trade ({@link TradeValidator}).
+     *
+     * @throws InvalidTradeException {@code non-finite-value} if the prediction, the step's loss or
+     *         its gradient is not finite (numbers too large for the float network); the learner is
+     *         then exactly as it was, as if the trade had never been offered
+     */
     public StepResult train(Trade trade) {
         Features.Encoded in = features.encode(trade.votes());
         double priceMove = trade.priceMove();
         double actual = trade.targetReturn();
 
         float predicted = engine.predict(in.values());
+        if (!Float.isFinite(predicted)) {
+            throw new InvalidTradeException(Rejection.NON_FINITE_VALUE, "the prediction is " + predicted);
+        }
+        long rngBefore = rng.state();
         float[] mask1 = Network.dropoutMask(Network.HIDDEN1, rng);
         float[] mask2 = Network.dropoutMask(Network.HIDDEN2, rng);
-        float loss = engine.trainStep(in.values(), (float) actual, mask1, mask2);
+        float loss;
+        try {
+            loss = engine.trainStep(in.values(), (float) actual, mask1, mask2);
+        } catch (InvalidTradeException e) {
+            rng.restore(rngBefore); // the engine changed nothing; the masks are drawn again next step
+            throw e;
+        }
 
         // The committee's counterfactual trade uses the weights it would have voted with.
         recordCommittee(in.votes(), priceMove);

@@ -95,22 +95,24 @@ final class LearnCommand implements Callable<Integer> {
                 lines++;
                 if (line.isBlank()) continue;
                 run.trades++;
-                Trade trade;
+                StepResult r;
+                long stepNanos;
                 try {
-                    trade = FeedbackJson.parse(line);
+                    Trade trade = FeedbackJson.parse(line);
                     if (trained.contains(trade.decisionId())) {
                         throw new InvalidTradeException(Rejection.DUPLICATE,
                                 "decision_id " + trade.decisionId() + " was already trained on");
                     }
+                    long t0 = System.nanoTime();
+                    r = learner.train(trade); // may refuse a step it cannot take, unchanged
+                    stepNanos = System.nanoTime() - t0;
+                    trained.add(trade.decisionId());
                 } catch (InvalidTradeException e) {
                     rejected.merge(e.reason(), 1, Integer::sum);
                     err.printf("learn: line %d rejected (%s): %s%n", lines, e.reason().code, e.getMessage());
                     continue;
                 }
-                trained.add(trade.decisionId());
-                long t0 = System.nanoTime();
-                StepResult r = learner.train(trade);
-                run.add(System.nanoTime() - t0, r);
+                run.add(stepNanos, r);
                 for (String agent : r.unknownAgents()) unknownAgents.merge(agent, 1, Integer::sum);
                 w.write(MAPPER.writeValueAsString(line(r)));
                 w.write('\n');
@@ -145,16 +147,32 @@ final class LearnCommand implements Callable<Integer> {
         return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
     }
 
-    private static ObjectNode line(StepResult r) {
+    /** The output line of one trained trade. */
+    static ObjectNode line(StepResult r) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("training_step", r.step());
         o.put("decision_id", r.decisionId());
-        o.put("predicted_return", r.predictedReturn());
-        o.put("actual_return", r.actualReturn());
-        o.put("loss", r.loss());
-        ObjectNode weights = o.putObject("agent_weights");
-        r.agentWeights().forEach(weights::put);
+        putNumber(o, "predicted_return", r.predictedReturn());
+        putNumber(o, "actual_return", r.actualReturn());
+        putNumber(o, "loss", r.loss());
+        putNumbers(o.putObject("agent_weights"), r.agentWeights());
         return o;
+    }
+
+    /** JSON has no NaN or infinity (Jackson would write the string "NaN"): such a value is null. */
+    static void putNumber(ObjectNode o, String field, Double value) {
+        if (value == null || !Double.isFinite(value)) o.putNull(field);
+        else o.put(field, value);
+    }
+
+    /** The same for a float, written as the float it is (its shortest decimal). */
+    static void putNumber(ObjectNode o, String field, float value) {
+        if (!Float.isFinite(value)) o.putNull(field);
+        else o.put(field, value);
+    }
+
+    private static void putNumbers(ObjectNode o, Map<String, Double> values) {
+        values.forEach((field, value) -> putNumber(o, field, value));
     }
 
     private static ObjectNode summary(Learner learner, RunFigures run, Map<Rejection, Integer> rejected) {
@@ -163,17 +181,16 @@ final class LearnCommand implements Callable<Integer> {
         o.put("trained", run.trained);
         ObjectNode reasons = o.putObject("rejected");
         rejected.forEach((reason, count) -> reasons.put(reason.code, count));
-        o.put("median_step_us", run.stepMicros(0.50));
-        o.put("p99_step_us", run.stepMicros(0.99));
-        o.put("loss_first_100", run.loss(true, 100));
-        o.put("loss_last_1000", run.loss(false, 1000));
-        o.put("r2_first_100", run.r2(true, 100));
-        o.put("r2_last_1000", run.r2(false, 1000));
+        putNumber(o, "median_step_us", run.stepMicros(0.50));
+        putNumber(o, "p99_step_us", run.stepMicros(0.99));
+        putNumber(o, "loss_first_100", run.loss(true, 100));
+        putNumber(o, "loss_last_1000", run.loss(false, 1000));
+        putNumber(o, "r2_first_100", run.r2(true, 100));
+        putNumber(o, "r2_last_1000", run.r2(false, 1000));
         Metrics m = learner.metrics();
-        o.put("committee_pnl_learned", m.committeePnlLearned());
-        o.put("committee_pnl_uniform", m.committeePnlUniform());
-        ObjectNode weights = o.putObject("agent_weights");
-        learner.weights().forEach(weights::put);
+        putNumber(o, "committee_pnl_learned", m.committeePnlLearned());
+        putNumber(o, "committee_pnl_uniform", m.committeePnlUniform());
+        putNumbers(o.putObject("agent_weights"), learner.weights());
         o.put("fingerprint", learner.fingerprint());
         return o;
     }

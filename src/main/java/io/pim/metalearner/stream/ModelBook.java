@@ -1,6 +1,7 @@
 package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
@@ -137,7 +138,12 @@ final class ModelBook {
         this.policy = policy;
     }
 
-    /** Trains {@code modelId} on the (already validated) trade at {@code offset}, then each of its candidates. */
+    /**
+     * Trains {@code modelId} on the (already validated) trade at {@code offset}, then each of its
+     * candidates. A candidate whose learner refuses the step ({@link Learner#train}) skips it.
+     *
+     * @throws InvalidTradeException if the model's own learner refuses the step; nothing changed
+     */
     Trained train(String modelId, Trade trade, long offset) {
         List<Step> steps = new ArrayList<>();
         List<CheckpointWrite> checkpoints = new ArrayList<>();
@@ -145,7 +151,13 @@ final class ModelBook {
         steps.add(step(modelId, learnerOrFresh(modelId), trade, offset, checkpoints));
         for (String candidate : followers.candidates()) {
             Learner learner = storage.learner(candidate);
-            if (learner != null) steps.add(step(candidate, learner, trade, offset, checkpoints));
+            if (learner == null) continue;
+            try {
+                steps.add(step(candidate, learner, trade, offset, checkpoints));
+            } catch (InvalidTradeException e) {
+                log.warn("candidate '{}' of model '{}' skips the trade at offset {}: {} ({})", candidate, modelId,
+                        offset, e.reason().code, e.getMessage());
+            }
         }
         storage.putFollowers(modelId, followers.withLastOffset(offset));
         return new Trained(steps, checkpoints);

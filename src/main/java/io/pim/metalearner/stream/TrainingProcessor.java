@@ -137,15 +137,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     private void train(Record<byte[], byte[]> record, TrainingExample example, long offset) {
-        Trade trade;
+        long started = System.nanoTime();
+        ModelBook.Trained trained;
         try {
-            trade = AvroTrades.trade(example.getVotes(), example.getTrade());
+            Trade trade = AvroTrades.trade(example.getVotes(), example.getTrade());
+            // a step the model refuses (non-finite loss or gradient) left it unchanged: a dead letter too
+            trained = book.train(example.getModelId(), trade, offset);
         } catch (InvalidTradeException e) {
             deadLetters.send(record, e.reason().code, e.getMessage());
             return;
         }
-        long started = System.nanoTime();
-        ModelBook.Trained trained = book.train(example.getModelId(), trade, offset);
         long stepNanos = System.nanoTime() - started;
         for (ModelBook.Step step : trained.steps()) {
             String modelId = step.modelId();

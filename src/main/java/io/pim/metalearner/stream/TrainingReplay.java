@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Replays of the training topic, the canonical ordered record of what every model learned from.
@@ -31,8 +32,8 @@ import java.util.TreeMap;
  * <li>{@link #candidate}: a candidate learner (any config) trained on one model's trades only,
  *     from an offset to the end: what {@code replay --as} installs beside the live model.</li>
  * </ul>
- * A record that fails validation is skipped here as it was dead-lettered live: the same code
- * ({@link AvroTrades#trade}) decides.
+ * A record that fails validation, or whose step the learner refuses, is skipped here as it was
+ * dead-lettered live: the same code ({@link AvroTrades#trade}, {@link ModelBook}) decides.
  */
 public final class TrainingReplay {
     /** The replayed learner and what was read for it ({@code endOffset}: the topic's end when the replay started). */
@@ -64,9 +65,7 @@ public final class TrainingReplay {
             } else if (value instanceof TrainingExample example) {
                 boolean mine = modelId.equals(example.getModelId());
                 if (mine) records[0]++;
-                Trade trade = trade(example);
-                if (trade != null) book.train(example.getModelId(), trade, offset);
-                else if (mine) records[1]++;
+                if (!train(example, trade -> book.train(example.getModelId(), trade, offset)) && mine) records[1]++;
             }
         });
         Learner learner = storage.learner(modelId);
@@ -85,19 +84,19 @@ public final class TrainingReplay {
         long end = read(config, fromOffset, progress, (offset, value) -> {
             if (value instanceof TrainingExample example && modelId.equals(example.getModelId())) {
                 records[0]++;
-                Trade trade = trade(example);
-                if (trade != null) learner.train(trade);
-                else records[1]++;
+                if (!train(example, learner::train)) records[1]++;
             }
         });
         return new Result(learner, records[0], records[1], end);
     }
 
-    private static Trade trade(TrainingExample example) {
+    /** Trains on the example unless it is invalid or its step is refused; false if it was skipped. */
+    private static boolean train(TrainingExample example, Consumer<Trade> training) {
         try {
-            return AvroTrades.trade(example.getVotes(), example.getTrade());
+            training.accept(AvroTrades.trade(example.getVotes(), example.getTrade()));
+            return true;
         } catch (InvalidTradeException e) {
-            return null;
+            return false;
         }
     }
 

@@ -1,6 +1,9 @@
 package io.pim.metalearner.learn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -100,6 +103,42 @@ class EnginesAgreeTest {
                 worst, maxAbsDiff(analytic, fromDl4j), scale);
         assertThat(worst).isLessThanOrEqualTo(1e-5 * scale);
         assertThat(maxAbsDiff(analytic, fromDl4j)).isLessThanOrEqualTo(1e-6 * scale);
+    }
+
+    @Test
+    void bothEnginesRefuseANonFiniteStepAndKeepTheirState() {
+        // given both engines in the same trained state
+        Network net = new Network(9);
+        SyntheticStream stream = new SyntheticStream(net, 17);
+        FastEngine fast = new FastEngine(net, AdamState.fresh(net.initialParams(new Rng(8))));
+        for (int i = 0; i < 10; i++) {
+            stream.next();
+            fast.trainStep(stream.features, stream.target, stream.mask1, stream.mask2);
+        }
+        AdamState trained = fast.state();
+        Dl4jEngine dl4j = new Dl4jEngine(net, trained);
+        stream.next();
+        float[] infiniteInput = stream.features.clone();
+        infiniteInput[2] = Float.POSITIVE_INFINITY;
+
+        for (Engine engine : List.of(fast, dl4j)) {
+            // when: a target whose squared error overflows (loss), and an infinite input (gradient)
+            var loss = catchThrowableOfType(InvalidTradeException.class,
+                    () -> engine.trainStep(stream.features, 1e20f, stream.mask1, stream.mask2));
+            var gradient = catchThrowableOfType(InvalidTradeException.class,
+                    () -> engine.trainStep(infiniteInput, stream.target, stream.mask1, stream.mask2));
+
+            // then
+            assertThat(loss).as(engine.name() + ", huge target").isNotNull();
+            assertThat(gradient).as(engine.name() + ", infinite input").isNotNull();
+            assertThat(loss.reason()).isEqualTo(Rejection.NON_FINITE_VALUE);
+            assertThat(gradient.reason()).isEqualTo(Rejection.NON_FINITE_VALUE);
+            AdamState after = engine.state();
+            assertThat(after.params()).as(engine.name()).isEqualTo(trained.params());
+            assertThat(after.m()).isEqualTo(trained.m());
+            assertThat(after.v()).isEqualTo(trained.v());
+            assertThat(after.step()).isEqualTo(trained.step());
+        }
     }
 
     /** The seed's training-mode loss in double, straight from the definition, as a reference. */

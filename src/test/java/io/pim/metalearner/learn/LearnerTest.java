@@ -2,14 +2,20 @@ package io.pim.metalearner.learn;
 
 import io.pim.metalearner.ops.TradeSimulator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 class LearnerTest {
     private static final double EXACT = 1e-9;
@@ -194,6 +200,39 @@ class LearnerTest {
         assertThat(fast.config().engine()).isEqualTo("fast");
         assertThat(LearnerCodec.encode(fast)).isEqualTo(state);
         assertThat(fast.fingerprint()).isEqualTo(dl4j.fingerprint());
+    }
+
+    static Stream<Arguments> tradesTheFloatNetworkCannotLearnFrom() {
+        Map<String, Vote> normal = votes("TradingAgent", new Vote(Direction.LONG, 0.8, 10));
+        return Stream.of("fast", "dl4j").flatMap(engine -> Stream.of(
+                // passes the validator (1e20 is a finite float), but its squared error overflows
+                arguments(engine, trade("tiny-entry", "BUY", 1e-20, 1, normal)),
+                // not validated: a return and a position size that are infinite as floats
+                arguments(engine, trade("huge-return", "BUY", 1e-39, 1, normal)),
+                arguments(engine, trade("huge-size", "BUY", 100, 101, votes("TradingAgent", new Vote(Direction.LONG, 0.8, 1e39))))));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("tradesTheFloatNetworkCannotLearnFrom")
+    void aStepThatWouldPoisonTheModelIsRejectedAndChangesNothing(String engine, Trade poison) {
+        // given a learner part way through a stream, and a twin that will never see the bad trade
+        List<Trade> trades = SimulatedTrades.of(21, 4, TradeSimulator.Scenario.SKILLS);
+        var config = LearnerConfig.defaults().withEngine(engine);
+        var learner = Learner.create(config);
+        var twin = Learner.create(config);
+        for (Trade t : trades.subList(0, 20)) {
+            learner.train(t);
+            twin.train(t);
+        }
+        byte[] before = LearnerCodec.encode(learner);
+        // when
+        var e = catchThrowableOfType(InvalidTradeException.class, () -> learner.train(poison));
+        // then it is refused, nothing changed, and learning goes on as if the trade had never come
+        assertThat(e).isNotNull();
+        assertThat(e.reason()).isEqualTo(Rejection.NON_FINITE_VALUE);
+        assertThat(LearnerCodec.encode(learner)).isEqualTo(before);
+        assertThat(learner.train(trades.get(20))).isEqualTo(twin.train(trades.get(20)));
+        assertThat(learner.fingerprint()).isEqualTo(twin.fingerprint());
     }
 
     @Test

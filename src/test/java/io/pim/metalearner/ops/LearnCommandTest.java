@@ -2,6 +2,7 @@ package io.pim.metalearner.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pim.metalearner.learn.StepResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +26,7 @@ class LearnCommandTest {
 
     @TempDir
     static Path dir;
-    static Path trades;
+    static Path clean, trades;
 
     /** Runs the executable's command line; returns its exit code and stderr. */
     record Run(int exitCode, String err) {
@@ -40,7 +42,7 @@ class LearnCommandTest {
 
     @BeforeAll
     static void simulateAndSpoilAFewLines() throws Exception {
-        Path clean = dir.resolve("clean.jsonl");
+        clean = dir.resolve("clean.jsonl");
         assertThat(run("simulate", "--trades", String.valueOf(TRADES), "--seed", "5", "--out", clean.toString()).exitCode())
                 .isZero();
         List<String> lines = new ArrayList<>(Files.readAllLines(clean));
@@ -117,6 +119,51 @@ class LearnCommandTest {
         assertThat(engine.err()).contains("engine: 'gpu' is not one of fast, dl4j");
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).contains("nope.jsonl");
+    }
+
+    @Test
+    void linesTheFloatNetworkCannotLearnFromAreRejectedAndChangeNothing() throws Exception {
+        // given 30 clean trades, and the same with three lines whose numbers overflow a float in between
+        List<String> lines = Files.readAllLines(clean).subList(0, 30);
+        String first = lines.get(0);
+        List<String> poisoned = new ArrayList<>(lines);
+        poisoned.add(5, first.replace("sim-5-1\"", "huge-return\"")
+                .replaceFirst("\"entry_price\":[0-9.]+", "\"entry_price\":1e-39").replaceFirst("\"exit_price\":[0-9.]+", "\"exit_price\":1"));
+        poisoned.add(10, first.replace("sim-5-1\"", "huge-size\"")
+                .replaceFirst("\"position_size\":[0-9.]+", "\"position_size\":1e39"));
+        // a finite float return of 1e20 passes the checks, but the step's squared error overflows
+        poisoned.add(15, first.replace("sim-5-1\"", "huge-loss\"")
+                .replaceFirst("\"entry_price\":[0-9.]+", "\"entry_price\":1e-20").replaceFirst("\"exit_price\":[0-9.]+", "\"exit_price\":1"));
+        Path cleanIn = Files.write(dir.resolve("thirty.jsonl"), lines), poisonedIn = Files.write(dir.resolve("poisoned.jsonl"), poisoned);
+        Path cleanOut = dir.resolve("thirty-out.jsonl"), poisonedOut = dir.resolve("poisoned-out.jsonl");
+        Path cleanSummary = dir.resolve("thirty-summary.json"), poisonedSummary = dir.resolve("poisoned-summary.json");
+        run("learn", "--input", cleanIn.toString(), "--out", cleanOut.toString(), "--summary", cleanSummary.toString());
+
+        // when
+        Run r = run("learn", "--input", poisonedIn.toString(), "--out", poisonedOut.toString(),
+                "--summary", poisonedSummary.toString());
+
+        // then the three are counted and the model learned exactly what it learns without them
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("line 6 rejected (non-finite-value): the return",
+                "line 11 rejected (non-finite-value): TradingAgent: position_size",
+                "line 16 rejected (non-finite-value): the training step's loss is Infinity");
+        JsonNode s = JSON.readTree(poisonedSummary.toFile());
+        assertThat(s.get("rejected")).isEqualTo(JSON.readTree("{\"non-finite-value\":3}"));
+        assertThat(s.get("fingerprint")).isEqualTo(JSON.readTree(cleanSummary.toFile()).get("fingerprint"));
+        assertThat(Files.readAllBytes(poisonedOut)).isEqualTo(Files.readAllBytes(cleanOut));
+    }
+
+    @Test
+    void aNonFiniteFigureIsWrittenAsJsonNullNotAsAString() {
+        // given a step whose figures are not numbers JSON can hold
+        StepResult r = new StepResult(1, "d-1", Float.NaN, Double.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                0, null, 0, Map.of("A", Double.NaN), List.of());
+        // when
+        String line = LearnCommand.line(r).toString();
+        // then
+        assertThat(line).isEqualTo("{\"training_step\":1,\"decision_id\":\"d-1\",\"predicted_return\":null,"
+                + "\"actual_return\":null,\"loss\":null,\"agent_weights\":{\"A\":null}}");
     }
 
     @Test

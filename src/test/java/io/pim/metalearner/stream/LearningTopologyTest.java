@@ -372,6 +372,29 @@ class LearningTopologyTest {
     }
 
     @Test
+    void aStepTheModelRefusesIsDeadLetteredAndTheModelIsUnchanged() {
+        // given a close whose return, 1e20, is a finite float but whose squared error is not
+        publish(Trades.votes("d-1"));
+        publish(Trades.close("d-1", 1e-20, 1.0));
+
+        // when the next trade comes
+        publish(Trades.votes("d-2"));
+        publish(Trades.close("d-2"));
+
+        // then the first is a dead letter of the training topic, and the model trained as if it never came
+        DeadLetter refused = deadLetters.readValue();
+        assertThat(refused.getReason()).isEqualTo("non-finite-value");
+        assertThat(refused.getSourceTopic()).isEqualTo(topics.training().name());
+        WeightsUpdated step = weights.readValue();
+        assertThat(step.getDecisionId()).isEqualTo("d-2");
+        assertThat(step.getTrainingStep()).isEqualTo(1);
+        Learner offline = Learner.create(config.learner());
+        offline.train(AvroTrades.trade(Trades.votes("d-2"), Trades.close("d-2")));
+        assertThat(step.getFingerprint()).isEqualTo(offline.fingerprint());
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
     void aDirectionThisVersionDoesNotKnowIsDeadLetteredUnknownDirection() {
         // given: a newer producer's schema with one more direction
         Schema newer = new Schema.Parser().parse(DecisionVotes.getClassSchema().toString()
