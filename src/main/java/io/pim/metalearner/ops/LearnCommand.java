@@ -18,9 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -85,19 +83,18 @@ final class LearnCommand implements Callable<Integer> {
         var unknownAgents = new TreeMap<String, Integer>();
         Set<String> trained = new HashSet<>();
         var run = new RunFigures();
-        long lines = 0;
 
-        try (BufferedReader in = openInput();
+        try (Utf8Lines in = openInput();
              Writer w = out == null ? SimulateCommand.nonClosing(spec.commandLine().getOut())
                      : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                lines++;
-                if (line.isBlank()) continue;
+            while (in.advance()) {
+                String line = in.text();
+                if (line != null && line.isBlank()) continue;
                 run.trades++;
                 StepResult r;
                 long stepNanos;
                 try {
+                    if (line == null) throw new InvalidTradeException(Rejection.UNREADABLE, "not valid UTF-8");
                     Trade trade = FeedbackJson.parse(line);
                     if (trained.contains(trade.decisionId())) {
                         throw new InvalidTradeException(Rejection.DUPLICATE,
@@ -109,7 +106,7 @@ final class LearnCommand implements Callable<Integer> {
                     trained.add(trade.decisionId());
                 } catch (InvalidTradeException e) {
                     rejected.merge(e.reason(), 1, Integer::sum);
-                    err.printf("learn: line %d rejected (%s): %s%n", lines, e.reason().code, e.getMessage());
+                    err.printf("learn: line %d rejected (%s): %s%n", in.number(), e.reason().code, e.getMessage());
                     continue;
                 }
                 run.add(stepNanos, r);
@@ -142,9 +139,8 @@ final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    private BufferedReader openInput() throws IOException {
-        if (input.equals("-")) return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+    private Utf8Lines openInput() throws IOException {
+        return new Utf8Lines(input.equals("-") ? System.in : Files.newInputStream(Path.of(input)));
     }
 
     /** The output line of one trained trade. */

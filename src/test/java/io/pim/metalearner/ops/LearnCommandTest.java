@@ -8,8 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -164,6 +167,55 @@ class LearnCommandTest {
         // then
         assertThat(line).isEqualTo("{\"training_step\":1,\"decision_id\":\"d-1\",\"predicted_return\":null,"
                 + "\"actual_return\":null,\"loss\":null,\"agent_weights\":{\"A\":null}}");
+    }
+
+    /** A BOM, CRLF endings, a line that is not UTF-8 (line 2) and no newline at the end. */
+    private static byte[] awkwardBytes(List<String> lines) {
+        var bytes = new ByteArrayOutputStream();
+        bytes.writeBytes(("\uFEFF" + lines.get(0) + "\r\n").getBytes(StandardCharsets.UTF_8));
+        bytes.writeBytes(new byte[] {'{', '"', (byte) 0xC3, '(', '"', '}', '\r', '\n'});
+        bytes.writeBytes((lines.get(1) + "\r\n" + lines.get(2)).getBytes(StandardCharsets.UTF_8));
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void aLineThatIsNotUtf8IsRejectedAndTheRunGoesOn() throws Exception {
+        // given
+        List<String> lines = Files.readAllLines(clean).subList(0, 3);
+        Path in = Files.write(dir.resolve("awkward.jsonl"), awkwardBytes(lines));
+        Path expected = dir.resolve("three-out.jsonl"), out = dir.resolve("awkward-out.jsonl");
+        run("learn", "--input", Files.write(dir.resolve("three.jsonl"), lines).toString(), "--out", expected.toString());
+        Path summary = dir.resolve("awkward-summary.json");
+        // when
+        Run r = run("learn", "--input", in.toString(), "--out", out.toString(), "--summary", summary.toString());
+        // then the BOM and CRLF are no trouble, and the bad line is one rejection
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("line 2 rejected (unreadable): not valid UTF-8");
+        JsonNode s = JSON.readTree(summary.toFile());
+        assertThat(s.get("trades").asInt()).isEqualTo(4);
+        assertThat(s.get("rejected")).isEqualTo(JSON.readTree("{\"unreadable\":1}"));
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(expected));
+    }
+
+    @Test
+    void stdinIsReadTheSameWay() throws Exception {
+        // given
+        List<String> lines = Files.readAllLines(clean).subList(0, 3);
+        Path expected = dir.resolve("three-out.jsonl"), out = dir.resolve("stdin-out.jsonl");
+        run("learn", "--input", Files.write(dir.resolve("three.jsonl"), lines).toString(), "--out", expected.toString());
+        var stdin = System.in;
+        Run r;
+        // when
+        try {
+            System.setIn(new ByteArrayInputStream(awkwardBytes(lines)));
+            r = run("learn", "--input", "-", "--out", out.toString());
+        } finally {
+            System.setIn(stdin);
+        }
+        // then
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("line 2 rejected (unreadable): not valid UTF-8", "3 trained");
+        assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(expected));
     }
 
     @Test
