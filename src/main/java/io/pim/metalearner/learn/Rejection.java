@@ -16,6 +16,8 @@ public enum Rejection {
     /** A vote's confidence or position size is NaN or infinite. */
     NON_FINITE_VALUE("non-finite-value"),
     UNKNOWN_DIRECTION("unknown-direction"),
+    /** The committee's action is none of BUY, LONG (long) and SELL, SHORT, SELL_SHORT (short). */
+    UNKNOWN_ACTION("unknown-action"),
     /** A second outcome for a decision that was already trained on. */
     DUPLICATE("duplicate"),
     /** The stream: a trade whose votes did not arrive within the grace period. */

@@ -4,7 +4,9 @@ import java.util.Map;
 
 /**
  * The value checks every trade passes before training, whatever it was decoded from (JSON body,
- * Avro records): finite positive prices, confidence in [0, 1], finite position sizes, a direction.
+ * Avro records): a known action, finite positive prices, confidence in [0, 1], finite position
+ * sizes, a direction.
+ * <p>
  * The network computes in float, so its inputs and the target return must be finite as floats,
  * not only as doubles: a position size of 1e39 or a return of 1e39 would overflow to infinity
  * and turn every parameter into NaN at the first update.
@@ -18,6 +20,10 @@ public final class TradeValidator {
         if (trade.decisionId() == null || trade.decisionId().isBlank()) {
             throw new InvalidTradeException(Rejection.MISSING_FIELD, "decision_id is missing or blank");
         }
+        if (trade.action() == null || trade.action().isBlank()) {
+            throw new InvalidTradeException(Rejection.MISSING_FIELD, "action is missing or blank");
+        }
+        if (Trade.side(trade.action()).isEmpty()) throw Trade.unknownAction(trade.action());
         checkPrice("entry_price", trade.entryPrice());
         checkPrice("exit_price", trade.exitPrice());
         if (!finiteAsFloat(trade.targetReturn())) {

@@ -55,7 +55,7 @@ final class AvroTrades {
         return decoded;
     }
 
-    /** Votes as the learner sees them, checked: known direction, confidence in [0, 1], finite sizes. */
+    /** Votes as the learner sees them, checked: known action and directions, confidence in [0, 1], finite sizes. */
     static Map<String, Vote> votes(DecisionVotes v) {
         requireText("decision_id", v.getDecisionId());
         requireText("action", v.getAction());
@@ -72,15 +72,16 @@ final class AvroTrades {
             votes.put(e.getKey(), new Vote(direction, a.getConfidence(), a.getPositionSize()));
         }
         // The prices are checked when the trade arrives; these placeholders pass, so only the
-        // vote rules of the one shared validator can fail here.
+        // action and vote rules of the one shared validator can fail here.
         TradeValidator.validate(new Trade(v.getDecisionId(), v.getSymbol(), v.getAction(), 1, 1, votes));
         return votes;
     }
 
-    /** Checks a closed trade on its own: decision id, finite positive prices. */
+    /** Checks a closed trade on its own: decision id, finite positive prices, a return finite as a float. */
     static void checkTrade(TradeClosed t) {
         requireText("decision_id", t.getDecisionId());
-        TradeValidator.validate(new Trade(t.getDecisionId(), t.getSymbol(), "", t.getEntryPrice(), t.getExitPrice(),
+        // The action comes with the votes and is checked there; this placeholder passes.
+        TradeValidator.validate(new Trade(t.getDecisionId(), t.getSymbol(), "BUY", t.getEntryPrice(), t.getExitPrice(),
                 Map.of()));
     }
 

@@ -3,6 +3,7 @@ package io.pim.metalearner.learn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.stream.Stream;
@@ -57,7 +58,10 @@ class FeedbackJsonTest {
                 arguments(SEED_BODY.replace("0.85", "-0.1"), Rejection.CONFIDENCE_OUT_OF_RANGE),
                 arguments(SEED_BODY.replace("0.85", "NaN"), Rejection.NON_FINITE_VALUE),
                 arguments(SEED_BODY.replace("10.0", "Infinity"), Rejection.NON_FINITE_VALUE),
-                arguments(SEED_BODY.replace("\"LONG\"", "\"UP\""), Rejection.UNKNOWN_DIRECTION));
+                arguments(SEED_BODY.replace("\"LONG\"", "\"UP\""), Rejection.UNKNOWN_DIRECTION),
+                arguments(SEED_BODY.replace("\"BUY\"", "\"SEL\""), Rejection.UNKNOWN_ACTION),
+                arguments(SEED_BODY.replace("\"BUY\"", "\"HOLD\""), Rejection.UNKNOWN_ACTION),
+                arguments(SEED_BODY.replace("\"BUY\"", "\" \""), Rejection.MISSING_FIELD));
     }
 
     @ParameterizedTest
@@ -69,6 +73,19 @@ class FeedbackJsonTest {
         // then
         assertThat(e).as(body).isNotNull();
         assertThat(e.reason()).as(e.getMessage()).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"BUY, false", "long, false", "' Buy ', false",
+            "SELL, true", "short, true", "' sell_short', true"})
+    void actionsAreReadInAnyCaseAndTrimmed(String action, boolean isShort) {
+        // given
+        String body = SEED_BODY.replace("\"BUY\"", "\"" + action + "\"");
+        // when
+        Trade t = FeedbackJson.parse(body);
+        // then
+        assertThat(t.isShort()).isEqualTo(isShort);
+        assertThat(t.targetReturn()).isEqualTo(isShort ? -0.05 : 0.05);
     }
 
     @Test
@@ -92,6 +109,6 @@ class FeedbackJsonTest {
         assertThat(Stream.of(Rejection.values()).map(r -> r.code))
                 .allMatch(c -> c.matches("[a-z]+(-[a-z]+)*"))
                 .doesNotHaveDuplicates()
-                .contains("votes-missing", "votes-rejected", "duplicate");
+                .contains("votes-missing", "votes-rejected", "duplicate", "unknown-action");
     }
 }

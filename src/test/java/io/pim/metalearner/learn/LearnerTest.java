@@ -45,6 +45,20 @@ class LearnerTest {
     }
 
     @Test
+    void anUnknownActionIsNeverTrainedOnEvenUnvalidated() {
+        // given a trade that skipped the validator, with a typo for SELL
+        var learner = Learner.create(LearnerConfig.defaults());
+        var typo = trade("d-1", "SEL", 100, 110, votes("TradingAgent", new Vote(Direction.LONG, 1.0, 1)));
+        byte[] before = LearnerCodec.encode(learner);
+        // when
+        var e = catchThrowableOfType(InvalidTradeException.class, () -> learner.train(typo));
+        // then it is not taken for a long
+        assertThat(e.reason()).isEqualTo(Rejection.UNKNOWN_ACTION);
+        assertThat(e.getMessage()).isEqualTo("action 'SEL' is not one of BUY, LONG, SELL, SHORT, SELL_SHORT");
+        assertThat(LearnerCodec.encode(learner)).isEqualTo(before);
+    }
+
+    @Test
     void nonDefaultRosterShapesFeaturesNetworkAndWeights() {
         // given a two-agent roster and votes from one of them plus a stranger
         var config = LearnerConfig.defaults().withRoster(List.of("Beta", "Alpha"));

@@ -372,6 +372,46 @@ class LearningTopologyTest {
     }
 
     @Test
+    void votesWithAnUnknownActionAreDeadLetteredAndTheirCloseWithThem() {
+        // given
+        DecisionVotes typo = Trades.votes("d-1");
+        typo.setAction("SEL");
+        DecisionVotes lowercase = Trades.votes("d-2");
+        lowercase.setAction(" sell ");
+
+        // when
+        publish(typo);
+        publish(Trades.close("d-1"));
+        publish(lowercase);
+        publish(Trades.close("d-2"));
+
+        // then the typo is not trained as a long; a known action in another case is trained
+        assertThat(reasons()).containsExactly("unknown-action", "votes-rejected");
+        WeightsUpdated step = weights.readValue();
+        assertThat(step.getDecisionId()).isEqualTo("d-2");
+        assertThat(step.getActualReturn()).isCloseTo(-0.05, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(weights.isEmpty()).isTrue();
+        assertThat(counts().reconciles()).isTrue();
+    }
+
+    @Test
+    void aTrainingRecordWithAnUnknownActionIsDeadLetteredNotTrained() {
+        // given a training-topic record written before actions were checked at the join
+        TestInputTopic<String, TrainingExample> trainingIn = input(topics.training());
+        DecisionVotes typo = Trades.votes("d-1");
+        typo.setAction("SEL");
+        TrainingExample example = TrainingExample.newBuilder().setModelId("default").setVotes(typo)
+                .setTrade(Trades.close("d-1")).build();
+
+        // when
+        trainingIn.pipeInput("default", example);
+
+        // then
+        assertThat(reasons()).containsExactly("unknown-action");
+        assertThat(weights.isEmpty()).isTrue();
+    }
+
+    @Test
     void aStepTheModelRefusesIsDeadLetteredAndTheModelIsUnchanged() {
         // given a close whose return, 1e20, is a finite float but whose squared error is not
         publish(Trades.votes("d-1"));
