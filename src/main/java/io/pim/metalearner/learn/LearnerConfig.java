@@ -33,14 +33,7 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
     public static final int DEFAULT_WINDOW = 50;
 
     public LearnerConfig {
-        Objects.requireNonNull(roster, "roster: must not be null");
-        if (roster.isEmpty()) throw new IllegalArgumentException("roster: must name at least one agent");
-        var seen = new HashSet<String>();
-        for (String agent : roster) {
-            if (agent == null || agent.isBlank()) throw new IllegalArgumentException("roster: agent names must not be blank");
-            if (!seen.add(agent)) throw new IllegalArgumentException("roster: agent '" + agent + "' is listed twice");
-        }
-        roster = List.copyOf(roster);
+        roster = checkRoster(roster);
         if (!ENGINES.contains(engine)) {
             throw new IllegalArgumentException("engine: '" + engine + "' is not one of " + String.join(", ", ENGINES));
         }
@@ -53,6 +46,23 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
         if (window < 2) {
             throw new IllegalArgumentException("window: must be at least 2 trades (R² needs two points), was " + window);
         }
+    }
+
+    /**
+     * The roster rules on their own (also for a simulator's agents): at least one agent, no blank
+     * or repeated names.
+     *
+     * @return an immutable copy
+     */
+    public static List<String> checkRoster(List<String> roster) {
+        Objects.requireNonNull(roster, "roster: must not be null");
+        if (roster.isEmpty()) throw new IllegalArgumentException("roster: must name at least one agent");
+        var seen = new HashSet<String>();
+        for (String agent : roster) {
+            if (agent == null || agent.isBlank()) throw new IllegalArgumentException("roster: agent names must not be blank");
+            if (!seen.add(agent)) throw new IllegalArgumentException("roster: agent '" + agent + "' is listed twice");
+        }
+        return List.copyOf(roster);
     }
 
     public static LearnerConfig defaults() {

@@ -15,14 +15,15 @@ import io.pim.metalearner.learn.Trade;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -84,9 +85,16 @@ final class LearnCommand implements Callable<Integer> {
         Set<String> trained = new HashSet<>();
         var run = new RunFigures();
 
-        try (Utf8Lines in = openInput();
-             Writer w = out == null ? SimulateCommand.nonClosing(spec.commandLine().getOut())
-                     : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+        Utf8Lines in;
+        try {
+            in = openInput();
+        } catch (IOException e) {
+            err.printf("metalearner learn: cannot read --input %s: %s%n", input, describe(e));
+            err.flush();
+            return 1;
+        }
+        try (in; Writer w = out == null ? SimulateCommand.nonClosing(spec.commandLine().getOut())
+                : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             while (in.advance()) {
                 String line = in.text();
                 if (line != null && line.isBlank()) continue;
@@ -131,16 +139,26 @@ final class LearnCommand implements Callable<Integer> {
 
     private Learner createLearner() {
         try {
-            var config = new LearnerConfig(agents == null ? LearnerConfig.DEFAULT_ROSTER : agents, engine, rule,
+            var config = new LearnerConfig(LearnerFlags.roster(agents), engine, rule,
                     hedgeRate == null ? LearnerConfig.DEFAULT_HEDGE_RATE : hedgeRate, seed, window);
             return Learner.create(config);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw LearnerFlags.usageError(spec.commandLine(), e);
         }
     }
 
     private Utf8Lines openInput() throws IOException {
-        return new Utf8Lines(input.equals("-") ? System.in : Files.newInputStream(Path.of(input)));
+        if (input.equals("-")) return new Utf8Lines(System.in);
+        Path path = Path.of(input);
+        if (Files.isDirectory(path)) throw new IOException("is a directory");
+        return new Utf8Lines(Files.newInputStream(path));
+    }
+
+    /** What the user needs to know, not the exception's class name. */
+    private static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) return "no such file";
+        if (e instanceof AccessDeniedException) return "permission denied";
+        return e.getMessage();
     }
 
     /** The output line of one trained trade. */

@@ -69,8 +69,12 @@ final class SimulateCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--scenario: '" + scenario + "' is not one of skills, switch");
         };
-        List<String> roster = agents == null ? LearnerConfig.DEFAULT_ROSTER : agents;
-        if (roster.isEmpty()) throw new ParameterException(spec.commandLine(), "--agents: name at least one agent");
+        List<String> roster;
+        try {
+            roster = LearnerConfig.checkRoster(LearnerFlags.roster(agents)); // the agents learn will be given
+        } catch (IllegalArgumentException e) {
+            throw LearnerFlags.usageError(spec.commandLine(), e);
+        }
         var sim = new TradeSimulator(roster, seed, sc, trades);
 
         PrintWriter err = spec.commandLine().getErr();

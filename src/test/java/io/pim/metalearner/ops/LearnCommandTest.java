@@ -116,12 +116,60 @@ class LearnCommandTest {
     void badFlagsAreNamedWithTheirAllowedValues() {
         // given / when
         Run engine = run("learn", "--input", trades.toString(), "--engine", "gpu");
-        Run missing = run("learn", "--input", dir.resolve("nope.jsonl").toString());
+        Run twice = run("learn", "--input", trades.toString(), "--agents", "A, A");
+        Run blank = run("learn", "--input", trades.toString(), "--agents", "A,,B");
+        Run hedgeRate = run("learn", "--input", trades.toString(), "--hedge-rate", "0");
+        Run window = run("learn", "--input", trades.toString(), "--window", "1");
+        // then each is a usage error naming the flag the user typed, not the config's field
+        for (Run r : List.of(engine, twice, blank, hedgeRate, window)) assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(engine.err()).contains("--engine: 'gpu' is not one of fast, dl4j");
+        assertThat(twice.err()).contains("--agents: agent 'A' is listed twice");
+        assertThat(blank.err()).contains("--agents: agent names must not be blank");
+        assertThat(hedgeRate.err()).contains("--hedge-rate: must be a finite number > 0, was 0.0");
+        assertThat(window.err()).contains("--window: must be at least 2 trades");
+        assertThat(String.join("", twice.err(), hedgeRate.err(), window.err())).doesNotContain("roster:", "hedgeRate:",
+                "\nwindow:");
+    }
+
+    @Test
+    void anInputThatCannotBeReadIsSaidSoPlainly() {
+        // given / when
+        Run missing = run("learn", "--input", "nope.jsonl");
+        Run directory = run("learn", "--input", dir.toString());
         // then
-        assertThat(engine.exitCode()).isEqualTo(2);
-        assertThat(engine.err()).contains("engine: 'gpu' is not one of fast, dl4j");
         assertThat(missing.exitCode()).isEqualTo(1);
-        assertThat(missing.err()).contains("nope.jsonl");
+        assertThat(missing.err()).isEqualTo("metalearner learn: cannot read --input nope.jsonl: no such file\n");
+        assertThat(directory.exitCode()).isEqualTo(1);
+        assertThat(directory.err()).isEqualTo("metalearner learn: cannot read --input " + dir + ": is a directory\n");
+    }
+
+    @Test
+    void agentNamesAreTrimmed() throws Exception {
+        // given
+        Path learned = dir.resolve("trimmed.jsonl"), simulated = dir.resolve("simulated-trimmed.jsonl");
+        // when
+        Run learn = run("learn", "--input", trades.toString(), "--agents", "NewsAgent, TradingAgent", "--out", learned.toString());
+        Run simulate = run("simulate", "--trades", "3", "--agents", " A , B", "--out", simulated.toString());
+        // then
+        assertThat(learn.exitCode()).as(learn.err()).isZero();
+        assertThat(fieldNames(JSON.readTree(Files.readAllLines(learned).get(0)).get("agent_weights")))
+                .containsExactly("NewsAgent", "TradingAgent");
+        assertThat(simulate.exitCode()).as(simulate.err()).isZero();
+        for (String line : Files.readAllLines(simulated)) {
+            assertThat(fieldNames(JSON.readTree(line).get("agent_votes"))).isSubsetOf("A", "B");
+        }
+    }
+
+    @Test
+    void simulateChecksItsAgentsAsLearnDoes() {
+        // given / when
+        Run twice = run("simulate", "--trades", "3", "--agents", "A, A");
+        Run blank = run("simulate", "--trades", "3", "--agents", "A, ");
+        // then
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).contains("--agents: agent 'A' is listed twice");
+        assertThat(blank.exitCode()).isEqualTo(2);
+        assertThat(blank.err()).contains("--agents: agent names must not be blank");
     }
 
     @Test
