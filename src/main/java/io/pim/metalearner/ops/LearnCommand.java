@@ -15,6 +15,7 @@ import io.pim.metalearner.learn.Trade;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -79,6 +80,8 @@ final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Learner learner = createLearner();
+        refuseToOverwriteTheInput("--out", out);
+        refuseToOverwriteTheInput("--summary", summary);
         PrintWriter err = spec.commandLine().getErr();
         var rejected = new EnumMap<Rejection, Integer>(Rejection.class);
         var unknownAgents = new TreeMap<String, Integer>();
@@ -144,6 +147,22 @@ final class LearnCommand implements Callable<Integer> {
             return Learner.create(config);
         } catch (IllegalArgumentException e) {
             throw LearnerFlags.usageError(spec.commandLine(), e);
+        }
+    }
+
+    /** Writing would truncate the input before it is read: refuse, whatever the two paths look like. */
+    private void refuseToOverwriteTheInput(String option, Path target) {
+        if (target == null || input.equals("-")) return;
+        Path source = Path.of(input);
+        boolean same;
+        try {
+            same = Files.exists(source) && Files.exists(target) && Files.isSameFile(source, target);
+        } catch (IOException e) {
+            same = false; // then opening one of them fails, and says why
+        }
+        if (same) {
+            throw new ParameterException(spec.commandLine(), option + " " + target + " is the input file ("
+                    + input + "); writing it would destroy the trades before they are read");
         }
     }
 

@@ -144,6 +144,29 @@ class LearnCommandTest {
     }
 
     @Test
+    void anOutputThatIsTheInputIsRefusedBeforeAnythingIsWritten() throws Exception {
+        // given the input, also spelled another way (a detour through its directory, a symbolic link)
+        Path in = Files.write(dir.resolve("precious.jsonl"), Files.readAllLines(clean).subList(0, 5));
+        byte[] before = Files.readAllBytes(in);
+        Path detour = dir.resolve("sub").resolve("..").resolve("precious.jsonl");
+        Files.createDirectories(dir.resolve("sub"));
+        Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), in);
+        // when
+        Run same = run("learn", "--input", in.toString(), "--out", in.toString());
+        Run spelled = run("learn", "--input", in.toString(), "--out", detour.toString());
+        Run linked = run("learn", "--input", link.toString(), "--out", in.toString());
+        Run summary = run("learn", "--input", in.toString(), "--summary", detour.toString());
+        // then
+        for (Run r : List.of(same, spelled, linked, summary)) {
+            assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).contains("is the input file");
+        }
+        assertThat(spelled.err()).contains("--out " + detour + " is the input file (" + in + ")");
+        assertThat(summary.err()).contains("--summary ");
+        assertThat(Files.readAllBytes(in)).isEqualTo(before);
+    }
+
+    @Test
     void agentNamesAreTrimmed() throws Exception {
         // given
         Path learned = dir.resolve("trimmed.jsonl"), simulated = dir.resolve("simulated-trimmed.jsonl");
