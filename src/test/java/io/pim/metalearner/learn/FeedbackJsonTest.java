@@ -45,6 +45,8 @@ class FeedbackJsonTest {
                 arguments("{not json", Rejection.UNREADABLE),
                 arguments("[1, 2]", Rejection.UNREADABLE),
                 arguments(SEED_BODY + " trailing", Rejection.UNREADABLE),
+                arguments(SEED_BODY.replace("\"entry_price\":150.0", "\"entry_price\":150.0,\"entry_price\":1.0"), Rejection.UNREADABLE),
+                arguments(SEED_BODY.replace("\"confidence\":0.85", "\"confidence\":0.85,\"confidence\":0.1"), Rejection.UNREADABLE),
                 arguments(SEED_BODY.replace("\"exit_price\":157.5,", ""), Rejection.MISSING_FIELD),
                 arguments(SEED_BODY.replace("\"decision_id\":\"d-1\"", "\"decision_id\":null"), Rejection.MISSING_FIELD),
                 arguments(SEED_BODY.replace("\"decision_id\":\"d-1\"", "\"decision_id\":\" \""), Rejection.MISSING_FIELD),

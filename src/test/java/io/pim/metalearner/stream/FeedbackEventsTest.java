@@ -64,5 +64,9 @@ class FeedbackEventsTest {
         assertThatThrownBy(() -> FeedbackEvents.parse("""
                 {"decision_id":"d-4","entry_price":1,"exit_price":1,"agent_votes":{}}""", Instant.EPOCH))
                 .hasMessageContaining("action is missing");
+        // as the learner's own parser: a key given twice is not JSON we can read one way
+        assertThatThrownBy(() -> FeedbackEvents.parse(SEED_BODY.replace("\"entry_price\":150.0",
+                "\"entry_price\":150.0,\"entry_price\":1.0"), Instant.EPOCH))
+                .isInstanceOf(FeedbackEvents.Unmappable.class).hasMessageContaining("Duplicate field 'entry_price'");
     }
 }
