@@ -5,10 +5,12 @@ package io.pim.metalearner.learn;
  * faster than DL4J for a network this small, because no step crosses into native code. The math
  * is DL4J's, operation for operation: dot products accumulate with fused multiply-adds and add the
  * bias last (as OpenBLAS's sgemm kernels do), Adam is libnd4j's float kernel, and the scaled tanh
- * and the global-norm clip are computed the same way in both engines. On this project's machine
- * (x86-64 with FMA) the two engines are bit-identical after thousands of steps; where OpenBLAS
- * picks a kernel that sums in another order they differ by float rounding only, which
- * {@code EnginesAgreeTest} bounds (parameters within 1e-6 after 1,000 steps).
+ * and the global-norm clip are computed the same way in both engines. That makes them agree within
+ * float rounding, not bit for bit: OpenBLAS picks its kernel by CPU at run time and may sum in
+ * another order, and a rounding difference carries into every later step. What holds, and what
+ * {@code EnginesAgreeTest} checks (DESIGN.md), is parameters within 1e-6 after 1,000 steps and
+ * predictions within 1e-4 over 3,000 trades. (On this project's x86-64 machine the test happens
+ * to measure no difference at all; nothing may rely on that.)
  */
 public final class FastEngine implements Engine {
     private final Network net;
