@@ -57,6 +57,9 @@ import java.util.TreeMap;
  * exactly-once oracle), {@code TrainingLog}, one {@code AgentPerformance} per roster agent, and a
  * {@code WeightSnapshot} every {@code snapshot.every} steps, and an {@code Alert} for each alert
  * raised or cleared by the model's {@link ModelWatch} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
+ * <p>
+ * An applied command replaces a model's learner: a {@code WeightsUpdated} notice, tombstones of the
+ * checkpoints it deleted, then its {@code CommandResult}.
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
@@ -199,14 +202,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             return;
         }
         Learner learner = applied.learner();
+        String modelId = applied.modelId();
+        String decisionId = COMMAND_DECISION_PREFIX + command.getCommandId();
         log.info("command {} ({} of model '{}') applied: step {}, fingerprint {}", command.getCommandId(), type,
-                applied.modelId(), learner.step(), applied.fingerprint());
+                modelId, learner.step(), applied.fingerprint());
         counts.increment(Counts.COMMANDS_APPLIED);
         // the committee votes with the newest weights: tell it the model changed
         Metrics m = learner.metrics();
-        forward(LearningTopology.WEIGHTS_UPDATED_SINK, applied.modelId(), WeightsUpdated.newBuilder()
-                .setModelId(applied.modelId()).setTrainingStep(learner.step())
-                .setDecisionId(COMMAND_DECISION_PREFIX + command.getCommandId())
+        forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId, WeightsUpdated.newBuilder()
+                .setModelId(modelId).setTrainingStep(learner.step())
+                .setDecisionId(decisionId)
                 .setAgentWeights(new LinkedHashMap<>(learner.weights()))
                 .setPredictedReturn(0).setActualReturn(0).setLoss(0)
                 .setRollingLoss(m.rollingLoss()).setRollingR2(m.rollingR2())
@@ -215,7 +220,10 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setSourceTopic(trainingTopic).setSourcePartition(0).setSourceOffset(offset)
                 .setTimestamp(Instant.ofEpochMilli(now))
                 .build(), now);
-        forward(LearningTopology.COMMAND_RESULTS_SINK, applied.modelId(), result.setApplied(true)
+        for (long step : applied.deletedCheckpoints()) {
+            forward(LearningTopology.CHECKPOINTS_SINK, CheckpointKeys.key(modelId, step), null, now);
+        }
+        forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
                 .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
     }
 
