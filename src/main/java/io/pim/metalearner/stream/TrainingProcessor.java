@@ -59,7 +59,8 @@ import java.util.TreeMap;
  * raised or cleared by the model's {@link ModelWatch} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
  * <p>
  * An applied command replaces a model's learner: a {@code WeightsUpdated} notice, tombstones of the
- * checkpoints it deleted, then its {@code CommandResult}.
+ * checkpoints it deleted, a fresh watch (a {@code CLEARED} alert for each that was active), then
+ * its {@code CommandResult}.
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
@@ -223,8 +224,22 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         for (long step : applied.deletedCheckpoints()) {
             forward(LearningTopology.CHECKPOINTS_SINK, CheckpointKeys.key(modelId, step), null, now);
         }
+        // what was watched of the learner it replaced is over: curve, detectors, alerts
+        String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
+        for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
+                m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
                 .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
+    }
+
+    /** Gives the model a fresh watch (empty curve, detectors from scratch); returns a CLEARED event per alert that was active. */
+    private List<AlertEvent> restartWatch(String modelId, long step, String cause) {
+        List<AlertEvent> cleared = watch(modelId).alerts().clearAll(step, cause);
+        ModelWatch fresh = ModelWatch.fresh(alertConfig);
+        watches.put(modelId, fresh);
+        watchStore.put(modelId, fresh.encode());
+        return cleared;
     }
 
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */

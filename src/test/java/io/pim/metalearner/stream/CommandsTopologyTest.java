@@ -314,6 +314,45 @@ class CommandsTopologyTest {
     }
 
     @Test
+    void resetClearsTheActiveAlertsAndStartsTheCurveAndTheMetricsOver() {
+        // given: a model whose checkpoint at step 10 did not fit, so checkpoint-failed is active
+        start(10, 50, 1024);
+        trade("m", 25);
+        assertThat(alerts.readValuesToList()).extracting(Alert::getType, Alert::getState)
+                .contains(org.assertj.core.groups.Tuple.tuple("checkpoint-failed", AlertState.RAISED));
+        assertThat(watch("m").alerts().active()).extracting(e -> e.type()).contains(AlertType.CHECKPOINT_FAILED);
+
+        // when
+        CommandResult result = send(OpsCommands.reset("m"));
+
+        // then: the alert is cleared once, on the alerts topic, saying the command cleared it
+        List<Alert> cleared = alerts.readValuesToList();
+        assertThat(cleared).singleElement().satisfies(a -> {
+            assertThat(a.getType()).isEqualTo("checkpoint-failed");
+            assertThat(a.getState()).isEqualTo(AlertState.CLEARED);
+            assertThat(a.getTrainingStep()).isZero();
+            assertThat(a.getMessage()).contains("reset command " + result.getCommandId());
+        });
+        // and the status is the fresh model's: step 0, no curve, no alert
+        ModelWatch watch = watch("m");
+        assertThat(watch.curve().points()).isEmpty();
+        LearnerView.Status status = Statuses.of("m", LearnerCodec.decode(storedState("m")), watch.curve(), watch.alerts());
+        assertThat(status.trainingStep()).isZero();
+        assertThat(status.curve()).isEmpty();
+        assertThat(status.activeAlerts()).isEmpty();
+        // and the metrics heard the new step, without a step time
+        assertThat(heard.get(heard.size() - 1).step()).isZero();
+        assertThat(heard.get(heard.size() - 1).agentWeights().values()).allMatch(w -> w == 1.0);
+        assertThat(heardNanos.get(heardNanos.size() - 1)).isNegative();
+
+        // when: it learns again
+        trade("m", 2);
+
+        // then: the curve starts at step 1
+        assertThat(watch("m").curve().points()).extracting(p -> p.step()).containsExactly(1L, 2L);
+    }
+
+    @Test
     void resetDeletesTheModelsCheckpointsSoNoRollbackReachesTheOldLineage() {
         // given: checkpoints at 10, 20, 30
         start(10, 50);
@@ -382,6 +421,11 @@ class CommandsTopologyTest {
         assertThat(checkpointTombstones()).containsExactly(key("m", 10));
         assertThat(storedCheckpoints()).isEmpty();
         assertThat(send(OpsCommands.rollback("m", 10)).getReason()).isEqualTo("no-checkpoint");
+    }
+
+    private ModelWatch watch(String modelId) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
+        return ModelWatch.decode(store.get(modelId), AlertConfig.defaults());
     }
 
     private List<String> checkpointTombstones() {
