@@ -59,8 +59,8 @@ import java.util.TreeMap;
  * raised or cleared by the model's {@link ModelWatch} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
  * <p>
  * An applied command replaces a model's learner: a {@code WeightsUpdated} notice, tombstones of the
- * checkpoints it deleted, a fresh watch (a {@code CLEARED} alert for each that was active), then
- * its {@code CommandResult}.
+ * checkpoints it deleted, a fresh watch (a {@code CLEARED} alert for each that was active), the new
+ * learner's {@code AgentPerformance} records and {@code WeightSnapshot}, then its {@code CommandResult}.
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
@@ -227,6 +227,14 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         // what was watched of the learner it replaced is over: curve, detectors, alerts
         String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
         for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        // the tables show the model as it is now, not as it was before the command
+        Instant at = Instant.ofEpochMilli(now);
+        for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
+            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + e.getKey(),
+                    agentPerformance(modelId, e.getKey(), e.getValue(), learner.step(), at), now);
+        }
+        forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, weightSnapshot(modelId, learner.step(), learner.weights(),
+                m.rollingLoss(), m.rollingDirectionAccuracy(), at), now);
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
                 m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
@@ -240,6 +248,24 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         watches.put(modelId, fresh);
         watchStore.put(modelId, fresh.encode());
         return cleared;
+    }
+
+    private static AgentPerformance agentPerformance(String modelId, String agent, AgentStats s, long step, Instant at) {
+        return AgentPerformance.newBuilder()
+                .setModelId(modelId).setAgentId(agent).setTrainingStep(step)
+                .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
+                .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
+                .setUpdatedAt(at)
+                .build();
+    }
+
+    private static WeightSnapshot weightSnapshot(String modelId, long step, Map<String, Double> weights, double rollingLoss,
+                                                 double directionAccuracy, Instant at) {
+        return WeightSnapshot.newBuilder()
+                .setModelId(modelId).setTrainingStep(step).setTimestamp(at)
+                .setAgentWeights(json(weights))
+                .setTrainingLoss(rollingLoss).setPredictionAccuracy(directionAccuracy)
+                .build();
     }
 
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */

@@ -423,6 +423,32 @@ class CommandsTopologyTest {
         assertThat(send(OpsCommands.rollback("m", 10)).getReason()).isEqualTo("no-checkpoint");
     }
 
+    @Test
+    void anAppliedCommandPublishesTheNewLearnersAgentPerformanceAndAWeightSnapshot() {
+        // given: a model that learned 25 steps (snapshots every 10)
+        start(100, 50);
+        trade("m", 25);
+        performance.readValuesToList();
+        snapshots.readValuesToList();
+
+        // when
+        send(OpsCommands.reset("m"));
+
+        // then: one record per roster agent with the fresh learner's figures, and a snapshot at step 0
+        List<AgentPerformance> agents = performance.readValuesToList();
+        assertThat(agents).extracting(AgentPerformance::getAgentId).containsExactlyElementsOf(config.learner().roster());
+        assertThat(agents).allSatisfy(a -> {
+            assertThat(a.getModelId()).isEqualTo("m");
+            assertThat(a.getTrainingStep()).isZero();
+            assertThat(a.getTotalDecisions()).isZero();
+            assertThat(a.getCurrentWeight()).isEqualTo(1.0);
+        });
+        assertThat(snapshots.readValuesToList()).singleElement().satisfies(s -> {
+            assertThat(s.getTrainingStep()).isZero();
+            assertThat(s.getAgentWeights()).contains("\"TradingAgent\":1.0");
+        });
+    }
+
     private ModelWatch watch(String modelId) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
         return ModelWatch.decode(store.get(modelId), AlertConfig.defaults());
