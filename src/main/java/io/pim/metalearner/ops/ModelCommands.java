@@ -186,11 +186,11 @@ final class ModelCommands {
                         spec.commandLine().getErr().println("compare: model '" + id + "' has no state");
                         return 1;
                     }
+                    // the state does not name an engine (both compute the same), so none is shown
                     Learner l = LearnerCodec.decode(state);
                     Metrics m = l.metrics();
                     ObjectNode model = out.putObject(id);
                     model.put("rule", l.config().rule());
-                    model.put("engine", l.config().engine());
                     model.put("training_step", m.step());
                     model.put("rolling_loss", m.rollingLoss());
                     if (m.rollingR2() == null) model.putNull("rolling_r2");
