@@ -127,8 +127,16 @@ class OpsCommandsIntegrationTest {
                     TrainingReplay.Progress.NONE).learner();
             assertThat(candNow.getFingerprint()).isEqualTo(offline.fingerprint());
             assertThat(lastOf(updates, "live").getTrainingStep()).isEqualTo(30);
+            // and compare says what each was trained on: live only the 30 trades since its reset, cand all 80
             String compare = cliText("compare", "--config", configFile.toString(), "live", "cand");
-            assertThat(compare).contains("rolling_r2").contains("committee_pnl_learned").contains("hedge").doesNotContain("engine");
+            assertThat(compare).contains("rolling_r2").contains("committee_pnl_learned").contains("hedge")
+                    .contains("note: 'live' was trained on 30 trades, 'cand' on 80").doesNotContain("engine");
+            JsonNode compared = lastLine(compare);
+            assertThat(compared.at("/models/live/trades_trained").asLong()).isEqualTo(30);
+            assertThat(compared.at("/models/cand/trades_trained").asLong()).isEqualTo(80);
+            assertThat(compared.at("/models/cand/rolling_trades").asLong()).isEqualTo(config.learner().window());
+            assertThat(compared.get("same_trade_count").asBoolean()).isFalse();
+            assertThat(compared.get("note").asText()).contains("different trades");
 
             // when: export live, import it as another model
             Path file = dir.resolve("live.zip");
@@ -192,7 +200,11 @@ class OpsCommandsIntegrationTest {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = run(out, err, args);
         assertThat(code).as("exit code of %s; stderr: %s", args[0], err).isZero();
-        String[] lines = out.toString().strip().split("\n");
+        return lastLine(out.toString());
+    }
+
+    private static JsonNode lastLine(String out) throws Exception {
+        String[] lines = out.strip().split("\n");
         return JSON.readTree(lines[lines.length - 1]);
     }
 
