@@ -9,6 +9,9 @@ import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.Vote;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.Topics;
@@ -43,9 +46,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The ops story on a real KRaft broker and Apicurio registry, through the CLI as a user types it:
- * rollback, reset, replay a candidate that then learns live, export/import, promote, a bad command,
- * a restart of the service from its changelogs, and a replay of the training topic that still
- * reproduces the live fingerprint with all those commands on it.
+ * rollback, reset, replay a candidate that then learns live, compare, export/import, promote, a bad
+ * command, a restart of the service from its changelogs after which the promoted, rolled-back and
+ * reset models each continue from their state, and a replay of the training topic that still
+ * reproduces the live fingerprints with all those commands on it.
  */
 class OpsCommandsIntegrationTest {
     private static final JsonMapper JSON = new JsonMapper();
@@ -55,6 +59,7 @@ class OpsCommandsIntegrationTest {
     @TempDir
     Path dir;
     private int published;
+    private final List<TrainingExample> sent = new ArrayList<>();
 
     @BeforeAll
     static void startStack() throws Exception {
@@ -163,6 +168,20 @@ class OpsCommandsIntegrationTest {
                     "--to-step", "5");
             // then: refused with its reason, and the service goes on
             assertThat(code).isEqualTo(1);
+
+            // when: a third model learns 25 trades (checkpoints at 10 and 20) and rolls back to 15, and the copy is reset
+            publish(config, topics, "r", 25);
+            List<WeightsUpdated> r = awaitUpdates(config, topics, 120).stream().filter(u -> u.getModelId().equals("r")).toList();
+            JsonNode rolledBack = cli("rollback", "--config", configFile.toString(), "--model-id", "r", "--to-step", "15");
+            Path rFile = dir.resolve("r.zip");
+            cli("export", "--config", configFile.toString(), "--model-id", "r", "--to", rFile.toString());
+            JsonNode resetCopy = cli("reset", "--config", configFile.toString(), "--model-id", "copy");
+
+            // then
+            assertThat(rolledBack.get("training_step").asLong()).isEqualTo(10);
+            assertThat(rolledBack.get("fingerprint").asText()).isEqualTo(r.get(9).getFingerprint());
+            assertThat(resetCopy.get("training_step").asLong()).isZero();
+            awaitUpdates(config, topics, 122);
         } finally {
             service.close();
         }
@@ -172,17 +191,30 @@ class OpsCommandsIntegrationTest {
         service = start(restarted);
         try {
             publish(restarted, topics, "live", 1);
-            List<WeightsUpdated> updates = awaitUpdates(restarted, topics, 97);
+            publish(restarted, topics, "r", 1);
+            publish(restarted, topics, "copy", 1);
+            List<WeightsUpdated> updates = awaitUpdates(restarted, topics, 126);
 
             // then: live continues from the promoted state, the candidate still follows it
             assertThat(lastOf(updates, "live").getTrainingStep()).isEqualTo(81);
             assertThat(lastOf(updates, "cand").getTrainingStep()).isEqualTo(81);
             assertThat(lastOf(updates, "live").getFingerprint()).isEqualTo(lastOf(updates, "cand").getFingerprint());
+            // and the rolled-back model continues from its step-10 checkpoint, the reset one from the fresh network
+            Learner fromCheckpoint = LearnerCodec.decode(ModelFile.readState(dir.resolve("r.zip")));
+            fromCheckpoint.train(trade(sent.get(sent.size() - 2)));
+            assertThat(lastOf(updates, "r").getTrainingStep()).isEqualTo(11);
+            assertThat(lastOf(updates, "r").getFingerprint()).isEqualTo(fromCheckpoint.fingerprint());
+            Learner fresh = Learner.create(restarted.learner());
+            fresh.train(trade(sent.get(sent.size() - 1)));
+            assertThat(lastOf(updates, "copy").getTrainingStep()).isEqualTo(1);
+            assertThat(lastOf(updates, "copy").getFingerprint()).isEqualTo(fresh.fingerprint());
             // and a replay of the training topic, commands and all, reproduces both
             JsonNode replay = cli("replay", "--config", configFile.toString(), "--model-id", "live");
             assertThat(replay.get("fingerprint").asText()).isEqualTo(lastOf(updates, "live").getFingerprint());
-            assertThat(TrainingReplay.fromTopic(restarted, restarted.learner(), "copy").learner().fingerprint())
-                    .isEqualTo(lastOf(updates, "copy").getFingerprint());
+            for (String model : List.of("copy", "r")) {
+                assertThat(TrainingReplay.fromTopic(restarted, restarted.learner(), model).learner().fingerprint())
+                        .as(model).isEqualTo(lastOf(updates, model).getFingerprint());
+            }
         } finally {
             service.close();
         }
@@ -244,8 +276,18 @@ class OpsCommandsIntegrationTest {
                                 .setClosedAt(Instant.ofEpochMilli(1_700_000_100_000L)).build())
                         .build();
                 producer.send(new ProducerRecord<>(topics.training().name(), modelId, example));
+                sent.add(example);
             }
         }
+    }
+
+    /** What the learner makes of a published example, to train a model offline as the service does. */
+    private static Trade trade(TrainingExample e) {
+        Map<String, Vote> votes = new LinkedHashMap<>();
+        e.getVotes().getAgentVotes().forEach((agent, v) -> votes.put(agent, new Vote(
+                io.pim.metalearner.learn.Direction.valueOf(v.getDirection().name()), v.getConfidence(), v.getPositionSize())));
+        return new Trade(e.getVotes().getDecisionId(), e.getTrade().getSymbol(), e.getVotes().getAction(),
+                e.getTrade().getEntryPrice(), e.getTrade().getExitPrice(), votes);
     }
 
     private static AgentVote vote(Direction d, double confidence) {
