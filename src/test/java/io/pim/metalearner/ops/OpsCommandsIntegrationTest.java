@@ -3,6 +3,8 @@ package io.pim.metalearner.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pim.metalearner.avro.AgentVote;
+import io.pim.metalearner.avro.Alert;
+import io.pim.metalearner.avro.AlertState;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.Direction;
 import io.pim.metalearner.avro.TradeClosed;
@@ -12,16 +14,26 @@ import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.Trade;
 import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.alert.AlertType;
+import io.pim.metalearner.stream.CheckpointKeys;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topic;
 import io.pim.metalearner.stream.Topics;
 import io.pim.metalearner.stream.TrainingReplay;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -43,13 +55,15 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The ops story on a real KRaft broker and Apicurio registry, through the CLI as a user types it:
  * rollback, reset, replay a candidate that then learns live, compare, export/import, promote, a bad
  * command, a restart of the service from its changelogs after which the promoted, rolled-back and
  * reset models each continue from their state, and a replay of the training topic that still
- * reproduces the live fingerprints with all those commands on it.
+ * reproduces the live fingerprints with all those commands on it. And, on topics of its own, a
+ * checkpoint that does not fit: the alert it raises survives a restart and clears once ops raise the limit.
  */
 class OpsCommandsIntegrationTest {
     private static final JsonMapper JSON = new JsonMapper();
@@ -218,6 +232,71 @@ class OpsCommandsIntegrationTest {
         } finally {
             service.close();
         }
+    }
+
+    @Test
+    void aCheckpointTooBigRaisesCheckpointFailedOnceAndRaisingTheLimitClearsItAfterARestart() throws Exception {
+        // given: a service (its own topics) that checkpoints every 10 steps but allows only 1 KiB, far below a learner's ~47 KB
+        List<String> lines = new ArrayList<>(List.of("bootstrap.servers=" + kafka.bootstrapServers(),
+                "registry.url=" + registry.apiUrl(), "application.id=checkpoint-story", "state.dir=" + dir.resolve("state-1"),
+                "checkpoint.every=10", "checkpoint.max-bytes=1024"));
+        for (String topic : List.of("decision-votes", "trade-closed", "training", "weights-updated", "training-log",
+                "agent-performance", "weight-snapshots", "alerts", "dead-letter", "commands", "checkpoints", "command-results")) {
+            lines.add("topic." + topic + "=cp-" + topic);
+        }
+        Path configFile = dir.resolve("service.properties");
+        Files.writeString(configFile, String.join("\n", lines));
+        ServiceConfig small = ServiceConfig.load(configFile, Map.of());
+        Topics topics = Topics.of(small);
+        try (LearningService service = start(small)) {
+            // when: 25 trades, so checkpoints are due at steps 10 and 20
+            publish(small, topics, "m", 25);
+            awaitUpdates(small, topics, 25);
+        }
+
+        // then: raised once, at step 10
+        assertThat(checkpointAlerts(small, topics)).extracting(Alert::getState, Alert::getTrainingStep)
+                .containsExactly(tuple(AlertState.RAISED, 10L));
+
+        // when: ops raise the limit (the topic's max.message.bytes, then checkpoint.max-bytes), restart, and 10 more trades come
+        int twoMiB = 2 * 1024 * 1024;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topics.checkpoints().name()),
+                    List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(twoMiB)),
+                            AlterConfigOp.OpType.SET)))).all().get();
+        }
+        ServiceConfig raised = small.withStateDir(dir.resolve("state-2"))
+                .withCheckpoints(new ServiceConfig.CheckpointPolicy(10, 50, twoMiB));
+        try (LearningService service = start(raised)) {
+            publish(raised, topics, "m", 10);
+            awaitUpdates(raised, topics, 35);
+        }
+
+        // then: the restored alert is cleared once, by the checkpoint of step 30, which is on the topic
+        assertThat(checkpointAlerts(raised, topics)).extracting(Alert::getState, Alert::getTrainingStep)
+                .containsExactly(tuple(AlertState.RAISED, 10L), tuple(AlertState.CLEARED, 30L));
+        assertThat(readToEnd(raised, topics.checkpoints())).extracting(r -> r.key())
+                .containsExactly(CheckpointKeys.key("m", 30));
+    }
+
+    private static List<Alert> checkpointAlerts(ServiceConfig config, Topics topics) {
+        return readToEnd(config, topics.alerts()).stream().map(ConsumerRecord::value)
+                .filter(a -> a.getType().equals(AlertType.CHECKPOINT_FAILED.id())).toList();
+    }
+
+    /** Every committed record of the (one-partition) topic, read once the services that wrote it have stopped. */
+    private static <V> List<ConsumerRecord<String, V>> readToEnd(ServiceConfig config, Topic<String, V> topic) {
+        List<ConsumerRecord<String, V>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+            TopicPartition partition = new TopicPartition(topic.name(), 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        }
+        return out;
     }
 
     private static LearningService start(ServiceConfig config) throws Exception {
