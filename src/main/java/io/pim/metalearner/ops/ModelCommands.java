@@ -159,10 +159,16 @@ final class ModelCommands {
     }
 
     @Command(name = "compare", mixinStandardHelpOptions = true,
-            description = {"Print two models side by side: rolling loss and R² over the last trades, direction accuracy, "
-                    + "and the committee's P&L (sign of the weighted vote × price move) with learned vs uniform weights.",
-                    "A candidate installed by replay --as has learned the same trades as its model."})
+            description = {"Print two models side by side: the trades each was trained on, rolling loss, R² and direction "
+                    + "accuracy over its last trades (the window), and the committee's P&L (sign of the weighted vote × "
+                    + "price move) with learned vs uniform weights, summed over all the trades it was trained on.",
+                    "A candidate installed by replay --as learned all of M's trades, M only those since its last reset, "
+                    + "rollback, restore or promote: when the counts differ the P&L sums cover different trades, and "
+                    + "compare says so."})
     static final class Compare implements Callable<Integer> {
+        private static final String[] FIELDS = {"rule", "trades_trained", "training_step", "rolling_trades", "rolling_loss",
+                "rolling_r2", "direction_accuracy", "committee_pnl_learned", "committee_pnl_uniform"};
+
         @Spec
         CommandSpec spec;
 
@@ -179,6 +185,7 @@ final class ModelCommands {
         public Integer call() {
             ServiceConfig config = config(spec, cluster);
             ObjectNode out = MAPPER.createObjectNode();
+            ObjectNode models = out.putObject("models");
             try (OpsCommands ops = new OpsCommands(config, "cli")) {
                 for (String id : new String[]{live, candidate}) {
                     byte[] state = ops.currentState(id).orElse(null);
@@ -186,12 +193,15 @@ final class ModelCommands {
                         spec.commandLine().getErr().println("compare: model '" + id + "' has no state");
                         return 1;
                     }
+                    // the state does not name an engine (both compute the same), so none is shown
                     Learner l = LearnerCodec.decode(state);
                     Metrics m = l.metrics();
-                    ObjectNode model = out.putObject(id);
+                    ObjectNode model = models.putObject(id);
                     model.put("rule", l.config().rule());
-                    model.put("engine", l.config().engine());
+                    // one step per trade: a learner's step is the number of trades its state learned from
+                    model.put("trades_trained", m.step());
                     model.put("training_step", m.step());
+                    model.put("rolling_trades", Math.min(m.step(), l.config().window()));
                     model.put("rolling_loss", m.rollingLoss());
                     if (m.rollingR2() == null) model.putNull("rolling_r2");
                     else model.put("rolling_r2", m.rollingR2());
@@ -200,12 +210,22 @@ final class ModelCommands {
                     model.put("committee_pnl_uniform", m.committeePnlUniform());
                 }
             }
+            long liveTrades = models.get(live).get("trades_trained").asLong();
+            long candidateTrades = models.get(candidate).get("trades_trained").asLong();
+            out.put("same_trade_count", liveTrades == candidateTrades);
+            if (liveTrades != candidateTrades) {
+                out.put("note", String.format(java.util.Locale.ROOT, "'%s' was trained on %,d trades, '%s' on %,d: "
+                        + "committee_pnl_* sum over different trades and are not comparable. The rolling figures cover "
+                        + "each model's last rolling_trades trades: the same trades when '%s' learns beside '%s' "
+                        + "(replay --as) and both have trained on at least the window.",
+                        live, liveTrades, candidate, candidateTrades, candidate, live));
+            }
             PrintWriter w = spec.commandLine().getOut();
             w.printf("%-28s %14s %14s%n", "", live, candidate);
-            for (String field : new String[]{"rule", "training_step", "rolling_loss", "rolling_r2", "direction_accuracy",
-                    "committee_pnl_learned", "committee_pnl_uniform"}) {
-                w.printf("%-28s %14s %14s%n", field, text(out.get(live).get(field)), text(out.get(candidate).get(field)));
+            for (String field : FIELDS) {
+                w.printf("%-28s %14s %14s%n", field, text(models.get(live).get(field)), text(models.get(candidate).get(field)));
             }
+            if (out.has("note")) w.println("note: " + out.get("note").asText());
             println(spec, out);
             return 0;
         }

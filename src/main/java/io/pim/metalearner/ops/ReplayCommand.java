@@ -25,9 +25,10 @@ import java.util.concurrent.Callable;
  * <ul>
  * <li>without {@code --as}: every record (trades and commands) through the live rules, from the
  *     beginning; prints the fingerprint, equal to the live model's when nothing is lost or repeated;</li>
- * <li>with {@code --as C}: trains candidate C (optionally another rule, engine or seed) on M's
- *     trades up to the topic's end, then installs it beside M: from then on the service trains C
- *     on each of M's new trades, so {@code compare M C} and {@code promote --from C --to M} work.
+ * <li>with {@code --as C}: trains candidate C (optionally another rule or seed) on M's trades up
+ *     to the topic's end, then installs it beside M: from then on the service trains C on each of
+ *     M's new trades, so {@code compare M C} and {@code promote --from C --to M} work. {@code --engine}
+ *     picks the engine of this catch-up only; live, C learns on the service's engine.
  *     If M learned more while C caught up, the install is refused as stale and C catches up again.</li>
  * </ul>
  */
@@ -56,7 +57,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--rule", paramLabel = "RULE", description = "Candidate's weight rule: seed-ema or hedge (default: the config's).")
     String rule;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", description = "Candidate's engine: fast or dl4j (default: the config's).")
+    @Option(names = "--engine", paramLabel = "ENGINE", description = "Engine of the catch-up: fast or dl4j (default: the "
+            + "config's). Once installed the candidate learns live on the service's engine: a learner state does not "
+            + "name its engine, both compute the same.")
     String engine;
 
     @Option(names = "--seed", paramLabel = "N", description = "Candidate's seed (default: the config's).")

@@ -1,6 +1,7 @@
 package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.avro.CommandType;
 import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
@@ -51,8 +52,8 @@ final class ModelBook {
         /** The newest checkpoint of the model whose step is at or before {@code step}, or null. */
         byte[] checkpointAtOrBefore(String modelId, long step);
 
-        /** Deletes the model's checkpoints with a step at or below {@code step}; returns their steps. */
-        List<Long> deleteCheckpointsUpTo(String modelId, long step);
+        /** Deletes the model's checkpoints with a step in [{@code fromStep}, {@code toStep}]; returns their steps, ascending. */
+        List<Long> deleteCheckpoints(String modelId, long fromStep, long toStep);
     }
 
     /**
@@ -114,8 +115,8 @@ final class ModelBook {
     record Trained(List<Step> steps, List<CheckpointWrite> checkpoints) {
     }
 
-    /** A command applied: the model's learner afterwards. */
-    record Applied(String modelId, Learner learner, byte[] state, String fingerprint) {
+    /** A command applied: the model's learner afterwards, and the steps of the checkpoints it deleted. */
+    record Applied(String modelId, Learner learner, byte[] state, String fingerprint, List<Long> deletedCheckpoints) {
     }
 
     /** A command that cannot be applied; {@code reason} is the dead-letter reason code. */
@@ -180,7 +181,7 @@ final class ModelBook {
         }
         storage.putCheckpoint(modelId, step, state);
         long oldestKept = step - (long) (policy.keep() - 1) * policy.every();
-        List<Long> deleted = oldestKept > 0 ? storage.deleteCheckpointsUpTo(modelId, oldestKept - 1) : List.of();
+        List<Long> deleted = oldestKept > 0 ? storage.deleteCheckpoints(modelId, 0, oldestKept - 1) : List.of();
         return new CheckpointWrite(modelId, step, state, fingerprint, null, deleted);
     }
 
@@ -193,7 +194,13 @@ final class ModelBook {
         return learner;
     }
 
-    /** Applies the command read at {@code offset}, or rejects it without changing anything. */
+    /**
+     * Applies the command read at {@code offset}, or rejects it without changing anything. A
+     * checkpoint belongs to the lineage of learners that wrote it: a rollback keeps its lineage's
+     * past (the checkpoints up to the step it went back to) and deletes the rest; every other
+     * command puts another lineage under the model id, so all its checkpoints go, and no later
+     * rollback can restore a learner from before a reset, restore or promote.
+     */
     Applied apply(Command command, long offset) throws Rejected {
         String modelId = command.getModelId();
         if (modelId == null || modelId.isBlank()) throw new Rejected("bad-command", "model_id is blank");
@@ -219,7 +226,9 @@ final class ModelBook {
         };
         byte[] state = LearnerCodec.encode(learner);
         storage.putLearner(modelId, learner, state);
-        return new Applied(modelId, learner, state, TrainingProcessor.sha256(state));
+        long keptUpTo = command.getType() == CommandType.ROLLBACK ? learner.step() : -1;
+        List<Long> deleted = storage.deleteCheckpoints(modelId, keptUpTo + 1, Long.MAX_VALUE);
+        return new Applied(modelId, learner, state, TrainingProcessor.sha256(state), deleted);
     }
 
     private Learner installCandidate(Command command, String candidateId) throws Rejected {

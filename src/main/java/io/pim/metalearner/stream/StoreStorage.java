@@ -91,10 +91,10 @@ final class StoreStorage implements ModelBook.Storage {
     }
 
     @Override
-    public List<Long> deleteCheckpointsUpTo(String modelId, long step) {
+    public List<Long> deleteCheckpoints(String modelId, long fromStep, long toStep) {
         List<Long> steps = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = checkpoints.range(
-                CheckpointKeys.key(modelId, 0), CheckpointKeys.key(modelId, step))) {
+                CheckpointKeys.key(modelId, fromStep), CheckpointKeys.key(modelId, toStep))) {
             while (it.hasNext()) {
                 long s = CheckpointKeys.step(modelId, it.next().key);
                 if (s >= 0) steps.add(s);

@@ -57,6 +57,10 @@ import java.util.TreeMap;
  * exactly-once oracle), {@code TrainingLog}, one {@code AgentPerformance} per roster agent, and a
  * {@code WeightSnapshot} every {@code snapshot.every} steps, and an {@code Alert} for each alert
  * raised or cleared by the model's {@link ModelWatch} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
+ * <p>
+ * An applied command replaces a model's learner: a {@code WeightsUpdated} notice, tombstones of the
+ * checkpoints it deleted, a fresh watch (a {@code CLEARED} alert for each that was active), the new
+ * learner's {@code AgentPerformance} records and {@code WeightSnapshot}, then its {@code CommandResult}.
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
@@ -200,14 +204,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             return;
         }
         Learner learner = applied.learner();
+        String modelId = applied.modelId();
+        String decisionId = COMMAND_DECISION_PREFIX + command.getCommandId();
         log.info("command {} ({} of model '{}') applied: step {}, fingerprint {}", command.getCommandId(), type,
-                applied.modelId(), learner.step(), applied.fingerprint());
+                modelId, learner.step(), applied.fingerprint());
         counts.increment(Counts.COMMANDS_APPLIED);
         // the committee votes with the newest weights: tell it the model changed
         Metrics m = learner.metrics();
-        forward(LearningTopology.WEIGHTS_UPDATED_SINK, applied.modelId(), WeightsUpdated.newBuilder()
-                .setModelId(applied.modelId()).setTrainingStep(learner.step())
-                .setDecisionId(COMMAND_DECISION_PREFIX + command.getCommandId())
+        forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId, WeightsUpdated.newBuilder()
+                .setModelId(modelId).setTrainingStep(learner.step())
+                .setDecisionId(decisionId)
                 .setAgentWeights(new LinkedHashMap<>(learner.weights()))
                 .setPredictedReturn(0).setActualReturn(0).setLoss(0)
                 .setRollingLoss(m.rollingLoss()).setRollingR2(m.rollingR2())
@@ -216,8 +222,51 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setSourceTopic(trainingTopic).setSourcePartition(0).setSourceOffset(offset)
                 .setTimestamp(Instant.ofEpochMilli(now))
                 .build(), now);
-        forward(LearningTopology.COMMAND_RESULTS_SINK, applied.modelId(), result.setApplied(true)
+        for (long step : applied.deletedCheckpoints()) {
+            forward(LearningTopology.CHECKPOINTS_SINK, CheckpointKeys.key(modelId, step), null, now);
+        }
+        // what was watched of the learner it replaced is over: curve, detectors, alerts
+        String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
+        for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        // the tables show the model as it is now, not as it was before the command
+        Instant at = Instant.ofEpochMilli(now);
+        for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
+            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + e.getKey(),
+                    agentPerformance(modelId, e.getKey(), e.getValue(), learner.step(), at), now);
+        }
+        forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, weightSnapshot(modelId, learner.step(), learner.weights(),
+                m.rollingLoss(), m.rollingDirectionAccuracy(), at), now);
+        listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
+                m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
+        forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
                 .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
+    }
+
+    /** Gives the model a fresh watch (empty curve, detectors from scratch); returns a CLEARED event per alert that was active. */
+    private List<AlertEvent> restartWatch(String modelId, long step, String cause) {
+        List<AlertEvent> cleared = watch(modelId).alerts().clearAll(step, cause);
+        ModelWatch fresh = ModelWatch.fresh(alertConfig);
+        watches.put(modelId, fresh);
+        watchStore.put(modelId, fresh.encode());
+        return cleared;
+    }
+
+    private static AgentPerformance agentPerformance(String modelId, String agent, AgentStats s, long step, Instant at) {
+        return AgentPerformance.newBuilder()
+                .setModelId(modelId).setAgentId(agent).setTrainingStep(step)
+                .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
+                .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
+                .setUpdatedAt(at)
+                .build();
+    }
+
+    private static WeightSnapshot weightSnapshot(String modelId, long step, Map<String, Double> weights, double rollingLoss,
+                                                 double directionAccuracy, Instant at) {
+        return WeightSnapshot.newBuilder()
+                .setModelId(modelId).setTrainingStep(step).setTimestamp(at)
+                .setAgentWeights(json(weights))
+                .setTrainingLoss(rollingLoss).setPredictionAccuracy(directionAccuracy)
+                .build();
     }
 
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */

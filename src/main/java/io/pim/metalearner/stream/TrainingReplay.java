@@ -181,9 +181,9 @@ public final class TrainingReplay {
         }
 
         @Override
-        public List<Long> deleteCheckpointsUpTo(String modelId, long step) {
+        public List<Long> deleteCheckpoints(String modelId, long fromStep, long toStep) {
             List<Long> steps = new ArrayList<>();
-            for (String key : checkpoints.subMap(CheckpointKeys.key(modelId, 0), true, CheckpointKeys.key(modelId, step), true)
+            for (String key : checkpoints.subMap(CheckpointKeys.key(modelId, fromStep), true, CheckpointKeys.key(modelId, toStep), true)
                     .keySet()) {
                 long s = CheckpointKeys.step(modelId, key);
                 if (s >= 0) steps.add(s);

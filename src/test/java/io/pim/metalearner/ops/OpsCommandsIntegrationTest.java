@@ -3,22 +3,37 @@ package io.pim.metalearner.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pim.metalearner.avro.AgentVote;
+import io.pim.metalearner.avro.Alert;
+import io.pim.metalearner.avro.AlertState;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.Direction;
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.alert.AlertType;
+import io.pim.metalearner.stream.CheckpointKeys;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topic;
 import io.pim.metalearner.stream.Topics;
 import io.pim.metalearner.stream.TrainingReplay;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -40,12 +55,15 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The ops story on a real KRaft broker and Apicurio registry, through the CLI as a user types it:
- * rollback, reset, replay a candidate that then learns live, export/import, promote, a bad command,
- * a restart of the service from its changelogs, and a replay of the training topic that still
- * reproduces the live fingerprint with all those commands on it.
+ * rollback, reset, replay a candidate that then learns live, compare, export/import, promote, a bad
+ * command, a restart of the service from its changelogs after which the promoted, rolled-back and
+ * reset models each continue from their state, and a replay of the training topic that still
+ * reproduces the live fingerprints with all those commands on it. And, on topics of its own, a
+ * checkpoint that does not fit: the alert it raises survives a restart and clears once ops raise the limit.
  */
 class OpsCommandsIntegrationTest {
     private static final JsonMapper JSON = new JsonMapper();
@@ -55,6 +73,7 @@ class OpsCommandsIntegrationTest {
     @TempDir
     Path dir;
     private int published;
+    private final List<TrainingExample> sent = new ArrayList<>();
 
     @BeforeAll
     static void startStack() throws Exception {
@@ -127,8 +146,16 @@ class OpsCommandsIntegrationTest {
                     TrainingReplay.Progress.NONE).learner();
             assertThat(candNow.getFingerprint()).isEqualTo(offline.fingerprint());
             assertThat(lastOf(updates, "live").getTrainingStep()).isEqualTo(30);
+            // and compare says what each was trained on: live only the 30 trades since its reset, cand all 80
             String compare = cliText("compare", "--config", configFile.toString(), "live", "cand");
-            assertThat(compare).contains("rolling_r2").contains("committee_pnl_learned").contains("hedge");
+            assertThat(compare).contains("rolling_r2").contains("committee_pnl_learned").contains("hedge")
+                    .contains("note: 'live' was trained on 30 trades, 'cand' on 80").doesNotContain("engine");
+            JsonNode compared = lastLine(compare);
+            assertThat(compared.at("/models/live/trades_trained").asLong()).isEqualTo(30);
+            assertThat(compared.at("/models/cand/trades_trained").asLong()).isEqualTo(80);
+            assertThat(compared.at("/models/cand/rolling_trades").asLong()).isEqualTo(config.learner().window());
+            assertThat(compared.get("same_trade_count").asBoolean()).isFalse();
+            assertThat(compared.get("note").asText()).contains("different trades");
 
             // when: export live, import it as another model
             Path file = dir.resolve("live.zip");
@@ -155,6 +182,20 @@ class OpsCommandsIntegrationTest {
                     "--to-step", "5");
             // then: refused with its reason, and the service goes on
             assertThat(code).isEqualTo(1);
+
+            // when: a third model learns 25 trades (checkpoints at 10 and 20) and rolls back to 15, and the copy is reset
+            publish(config, topics, "r", 25);
+            List<WeightsUpdated> r = awaitUpdates(config, topics, 120).stream().filter(u -> u.getModelId().equals("r")).toList();
+            JsonNode rolledBack = cli("rollback", "--config", configFile.toString(), "--model-id", "r", "--to-step", "15");
+            Path rFile = dir.resolve("r.zip");
+            cli("export", "--config", configFile.toString(), "--model-id", "r", "--to", rFile.toString());
+            JsonNode resetCopy = cli("reset", "--config", configFile.toString(), "--model-id", "copy");
+
+            // then
+            assertThat(rolledBack.get("training_step").asLong()).isEqualTo(10);
+            assertThat(rolledBack.get("fingerprint").asText()).isEqualTo(r.get(9).getFingerprint());
+            assertThat(resetCopy.get("training_step").asLong()).isZero();
+            awaitUpdates(config, topics, 122);
         } finally {
             service.close();
         }
@@ -164,20 +205,98 @@ class OpsCommandsIntegrationTest {
         service = start(restarted);
         try {
             publish(restarted, topics, "live", 1);
-            List<WeightsUpdated> updates = awaitUpdates(restarted, topics, 97);
+            publish(restarted, topics, "r", 1);
+            publish(restarted, topics, "copy", 1);
+            List<WeightsUpdated> updates = awaitUpdates(restarted, topics, 126);
 
             // then: live continues from the promoted state, the candidate still follows it
             assertThat(lastOf(updates, "live").getTrainingStep()).isEqualTo(81);
             assertThat(lastOf(updates, "cand").getTrainingStep()).isEqualTo(81);
             assertThat(lastOf(updates, "live").getFingerprint()).isEqualTo(lastOf(updates, "cand").getFingerprint());
+            // and the rolled-back model continues from its step-10 checkpoint, the reset one from the fresh network
+            Learner fromCheckpoint = LearnerCodec.decode(ModelFile.readState(dir.resolve("r.zip")));
+            fromCheckpoint.train(trade(sent.get(sent.size() - 2)));
+            assertThat(lastOf(updates, "r").getTrainingStep()).isEqualTo(11);
+            assertThat(lastOf(updates, "r").getFingerprint()).isEqualTo(fromCheckpoint.fingerprint());
+            Learner fresh = Learner.create(restarted.learner());
+            fresh.train(trade(sent.get(sent.size() - 1)));
+            assertThat(lastOf(updates, "copy").getTrainingStep()).isEqualTo(1);
+            assertThat(lastOf(updates, "copy").getFingerprint()).isEqualTo(fresh.fingerprint());
             // and a replay of the training topic, commands and all, reproduces both
             JsonNode replay = cli("replay", "--config", configFile.toString(), "--model-id", "live");
             assertThat(replay.get("fingerprint").asText()).isEqualTo(lastOf(updates, "live").getFingerprint());
-            assertThat(TrainingReplay.fromTopic(restarted, restarted.learner(), "copy").learner().fingerprint())
-                    .isEqualTo(lastOf(updates, "copy").getFingerprint());
+            for (String model : List.of("copy", "r")) {
+                assertThat(TrainingReplay.fromTopic(restarted, restarted.learner(), model).learner().fingerprint())
+                        .as(model).isEqualTo(lastOf(updates, model).getFingerprint());
+            }
         } finally {
             service.close();
         }
+    }
+
+    @Test
+    void aCheckpointTooBigRaisesCheckpointFailedOnceAndRaisingTheLimitClearsItAfterARestart() throws Exception {
+        // given: a service (its own topics) that checkpoints every 10 steps but allows only 1 KiB, far below a learner's ~47 KB
+        List<String> lines = new ArrayList<>(List.of("bootstrap.servers=" + kafka.bootstrapServers(),
+                "registry.url=" + registry.apiUrl(), "application.id=checkpoint-story", "state.dir=" + dir.resolve("state-1"),
+                "checkpoint.every=10", "checkpoint.max-bytes=1024"));
+        for (String topic : List.of("decision-votes", "trade-closed", "training", "weights-updated", "training-log",
+                "agent-performance", "weight-snapshots", "alerts", "dead-letter", "commands", "checkpoints", "command-results")) {
+            lines.add("topic." + topic + "=cp-" + topic);
+        }
+        Path configFile = dir.resolve("service.properties");
+        Files.writeString(configFile, String.join("\n", lines));
+        ServiceConfig small = ServiceConfig.load(configFile, Map.of());
+        Topics topics = Topics.of(small);
+        try (LearningService service = start(small)) {
+            // when: 25 trades, so checkpoints are due at steps 10 and 20
+            publish(small, topics, "m", 25);
+            awaitUpdates(small, topics, 25);
+        }
+
+        // then: raised once, at step 10
+        assertThat(checkpointAlerts(small, topics)).extracting(Alert::getState, Alert::getTrainingStep)
+                .containsExactly(tuple(AlertState.RAISED, 10L));
+
+        // when: ops raise the limit (the topic's max.message.bytes, then checkpoint.max-bytes), restart, and 10 more trades come
+        int twoMiB = 2 * 1024 * 1024;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topics.checkpoints().name()),
+                    List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(twoMiB)),
+                            AlterConfigOp.OpType.SET)))).all().get();
+        }
+        ServiceConfig raised = small.withStateDir(dir.resolve("state-2"))
+                .withCheckpoints(new ServiceConfig.CheckpointPolicy(10, 50, twoMiB));
+        try (LearningService service = start(raised)) {
+            publish(raised, topics, "m", 10);
+            awaitUpdates(raised, topics, 35);
+        }
+
+        // then: the restored alert is cleared once, by the checkpoint of step 30, which is on the topic
+        assertThat(checkpointAlerts(raised, topics)).extracting(Alert::getState, Alert::getTrainingStep)
+                .containsExactly(tuple(AlertState.RAISED, 10L), tuple(AlertState.CLEARED, 30L));
+        assertThat(readToEnd(raised, topics.checkpoints())).extracting(r -> r.key())
+                .containsExactly(CheckpointKeys.key("m", 30));
+    }
+
+    private static List<Alert> checkpointAlerts(ServiceConfig config, Topics topics) {
+        return readToEnd(config, topics.alerts()).stream().map(ConsumerRecord::value)
+                .filter(a -> a.getType().equals(AlertType.CHECKPOINT_FAILED.id())).toList();
+    }
+
+    /** Every committed record of the (one-partition) topic, read once the services that wrote it have stopped. */
+    private static <V> List<ConsumerRecord<String, V>> readToEnd(ServiceConfig config, Topic<String, V> topic) {
+        List<ConsumerRecord<String, V>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+            TopicPartition partition = new TopicPartition(topic.name(), 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        }
+        return out;
     }
 
     private static LearningService start(ServiceConfig config) throws Exception {
@@ -192,7 +311,11 @@ class OpsCommandsIntegrationTest {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = run(out, err, args);
         assertThat(code).as("exit code of %s; stderr: %s", args[0], err).isZero();
-        String[] lines = out.toString().strip().split("\n");
+        return lastLine(out.toString());
+    }
+
+    private static JsonNode lastLine(String out) throws Exception {
+        String[] lines = out.strip().split("\n");
         return JSON.readTree(lines[lines.length - 1]);
     }
 
@@ -232,8 +355,18 @@ class OpsCommandsIntegrationTest {
                                 .setClosedAt(Instant.ofEpochMilli(1_700_000_100_000L)).build())
                         .build();
                 producer.send(new ProducerRecord<>(topics.training().name(), modelId, example));
+                sent.add(example);
             }
         }
+    }
+
+    /** What the learner makes of a published example, to train a model offline as the service does. */
+    private static Trade trade(TrainingExample e) {
+        Map<String, Vote> votes = new LinkedHashMap<>();
+        e.getVotes().getAgentVotes().forEach((agent, v) -> votes.put(agent, new Vote(
+                io.pim.metalearner.learn.Direction.valueOf(v.getDirection().name()), v.getConfidence(), v.getPositionSize())));
+        return new Trade(e.getVotes().getDecisionId(), e.getTrade().getSymbol(), e.getVotes().getAction(),
+                e.getTrade().getEntryPrice(), e.getTrade().getExitPrice(), votes);
     }
 
     private static AgentVote vote(Direction d, double confidence) {

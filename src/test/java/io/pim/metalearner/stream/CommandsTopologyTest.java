@@ -1,5 +1,8 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.api.LearnerView;
+import io.pim.metalearner.api.Statuses;
+import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.Alert;
 import io.pim.metalearner.avro.AlertState;
 import io.pim.metalearner.avro.Checkpoint;
@@ -7,10 +10,14 @@ import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.TrainingExample;
+import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.alert.AlertType;
 import io.pim.metalearner.ops.EmbeddedRegistry;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -52,6 +59,11 @@ class CommandsTopologyTest {
     private TestOutputTopic<String, CommandResult> results;
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
     private TestOutputTopic<String, Alert> alerts;
+    private TestOutputTopic<String, AgentPerformance> performance;
+    private TestOutputTopic<String, WeightSnapshot> snapshots;
+    /** What the step listener (the metrics) heard: the step results, and -1 for a step time when no step ran. */
+    private final List<StepResult> heard = new ArrayList<>();
+    private final List<Long> heardNanos = new ArrayList<>();
     private int trades;
 
     @BeforeAll
@@ -68,7 +80,12 @@ class CommandsTopologyTest {
         config = ServiceConfig.of("unused:9092", registry.apiUrl()).withStateDir(stateDir)
                 .withCheckpoints(new ServiceConfig.CheckpointPolicy(every, keep, maxBytes));
         topics = Topics.of(config);
-        driver = new TopologyTestDriver(LearningTopology.build(config, topics), LearningService.streamsProperties(config), START);
+        StepListener listener = (modelId, step, stepNanos, latencyMs, active) -> {
+            heard.add(step);
+            heardNanos.add(stepNanos);
+        };
+        driver = new TopologyTestDriver(LearningTopology.build(config, topics, listener),
+                LearningService.streamsProperties(config), START);
         training = driver.createInputTopic(topics.training().name(), topics.training().keySerde().serializer(),
                 topics.training().valueSerde().serializer(), START, Duration.ZERO);
         commands = driver.createInputTopic(topics.commands().name(), topics.commands().keySerde().serializer(),
@@ -78,6 +95,8 @@ class CommandsTopologyTest {
         results = output(topics.commandResults());
         deadLetters = output(topics.deadLetter());
         alerts = output(topics.alerts());
+        performance = output(topics.agentPerformance());
+        snapshots = output(topics.weightSnapshots());
     }
 
     private void start(int every, int keep) {
@@ -292,6 +311,163 @@ class CommandsTopologyTest {
         assertThat(raised.get(0).getState()).isEqualTo(AlertState.RAISED);
         assertThat(raised.get(0).getTrainingStep()).isEqualTo(10);
         assertThat(checkpoints.isEmpty()).isTrue();
+    }
+
+    @Test
+    void resetClearsTheActiveAlertsAndStartsTheCurveAndTheMetricsOver() {
+        // given: a model whose checkpoint at step 10 did not fit, so checkpoint-failed is active
+        start(10, 50, 1024);
+        trade("m", 25);
+        assertThat(alerts.readValuesToList()).extracting(Alert::getType, Alert::getState)
+                .contains(org.assertj.core.groups.Tuple.tuple("checkpoint-failed", AlertState.RAISED));
+        assertThat(watch("m").alerts().active()).extracting(e -> e.type()).contains(AlertType.CHECKPOINT_FAILED);
+
+        // when
+        CommandResult result = send(OpsCommands.reset("m"));
+
+        // then: the alert is cleared once, on the alerts topic, saying the command cleared it
+        List<Alert> cleared = alerts.readValuesToList();
+        assertThat(cleared).singleElement().satisfies(a -> {
+            assertThat(a.getType()).isEqualTo("checkpoint-failed");
+            assertThat(a.getState()).isEqualTo(AlertState.CLEARED);
+            assertThat(a.getTrainingStep()).isZero();
+            assertThat(a.getMessage()).contains("reset command " + result.getCommandId());
+        });
+        // and the status is the fresh model's: step 0, no curve, no alert
+        ModelWatch watch = watch("m");
+        assertThat(watch.curve().points()).isEmpty();
+        LearnerView.Status status = Statuses.of("m", LearnerCodec.decode(storedState("m")), watch.curve(), watch.alerts());
+        assertThat(status.trainingStep()).isZero();
+        assertThat(status.curve()).isEmpty();
+        assertThat(status.activeAlerts()).isEmpty();
+        // and the metrics heard the new step, without a step time
+        assertThat(heard.get(heard.size() - 1).step()).isZero();
+        assertThat(heard.get(heard.size() - 1).agentWeights().values()).allMatch(w -> w == 1.0);
+        assertThat(heardNanos.get(heardNanos.size() - 1)).isNegative();
+
+        // when: it learns again
+        trade("m", 2);
+
+        // then: the curve starts at step 1
+        assertThat(watch("m").curve().points()).extracting(p -> p.step()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void resetDeletesTheModelsCheckpointsSoNoRollbackReachesTheOldLineage() {
+        // given: checkpoints at 10, 20, 30
+        start(10, 50);
+        trade("m", 30);
+        checkpoints.readKeyValuesToList();
+
+        // when
+        send(OpsCommands.reset("m"));
+
+        // then: all three are deleted from the store and tombstoned on the topic
+        assertThat(checkpointTombstones()).containsExactly(key("m", 10), key("m", 20), key("m", 30));
+        assertThat(storedCheckpoints()).isEmpty();
+
+        // when: the new lineage learns 15 steps, then rolls back to 25
+        weights.readValuesToList();
+        List<WeightsUpdated> relearned = trade("m", 15);
+        CommandResult rollback = send(OpsCommands.rollback("m", 25));
+
+        // then: its own step 10, not the old lineage's 20
+        assertThat(rollback.getTrainingStep()).isEqualTo(10);
+        assertThat(rollback.getFingerprint()).isEqualTo(relearned.get(9).getFingerprint());
+    }
+
+    @Test
+    void rollbackKeepsTheCheckpointsUpToItsStepAndDeletesTheLaterOnes() {
+        // given: checkpoints at 10, 20, 30
+        start(10, 50);
+        trade("m", 35);
+        checkpoints.readKeyValuesToList();
+
+        // when
+        send(OpsCommands.rollback("m", 25));
+
+        // then: 30 belongs to a future that did not happen
+        assertThat(checkpointTombstones()).containsExactly(key("m", 30));
+        assertThat(storedCheckpoints()).containsExactly(key("m", 10), key("m", 20));
+
+        // when: the model learns steps 21..30 again, on other trades, and rolls back to 30
+        weights.readValuesToList();
+        List<WeightsUpdated> relearned = trade("m", 10);
+        CommandResult rollback = send(OpsCommands.rollback("m", 30));
+
+        // then: the new step 30
+        assertThat(rollback.getFingerprint()).isEqualTo(last(relearned).getFingerprint());
+    }
+
+    @Test
+    void restoreAndPromoteDeleteAllOfTheModelsCheckpoints() {
+        // given: a model with checkpoints at 10 and 20, and a candidate
+        start(10, 50);
+        trade("m", 20);
+        assertThat(send(OpsCommands.restore("cand", LearnerCodec.encode(Learner.create(config.learner())))).getApplied()).isTrue();
+        checkpoints.readKeyValuesToList();
+
+        // when: restored from another state
+        send(OpsCommands.restore("m", LearnerCodec.encode(Learner.create(config.learner().withSeed(7)))));
+
+        // then
+        assertThat(checkpointTombstones()).containsExactly(key("m", 10), key("m", 20));
+
+        // when: it checkpoints again at 10, then a candidate is promoted to it
+        trade("m", 10);
+        send(OpsCommands.promote("cand", "m"));
+
+        // then
+        assertThat(checkpointTombstones()).containsExactly(key("m", 10));
+        assertThat(storedCheckpoints()).isEmpty();
+        assertThat(send(OpsCommands.rollback("m", 10)).getReason()).isEqualTo("no-checkpoint");
+    }
+
+    @Test
+    void anAppliedCommandPublishesTheNewLearnersAgentPerformanceAndAWeightSnapshot() {
+        // given: a model that learned 25 steps (snapshots every 10)
+        start(100, 50);
+        trade("m", 25);
+        performance.readValuesToList();
+        snapshots.readValuesToList();
+
+        // when
+        send(OpsCommands.reset("m"));
+
+        // then: one record per roster agent with the fresh learner's figures, and a snapshot at step 0
+        List<AgentPerformance> agents = performance.readValuesToList();
+        assertThat(agents).extracting(AgentPerformance::getAgentId).containsExactlyElementsOf(config.learner().roster());
+        assertThat(agents).allSatisfy(a -> {
+            assertThat(a.getModelId()).isEqualTo("m");
+            assertThat(a.getTrainingStep()).isZero();
+            assertThat(a.getTotalDecisions()).isZero();
+            assertThat(a.getCurrentWeight()).isEqualTo(1.0);
+        });
+        assertThat(snapshots.readValuesToList()).singleElement().satisfies(s -> {
+            assertThat(s.getTrainingStep()).isZero();
+            assertThat(s.getAgentWeights()).contains("\"TradingAgent\":1.0");
+        });
+    }
+
+    private ModelWatch watch(String modelId) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
+        return ModelWatch.decode(store.get(modelId), AlertConfig.defaults());
+    }
+
+    private List<String> checkpointTombstones() {
+        return checkpoints.readKeyValuesToList().stream().filter(kv -> kv.value == null).map(kv -> kv.key).toList();
+    }
+
+    private List<String> storedCheckpoints() {
+        List<String> stored = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = driver.<String, byte[]>getKeyValueStore(LearningTopology.CHECKPOINTS_STORE).all()) {
+            it.forEachRemaining(kv -> stored.add(kv.key));
+        }
+        return stored;
+    }
+
+    private static String key(String modelId, long step) {
+        return CheckpointKeys.key(modelId, step);
     }
 
     private io.pim.metalearner.learn.Trade trade(int k) {

@@ -75,6 +75,13 @@ public final class AlertMonitor {
         return events.stream().findFirst();
     }
 
+    /** Ends every active alert, e.g. because the model's learner was replaced; returns their CLEARED events. */
+    public List<AlertEvent> clearAll(long step, String message) {
+        List<AlertEvent> events = new ArrayList<>(active.size());
+        for (AlertType type : List.copyOf(active.keySet())) clear(type, step, Double.NaN, Double.NaN, () -> message, events);
+        return events;
+    }
+
     /** The alerts raised and not yet cleared (their raising events), in {@link AlertType} order. */
     public List<AlertEvent> active() {
         return List.copyOf(active.values());

@@ -129,6 +129,25 @@ class AlertMonitorTest {
     }
 
     @Test
+    void clearAllEndsEveryActiveAlertOnceWithItsReason() {
+        // given an active loss-rise and drift alert, and a failed checkpoint
+        steps(200, 0.001);
+        steps(40, 0.004);
+        monitor.checkpointFailed(240, "too big");
+
+        // when everything is cleared (the learner was replaced)
+        List<AlertEvent> cleared = monitor.clearAll(0, "cleared by the reset command c-1");
+
+        // then one CLEARED per active alert, in type order, and nothing left to clear
+        assertThat(cleared).extracting(AlertEvent::type, AlertEvent::state, AlertEvent::trainingStep, AlertEvent::message)
+                .containsExactly(tuple(AlertType.LOSS_RISING, CLEARED, 0L, "cleared by the reset command c-1"),
+                        tuple(AlertType.CHECKPOINT_FAILED, CLEARED, 0L, "cleared by the reset command c-1"),
+                        tuple(AlertType.LOSS_DRIFT, CLEARED, 0L, "cleared by the reset command c-1"));
+        assertThat(monitor.active()).isEmpty();
+        assertThat(monitor.clearAll(0, "again")).isEmpty();
+    }
+
+    @Test
     void restoredStateKeepsActiveAlertsWithoutRaisingThemAgainAndContinuesIdentically() {
         // given a monitor with an active loss-rise and drift alert
         steps(200, 0.001);
