@@ -18,7 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,25 +157,30 @@ public final class ApiServer implements AutoCloseable {
             ctx.status(HttpStatus.BAD_REQUEST).json(failure(e.reason().code, e.getMessage()));
             return;
         }
-        String decisionId = parsed.trade().decisionId();
         ctx.future(() -> submit(parsed)
                 .completeOnTimeout(TIMED_OUT, config.feedbackTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((outcome, error) -> {
-                    if (error != null) {
-                        log.warn("feedback {} could not be published", decisionId, error);
-                        ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", "could not publish: " + error.getMessage()));
-                    } else if (outcome == TIMED_OUT) {
-                        ctx.status(HttpStatus.ACCEPTED).json(Map.of("success", true, "decision_id", decisionId,
-                                "message", "published; the weight update did not arrive within " + config.feedbackTimeout().toMillis() + " ms"));
-                    } else if (outcome instanceof Trained t) {
-                        ctx.json(trained(parsed, t));
-                    } else if (outcome instanceof AlreadyTrained) {
-                        ctx.status(HttpStatus.CONFLICT).json(failure("duplicate", "decision " + decisionId + " was already trained"));
-                    } else if (outcome instanceof Rejected r) {
-                        ctx.status(HttpStatus.BAD_REQUEST).json(failure(r.reason(), r.detail()));
-                    }
+                    respond(ctx, parsed, outcome, error);
                     return null;
                 }));
+    }
+
+    private void respond(Context ctx, Feedback parsed, Outcome outcome, Throwable error) {
+        String decisionId = parsed.trade().decisionId();
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (outcome == TIMED_OUT || cause instanceof TimeoutException) { // our wait, or the gateway's own bound
+            ctx.status(HttpStatus.ACCEPTED).json(Map.of("success", true, "decision_id", decisionId,
+                    "message", "published; the weight update did not arrive within " + config.feedbackTimeout().toMillis() + " ms"));
+        } else if (cause != null) {
+            log.warn("feedback {} could not be published", decisionId, cause);
+            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", "could not publish: " + cause.getMessage()));
+        } else if (outcome instanceof Trained t) {
+            ctx.json(trained(parsed, t));
+        } else if (outcome instanceof AlreadyTrained) {
+            ctx.status(HttpStatus.CONFLICT).json(failure("duplicate", "decision " + decisionId + " was already trained"));
+        } else if (outcome instanceof Rejected r) {
+            ctx.status(HttpStatus.BAD_REQUEST).json(failure(r.reason(), r.detail()));
+        }
     }
 
     private CompletableFuture<Outcome> submit(Feedback parsed) {

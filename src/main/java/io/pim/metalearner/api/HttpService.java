@@ -29,7 +29,7 @@ public final class HttpService implements AutoCloseable {
     /** @param metrics the listener the service was built with, bound here to its Kafka Streams client */
     public static HttpService start(LearningService service, ServiceMetrics metrics, ApiConfig config) {
         metrics.bind(service);
-        StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
+        StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), config.feedbackTimeout());
         try {
             OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,24 +40,18 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
     private static final Logger log = LoggerFactory.getLogger(StreamFeedbackGateway.class);
 
     private final Topics topics;
+    private final String defaultModelId;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final PendingAnswers pending;
     private final Thread thread;
     private volatile boolean running = true;
 
-    /**
-     * A request waiting for its answer. Only records made at or after {@code publishedAtMs} can
-     * answer it: the outputs of an earlier submission of the same decision may become visible
-     * (at its transaction's commit) after this one was published, and must not be taken for its
-     * answer. The stream stamps its records with its own clock, so across hosts a skewed clock
-     * can only make a request wait out its timeout (202), never answer it wrongly.
-     */
-    private record Pending(CompletableFuture<Outcome> answer, long publishedAtMs) {
-    }
-
-    public StreamFeedbackGateway(ServiceConfig config, Topics topics) {
+    /** @param maxWait how long a request waits for its answer at most (the API's feedback timeout) */
+    public StreamFeedbackGateway(ServiceConfig config, Topics topics, Duration maxWait) {
         this.topics = topics;
+        this.defaultModelId = config.defaultModelId();
+        this.pending = new PendingAnswers(maxWait);
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -85,6 +78,10 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         thread.start();
     }
 
+    /**
+     * Publishes the feedback unless a request for the same decision is in flight here, whose answer
+     * it then shares ({@link PendingAnswers}).
+     */
     @Override
     public CompletableFuture<Outcome> submit(Feedback feedback) {
         FeedbackEvents.Pair pair;
@@ -95,15 +92,17 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
             return CompletableFuture.failedFuture(new IllegalStateException("validated body not mappable: " + e.getMessage(), e));
         }
         String id = pair.decisionId();
-        CompletableFuture<Outcome> answer = new CompletableFuture<>();
-        Pending request = new Pending(answer, System.currentTimeMillis());
-        if (pending.putIfAbsent(id, request) != null) return CompletableFuture.completedFuture(new AlreadyTrained(id));
-        answer.whenComplete((outcome, error) -> pending.remove(id, request));
-        send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
-                .serialize(topics.decisionVotes().name(), pair.votes()), answer);
-        send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
-                .serialize(topics.tradeClosed().name(), pair.close()), answer);
-        return answer;
+        // the join's rule: a body without a model_id trains the default model
+        String named = pair.votes().getModelId();
+        String modelId = named == null || named.isBlank() ? defaultModelId : named;
+        PendingAnswers.Wait wait = pending.await(id, modelId, System.currentTimeMillis());
+        if (wait.first()) {
+            send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
+                    .serialize(topics.decisionVotes().name(), pair.votes()), wait.shared());
+            send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
+                    .serialize(topics.tradeClosed().name(), pair.close()), wait.shared());
+        }
+        return wait.answer();
     }
 
     private void send(String topic, String key, byte[] value, CompletableFuture<Outcome> answer) {
@@ -124,14 +123,15 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
                     try {
                         if (record.topic().equals(weightsTopic)) {
                             WeightsUpdated w = weights.deserialize(record.topic(), record.value());
-                            complete(w.getDecisionId(), w.getTimestamp().toEpochMilli(), new Trained(w.getModelId(), w.getTrainingStep(), w.getPredictedReturn(),
-                                    w.getActualReturn(), w.getLoss(), new LinkedHashMap<>(w.getAgentWeights())));
+                            pending.trained(w.getDecisionId(), w.getTimestamp().toEpochMilli(), new Trained(w.getModelId(),
+                                    w.getTrainingStep(), w.getPredictedReturn(), w.getActualReturn(), w.getLoss(),
+                                    new LinkedHashMap<>(w.getAgentWeights())));
                         } else {
                             DeadLetter d = deadLetters.deserialize(record.topic(), record.value());
                             // only the close decides a request; a dead-lettered vote is followed by its close's
                             if (!d.getSourceTopic().equals(closesTopic) || d.getKey() == null) continue;
                             String id = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes(d.getKey()))).toString();
-                            complete(id, d.getTimestamp().toEpochMilli(), d.getReason().equals(Rejection.DUPLICATE.code)
+                            pending.refused(id, d.getTimestamp().toEpochMilli(), d.getReason().equals(Rejection.DUPLICATE.code)
                                     ? new AlreadyTrained(id) : new Rejected(d.getReason(), d.getDetail()));
                         }
                     } catch (RuntimeException e) {
@@ -145,11 +145,6 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
-    }
-
-    private void complete(String decisionId, long madeAtMs, Outcome outcome) {
-        Pending request = pending.get(decisionId);
-        if (request != null && madeAtMs >= request.publishedAtMs()) request.answer().complete(outcome);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -169,6 +164,6 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
-        pending.values().forEach(p -> p.answer().completeExceptionally(new IllegalStateException("feedback gateway closed")));
+        pending.failAll(new IllegalStateException("feedback gateway closed"));
     }
 }

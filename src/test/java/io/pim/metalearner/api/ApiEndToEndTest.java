@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -112,6 +113,20 @@ class ApiEndToEndTest {
     }
 
     @Test
+    void twoConcurrentPostsOfOneDecisionGetTheSameAnswerAndItTrainsOnce() throws Exception {
+        // when the broker side posts the same decision twice at once (a retry while the first is in flight)
+        CompletableFuture<HttpResponse<String>> first = postAsync(seedBody("e2e-twice"));
+        CompletableFuture<HttpResponse<String>> second = postAsync(seedBody("e2e-twice"));
+
+        // then both get the one training step's answer
+        assertThat(first.get().statusCode()).as(first.get().body()).isEqualTo(200);
+        assertThat(second.get().statusCode()).as(second.get().body()).isEqualTo(200);
+        assertThat(JSON.readTree(second.get().body())).isEqualTo(JSON.readTree(first.get().body()));
+        // and once answered, the decision is trained: posting it again is a conflict
+        assertThat(post(seedBody("e2e-twice")).statusCode()).isEqualTo(409);
+    }
+
+    @Test
     void anInvalidBodyIsRefusedWithItsReason() throws Exception {
         HttpResponse<String> response = post(seedBody("e2e-bad").replace("\"exit_price\":157.5", "\"exit_price\":0"));
 
@@ -123,7 +138,7 @@ class ApiEndToEndTest {
     void aWaitShorterThanTheStreamIsAcceptedAndTheTradeStillTrains() throws Exception {
         // given a server that waits only 1 ms
         long stepBefore = JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong();
-        try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
+        try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), Duration.ofMillis(1));
              ApiServer impatient = new ApiServer(new ApiConfig(0, "default", 50, Duration.ofMillis(1)),
                      new StreamLearnerView(service), gateway, metrics::scrape).start()) {
             // when
@@ -187,6 +202,12 @@ class ApiEndToEndTest {
 
     static HttpResponse<String> post(String body) throws Exception {
         return post(http.port(), body);
+    }
+
+    static CompletableFuture<HttpResponse<String>> postAsync(String body) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> post(int port, String body) throws Exception {
