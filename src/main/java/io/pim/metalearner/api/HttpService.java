@@ -30,6 +30,7 @@ public final class HttpService implements AutoCloseable {
     public static HttpService start(LearningService service, ServiceMetrics metrics, ApiConfig config) {
         metrics.bind(service);
         StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), config.feedbackTimeout());
+        metrics.bindFeedbackAnswers(gateway);
         try {
             OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);

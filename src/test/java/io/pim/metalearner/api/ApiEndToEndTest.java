@@ -184,6 +184,8 @@ class ApiEndToEndTest {
                 .contains("metalearner_end_to_end_latency_seconds_count")
                 .contains("metalearner_agent_weight{agent=\"TradingAgent\",model_id=\"default\"}")
                 .contains("metalearner_alert_active{model_id=\"default\",type=\"low-r2\"}")
+                .contains("metalearner_feedback_answers_up 1.0")
+                .contains("metalearner_feedback_answers_restarts_total 0.0")
                 .contains("kafka_stream_");
     }
 
