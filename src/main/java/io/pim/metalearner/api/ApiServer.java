@@ -17,6 +17,7 @@ import io.pim.metalearner.learn.alert.AlertEvent;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -104,11 +105,25 @@ public final class ApiServer implements AutoCloseable {
         return requested == null || requested.isBlank() ? config.defaultModelId() : requested;
     }
 
+    /**
+     * Answers 404 for a model other than the default that has no state on any instance. The default
+     * model before its first trade is not unknown: it answers with step 0, so a fresh service shows something.
+     */
+    private boolean unknownModel(Context ctx, String modelId, Optional<LearnerView.Status> state) {
+        if (state.isPresent() || modelId.equals(config.defaultModelId())) return false;
+        Map<String, Object> body = failure("unknown-model", "model '" + modelId + "' has no state on any instance");
+        body.put("model_id", modelId);
+        ctx.status(HttpStatus.NOT_FOUND).json(body);
+        return true;
+    }
+
     private void status(Context ctx) {
         String modelId = modelId(ctx);
+        Optional<LearnerView.Status> state = learner.status(modelId);
+        if (unknownModel(ctx, modelId, state)) return;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model_id", modelId);
-        learner.status(modelId).ifPresentOrElse(s -> {
+        state.ifPresentOrElse(s -> {
             body.put("training_step", s.trainingStep());
             body.put("rolling_loss", finite(s.rollingLoss()));
             body.put("rolling_r2", s.rollingR2() == null ? null : finite(s.rollingR2()));
@@ -135,9 +150,11 @@ public final class ApiServer implements AutoCloseable {
 
     private void weights(Context ctx) {
         String modelId = modelId(ctx);
+        Optional<LearnerView.Status> state = learner.status(modelId);
+        if (unknownModel(ctx, modelId, state)) return;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model_id", modelId);
-        learner.status(modelId).ifPresentOrElse(s -> {
+        state.ifPresentOrElse(s -> {
             body.put("training_step", s.trainingStep());
             body.put("agent_weights", weights(s));
             body.put("agents", agents(s));
