@@ -218,7 +218,8 @@ public final class ApiServer implements AutoCloseable {
         learner.put("agent_weights", t.agentWeights());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        // the voting agents the model knows, i.e. whose weights this step could move
+        // the seed's meaning: the agents of this vote the learner used, i.e. those in its roster (another agent's
+        // vote is ignored). A NEUTRAL vote counts: it is one of the model's inputs, though its weight stays put.
         body.put("agents_updated", parsed.trade().votes().keySet().stream().filter(t.agentWeights()::containsKey).count());
         body.put("meta_learner", learner);
         return body;
