@@ -34,7 +34,11 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    /** Where another instance fetches the stored state of a model this instance holds (interactive queries). */
+    /**
+     * Where another instance fetches the stored state of a model this instance holds (interactive
+     * queries). It serves the whole learner, so with {@code http.admin-token} set it wants that token
+     * as the admin endpoints do; the instances of a group share their config, token included.
+     */
     public static final String STATE_PATH = "/internal/model-state";
     /** Completes a feedback wait that ran out; never a real outcome. */
     private static final Outcome TIMED_OUT = new Rejected("timed-out", "");
@@ -44,6 +48,8 @@ public final class ApiServer implements AutoCloseable {
     private final FeedbackGateway feedback;
     private final Supplier<String> metrics;
     private final FeedbackParser parser;
+    /** Guards the admin endpoints and the state path; null: admin endpoints off, state path open. */
+    private final BearerToken token;
     private final Javalin app;
 
     /** @param metrics the Prometheus text exposition, produced per scrape */
@@ -60,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
         this.metrics = metrics;
         ObjectMapper json = JsonMapper.builder().build();
         this.parser = new FeedbackParser();
+        this.token = config.adminToken() == null ? null : new BearerToken(config.adminToken());
         this.app = Javalin.create(c -> {
             c.jsonMapper(new JavalinJackson(json, false));
             c.jetty.port = config.port();
@@ -76,7 +83,7 @@ public final class ApiServer implements AutoCloseable {
             c.routes.post("/api/pim/feedback", this::feedback);
             c.routes.get("/metrics", this::metrics);
             c.routes.get(STATE_PATH, this::localState);
-            if (config.adminToken() != null && admin != null) new AdminRoutes(config.adminToken(), admin).register(c);
+            if (token != null && admin != null) new AdminRoutes(token, admin).register(c);
             c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
                 log.warn("state not available: {}", e.getMessage());
                 ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", e.getMessage()));
@@ -229,7 +236,12 @@ public final class ApiServer implements AutoCloseable {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
     }
 
+    /** Learner state for another instance; with an admin token configured (shared by the instances), only with it. */
     private void localState(Context ctx) {
+        if (token != null && !token.accepts(ctx)) {
+            ctx.status(HttpStatus.UNAUTHORIZED).json(failure("unauthorized", "this path needs the instances' http.admin-token"));
+            return;
+        }
         learner.localState(modelId(ctx)).ifPresentOrElse(
                 bytes -> ctx.contentType("application/octet-stream").result(bytes),
                 () -> ctx.status(HttpStatus.NOT_FOUND));

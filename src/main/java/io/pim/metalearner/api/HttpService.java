@@ -34,7 +34,7 @@ public final class HttpService implements AutoCloseable {
         try {
             OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);
-            ApiServer server = new ApiServer(config, new StreamLearnerView(service), gateway, metrics::scrape, admin).start();
+            ApiServer server = new ApiServer(config, new StreamLearnerView(service, config.adminToken()), gateway, metrics::scrape, admin).start();
             log.info("admin endpoints {}", ops == null ? "off (no http.admin-token configured)" : "on, behind the configured bearer token");
             return new HttpService(gateway, server, ops);
         } catch (RuntimeException e) {

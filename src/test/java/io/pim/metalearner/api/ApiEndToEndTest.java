@@ -140,7 +140,7 @@ class ApiEndToEndTest {
         long stepBefore = JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong();
         try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), Duration.ofMillis(1));
              ApiServer impatient = new ApiServer(new ApiConfig(0, "default", 50, Duration.ofMillis(1)),
-                     new StreamLearnerView(service), gateway, metrics::scrape).start()) {
+                     new StreamLearnerView(service, null), gateway, metrics::scrape).start()) {
             // when
             HttpResponse<String> response = post(impatient.port(), seedBody("e2e-slow"));
 
