@@ -40,6 +40,12 @@ public final class ApiServer implements AutoCloseable {
      * as the admin endpoints do; the instances of a group share their config, token included.
      */
     public static final String STATE_PATH = "/internal/model-state";
+    /**
+     * Bodies above this get 413 before they are read. The largest legitimate one is a restore's
+     * learner state (about 47 KB for 9 agents; the checkpoints topic caps a state at
+     * {@code checkpoint.max-bytes}, 2 MB by default); a feedback body is well under 1 KB.
+     */
+    static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
     /** Completes a feedback wait that ran out; never a real outcome. */
     private static final Outcome TIMED_OUT = new Rejected("timed-out", "");
 
@@ -72,6 +78,7 @@ public final class ApiServer implements AutoCloseable {
             c.jetty.port = config.port();
             // the feedback wait is bounded by our own timeout; Jetty's must not cut it first
             c.http.asyncTimeout = config.feedbackTimeout().toMillis() + 5_000;
+            c.http.maxRequestSize = MAX_BODY_BYTES;
             c.staticFiles.add(s -> {
                 s.hostedPath = "/";
                 s.directory = "/web";

@@ -24,8 +24,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP API over the real stream: an in-JVM KRaft broker, the Apicurio registry, the learning service. */
+/**
+ * The HTTP API over the real stream: an in-JVM KRaft broker, the Apicurio registry, the learning
+ * service, with the API configured as {@code run} configures it (its {@code http.*} keys).
+ */
 class ApiEndToEndTest {
+
+    static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -35,6 +40,8 @@ class ApiEndToEndTest {
     static ServiceMetrics metrics;
     static LearningService service;
     static HttpService http;
+    /** The service's config without the http.* keys this test sets: as a deployment without an admin token. */
+    static Properties withoutHttpKeys;
 
     @BeforeAll
     static void start() throws Exception {
@@ -56,13 +63,18 @@ class ApiEndToEndTest {
         p.setProperty("registry.url", registry.apiUrl());
         p.setProperty("state.dir", Files.createTempDirectory("api-e2e-").toString());
         p.setProperty("streams.application.server", "localhost:" + port);
+        withoutHttpKeys = (Properties) p.clone();
+        p.setProperty("http.port", Integer.toString(port));
+        p.setProperty("http.admin-token", ADMIN_TOKEN);
+        p.setProperty("http.feedback.timeout", "20s");
+        p.setProperty("http.curve.points", "50");
         ServiceConfig config = ServiceConfig.from(p, Map.of());
         metrics = new ServiceMetrics();
         service = new LearningService(config, metrics);
         service.createTopics();
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
-        http = HttpService.start(service, metrics, new ApiConfig(port, "default", 50, Duration.ofSeconds(20)));
+        http = HttpService.start(service, metrics, ApiConfig.from(config));
     }
 
     @AfterAll
@@ -124,6 +136,62 @@ class ApiEndToEndTest {
         assertThat(JSON.readTree(second.get().body())).isEqualTo(JSON.readTree(first.get().body()));
         // and once answered, the decision is trained: posting it again is a conflict
         assertThat(post(seedBody("e2e-twice")).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void theAdminEndpointsEnabledByConfigurationResetAModelForTheBearerOfTheToken() throws Exception {
+        // given a model of its own (the body names it), trained on one trade
+        HttpResponse<String> trained = post(seedBody("e2e-admin-1").replaceFirst("\\{", "{\"model_id\":\"admin-e2e\","));
+        assertThat(trained.statusCode()).as(trained.body()).isEqualTo(200);
+        assertThat(JSON.readTree(trained.body()).at("/meta_learner/training_step").asLong()).isEqualTo(1);
+
+        // when ops reset it without the token, with a wrong one, then with the configured one
+        HttpResponse<String> without = admin(http.port(), "reset?model_id=admin-e2e", null);
+        HttpResponse<String> wrong = admin(http.port(), "reset?model_id=admin-e2e", "Bearer not-the-admin-token-at-all");
+        HttpResponse<String> reset = admin(http.port(), "reset?model_id=admin-e2e", "Bearer " + ADMIN_TOKEN);
+
+        // then only the last one is applied, and the model is back at step 0 with weights 1.0
+        assertThat(without.statusCode()).isEqualTo(401);
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+        assertThat(JSON.readTree(reset.body()).get("training_step").asLong()).isZero();
+        JsonNode status = JSON.readTree(get("/api/pim/metalearner/status?model_id=admin-e2e").body());
+        assertThat(status.get("training_step").asLong()).isZero();
+        assertThat(status.at("/agent_weights/TradingAgent").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void withoutAConfiguredTokenTheAdminEndpointsAreOff() throws Exception {
+        // given the same service's API, configured without http.admin-token
+        ApiConfig untokened = ApiConfig.from(ServiceConfig.from(withoutHttpKeys, Map.of())).withPort(0);
+        try (ServiceMetrics ownMetrics = new ServiceMetrics();
+             HttpService api = HttpService.start(service, ownMetrics, untokened)) {
+            // when
+            HttpResponse<String> reset = admin(api.port(), "reset?model_id=admin-e2e", "Bearer " + ADMIN_TOKEN);
+
+            // then there is no such endpoint
+            assertThat(reset.statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aModelNoInstanceHoldsIsNotFound() throws Exception {
+        HttpResponse<String> status = get("/api/pim/metalearner/status?model_id=no-such-model");
+
+        assertThat(status.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(status.body()).get("error").asText()).isEqualTo("unknown-model");
+        assertThat(get("/api/pim/metalearner/status").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aBodySentAsPlainTextIsReadAsJsonAndTrains() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
+                .header("content-type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(seedBody("e2e-plain"))).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).at("/meta_learner/training_step").asLong()).isPositive();
     }
 
     @Test
@@ -200,6 +268,13 @@ class ApiEndToEndTest {
     static HttpResponse<String> get(String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> admin(int port, String pathAndQuery, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                + "/api/pim/metalearner/admin/" + pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody());
+        if (authorization != null) request.header("Authorization", authorization);
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> post(String body) throws Exception {

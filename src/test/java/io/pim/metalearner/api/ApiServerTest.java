@@ -186,6 +186,34 @@ class ApiServerTest {
     }
 
     @Test
+    void aBodyOverTheSizeLimitIsRefusedWith413AndNotPublished() throws Exception {
+        // given a feedback body of 5 MB (the broker side sends unknown fields; one of them huge)
+        int before = published.size();
+        String huge = SEED_BODY.replace("\"ignored\":true", "\"ignored\":\"" + "x".repeat(5 * 1024 * 1024) + "\"");
+
+        // when
+        HttpResponse<String> response = post(huge);
+
+        // then
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(published).hasSize(before);
+    }
+
+    @Test
+    void aBodyIsReadAsJsonWhateverItsContentType() throws Exception {
+        // when the seed's body comes as text/plain (curl without -H, or an older client)
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + server.port() + "/api/pim/feedback"))
+                .header("content-type", "text/plain; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(SEED_BODY.replace("\"d-1\"", "\"d-plain\""))).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        // then it is the same feedback as with application/json
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(published).anyMatch(f -> f.trade().decisionId().equals("d-plain"));
+    }
+
+    @Test
     void aDecisionAlreadyTrainedIsAConflict() throws Exception {
         HttpResponse<String> response = post(SEED_BODY.replace("\"d-1\"", "\"d-trained\""));
 
