@@ -125,10 +125,14 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         String modelId = named == null || named.isBlank() ? defaultModelId : named;
         PendingAnswers.Wait wait = pending.await(id, modelId, System.currentTimeMillis());
         if (wait.first()) {
-            send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
-                    .serialize(topics.decisionVotes().name(), pair.votes()), wait.shared());
-            send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
-                    .serialize(topics.tradeClosed().name(), pair.close()), wait.shared());
+            try {
+                send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
+                        .serialize(topics.decisionVotes().name(), pair.votes()), wait.shared());
+                send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
+                        .serialize(topics.tradeClosed().name(), pair.close()), wait.shared());
+            } catch (RuntimeException e) { // e.g. the registry unreachable: every request sharing the wait fails now
+                wait.shared().completeExceptionally(e);
+            }
         }
         return wait.answer();
     }
