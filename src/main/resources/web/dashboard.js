@@ -38,8 +38,17 @@ function text(id, value) {
   document.getElementById(id).textContent = value;
 }
 
+// a metric the server has not got (null: undefined so far, e.g. no trade yet) shows as a dash, never as 0
+function missing(value) {
+  return value === null || value === undefined;
+}
+
 function fixed(value, digits) {
-  return value === null || value === undefined ? '–' : Number(value).toFixed(digits);
+  return missing(value) ? '–' : Number(value).toFixed(digits);
+}
+
+function percent(value) {
+  return missing(value) ? '–' : (100 * value).toFixed(1) + ' %';
 }
 
 function cell(row, value, numeric) {
@@ -102,7 +111,7 @@ function renderStats(s) {
   text('stat-step', String(s.training_step));
   text('stat-loss', fixed(s.rolling_loss, 6));
   text('stat-r2', fixed(s.rolling_r2, 3));
-  text('stat-accuracy', s.direction_accuracy === undefined ? '–' : (100 * s.direction_accuracy).toFixed(1) + ' %');
+  text('stat-accuracy', percent(s.direction_accuracy));
   text('stat-pnl-learned', s.committee_pnl ? fixed(s.committee_pnl.learned, 4) : '–');
   text('stat-pnl-uniform', s.committee_pnl ? fixed(s.committee_pnl.uniform, 4) : '–');
   const dead = Object.entries(s.dead_letters || {}).map(([reason, n]) => reason + ' ' + n).join(', ');

@@ -1,13 +1,17 @@
 package io.pim.metalearner.api;
 
+import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.ServiceConfig.HttpSettings;
 import java.time.Duration;
 
 /**
  * @param port            HTTP port (0 picks a free one, for tests)
- * @param defaultModelId  the model status and weights show when the request names none
+ * @param defaultModelId  the model status, weights and feedback use when the request names none:
+ *                        the stream's {@code model.default-id}
  * @param curvePoints     how many recent steps the learning curve returns
  * @param feedbackTimeout how long POST /api/pim/feedback waits for the weight update before answering 202
- * @param adminToken      bearer token of the admin endpoints (reset, rollback, promote, restore); null: they are off
+ * @param adminToken      bearer token of the admin endpoints (reset, rollback, promote, restore) and of
+ *                        {@link ApiServer#STATE_PATH}; null: the admin endpoints are off, the state path open
  */
 public record ApiConfig(int port, String defaultModelId, int curvePoints, Duration feedbackTimeout, String adminToken) {
 
@@ -15,19 +19,22 @@ public record ApiConfig(int port, String defaultModelId, int curvePoints, Durati
         this(port, defaultModelId, curvePoints, feedbackTimeout, null);
     }
 
-    public static ApiConfig defaults() {
-        return new ApiConfig(8080, "default", 200, Duration.ofSeconds(5));
+    /** The API of a service with this config: its {@code http.*} keys and its default model. */
+    public static ApiConfig from(ServiceConfig config) {
+        HttpSettings http = config.http();
+        return new ApiConfig(http.port(), config.defaultModelId(), http.curvePoints(), http.feedbackTimeout(), http.adminToken());
     }
 
     public ApiConfig {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("http.port = " + port + ": must be 0..65535");
-        if (defaultModelId == null || defaultModelId.isBlank()) throw new IllegalArgumentException("model.id must not be blank");
+        if (defaultModelId == null || defaultModelId.isBlank()) throw new IllegalArgumentException("model.default-id must not be blank");
         if (curvePoints < 1) throw new IllegalArgumentException("http.curve.points = " + curvePoints + ": must be at least 1");
         if (feedbackTimeout.isNegative() || feedbackTimeout.isZero()) {
-            throw new IllegalArgumentException("http.feedback.timeout.ms = " + feedbackTimeout.toMillis() + ": must be above 0");
+            throw new IllegalArgumentException("http.feedback.timeout = " + feedbackTimeout + ": must be above 0");
         }
-        if (adminToken != null && adminToken.length() < 16) {
-            throw new IllegalArgumentException("http.admin-token: must be at least 16 characters (or unset to turn the admin endpoints off)");
+        if (adminToken != null && adminToken.length() < HttpSettings.MIN_TOKEN_LENGTH) {
+            throw new IllegalArgumentException("http.admin-token: must be at least " + HttpSettings.MIN_TOKEN_LENGTH
+                    + " characters (or unset to turn the admin endpoints off)");
         }
     }
 
@@ -35,7 +42,10 @@ public record ApiConfig(int port, String defaultModelId, int curvePoints, Durati
         return new ApiConfig(newPort, defaultModelId, curvePoints, feedbackTimeout, adminToken);
     }
 
-    public ApiConfig withAdminToken(String token) {
-        return new ApiConfig(port, defaultModelId, curvePoints, feedbackTimeout, token);
+    /** Never the token itself. */
+    @Override
+    public String toString() {
+        return "ApiConfig[port=" + port + ", defaultModelId=" + defaultModelId + ", curvePoints=" + curvePoints
+                + ", feedbackTimeout=" + feedbackTimeout + ", adminToken=" + (adminToken == null ? "unset" : "set") + "]";
     }
 }

@@ -17,8 +17,11 @@ import io.pim.metalearner.learn.alert.AlertEvent;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +34,18 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    /** Where another instance fetches the stored state of a model this instance holds (interactive queries). */
+    /**
+     * Where another instance fetches the stored state of a model this instance holds (interactive
+     * queries). It serves the whole learner, so with {@code http.admin-token} set it wants that token
+     * as the admin endpoints do; the instances of a group share their config, token included.
+     */
     public static final String STATE_PATH = "/internal/model-state";
+    /**
+     * Bodies above this get 413 before they are read. The largest legitimate one is a restore's
+     * learner state (about 47 KB for 9 agents; the checkpoints topic caps a state at
+     * {@code checkpoint.max-bytes}, 2 MB by default); a feedback body is well under 1 KB.
+     */
+    static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
     /** Completes a feedback wait that ran out; never a real outcome. */
     private static final Outcome TIMED_OUT = new Rejected("timed-out", "");
 
@@ -41,6 +54,8 @@ public final class ApiServer implements AutoCloseable {
     private final FeedbackGateway feedback;
     private final Supplier<String> metrics;
     private final FeedbackParser parser;
+    /** Guards the admin endpoints and the state path; null: admin endpoints off, state path open. */
+    private final BearerToken token;
     private final Javalin app;
 
     /** @param metrics the Prometheus text exposition, produced per scrape */
@@ -57,11 +72,13 @@ public final class ApiServer implements AutoCloseable {
         this.metrics = metrics;
         ObjectMapper json = JsonMapper.builder().build();
         this.parser = new FeedbackParser();
+        this.token = config.adminToken() == null ? null : new BearerToken(config.adminToken());
         this.app = Javalin.create(c -> {
             c.jsonMapper(new JavalinJackson(json, false));
             c.jetty.port = config.port();
             // the feedback wait is bounded by our own timeout; Jetty's must not cut it first
             c.http.asyncTimeout = config.feedbackTimeout().toMillis() + 5_000;
+            c.http.maxRequestSize = MAX_BODY_BYTES;
             c.staticFiles.add(s -> {
                 s.hostedPath = "/";
                 s.directory = "/web";
@@ -73,7 +90,7 @@ public final class ApiServer implements AutoCloseable {
             c.routes.post("/api/pim/feedback", this::feedback);
             c.routes.get("/metrics", this::metrics);
             c.routes.get(STATE_PATH, this::localState);
-            if (config.adminToken() != null && admin != null) new AdminRoutes(config.adminToken(), admin).register(c);
+            if (token != null && admin != null) new AdminRoutes(token, admin).register(c);
             c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
                 log.warn("state not available: {}", e.getMessage());
                 ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", e.getMessage()));
@@ -102,11 +119,25 @@ public final class ApiServer implements AutoCloseable {
         return requested == null || requested.isBlank() ? config.defaultModelId() : requested;
     }
 
+    /**
+     * Answers 404 for a model other than the default that has no state on any instance. The default
+     * model before its first trade is not unknown: it answers with step 0, so a fresh service shows something.
+     */
+    private boolean unknownModel(Context ctx, String modelId, Optional<LearnerView.Status> state) {
+        if (state.isPresent() || modelId.equals(config.defaultModelId())) return false;
+        Map<String, Object> body = failure("unknown-model", "model '" + modelId + "' has no state on any instance");
+        body.put("model_id", modelId);
+        ctx.status(HttpStatus.NOT_FOUND).json(body);
+        return true;
+    }
+
     private void status(Context ctx) {
         String modelId = modelId(ctx);
+        Optional<LearnerView.Status> state = learner.status(modelId);
+        if (unknownModel(ctx, modelId, state)) return;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model_id", modelId);
-        learner.status(modelId).ifPresentOrElse(s -> {
+        state.ifPresentOrElse(s -> {
             body.put("training_step", s.trainingStep());
             body.put("rolling_loss", finite(s.rollingLoss()));
             body.put("rolling_r2", s.rollingR2() == null ? null : finite(s.rollingR2()));
@@ -133,9 +164,11 @@ public final class ApiServer implements AutoCloseable {
 
     private void weights(Context ctx) {
         String modelId = modelId(ctx);
+        Optional<LearnerView.Status> state = learner.status(modelId);
+        if (unknownModel(ctx, modelId, state)) return;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model_id", modelId);
-        learner.status(modelId).ifPresentOrElse(s -> {
+        state.ifPresentOrElse(s -> {
             body.put("training_step", s.trainingStep());
             body.put("agent_weights", weights(s));
             body.put("agents", agents(s));
@@ -155,25 +188,30 @@ public final class ApiServer implements AutoCloseable {
             ctx.status(HttpStatus.BAD_REQUEST).json(failure(e.reason().code, e.getMessage()));
             return;
         }
-        String decisionId = parsed.trade().decisionId();
         ctx.future(() -> submit(parsed)
                 .completeOnTimeout(TIMED_OUT, config.feedbackTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((outcome, error) -> {
-                    if (error != null) {
-                        log.warn("feedback {} could not be published", decisionId, error);
-                        ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", "could not publish: " + error.getMessage()));
-                    } else if (outcome == TIMED_OUT) {
-                        ctx.status(HttpStatus.ACCEPTED).json(Map.of("success", true, "decision_id", decisionId,
-                                "message", "published; the weight update did not arrive within " + config.feedbackTimeout().toMillis() + " ms"));
-                    } else if (outcome instanceof Trained t) {
-                        ctx.json(trained(parsed, t));
-                    } else if (outcome instanceof AlreadyTrained) {
-                        ctx.status(HttpStatus.CONFLICT).json(failure("duplicate", "decision " + decisionId + " was already trained"));
-                    } else if (outcome instanceof Rejected r) {
-                        ctx.status(HttpStatus.BAD_REQUEST).json(failure(r.reason(), r.detail()));
-                    }
+                    respond(ctx, parsed, outcome, error);
                     return null;
                 }));
+    }
+
+    private void respond(Context ctx, Feedback parsed, Outcome outcome, Throwable error) {
+        String decisionId = parsed.trade().decisionId();
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (outcome == TIMED_OUT || cause instanceof TimeoutException) { // our wait, or the gateway's own bound
+            ctx.status(HttpStatus.ACCEPTED).json(Map.of("success", true, "decision_id", decisionId,
+                    "message", "published; the weight update did not arrive within " + config.feedbackTimeout().toMillis() + " ms"));
+        } else if (cause != null) {
+            log.warn("feedback {} could not be published", decisionId, cause);
+            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", "could not publish: " + cause.getMessage()));
+        } else if (outcome instanceof Trained t) {
+            ctx.json(trained(parsed, t));
+        } else if (outcome instanceof AlreadyTrained) {
+            ctx.status(HttpStatus.CONFLICT).json(failure("duplicate", "decision " + decisionId + " was already trained"));
+        } else if (outcome instanceof Rejected r) {
+            ctx.status(HttpStatus.BAD_REQUEST).json(failure(r.reason(), r.detail()));
+        }
     }
 
     private CompletableFuture<Outcome> submit(Feedback parsed) {
@@ -194,7 +232,8 @@ public final class ApiServer implements AutoCloseable {
         learner.put("agent_weights", t.agentWeights());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        // the voting agents the model knows, i.e. whose weights this step could move
+        // the seed's meaning: the agents of this vote the learner used, i.e. those in its roster (another agent's
+        // vote is ignored). A NEUTRAL vote counts: it is one of the model's inputs, though its weight stays put.
         body.put("agents_updated", parsed.trade().votes().keySet().stream().filter(t.agentWeights()::containsKey).count());
         body.put("meta_learner", learner);
         return body;
@@ -204,7 +243,12 @@ public final class ApiServer implements AutoCloseable {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
     }
 
+    /** Learner state for another instance; with an admin token configured (shared by the instances), only with it. */
     private void localState(Context ctx) {
+        if (token != null && !token.accepts(ctx)) {
+            ctx.status(HttpStatus.UNAUTHORIZED).json(failure("unauthorized", "this path needs the instances' http.admin-token"));
+            return;
+        }
         learner.localState(modelId(ctx)).ifPresentOrElse(
                 bytes -> ctx.contentType("application/octet-stream").result(bytes),
                 () -> ctx.status(HttpStatus.NOT_FOUND));

@@ -12,7 +12,9 @@ public interface FeedbackGateway {
 
     /**
      * Publishes the feedback's votes and close. The future completes with the outcome for this
-     * decision: its weight update, or the stream's refusal. It fails if publishing fails.
+     * decision: its weight update (of the model the feedback trains), or the stream's refusal. It
+     * fails if publishing fails, or with a {@link java.util.concurrent.TimeoutException} if the
+     * gateway gives up waiting (the HTTP layer answers 202 then, as for its own timeout).
      */
     CompletableFuture<Outcome> submit(Feedback feedback);
 
@@ -28,10 +30,7 @@ public interface FeedbackGateway {
                    Map<String, Double> agentWeights) implements Outcome {
     }
 
-    /**
-     * The decision had been trained before (the stream dead-lettered this close as a duplicate), or
-     * a request for it is still in flight.
-     */
+    /** The decision had been trained before: the stream dead-lettered this close as a duplicate. */
     record AlreadyTrained(String decisionId) implements Outcome {
     }
 

@@ -2,6 +2,8 @@ package io.pim.metalearner.api;
 
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.OpsCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API over a running learning service: state by interactive queries, feedback through
@@ -10,6 +12,7 @@ import io.pim.metalearner.stream.OpsCommands;
  * {@link ApiConfig#port()}.
  */
 public final class HttpService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpService.class);
 
     private final StreamFeedbackGateway gateway;
     private final ApiServer server;
@@ -26,11 +29,13 @@ public final class HttpService implements AutoCloseable {
     /** @param metrics the listener the service was built with, bound here to its Kafka Streams client */
     public static HttpService start(LearningService service, ServiceMetrics metrics, ApiConfig config) {
         metrics.bind(service);
-        StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
+        StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), config.feedbackTimeout());
+        metrics.bindFeedbackAnswers(gateway);
         try {
             OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);
-            ApiServer server = new ApiServer(config, new StreamLearnerView(service), gateway, metrics::scrape, admin).start();
+            ApiServer server = new ApiServer(config, new StreamLearnerView(service, config.adminToken()), gateway, metrics::scrape, admin).start();
+            log.info("admin endpoints {}", ops == null ? "off (no http.admin-token configured)" : "on, behind the configured bearer token");
             return new HttpService(gateway, server, ops);
         } catch (RuntimeException e) {
             gateway.close();

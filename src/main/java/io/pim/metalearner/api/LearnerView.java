@@ -8,7 +8,7 @@ import java.util.Optional;
 /** What the HTTP layer reads about the learning: one model's state, wherever it is held. */
 public interface LearnerView {
 
-    /** The model's current state; empty when it has not trained yet (or does not exist). */
+    /** The model's current state; empty when no instance holds any for it (not trained yet, or no such model). */
     Optional<Status> status(String modelId);
 
     /** Dead-lettered inputs so far, by reason (on this instance, when there are several). */

@@ -60,6 +60,15 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         streamsMetrics.bindTo(registry);
     }
 
+    /** The feedback answer consumer's health: whether it reads, and how often it was replaced after a failure. */
+    public void bindFeedbackAnswers(StreamFeedbackGateway gateway) {
+        Gauge.builder("metalearner.feedback.answers.up", gateway, g -> g.answering() ? 1 : 0)
+                .description("1 while POST /api/pim/feedback can see the stream's answers, 0 while their consumer restarts")
+                .register(registry);
+        FunctionCounter.builder("metalearner.feedback.answers.restarts", gateway, StreamFeedbackGateway::restarts)
+                .description("failures of the feedback answer consumer, each followed by a new one").register(registry);
+    }
+
     @Override
     public void onStep(String modelId, StepResult step, long stepNanos, long latencyMs, List<AlertEvent> activeAlerts) {
         stepTime.record(stepNanos, TimeUnit.NANOSECONDS);

@@ -11,15 +11,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -35,56 +39,77 @@ import org.slf4j.LoggerFactory;
  * close, both keyed by decision id) and completes the request when the stream's answer for that
  * decision shows up: its {@code weights-updated}, or a dead letter of its close. One background
  * consumer reads both topics from their end (read_committed, no group) for all requests.
+ * <p>
+ * If that consumer fails, the error is logged, and a new one resumes from where the failed one
+ * stopped, after a backoff (doubling up to 30 s): requests meanwhile wait (up to their timeout),
+ * and no answer is skipped. {@link #answering()} and {@link #restarts()} tell its health.
  */
 public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamFeedbackGateway.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final Topics topics;
-    private final KafkaProducer<String, byte[]> producer;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final String defaultModelId;
+    private final Producer<String, byte[]> producer;
+    private final Supplier<Consumer<byte[], byte[]>> consumers;
+    private final Duration firstBackoff;
+    private final PendingAnswers pending;
+    /** Where to resume reading each answer partition; the watcher thread's alone once it runs. */
+    private final Map<TopicPartition, Long> positions = new HashMap<>();
+    private final AtomicLong restarts = new AtomicLong();
     private final Thread thread;
+    private volatile Consumer<byte[], byte[]> consumer;
+    private volatile boolean answering;
     private volatile boolean running = true;
 
-    /**
-     * A request waiting for its answer. Only records made at or after {@code publishedAtMs} can
-     * answer it: the outputs of an earlier submission of the same decision may become visible
-     * (at its transaction's commit) after this one was published, and must not be taken for its
-     * answer. The stream stamps its records with its own clock, so across hosts a skewed clock
-     * can only make a request wait out its timeout (202), never answer it wrongly.
-     */
-    private record Pending(CompletableFuture<Outcome> answer, long publishedAtMs) {
+    /** @param maxWait how long a request waits for its answer at most (the API's feedback timeout) */
+    public StreamFeedbackGateway(ServiceConfig config, Topics topics, Duration maxWait) {
+        this(topics, config.defaultModelId(), maxWait, new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG, "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                        ProducerConfig.LINGER_MS_CONFIG, 0),
+                        new StringSerializer(), new ByteArraySerializer()),
+                () -> new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20),
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                Duration.ofMillis(500));
     }
 
-    public StreamFeedbackGateway(ServiceConfig config, Topics topics) {
+    /** @param consumers makes the answer consumer, at start and after each failure */
+    StreamFeedbackGateway(Topics topics, String defaultModelId, Duration maxWait, Producer<String, byte[]> producer,
+                          Supplier<Consumer<byte[], byte[]>> consumers, Duration firstBackoff) {
         this.topics = topics;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 0),
-                new StringSerializer(), new ByteArraySerializer());
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        // positioned at the end before any request is accepted, so no answer can be missed
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(topics.weightsUpdated().name(), topics.deadLetter().name())) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        this.defaultModelId = defaultModelId;
+        this.pending = new PendingAnswers(maxWait);
+        this.producer = producer;
+        this.consumers = consumers;
+        this.firstBackoff = firstBackoff;
+        try {
+            // positioned at the end before any request is accepted, so no answer can be missed
+            this.consumer = open();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
         }
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position);
+        this.answering = true;
         this.thread = new Thread(this::watch, "feedback-answers");
         thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, e) -> {
+            answering = false;
+            log.error("feedback answers: the watcher thread died; every POST now waits out its timeout (202)", e);
+        });
         thread.start();
     }
 
+    /**
+     * Publishes the feedback unless a request for the same decision is in flight here, whose answer
+     * it then shares ({@link PendingAnswers}).
+     */
     @Override
     public CompletableFuture<Outcome> submit(Feedback feedback) {
         FeedbackEvents.Pair pair;
@@ -95,15 +120,21 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
             return CompletableFuture.failedFuture(new IllegalStateException("validated body not mappable: " + e.getMessage(), e));
         }
         String id = pair.decisionId();
-        CompletableFuture<Outcome> answer = new CompletableFuture<>();
-        Pending request = new Pending(answer, System.currentTimeMillis());
-        if (pending.putIfAbsent(id, request) != null) return CompletableFuture.completedFuture(new AlreadyTrained(id));
-        answer.whenComplete((outcome, error) -> pending.remove(id, request));
-        send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
-                .serialize(topics.decisionVotes().name(), pair.votes()), answer);
-        send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
-                .serialize(topics.tradeClosed().name(), pair.close()), answer);
-        return answer;
+        // the join's rule: a body without a model_id trains the default model
+        String named = pair.votes().getModelId();
+        String modelId = named == null || named.isBlank() ? defaultModelId : named;
+        PendingAnswers.Wait wait = pending.await(id, modelId, System.currentTimeMillis());
+        if (wait.first()) {
+            try {
+                send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
+                        .serialize(topics.decisionVotes().name(), pair.votes()), wait.shared());
+                send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
+                        .serialize(topics.tradeClosed().name(), pair.close()), wait.shared());
+            } catch (RuntimeException e) { // e.g. the registry unreachable: every request sharing the wait fails now
+                wait.shared().completeExceptionally(e);
+            }
+        }
+        return wait.answer();
     }
 
     private void send(String topic, String key, byte[] value, CompletableFuture<Outcome> answer) {
@@ -112,44 +143,117 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         });
     }
 
+    /** A consumer of both answer topics, at the saved positions (at their end the first time). */
+    private Consumer<byte[], byte[]> open() {
+        Consumer<byte[], byte[]> c = consumers.get();
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(topics.weightsUpdated().name(), topics.deadLetter().name())) {
+                c.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            }
+            c.assign(partitions);
+            for (TopicPartition p : partitions) {
+                Long at = positions.get(p);
+                if (at == null) c.seekToEnd(List.of(p));
+                else c.seek(p, at);
+                positions.put(p, c.position(p));
+            }
+            return c;
+        } catch (RuntimeException e) {
+            c.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
     private void watch() {
+        Duration backoff = firstBackoff;
+        while (running) {
+            try {
+                if (consumer == null) {
+                    consumer = open();
+                    answering = true;
+                    log.info("feedback answers: reading again from {}", positions);
+                }
+                answer(consumer.poll(Duration.ofMillis(500)));
+                backoff = firstBackoff;
+            } catch (WakeupException e) {
+                // close() woke the poll; the loop ends on running
+            } catch (RuntimeException e) {
+                // without this consumer every POST would wait out its timeout (202): log, and start anew
+                answering = false;
+                restarts.incrementAndGet();
+                log.error("feedback answers: reading '{}' and '{}' failed; a new consumer resumes in {} ms",
+                        topics.weightsUpdated().name(), topics.deadLetter().name(), backoff.toMillis(), e);
+                closeQuietly(consumer);
+                consumer = null;
+                pause(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+        answering = false;
+        closeQuietly(consumer);
+    }
+
+    private void answer(Iterable<ConsumerRecord<byte[], byte[]>> records) {
         var weights = topics.weightsUpdated().valueSerde().deserializer();
         var deadLetters = topics.deadLetter().valueSerde().deserializer();
         String weightsTopic = topics.weightsUpdated().name();
         String closesTopic = topics.tradeClosed().name();
-        try {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (pending.isEmpty() || record.value() == null) continue;
-                    try {
-                        if (record.topic().equals(weightsTopic)) {
-                            WeightsUpdated w = weights.deserialize(record.topic(), record.value());
-                            complete(w.getDecisionId(), w.getTimestamp().toEpochMilli(), new Trained(w.getModelId(), w.getTrainingStep(), w.getPredictedReturn(),
-                                    w.getActualReturn(), w.getLoss(), new LinkedHashMap<>(w.getAgentWeights())));
-                        } else {
-                            DeadLetter d = deadLetters.deserialize(record.topic(), record.value());
-                            // only the close decides a request; a dead-lettered vote is followed by its close's
-                            if (!d.getSourceTopic().equals(closesTopic) || d.getKey() == null) continue;
-                            String id = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes(d.getKey()))).toString();
-                            complete(id, d.getTimestamp().toEpochMilli(), d.getReason().equals(Rejection.DUPLICATE.code)
-                                    ? new AlreadyTrained(id) : new Rejected(d.getReason(), d.getDetail()));
-                        }
-                    } catch (RuntimeException e) {
-                        log.warn("skipping an unreadable record at {}-{}@{}: {}", record.topic(), record.partition(),
-                                record.offset(), e.getMessage());
-                    }
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            positions.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
+            if (pending.isEmpty() || record.value() == null) continue;
+            try {
+                if (record.topic().equals(weightsTopic)) {
+                    WeightsUpdated w = weights.deserialize(record.topic(), record.value());
+                    pending.trained(w.getDecisionId(), w.getTimestamp().toEpochMilli(), new Trained(w.getModelId(),
+                            w.getTrainingStep(), w.getPredictedReturn(), w.getActualReturn(), w.getLoss(),
+                            new LinkedHashMap<>(w.getAgentWeights())));
+                } else {
+                    DeadLetter d = deadLetters.deserialize(record.topic(), record.value());
+                    // only the close decides a request; a dead-lettered vote is followed by its close's
+                    if (!d.getSourceTopic().equals(closesTopic) || d.getKey() == null) continue;
+                    String id = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes(d.getKey()))).toString();
+                    pending.refused(id, d.getTimestamp().toEpochMilli(), d.getReason().equals(Rejection.DUPLICATE.code)
+                            ? new AlreadyTrained(id) : new Rejected(d.getReason(), d.getDetail()));
                 }
+            } catch (RuntimeException e) {
+                log.warn("skipping an unreadable record at {}-{}@{}: {}", record.topic(), record.partition(),
+                        record.offset(), e.getMessage());
             }
-        } catch (WakeupException e) {
-            if (running) throw e;
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void complete(String decisionId, long madeAtMs, Outcome outcome) {
-        Pending request = pending.get(decisionId);
-        if (request != null && madeAtMs >= request.publishedAtMs()) request.answer().complete(outcome);
+    /** Sleeps, but not past close(). */
+    private void pause(Duration time) {
+        long until = System.nanoTime() + time.toNanos();
+        while (running && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(50, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void closeQuietly(Consumer<byte[], byte[]> c) {
+        if (c == null) return;
+        try {
+            c.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            log.debug("closing the failed answer consumer: {}", e.getMessage());
+        }
+    }
+
+    /** Whether the answer consumer is reading; false while it is being replaced after a failure. */
+    public boolean answering() {
+        return answering;
+    }
+
+    /** How many times the answer consumer failed and was replaced. */
+    public long restarts() {
+        return restarts.get();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -162,13 +266,14 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
+        Consumer<byte[], byte[]> c = consumer;
+        if (c != null) c.wakeup();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
-        pending.values().forEach(p -> p.answer().completeExceptionally(new IllegalStateException("feedback gateway closed")));
+        pending.failAll(new IllegalStateException("feedback gateway closed"));
     }
 }

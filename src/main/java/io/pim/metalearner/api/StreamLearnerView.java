@@ -40,10 +40,13 @@ public final class StreamLearnerView implements LearnerView {
 
     private final LearningService service;
     private final Optional<HostInfo> self;
+    private final BearerToken token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public StreamLearnerView(LearningService service) {
+    /** @param adminToken the instances' {@code http.admin-token}, sent to fetch a state from another instance; null if none */
+    public StreamLearnerView(LearningService service, String adminToken) {
         this.service = service;
+        this.token = adminToken == null ? null : new BearerToken(adminToken);
         String server = service.config().streamsOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
         this.self = server == null || server.isBlank() ? Optional.empty() : Optional.of(HostInfo.buildFromEndpoint(server));
     }
@@ -94,11 +97,14 @@ public final class StreamLearnerView implements LearnerView {
         URI uri = URI.create("http://" + host.host() + ":" + host.port() + ApiServer.STATE_PATH
                 + "?model_id=" + URLEncoder.encode(modelId, StandardCharsets.UTF_8));
         try {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
+            if (token != null) request.header("Authorization", token.header());
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             return switch (response.statusCode()) {
                 case 200 -> Optional.of(response.body());
                 case 404 -> Optional.empty();
+                case 401 -> throw new Unavailable("instance " + host + " refused this instance's token for model '" + modelId
+                        + "': the instances must share http.admin-token", null);
                 default -> throw new Unavailable("instance " + host + " answered " + response.statusCode() + " for model '" + modelId + "'", null);
             };
         } catch (IOException e) {

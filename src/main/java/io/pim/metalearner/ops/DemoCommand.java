@@ -81,8 +81,13 @@ final class DemoCommand implements Callable<Integer> {
                     throw new ParameterException(spec.commandLine(), "--http-port: must be 1..65535, was " + httpPort);
                 }
                 metrics = new ServiceMetrics();
+                settings.setProperty("http.port", Integer.toString(httpPort));
                 // the instance's own address for interactive queries: another instance would fetch models here
                 settings.setProperty("streams.application.server", "localhost:" + httpPort);
+                // the one variable the demo takes from the environment (a token on the command line would
+                // show in `ps`): without it the admin endpoints stay off
+                String token = System.getenv(ServiceConfig.envName("http.admin-token"));
+                if (token != null) settings.setProperty("http.admin-token", token);
             }
             stack.start(settings, true, metrics == null ? io.pim.metalearner.stream.StepListener.NONE : metrics);
             ServiceConfig config = stack.config();
@@ -90,8 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9, stack.kafka().bootstrapServers(), stack.registry().url());
             if (serve) {
                 stack.own(metrics);
-                HttpService http = stack.own(HttpService.start(stack.service(), metrics,
-                        ApiConfig.defaults().withPort(httpPort)));
+                HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.from(config)));
                 err.printf(Locale.ROOT, "demo: dashboard at http://localhost:%d/ (API under /api/pim, metrics at /metrics)%n",
                         http.port());
             }

@@ -29,10 +29,10 @@ final class RunCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--http-port", paramLabel = "P",
-            description = "Port of the HTTP API, dashboard and /metrics (default 8080; 0 = no HTTP). With several "
-                    + "instances, set streams.application.server=<this host>:<P> in the config so each can answer "
-                    + "for models another one holds.")
-    int httpPort = 8080;
+            description = "Port of the HTTP API, dashboard and /metrics; overrides the config's http.port (default "
+                    + "8080; 0 = no HTTP). With several instances, set streams.application.server=<this host>:<P> in "
+                    + "the config so each can answer for models another one holds.")
+    Integer httpPort;
 
     @Option(names = "--no-create-topics", description = "Do not create missing topics (they must exist).")
     boolean noCreateTopics;
@@ -40,7 +40,10 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServiceConfig serviceConfig = ServiceConfig.load(config);
-        if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("--http-port: must be 0..65535, was " + httpPort);
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            throw new IllegalArgumentException("--http-port: must be 0..65535, was " + httpPort);
+        }
+        ApiConfig apiConfig = httpPort == null ? ApiConfig.from(serviceConfig) : ApiConfig.from(serviceConfig).withPort(httpPort);
         ServiceMetrics metrics = new ServiceMetrics();
         LearningService service = new LearningService(serviceConfig, metrics);
         if (!noCreateTopics) service.createTopics();
@@ -63,8 +66,8 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
 
         service.start();
-        if (httpPort > 0) {
-            http.set(HttpService.start(service, metrics, ApiConfig.defaults().withPort(httpPort)));
+        if (apiConfig.port() > 0) {
+            http.set(HttpService.start(service, metrics, apiConfig));
         }
         stopped.await();
         boolean failed = service.streams().state() == KafkaStreams.State.ERROR;

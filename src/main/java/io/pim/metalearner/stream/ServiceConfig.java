@@ -46,12 +46,14 @@ import java.util.regex.Pattern;
  * @param streamsOverrides  extra Kafka Streams properties from {@code streams.*} keys
  * @param alerts            thresholds of the alert detectors ({@code alert.*} keys, see {@link AlertConfig})
  * @param checkpoints       when the training processor writes learner checkpoints, and how many it keeps
+ * @param http              the HTTP API's settings ({@code http.*} keys)
  */
 public record ServiceConfig(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
                             TopicNames topics, String defaultModelId, Duration votesTtl, Duration tradeGrace,
                             LearnerConfig learner, int snapshotEvery, Duration commitInterval,
                             short replicationFactor, int inputPartitions, int streamThreads,
-                            Map<String, String> streamsOverrides, AlertConfig alerts, CheckpointPolicy checkpoints) {
+                            Map<String, String> streamsOverrides, AlertConfig alerts, CheckpointPolicy checkpoints,
+                            HttpSettings http) {
 
     /**
      * @param every    a checkpoint after every step that is a multiple of this
@@ -62,6 +64,26 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
      *                 {@code checkpoint-failed} alert
      */
     public record CheckpointPolicy(int every, int keep, int maxBytes) {
+    }
+
+    /**
+     * @param port            {@code http.port}: the HTTP API's port; 0 turns it off in {@code run}
+     * @param adminToken      {@code http.admin-token}: bearer token of the admin endpoints and of
+     *                        {@code /internal/model-state}; null (unset or blank): admin endpoints off
+     * @param feedbackTimeout {@code http.feedback.timeout}: how long POST /api/pim/feedback waits for the
+     *                        weight update before answering 202
+     * @param curvePoints     {@code http.curve.points}: recent steps in the status's learning curve
+     */
+    public record HttpSettings(int port, String adminToken, Duration feedbackTimeout, int curvePoints) {
+        /** The shortest admin token accepted: a guessable one would make the admin endpoints open. */
+        public static final int MIN_TOKEN_LENGTH = 16;
+
+        /** Never the token itself: configs end up in logs. */
+        @Override
+        public String toString() {
+            return "HttpSettings[port=" + port + ", adminToken=" + (adminToken == null ? "unset" : "set")
+                    + ", feedbackTimeout=" + feedbackTimeout + ", curvePoints=" + curvePoints + "]";
+        }
     }
 
     /** Topic names; each has its own key {@code topic.<default name>}. */
@@ -120,6 +142,10 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
         d.put("checkpoint.every", "100");
         d.put("checkpoint.keep", "50");
         d.put("checkpoint.max-bytes", Integer.toString(2 * 1024 * 1024));
+        d.put("http.port", "8080");
+        d.put("http.admin-token", ""); // unset: the admin endpoints are off
+        d.put("http.feedback.timeout", "5s");
+        d.put("http.curve.points", "200");
         return d;
     }
 
@@ -193,7 +219,24 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
                     duration("commit.interval"), (short) intAtLeast("replication.factor", 1),
                     intAtLeast("input.partitions", 1), intAtLeast("stream.threads", 1), Map.copyOf(streams), alerts(),
                     new CheckpointPolicy(intAtLeast("checkpoint.every", 1), intAtLeast("checkpoint.keep", 1),
-                            intAtLeast("checkpoint.max-bytes", 1024)));
+                            intAtLeast("checkpoint.max-bytes", 1024)), http());
+        }
+
+        HttpSettings http() {
+            long port = longValue("http.port");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("config key 'http.port': " + port + " must be 0..65535 (0: no HTTP)");
+            }
+            String token = values.get("http.admin-token");
+            if (token == null || token.isBlank()) {
+                token = null;
+            } else if (token.length() < HttpSettings.MIN_TOKEN_LENGTH) {
+                // the message must not show the token, not even a short one
+                throw new IllegalArgumentException("config key 'http.admin-token' (or " + envName("http.admin-token")
+                        + "): must be at least " + HttpSettings.MIN_TOKEN_LENGTH
+                        + " characters, or unset to keep the admin endpoints off");
+            }
+            return new HttpSettings((int) port, token, duration("http.feedback.timeout"), intAtLeast("http.curve.points", 1));
         }
 
         AlertConfig alerts() {
@@ -313,24 +356,24 @@ public record ServiceConfig(String bootstrapServers, String registryUrl, String 
     public ServiceConfig withApplicationId(String id) {
         return new ServiceConfig(bootstrapServers, registryUrl, id, stateDir, topics, defaultModelId, votesTtl,
                 tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides, alerts, checkpoints);
+                streamsOverrides, alerts, checkpoints, http);
     }
 
     public ServiceConfig withStateDir(Path dir) {
         return new ServiceConfig(bootstrapServers, registryUrl, applicationId, dir, topics, defaultModelId, votesTtl,
                 tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides, alerts, checkpoints);
+                streamsOverrides, alerts, checkpoints, http);
     }
 
     public ServiceConfig withTradeGrace(Duration grace) {
         return new ServiceConfig(bootstrapServers, registryUrl, applicationId, stateDir, topics, defaultModelId, votesTtl,
                 grace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides, alerts, checkpoints);
+                streamsOverrides, alerts, checkpoints, http);
     }
 
     public ServiceConfig withCheckpoints(CheckpointPolicy policy) {
         return new ServiceConfig(bootstrapServers, registryUrl, applicationId, stateDir, topics, defaultModelId, votesTtl,
                 tradeGrace, learner, snapshotEvery, commitInterval, replicationFactor, inputPartitions, streamThreads,
-                streamsOverrides, alerts, policy);
+                streamsOverrides, alerts, policy, http);
     }
 }

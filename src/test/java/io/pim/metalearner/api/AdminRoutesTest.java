@@ -62,6 +62,24 @@ class AdminRoutesTest {
     }
 
     @Test
+    void theInstancesStatePathWantsTheTokenOnceOneIsConfigured() throws Exception {
+        String path = ApiServer.STATE_PATH + "?model_id=default";
+        try (ApiServer open = server(null); ApiServer guarded = server(TOKEN)) {
+            // the view here holds no state: 404 is "let in, nothing held"
+            assertThat(get(open, path, null).statusCode()).isEqualTo(404);
+            assertThat(get(guarded, path, null).statusCode()).isEqualTo(401);
+            assertThat(get(guarded, path, "Bearer wrong").statusCode()).isEqualTo(401);
+            assertThat(get(guarded, path, "Bearer " + TOKEN).statusCode()).isEqualTo(404);
+        }
+    }
+
+    private static HttpResponse<String> get(ApiServer server, String path, String auth) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path));
+        if (auth != null) request.header("Authorization", auth);
+        return ApiServerTest.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void rollbackWithTheTokenSendsTheCommandAndAnswersItsResult() throws Exception {
         try (ApiServer server = server(TOKEN)) {
             // when

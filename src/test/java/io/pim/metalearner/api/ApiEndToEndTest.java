@@ -17,14 +17,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP API over the real stream: an in-JVM KRaft broker, the Apicurio registry, the learning service. */
+/**
+ * The HTTP API over the real stream: an in-JVM KRaft broker, the Apicurio registry, the learning
+ * service, with the API configured as {@code run} configures it (its {@code http.*} keys).
+ */
 class ApiEndToEndTest {
+
+    static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -34,6 +40,8 @@ class ApiEndToEndTest {
     static ServiceMetrics metrics;
     static LearningService service;
     static HttpService http;
+    /** The service's config without the http.* keys this test sets: as a deployment without an admin token. */
+    static Properties withoutHttpKeys;
 
     @BeforeAll
     static void start() throws Exception {
@@ -55,13 +63,18 @@ class ApiEndToEndTest {
         p.setProperty("registry.url", registry.apiUrl());
         p.setProperty("state.dir", Files.createTempDirectory("api-e2e-").toString());
         p.setProperty("streams.application.server", "localhost:" + port);
+        withoutHttpKeys = (Properties) p.clone();
+        p.setProperty("http.port", Integer.toString(port));
+        p.setProperty("http.admin-token", ADMIN_TOKEN);
+        p.setProperty("http.feedback.timeout", "20s");
+        p.setProperty("http.curve.points", "50");
         ServiceConfig config = ServiceConfig.from(p, Map.of());
         metrics = new ServiceMetrics();
         service = new LearningService(config, metrics);
         service.createTopics();
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
-        http = HttpService.start(service, metrics, new ApiConfig(port, "default", 50, Duration.ofSeconds(20)));
+        http = HttpService.start(service, metrics, ApiConfig.from(config));
     }
 
     @AfterAll
@@ -112,6 +125,76 @@ class ApiEndToEndTest {
     }
 
     @Test
+    void twoConcurrentPostsOfOneDecisionGetTheSameAnswerAndItTrainsOnce() throws Exception {
+        // when the broker side posts the same decision twice at once (a retry while the first is in flight)
+        CompletableFuture<HttpResponse<String>> first = postAsync(seedBody("e2e-twice"));
+        CompletableFuture<HttpResponse<String>> second = postAsync(seedBody("e2e-twice"));
+
+        // then both get the one training step's answer
+        assertThat(first.get().statusCode()).as(first.get().body()).isEqualTo(200);
+        assertThat(second.get().statusCode()).as(second.get().body()).isEqualTo(200);
+        assertThat(JSON.readTree(second.get().body())).isEqualTo(JSON.readTree(first.get().body()));
+        // and once answered, the decision is trained: posting it again is a conflict
+        assertThat(post(seedBody("e2e-twice")).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void theAdminEndpointsEnabledByConfigurationResetAModelForTheBearerOfTheToken() throws Exception {
+        // given a model of its own (the body names it), trained on one trade
+        HttpResponse<String> trained = post(seedBody("e2e-admin-1").replaceFirst("\\{", "{\"model_id\":\"admin-e2e\","));
+        assertThat(trained.statusCode()).as(trained.body()).isEqualTo(200);
+        assertThat(JSON.readTree(trained.body()).at("/meta_learner/training_step").asLong()).isEqualTo(1);
+
+        // when ops reset it without the token, with a wrong one, then with the configured one
+        HttpResponse<String> without = admin(http.port(), "reset?model_id=admin-e2e", null);
+        HttpResponse<String> wrong = admin(http.port(), "reset?model_id=admin-e2e", "Bearer not-the-admin-token-at-all");
+        HttpResponse<String> reset = admin(http.port(), "reset?model_id=admin-e2e", "Bearer " + ADMIN_TOKEN);
+
+        // then only the last one is applied, and the model is back at step 0 with weights 1.0
+        assertThat(without.statusCode()).isEqualTo(401);
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+        assertThat(JSON.readTree(reset.body()).get("training_step").asLong()).isZero();
+        JsonNode status = JSON.readTree(get("/api/pim/metalearner/status?model_id=admin-e2e").body());
+        assertThat(status.get("training_step").asLong()).isZero();
+        assertThat(status.at("/agent_weights/TradingAgent").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void withoutAConfiguredTokenTheAdminEndpointsAreOff() throws Exception {
+        // given the same service's API, configured without http.admin-token
+        ApiConfig untokened = ApiConfig.from(ServiceConfig.from(withoutHttpKeys, Map.of())).withPort(0);
+        try (ServiceMetrics ownMetrics = new ServiceMetrics();
+             HttpService api = HttpService.start(service, ownMetrics, untokened)) {
+            // when
+            HttpResponse<String> reset = admin(api.port(), "reset?model_id=admin-e2e", "Bearer " + ADMIN_TOKEN);
+
+            // then there is no such endpoint
+            assertThat(reset.statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aModelNoInstanceHoldsIsNotFound() throws Exception {
+        HttpResponse<String> status = get("/api/pim/metalearner/status?model_id=no-such-model");
+
+        assertThat(status.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(status.body()).get("error").asText()).isEqualTo("unknown-model");
+        assertThat(get("/api/pim/metalearner/status").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aBodySentAsPlainTextIsReadAsJsonAndTrains() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
+                .header("content-type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(seedBody("e2e-plain"))).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).at("/meta_learner/training_step").asLong()).isPositive();
+    }
+
+    @Test
     void anInvalidBodyIsRefusedWithItsReason() throws Exception {
         HttpResponse<String> response = post(seedBody("e2e-bad").replace("\"exit_price\":157.5", "\"exit_price\":0"));
 
@@ -123,9 +206,9 @@ class ApiEndToEndTest {
     void aWaitShorterThanTheStreamIsAcceptedAndTheTradeStillTrains() throws Exception {
         // given a server that waits only 1 ms
         long stepBefore = JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong();
-        try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics());
+        try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), Duration.ofMillis(1));
              ApiServer impatient = new ApiServer(new ApiConfig(0, "default", 50, Duration.ofMillis(1)),
-                     new StreamLearnerView(service), gateway, metrics::scrape).start()) {
+                     new StreamLearnerView(service, null), gateway, metrics::scrape).start()) {
             // when
             HttpResponse<String> response = post(impatient.port(), seedBody("e2e-slow"));
 
@@ -169,6 +252,8 @@ class ApiEndToEndTest {
                 .contains("metalearner_end_to_end_latency_seconds_count")
                 .contains("metalearner_agent_weight{agent=\"TradingAgent\",model_id=\"default\"}")
                 .contains("metalearner_alert_active{model_id=\"default\",type=\"low-r2\"}")
+                .contains("metalearner_feedback_answers_up 1.0")
+                .contains("metalearner_feedback_answers_restarts_total 0.0")
                 .contains("kafka_stream_");
     }
 
@@ -185,8 +270,21 @@ class ApiEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    static HttpResponse<String> admin(int port, String pathAndQuery, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                + "/api/pim/metalearner/admin/" + pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody());
+        if (authorization != null) request.header("Authorization", authorization);
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     static HttpResponse<String> post(String body) throws Exception {
         return post(http.port(), body);
+    }
+
+    static CompletableFuture<HttpResponse<String>> postAsync(String body) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> post(int port, String body) throws Exception {

@@ -103,12 +103,38 @@ class ApiServerTest {
     }
 
     @Test
-    void statusOfAModelThatHasNotTrainedIsStepZero() throws Exception {
-        JsonNode status = JSON.readTree(get("/api/pim/metalearner/status?model_id=candidate").body());
+    void theDefaultModelBeforeItsFirstTradeIsStepZero() throws Exception {
+        // given a service whose model.default-id has no state yet
+        try (ApiServer fresh = new ApiServer(new ApiConfig(0, "committee-b", 1, Duration.ofMillis(300)), VIEW, GATEWAY,
+                () -> "").start()) {
+            // when
+            HttpResponse<String> status = get(fresh.port(), "/api/pim/metalearner/status");
+            HttpResponse<String> weights = get(fresh.port(), "/api/pim/metalearner/weights");
 
-        assertThat(status.get("model_id").asText()).isEqualTo("candidate");
-        assertThat(status.get("training_step").asLong()).isZero();
-        assertThat(status.get("active_alerts")).isEmpty();
+            // then it shows that model, untrained
+            assertThat(status.statusCode()).isEqualTo(200);
+            JsonNode body = JSON.readTree(status.body());
+            assertThat(body.get("model_id").asText()).isEqualTo("committee-b");
+            assertThat(body.get("training_step").asLong()).isZero();
+            assertThat(body.get("active_alerts")).isEmpty();
+            assertThat(weights.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(weights.body()).get("training_step").asLong()).isZero();
+        }
+    }
+
+    @Test
+    void aModelWithNoStateAnywhereIsNotFound() throws Exception {
+        // when
+        HttpResponse<String> status = get("/api/pim/metalearner/status?model_id=nobody");
+        HttpResponse<String> weights = get("/api/pim/metalearner/weights?model_id=nobody");
+
+        // then
+        for (HttpResponse<String> response : List.of(status, weights)) {
+            assertThat(response.statusCode()).isEqualTo(404);
+            JsonNode body = JSON.readTree(response.body());
+            assertThat(body.get("error").asText()).isEqualTo("unknown-model");
+            assertThat(body.get("model_id").asText()).isEqualTo("nobody");
+        }
     }
 
     @Test
@@ -160,6 +186,34 @@ class ApiServerTest {
     }
 
     @Test
+    void aBodyOverTheSizeLimitIsRefusedWith413AndNotPublished() throws Exception {
+        // given a feedback body of 5 MB (the broker side sends unknown fields; one of them huge)
+        int before = published.size();
+        String huge = SEED_BODY.replace("\"ignored\":true", "\"ignored\":\"" + "x".repeat(5 * 1024 * 1024) + "\"");
+
+        // when
+        HttpResponse<String> response = post(huge);
+
+        // then
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(published).hasSize(before);
+    }
+
+    @Test
+    void aBodyIsReadAsJsonWhateverItsContentType() throws Exception {
+        // when the seed's body comes as text/plain (curl without -H, or an older client)
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + server.port() + "/api/pim/feedback"))
+                .header("content-type", "text/plain; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(SEED_BODY.replace("\"d-1\"", "\"d-plain\""))).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        // then it is the same feedback as with application/json
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(published).anyMatch(f -> f.trade().decisionId().equals("d-plain"));
+    }
+
+    @Test
     void aDecisionAlreadyTrainedIsAConflict() throws Exception {
         HttpResponse<String> response = post(SEED_BODY.replace("\"d-1\"", "\"d-trained\""));
 
@@ -191,7 +245,11 @@ class ApiServerTest {
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path)).build(),
+        return get(server.port(), path);
+    }
+
+    static HttpResponse<String> get(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -116,6 +116,18 @@ class DashboardTest {
         assertThat(points("returns-chart", 1)).isEqualTo(120);
     }
 
+    @Test
+    void metricsThatAreUndefinedSoFarShowAsADashNotAsZero() {
+        // when the dashboard opens on a model that has not traded yet (no loss, R² or accuracy so far)
+        browser.get("http://localhost:" + server.port() + "/?model_id=" + TrainedModel.FRESH);
+        waitFor(() -> text("model-id").equals(TrainedModel.FRESH) && text("stat-step").equals("0"));
+
+        // then
+        assertThat(text("stat-accuracy")).isEqualTo("–");
+        assertThat(text("stat-r2")).isEqualTo("–");
+        assertThat(text("stat-loss")).isEqualTo("–");
+    }
+
     private static long points(String canvas, int dataset) {
         return (Long) js("return Chart.getChart('" + canvas + "').data.datasets[" + dataset + "].data.length");
     }
@@ -145,11 +157,15 @@ class DashboardTest {
 
     /** A real learner with its curve and alert monitor, as the training processor keeps them, trained in-process. */
     static final class TrainedModel implements LearnerView {
+        /** A model id answered with a fresh learner's state. */
+        static final String FRESH = "fresh";
+        private final LearnerConfig config;
         private final Learner learner;
         private final LearningCurve curve = new LearningCurve(200);
         private final AlertMonitor alerts = new AlertMonitor(AlertConfig.defaults());
 
         TrainedModel(LearnerConfig config) {
+            this.config = config;
             this.learner = Learner.create(config);
         }
 
@@ -171,6 +187,10 @@ class DashboardTest {
 
         @Override
         public synchronized Optional<Status> status(String modelId) {
+            if (modelId.equals(FRESH)) {
+                return Optional.of(Statuses.of(modelId, Learner.create(config), new LearningCurve(200),
+                        new AlertMonitor(AlertConfig.defaults())));
+            }
             return Optional.of(Statuses.of(modelId, learner, curve, alerts));
         }
 

@@ -27,9 +27,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two instances of the service in one group: the model trains on one of them, and both answer
- * its status, the other by fetching the model's state from its holder (application.server).
+ * its status, the other by fetching the model's state from its holder (application.server). They
+ * share an admin token, which the state path requires.
  */
 class TwoInstancesApiTest {
+
+    static final String TOKEN = "two-instances-admin-token";
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -78,6 +81,13 @@ class TwoInstancesApiTest {
                 assertThat(status.get("training_step").asLong()).as("instance on port " + instance.port).isEqualTo(1);
                 assertThat(status.at("/agent_weights/TradingAgent").asDouble()).isEqualTo(1.02125, org.assertj.core.data.Offset.offset(1e-9));
             }
+
+            // and the holder serves the raw state only with the shared token
+            String statePath = "http://localhost:" + owner.activeHost().port() + ApiServer.STATE_PATH + "?model_id=default";
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(statePath)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(statePath)).header("Authorization", "Bearer " + TOKEN).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
@@ -110,12 +120,15 @@ class TwoInstancesApiTest {
             p.setProperty("registry.url", registryUrl);
             p.setProperty("state.dir", Files.createTempDirectory("two-instances-").toString());
             p.setProperty("streams.application.server", "localhost:" + port);
+            p.setProperty("http.port", Integer.toString(port));
+            p.setProperty("http.admin-token", TOKEN);
+            p.setProperty("http.feedback.timeout", "20s");
             ServiceConfig config = ServiceConfig.from(p, Map.of());
             ServiceMetrics metrics = new ServiceMetrics();
             LearningService service = new LearningService(config, metrics);
             service.createTopics();
             service.start();
-            HttpService http = HttpService.start(service, metrics, new ApiConfig(port, "default", 50, Duration.ofSeconds(20)));
+            HttpService http = HttpService.start(service, metrics, ApiConfig.from(config));
             return new Instance(port, metrics, service, http);
         }
 

@@ -45,7 +45,7 @@ public final class FeedbackRoundTripBench {
             settings.setProperty("commit.interval", commitInterval);
             stack.start(settings, false, metrics);
             stack.own(metrics);
-            HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.defaults().withPort(0)));
+            HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.from(stack.config()).withPort(0)));
             URI feedback = URI.create("http://localhost:" + http.port() + "/api/pim/feedback");
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 

@@ -38,4 +38,22 @@ class RunCommandTest {
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("engine").contains("fast, dl4j");
     }
+
+    @Test
+    void aTooShortAdminTokenFailsTheStartWithoutShowingTheToken(@TempDir Path dir) throws Exception {
+        // given
+        Path file = dir.resolve("service.properties");
+        Files.writeString(file, """
+                bootstrap.servers=localhost:9092
+                registry.url=http://localhost:8080/apis/registry/v3
+                http.admin-token=hunter2-secret
+                """);
+
+        // when
+        var run = LearnCommandTest.run("run", "--config", file.toString());
+
+        // then
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("http.admin-token").contains("16").doesNotContain("hunter2-secret");
+    }
 }

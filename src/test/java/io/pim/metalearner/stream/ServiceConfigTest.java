@@ -87,6 +87,35 @@ class ServiceConfigTest {
                 .hasMessageContaining("topic.training");
     }
 
+    @Test
+    void theHttpKeysHaveTheirDefaultsAndTheTokenComesFromTheEnvironment() {
+        // when
+        ServiceConfig defaults = ServiceConfig.from(minimal(), Map.of());
+        ServiceConfig configured = ServiceConfig.from(with("http.feedback.timeout", "250ms"), Map.of(
+                "METALEARNER_HTTP_ADMIN_TOKEN", "an-admin-token-of-24-ch", "METALEARNER_HTTP_PORT", "9090",
+                "METALEARNER_HTTP_CURVE_POINTS", "50"));
+
+        // then
+        assertThat(defaults.http()).isEqualTo(new ServiceConfig.HttpSettings(8080, null, Duration.ofSeconds(5), 200));
+        assertThat(configured.http()).isEqualTo(
+                new ServiceConfig.HttpSettings(9090, "an-admin-token-of-24-ch", Duration.ofMillis(250), 50));
+        assertThat(configured.toString()).doesNotContain("an-admin-token-of-24-ch");
+        assertThat(ServiceConfig.from(with("http.admin-token", "  "), Map.of()).http().adminToken()).isNull();
+    }
+
+    @Test
+    void badHttpValuesFailNamingTheKeyAndNeverShowTheToken() {
+        assertThatThrownBy(() -> ServiceConfig.from(with("http.admin-token", "short-secret"), Map.of()))
+                .hasMessageContaining("http.admin-token").hasMessageContaining("METALEARNER_HTTP_ADMIN_TOKEN")
+                .hasMessageContaining("16").hasMessageNotContaining("short-secret");
+        assertThatThrownBy(() -> ServiceConfig.from(with("http.port", "70000"), Map.of()))
+                .hasMessageContaining("http.port").hasMessageContaining("0..65535");
+        assertThatThrownBy(() -> ServiceConfig.from(with("http.feedback.timeout", "0s"), Map.of()))
+                .hasMessageContaining("http.feedback.timeout").hasMessageContaining("30s");
+        assertThatThrownBy(() -> ServiceConfig.from(with("http.curve.points", "0"), Map.of()))
+                .hasMessageContaining("http.curve.points").hasMessageContaining("≥ 1");
+    }
+
     private static Properties with(String key, String value) {
         Properties p = minimal();
         p.setProperty(key, value);
