@@ -1,6 +1,7 @@
 package io.pim.metalearner.api;
 
 import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Rejection;
 import io.pim.metalearner.stream.FeedbackEvents;
@@ -29,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -200,6 +202,8 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         var deadLetters = topics.deadLetter().valueSerde().deserializer();
         String weightsTopic = topics.weightsUpdated().name();
         String closesTopic = topics.tradeClosed().name();
+        String trainingTopic = topics.training().name();
+        var training = topics.training().valueSerde().deserializer();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             positions.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
             if (pending.isEmpty() || record.value() == null) continue;
@@ -211,9 +215,8 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
                             new LinkedHashMap<>(w.getAgentWeights())));
                 } else {
                     DeadLetter d = deadLetters.deserialize(record.topic(), record.value());
-                    // only the close decides a request; a dead-lettered vote is followed by its close's
-                    if (!d.getSourceTopic().equals(closesTopic) || d.getKey() == null) continue;
-                    String id = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes(d.getKey()))).toString();
+                    String id = refusedDecision(d, closesTopic, trainingTopic, training);
+                    if (id == null) continue;
                     pending.refused(id, d.getTimestamp().toEpochMilli(), d.getReason().equals(Rejection.DUPLICATE.code)
                             ? new AlreadyTrained(id) : new Rejected(d.getReason(), d.getDetail()));
                 }
@@ -222,6 +225,24 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
                         record.offset(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * The decision a dead letter refuses, or null if it decides no request: a close refused by the
+     * join (keyed by decision id), or a joined trade the model refused to step on (a training-topic
+     * record, keyed by model id: the decision is in the value). A dead-lettered vote is followed
+     * by its close's, which decides.
+     */
+    private static String refusedDecision(DeadLetter d, String closesTopic, String trainingTopic,
+                                          Deserializer<?> training) {
+        if (d.getSourceTopic().equals(closesTopic)) {
+            return d.getKey() == null ? null : StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes(d.getKey()))).toString();
+        }
+        if (d.getSourceTopic().equals(trainingTopic) && d.getValue() != null) {
+            Object value = training.deserialize(trainingTopic, bytes(d.getValue()));
+            if (value instanceof TrainingExample example) return example.getTrade().getDecisionId();
+        }
+        return null;
     }
 
     /** Sleeps, but not past close(). */

@@ -203,6 +203,16 @@ class ApiEndToEndTest {
     }
 
     @Test
+    void aTradeTheModelRefusesToStepOnIsRefusedWithItsReasonNotLeftToTimeOut() throws Exception {
+        // a valid body whose return (1e30) overflows the float loss: only the training step can tell
+        HttpResponse<String> response = post(seedBody("e2e-overflow")
+                .replace("\"entry_price\":150.0", "\"entry_price\":1e-30").replace("\"exit_price\":157.5", "\"exit_price\":1.0"));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("non-finite-value");
+    }
+
+    @Test
     void aWaitShorterThanTheStreamIsAcceptedAndTheTradeStillTrains() throws Exception {
         // given a server that waits only 1 ms
         long stepBefore = JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong();
