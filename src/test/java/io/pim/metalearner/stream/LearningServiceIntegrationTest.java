@@ -221,7 +221,7 @@ class LearningServiceIntegrationTest {
 
             // when
             service.start();
-            var weights = readUntil(config, topics.weightsUpdated(), r -> r.size() >= n, Duration.ofSeconds(120));
+            var weights = readUntil(config, topics.weightsUpdated(), r -> r.size() >= n, Duration.ofSeconds(300));
             var letters = readUntil(config, topics.deadLetter(), r -> r.size() >= published.badByKey().size(),
                     Duration.ofSeconds(30));
 
@@ -286,7 +286,7 @@ class LearningServiceIntegrationTest {
         int target = n;
         try (LearningService second = new LearningService(config)) {
             second.start();
-            readUntil(config, topics.weightsUpdated(), r -> r.size() >= target - 200, Duration.ofSeconds(60));
+            readUntil(config, topics.weightsUpdated(), r -> r.size() >= target - 200, Duration.ofSeconds(180));
         }
         // and more again, for a replacement machine whose disk is empty: it restores from the changelogs
         n += publish(config, topics, 100, 13).trainable().size();
@@ -295,7 +295,7 @@ class LearningServiceIntegrationTest {
         try (LearningService third = new LearningService(freshDisk)) {
             // when
             third.start();
-            readUntil(config, topics.weightsUpdated(), r -> r.size() >= all, Duration.ofSeconds(120));
+            readUntil(config, topics.weightsUpdated(), r -> r.size() >= all, Duration.ofSeconds(300));
             // everything committed, read a little longer: a repeated step would show up after the n-th
             var weights = readUntil(config, topics.weightsUpdated(), r -> false, Duration.ofSeconds(3));
 
