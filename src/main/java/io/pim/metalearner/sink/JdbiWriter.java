@@ -228,11 +228,23 @@ public final class JdbiWriter implements AutoCloseable {
         }
     }
 
-    /** A row and the record it came from (for a dead letter if the database refuses the row). */
-    private record Pending<T>(T row, ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * A row and the record it came from (for a dead letter if the database refuses the row), with
+     * what makes it newer than another row for the same key: (source_offset, training_step), as
+     * the upserts compare them.
+     */
+    private record Pending<T>(T row, ConsumerRecord<byte[], byte[]> record, long sourceOffset, long step) {
+        boolean isOlderThan(Pending<T> other) {
+            return sourceOffset < other.sourceOffset || (sourceOffset == other.sourceOffset && step < other.step);
+        }
     }
 
-    /** The rows of one poll, deduplicated by primary key (the newest record per key wins), and what could not be used. */
+    /** Keeps the newer of two rows for one key (the later one of equals: records come in offset order). */
+    private static <T> void keepNewest(Map<List<Object>, Pending<T>> rows, List<Object> key, Pending<T> row) {
+        rows.merge(key, row, (held, next) -> next.isOlderThan(held) ? held : next);
+    }
+
+    /** The rows of one poll, deduplicated by primary key (the newest row per key wins), and what could not be used. */
     private static final class Batch {
         final Map<List<Object>, Pending<TrainingLog>> trainingLogs = new LinkedHashMap<>();
         final Map<List<Object>, Pending<AgentPerformance>> agentPerformance = new LinkedHashMap<>();
@@ -261,16 +273,15 @@ public final class JdbiWriter implements AutoCloseable {
             String problem = null;
             if (record.topic().equals(topics.trainingLog()) && value instanceof TrainingLog row) {
                 problem = jsonObjectProblem("agent_votes", row.getAgentVotes());
-                if (problem == null) batch.trainingLogs.put(List.of(row.getModelId(), row.getTrainingStep()), new Pending<>(row, record));
+                if (problem == null) keepNewest(batch.trainingLogs, List.of(row.getModelId(), row.getTrainingStep()),
+                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
             } else if (record.topic().equals(topics.agentPerformance()) && value instanceof AgentPerformance row) {
-                List<Object> key = List.of(row.getModelId(), row.getAgentId());
-                Pending<AgentPerformance> held = batch.agentPerformance.get(key);
-                if (held == null || row.getTrainingStep() >= held.row().getTrainingStep()) {
-                    batch.agentPerformance.put(key, new Pending<>(row, record));
-                }
+                keepNewest(batch.agentPerformance, List.of(row.getModelId(), row.getAgentId()),
+                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
             } else if (record.topic().equals(topics.weightSnapshots()) && value instanceof WeightSnapshot row) {
                 problem = jsonObjectProblem("agent_weights", row.getAgentWeights());
-                if (problem == null) batch.weightSnapshots.put(List.of(row.getModelId(), row.getTrainingStep()), new Pending<>(row, record));
+                if (problem == null) keepNewest(batch.weightSnapshots, List.of(row.getModelId(), row.getTrainingStep()),
+                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
             } else {
                 problem = "wrong-type: " + (value == null ? "null value (tombstone)" : value.getClass().getSimpleName())
                         + " on topic " + record.topic();

@@ -244,6 +244,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private void emit(String modelId, TrainingExample example, Learner learner, StepResult step, String fingerprint) {
         long now = context.currentSystemTimeMs();
         Instant at = Instant.ofEpochMilli(now);
+        // the flat rows carry the training-topic offset too: it grows across a reset, the step does not
         RecordMetadata source = context.recordMetadata().orElseThrow();
         forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId, WeightsUpdated.newBuilder()
                 .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
@@ -259,7 +260,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
                 .setAgentVotes(votesJson(example.getVotes().getAgentVotes()))
                 .setPredictedProfit(step.predictedReturn()).setActualProfit(step.actualReturn())
-                .setLoss(step.loss()).setTimestamp(at)
+                .setLoss(step.loss()).setTimestamp(at).setSourceOffset(source.offset())
                 .build(), now);
         for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
             AgentStats s = e.getValue();
@@ -267,7 +268,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                     .setModelId(modelId).setAgentId(e.getKey()).setTrainingStep(step.step())
                     .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
                     .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
-                    .setUpdatedAt(at)
+                    .setUpdatedAt(at).setSourceOffset(source.offset())
                     .build(), now);
         }
         if (step.step() % snapshotEvery == 0) {
@@ -275,6 +276,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                     .setModelId(modelId).setTrainingStep(step.step()).setTimestamp(at)
                     .setAgentWeights(json(step.agentWeights()))
                     .setTrainingLoss(step.rollingLoss()).setPredictionAccuracy(step.rollingDirectionAccuracy())
+                    .setSourceOffset(source.offset())
                     .build(), now);
         }
     }

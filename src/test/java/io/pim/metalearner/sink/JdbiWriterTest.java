@@ -177,6 +177,50 @@ class JdbiWriterTest {
     }
 
     @Test
+    void afterAResetTheNewHistoryWinsAndTheSeedsQueriesShowIt() throws Exception {
+        // given: 30 steps landed; then a reset (training-topic offset 30) and 12 steps of a new history
+        WriterConfig.Topics topics = Landing.topics("reset");
+        Landing.createTopics(broker.bootstrapServers(), topics);
+        String database = Landing.createDatabase(postgres, "reset");
+        List<TradeHistory.Step> before = TradeHistory.generate(MODEL, 30, 21, 0);
+        List<TradeHistory.Step> after = TradeHistory.generate(MODEL, 12, 22, 31);
+        Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, before);
+        Jdbi db = Landing.jdbi(database);
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "reset"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+
+            // when
+            Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, after);
+            writer.awaitCaughtUp(CATCH_UP);
+
+            // then: the agents hold the new history's figures, though its step (12) is below the old one (30)
+            assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("training_step")).containsOnly(12L);
+            assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("current_weight"))
+                    .containsExactlyInAnyOrderElementsOf(after.get(11).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
+            // then: latest weights and recent steps are the new history's, not the old higher steps left in the tables
+            Optional<HistoryQueries.Weights> latest = writer.query(q -> q.latestWeights(MODEL));
+            List<HistoryQueries.TrainingStep> recent = writer.query(q -> q.recentTrainingSteps(MODEL, 3));
+            assertThat(latest).get().satisfies(w -> {
+                assertThat(w.trainingStep()).isEqualTo(10);
+                assertThat(w.trainingLoss()).isEqualTo(after.get(9).snapshot().getTrainingLoss());
+            });
+            assertThat(recent).extracting(HistoryQueries.TrainingStep::decisionId)
+                    .containsExactly(after.get(11).log().getDecisionId(), after.get(10).log().getDecisionId(),
+                            after.get(9).log().getDecisionId());
+            assertThat(column(db, "SELECT training_step FROM metalearner_training_log WHERE decision_id LIKE '%-22-%' ORDER BY 1"))
+                    .hasSize(12).endsWith(12L);
+
+            // and when: the old history is delivered again (a replay of the topic, a redelivery)
+            List<List<Map<String, Object>>> landed = dumpAll(db);
+            Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, before);
+            writer.awaitCaughtUp(CATCH_UP);
+
+            // then: older records overwrite nothing
+            assertThat(dumpAll(db)).isEqualTo(landed);
+        }
+    }
+
+    @Test
     void unusableRecordsAreDeadLetteredWithTheirReasonAndTheWriterGoesOn() throws Exception {
         // given
         WriterConfig.Topics topics = Landing.topics("bad");
