@@ -346,7 +346,7 @@ public final class JdbiWriter implements AutoCloseable {
                 }
                 return;
             } catch (RuntimeException e) {
-                if (!isTransient(e)) throw e;
+                if (SqlFailure.of(e) != SqlFailure.TRANSIENT) throw e;
                 closeHandle();
                 databaseRetries.incrementAndGet();
                 if (paused.isEmpty()) {
@@ -373,11 +373,19 @@ public final class JdbiWriter implements AutoCloseable {
                 if (!batch.weightSnapshots.isEmpty()) dao.upsertWeightSnapshots(Batch.rows(batch.weightSnapshots));
             });
         } catch (RuntimeException e) {
-            if (isTransient(e)) throw e;
+            if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
             // the database refused some row's content: find it, one row per transaction
             log.warn("Batch refused ({}); landing it row by row to dead-letter the bad rows", rootMessage(e));
             landRowByRow(batch);
         }
+    }
+
+    /** A transient failure as it is (the batch is retried); a fatal one as the error that stops the writer. */
+    private static RuntimeException refusedOrAway(RuntimeException e) {
+        if (SqlFailure.of(e) == SqlFailure.TRANSIENT) return e;
+        return new IllegalStateException("PostgreSQL refused the batch with SQLState " + SqlFailure.sqlState(e)
+                + " (" + rootMessage(e) + "): not a row's content and not a passing outage, so the writer stops and "
+                + "commits nothing of this batch. Fix the database (schema, privileges, credentials), then start the writer again.", e);
     }
 
     private void landRowByRow(Batch batch) {
@@ -393,27 +401,14 @@ public final class JdbiWriter implements AutoCloseable {
             try {
                 handle.useTransaction(transaction -> upsert.accept(transaction.attach(LandingDao.class), p.row()));
             } catch (RuntimeException e) {
-                if (isTransient(e)) throw e; // the whole batch is retried; rows landed so far are upserted again
-                batch.deadLetters.add(deadLetter(p.record(), "database-refused", rootMessage(e)));
+                // away: the whole batch is retried (rows landed so far are upserted again); fatal: the writer stops
+                if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
+                batch.deadLetters.add(deadLetter(p.record(), "database-refused",
+                        "SQLState " + SqlFailure.sqlState(e) + ": " + rootMessage(e)));
                 batch.records--;
                 rows.remove(); // so a retry of the batch does not meet it again
             }
         }
-    }
-
-    /**
-     * Connection trouble (SQLState class 08), the server shutting down (57P), running out of
-     * resources (53) or a serialization conflict (40) pass; anything else is a bug or bad data.
-     */
-    static boolean isTransient(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                return state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.startsWith("40");
-            }
-            if (cause instanceof java.net.ConnectException || cause instanceof java.io.EOFException) return true;
-        }
-        return false;
     }
 
     private static String rootMessage(Throwable e) {

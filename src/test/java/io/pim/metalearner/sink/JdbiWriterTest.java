@@ -77,7 +77,7 @@ class JdbiWriterTest {
         Jdbi db = Landing.jdbi(landedDatabase);
 
         // then: training log steps 1..1000, each once
-        assertThat(rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), min(training_step), max(training_step) FROM metalearner_training_log"))
+        assertThat(Landing.rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), min(training_step), max(training_step) FROM metalearner_training_log"))
                 .containsExactly(1_000L, 1_000L, 1L, 1_000L);
         // then: one agent row per agent, equal to the final figures
         List<AgentPerformance> finalFigures = history.get(history.size() - 1).performance();
@@ -93,7 +93,7 @@ class JdbiWriterTest {
                     .containsEntry("updated_at", expected.getUpdatedAt());
         }
         // then: a snapshot every ten steps
-        assertThat(column(db, "SELECT training_step FROM metalearner_weights ORDER BY training_step"))
+        assertThat(Landing.column(db, "SELECT training_step FROM metalearner_weights ORDER BY training_step"))
                 .hasSize(100).startsWith(10L, 20L).endsWith(1_000L);
         // then: a training-log row holds what was sent, its votes as JSONB
         TrainingLog step7 = history.get(6).log();
@@ -207,7 +207,7 @@ class JdbiWriterTest {
             assertThat(recent).extracting(HistoryQueries.TrainingStep::decisionId)
                     .containsExactly(after.get(11).log().getDecisionId(), after.get(10).log().getDecisionId(),
                             after.get(9).log().getDecisionId());
-            assertThat(column(db, "SELECT training_step FROM metalearner_training_log WHERE decision_id LIKE '%-22-%' ORDER BY 1"))
+            assertThat(Landing.column(db, "SELECT training_step FROM metalearner_training_log WHERE decision_id LIKE '%-22-%' ORDER BY 1"))
                     .hasSize(12).endsWith(12L);
 
             // and when: the old history is delivered again (a replay of the topic, a redelivery)
@@ -249,12 +249,12 @@ class JdbiWriterTest {
             writer.awaitCaughtUp(CATCH_UP);
 
             // then: the good rows landed
-            assertThat(column(Landing.jdbi(database), "SELECT training_step FROM metalearner_training_log ORDER BY 1"))
+            assertThat(Landing.column(Landing.jdbi(database), "SELECT training_step FROM metalearner_training_log ORDER BY 1"))
                     .containsExactly(1L, 5L);
             assertThat(writer.deadLettered()).isEqualTo(4);
         }
         // then: each bad one is on the dead-letter topic with its reason and its original bytes
-        List<DeadLetter> letters = readDeadLetters(topics.deadLetter(), 4);
+        List<DeadLetter> letters = Landing.readDeadLetters(broker.bootstrapServers(), registry.apiUrl(), topics.deadLetter(), 4);
         letters.sort(java.util.Comparator.comparingLong(DeadLetter::getSourceOffset));
         assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactly(1L, 2L, 3L, 4L);
         assertThat(letters).extracting(DeadLetter::getReason)
@@ -293,46 +293,10 @@ class JdbiWriterTest {
 
         // then: one row per step, none lost, none doubled
         assertThat(landedBeforeTheCrash).isGreaterThan(0);
-        assertThat(rowOfLongs(Landing.jdbi(database), "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log"))
+        assertThat(Landing.rowOfLongs(Landing.jdbi(database), "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log"))
                 .containsExactly(300L, 300L, 300L);
         assertThat(Landing.dump(Landing.jdbi(database), "agent_performance")).extracting(r -> r.get("training_step")).containsOnly(300L);
-        assertThat(column(Landing.jdbi(database), "SELECT count(*) FROM metalearner_weights").get(0)).isEqualTo(30L);
-    }
-
-    @Test
-    void theDatabaseStoppedForAWhileThenBackTheWriterCatchesUpWithNothingLost(@TempDir Path dataDirectory) throws Exception {
-        // given: a database of its own, which this test takes away
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        try (EmbeddedDatabase flaky = EmbeddedDatabase.start(dataDirectory.resolve("pg"), port)) {
-            WriterConfig.Topics topics = Landing.topics("outage");
-            Landing.createTopics(broker.bootstrapServers(), topics);
-            List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 500, 5);
-            Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps.subList(0, 200));
-            try (JdbiWriter writer = JdbiWriter.start(config(flaky.jdbcUrl(), topics, "outage"))) {
-                writer.awaitCaughtUp(CATCH_UP);
-
-                // when: the database goes away while trades keep coming
-                flaky.stop();
-                Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps.subList(200, 500));
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (writer.databaseRetries() < 3 && System.nanoTime() < deadline) Thread.sleep(50);
-                assertThat(writer.databaseRetries()).as("retries while the database is down").isGreaterThanOrEqualTo(3);
-                assertThat(writer.isRunning()).isTrue();
-                flaky.startAgain();
-
-                // then
-                writer.awaitCaughtUp(CATCH_UP);
-            }
-            Jdbi db = Jdbi.create(flaky.dataSource());
-            assertThat(rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log"))
-                    .containsExactly(500L, 500L, 500L);
-            assertThat(JdbiWriter.rowCounts(db)).containsEntry("agent_performance", 9L).containsEntry("metalearner_weights", 50L);
-            assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("current_weight"))
-                    .containsExactlyInAnyOrderElementsOf(steps.get(499).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
-        }
+        assertThat(Landing.column(Landing.jdbi(database), "SELECT count(*) FROM metalearner_weights").get(0)).isEqualTo(30L);
     }
 
     private static final class SimulatedCrash extends Error {
@@ -341,37 +305,8 @@ class JdbiWriterTest {
         }
     }
 
-    private static List<Long> rowOfLongs(Jdbi db, String sql) {
-        return db.withHandle(h -> h.createQuery(sql).map((rs, ctx) -> {
-            List<Long> row = new ArrayList<>();
-            for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) row.add(rs.getLong(c));
-            return row;
-        }).one());
-    }
-
-    private static List<Long> column(Jdbi db, String sql) {
-        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).list());
-    }
-
     private static List<List<Map<String, Object>>> dumpAll(Jdbi db) {
         return List.of(Landing.dump(db, "metalearner_training_log"), Landing.dump(db, "agent_performance"),
                 Landing.dump(db, "metalearner_weights"));
-    }
-
-    private static List<DeadLetter> readDeadLetters(String topic, int expected) {
-        AvroKafkaDeserializer<DeadLetter> deserializer = new AvroKafkaDeserializer<>();
-        deserializer.configure(AvroSerdes.config(registry.apiUrl()), false);
-        try (KafkaConsumer<byte[], DeadLetter> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), deserializer)) {
-            consumer.subscribe(List.of(topic));
-            List<DeadLetter> letters = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (letters.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
-            }
-            return letters;
-        }
     }
 }

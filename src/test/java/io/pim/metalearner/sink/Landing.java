@@ -1,28 +1,40 @@
 package io.pim.metalearner.sink;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.stream.AvroSerdes;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.util.PGobject;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /** Test plumbing for landing records: a broker, topics, producing a trade history, reading tables back. */
 public final class Landing {
@@ -101,6 +113,61 @@ public final class Landing {
                                             WriterConfig.Topics topics, String group) {
         return new WriterConfig(broker.bootstrapServers(), registryUrl, jdbcUrl, EmbeddedDatabase.USER,
                 EmbeddedDatabase.PASSWORD, group, topics, Map.of());
+    }
+
+    /** The group's committed offsets (what a restarted writer would read from). */
+    public static Map<TopicPartition, Long> committedOffsets(String bootstrapServers, String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .forEach((partition, offset) -> offsets.put(partition, offset.offset()));
+            return offsets;
+        }
+    }
+
+    /** Reads the dead letters on a topic until {@code expected} have come (or 30 s have passed). */
+    public static List<DeadLetter> readDeadLetters(String bootstrapServers, String registryUrl, String topic, int expected) {
+        AvroKafkaDeserializer<DeadLetter> deserializer = new AvroKafkaDeserializer<>();
+        deserializer.configure(AvroSerdes.config(registryUrl), false);
+        try (KafkaConsumer<byte[], DeadLetter> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), deserializer)) {
+            consumer.subscribe(List.of(topic));
+            List<DeadLetter> letters = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (letters.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
+            }
+            return letters;
+        }
+    }
+
+    /** Waits until the condition holds; fails naming it after the timeout. */
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public static List<Long> rowOfLongs(Jdbi db, String sql) {
+        return db.withHandle(h -> h.createQuery(sql).map((rs, ctx) -> {
+            List<Long> row = new ArrayList<>();
+            for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) row.add(rs.getLong(c));
+            return row;
+        }).one());
+    }
+
+    public static List<Long> column(Jdbi db, String sql) {
+        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).list());
     }
 
     public static Jdbi jdbi(String jdbcUrl) {

@@ -1,0 +1,152 @@
+package io.pim.metalearner.sink;
+
+import io.pim.metalearner.ops.EmbeddedRegistry;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The JDBI writer when the world around it misbehaves: the database away, read-only or wrongly
+ * migrated. Real broker, registry and PostgreSQL, as in {@link JdbiWriterTest}.
+ */
+class JdbiWriterFailuresTest {
+    private static final String MODEL = "default";
+    private static final Duration CATCH_UP = Duration.ofSeconds(60);
+
+    private static KafkaClusterTestKit broker;
+    private static EmbeddedRegistry registry;
+    private static EmbeddedDatabase postgres;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        broker = Landing.startBroker();
+        registry = EmbeddedRegistry.start();
+        postgres = EmbeddedDatabase.start();
+    }
+
+    @AfterAll
+    static void stopStack() throws Exception {
+        if (postgres != null) postgres.close();
+        if (registry != null) registry.close();
+        if (broker != null) broker.close();
+    }
+
+    private static WriterConfig config(String jdbcUrl, WriterConfig.Topics topics, String group) {
+        return Landing.writerConfig(broker, registry.apiUrl(), jdbcUrl, topics, group);
+    }
+
+    private static WriterConfig.Topics topics(String name) throws Exception {
+        WriterConfig.Topics topics = Landing.topics(name);
+        Landing.createTopics(broker.bootstrapServers(), topics);
+        return topics;
+    }
+
+    private void produce(WriterConfig.Topics topics, List<TradeHistory.Step> steps) {
+        Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps);
+    }
+
+    private static String trainingLogSteps(Jdbi db) {
+        return Landing.rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log")
+                .toString();
+    }
+
+    @Test
+    void theDatabaseStoppedForAWhileThenBackTheWriterCatchesUpWithNothingLost(@TempDir Path dataDirectory) throws Exception {
+        // given: a database of its own, which this test takes away
+        try (EmbeddedDatabase flaky = EmbeddedDatabase.start(dataDirectory.resolve("pg"), Landing.freePort())) {
+            WriterConfig.Topics topics = topics("outage");
+            List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 500, 5);
+            produce(topics, steps.subList(0, 200));
+            try (JdbiWriter writer = JdbiWriter.start(config(flaky.jdbcUrl(), topics, "outage"))) {
+                writer.awaitCaughtUp(CATCH_UP);
+
+                // when: the database goes away while trades keep coming
+                flaky.stop();
+                produce(topics, steps.subList(200, 500));
+                Landing.await("three retries while the database is down", Duration.ofSeconds(30), () -> writer.databaseRetries() >= 3);
+                assertThat(writer.isRunning()).isTrue();
+                flaky.startAgain();
+
+                // then
+                writer.awaitCaughtUp(CATCH_UP);
+            }
+            Jdbi db = Jdbi.create(flaky.dataSource());
+            assertThat(trainingLogSteps(db)).isEqualTo("[500, 500, 500]");
+            assertThat(JdbiWriter.rowCounts(db)).containsEntry("agent_performance", 9L).containsEntry("metalearner_weights", 50L);
+            assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("current_weight"))
+                    .containsExactlyInAnyOrderElementsOf(steps.get(499).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
+        }
+    }
+
+    @Test
+    void aReadOnlyDatabaseIsWaitedForNotDeadLettered() throws Exception {
+        // given: 20 steps landed
+        WriterConfig.Topics topics = topics("readonly");
+        String database = Landing.createDatabase(postgres, "readonly");
+        List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 40, 8);
+        produce(topics, steps.subList(0, 20));
+        Jdbi admin = Jdbi.create(postgres.dataSource());
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "readonly"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+
+            // when: the database turns read-only (as a standby does in a failover; SQLState 25006) and
+            // drops the writer's connection, while trades keep coming
+            admin.useHandle(h -> {
+                h.execute("ALTER DATABASE readonly SET default_transaction_read_only = on");
+                h.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'readonly'");
+            });
+            produce(topics, steps.subList(20, 40));
+            long retries = writer.databaseRetries();
+            Landing.await("two retries against the read-only database", Duration.ofSeconds(30),
+                    () -> writer.databaseRetries() >= retries + 2);
+            assertThat(writer.isRunning()).isTrue();
+            admin.useHandle(h -> h.execute("ALTER DATABASE readonly SET default_transaction_read_only = off"));
+
+            // then: everything lands, nothing is dead-lettered
+            writer.awaitCaughtUp(CATCH_UP);
+            assertThat(writer.deadLettered()).isZero();
+        }
+        assertThat(trainingLogSteps(Landing.jdbi(database))).isEqualTo("[40, 40, 40]");
+    }
+
+    @Test
+    void aMissingColumnStopsTheWriterNamingTheSqlStateAndCommitsNothingOfTheBatch() throws Exception {
+        // given: 10 steps landed
+        WriterConfig.Topics topics = topics("fatal");
+        String database = Landing.createDatabase(postgres, "fatal");
+        List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 20, 9);
+        produce(topics, steps.subList(0, 10));
+        Jdbi db = Landing.jdbi(database);
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "fatal"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+            var committed = Landing.committedOffsets(broker.bootstrapServers(), "fatal");
+
+            // when: someone renamed a column the upsert writes (SQLState 42703), and trades keep coming
+            db.useHandle(h -> h.execute("ALTER TABLE metalearner_training_log RENAME COLUMN loss TO loss_renamed"));
+            produce(topics, steps.subList(10, 20));
+
+            // then: the writer stops with an error naming the SQLState; nothing of the batch is committed or dead-lettered
+            assertThat(writer.awaitStopped(CATCH_UP)).isTrue();
+            assertThat(writer.failure()).hasMessageContaining("SQLState 42703").hasMessageContaining("loss");
+            assertThat(writer.deadLettered()).isZero();
+            assertThat(Landing.committedOffsets(broker.bootstrapServers(), "fatal")).isEqualTo(committed);
+        }
+        assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("training_step")).containsOnly(10L);
+
+        // and when: the database is fixed and the writer started again, it lands the rest
+        db.useHandle(h -> h.execute("ALTER TABLE metalearner_training_log RENAME COLUMN loss_renamed TO loss"));
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "fatal"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+        }
+        assertThat(trainingLogSteps(db)).isEqualTo("[20, 20, 20]");
+    }
+}
