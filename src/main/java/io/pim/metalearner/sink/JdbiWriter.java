@@ -54,8 +54,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * agent-performance and weight-snapshot topics. Each poll becomes one database transaction of
  * upserts, and only after it commits are the offsets committed, so a crash in between repeats
  * a batch (harmless: every write is an idempotent upsert) and never loses one. A record it
- * cannot write goes to the dead-letter topic with the reason; a database it cannot reach makes
- * it wait and retry the same batch with backoff.
+ * cannot write goes to the dead-letter topic with the reason; a database or schema registry it
+ * cannot reach makes it wait and retry the same batch with backoff.
  */
 public final class JdbiWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbiWriter.class);
@@ -86,7 +86,7 @@ public final class JdbiWriter implements AutoCloseable {
 
     private final AtomicLong landed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
-    private final AtomicLong databaseRetries = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
 
     private JdbiWriter(WriterConfig config, CommitHook commitHook) {
         this.config = config;
@@ -168,15 +168,7 @@ public final class JdbiWriter implements AutoCloseable {
                     commitPositionsPastMarkers();
                     continue;
                 }
-                Batch batch = decode(records);
-                landWithRetry(batch);
-                if (!running) break; // stopped while the database was away: leave the batch uncommitted
-                for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) deadLetters.send(letter);
-                deadLetters.flush();
-                commitHook.afterDatabaseCommit(records.count());
-                commitOffsets(records);
-                landed.addAndGet(batch.records);
-                deadLettered.addAndGet(batch.deadLetters.size());
+                write(records);
             }
         } catch (WakeupException stopping) {
             // close() woke the consumer up
@@ -251,6 +243,7 @@ public final class JdbiWriter implements AutoCloseable {
         final Map<List<Object>, Pending<WeightSnapshot>> weightSnapshots = new LinkedHashMap<>();
         final List<ProducerRecord<byte[], DeadLetter>> deadLetters = new ArrayList<>();
         int records;
+        boolean landed;
 
         static <T> List<T> rows(Map<List<Object>, Pending<T>> pending) {
             List<T> rows = new ArrayList<>(pending.size());
@@ -330,29 +323,40 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /**
-     * Lands the batch in one transaction. While the database is unreachable the same batch is
-     * retried with growing pauses (the consumer is paused but keeps polling, so the group keeps
-     * it); nothing is skipped and no offset moves.
+     * Lands one poll in one transaction, sends its dead letters, then commits its offsets. While
+     * something it needs is away (the database, the schema registry) the same records are tried
+     * again with growing pauses; nothing is skipped and no offset moves. An error that waiting
+     * does not cure is thrown and stops the writer, with this poll's offsets uncommitted.
      */
-    private void landWithRetry(Batch batch) throws InterruptedException {
+    private void write(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
+        Batch batch = null;
         Duration backoff = FIRST_BACKOFF;
         Set<TopicPartition> paused = Set.of();
         while (running) {
             try {
-                land(batch);
+                if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
+                if (!batch.landed) {
+                    land(batch);
+                    batch.landed = true;
+                }
+                for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) deadLetters.send(letter);
+                deadLetters.flush();
+                commitHook.afterDatabaseCommit(records.count());
+                commitOffsets(records);
+                landed.addAndGet(batch.records);
+                deadLettered.addAndGet(batch.deadLetters.size());
                 if (!paused.isEmpty()) {
                     consumer.resume(paused);
-                    log.info("Database is back; writing resumed");
+                    log.info("Writing resumed");
                 }
                 return;
-            } catch (RuntimeException e) {
-                if (SqlFailure.of(e) != SqlFailure.TRANSIENT) throw e;
-                closeHandle();
-                databaseRetries.incrementAndGet();
+            } catch (Unavailable e) {
+                retries.incrementAndGet();
+                log.warn("Waiting for {} ({}); trying the same {} records again in {} ms", e.what, rootMessage(e),
+                        records.count(), backoff.toMillis());
                 if (paused.isEmpty()) {
                     paused = Set.copyOf(consumer.assignment());
                     consumer.pause(paused);
-                    log.warn("Database unavailable ({}); retrying the batch with backoff", rootMessage(e));
                 }
                 long until = System.nanoTime() + backoff.toNanos();
                 while (running && System.nanoTime() < until) {
@@ -364,8 +368,8 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     private void land(Batch batch) {
-        if (handle == null) handle = jdbi.open();
         try {
+            if (handle == null) handle = jdbi.open();
             handle.useTransaction(transaction -> {
                 LandingDao dao = transaction.attach(LandingDao.class);
                 if (!batch.trainingLogs.isEmpty()) dao.upsertTrainingLogs(Batch.rows(batch.trainingLogs));
@@ -380,9 +384,12 @@ public final class JdbiWriter implements AutoCloseable {
         }
     }
 
-    /** A transient failure as it is (the batch is retried); a fatal one as the error that stops the writer. */
-    private static RuntimeException refusedOrAway(RuntimeException e) {
-        if (SqlFailure.of(e) == SqlFailure.TRANSIENT) return e;
+    /** A transient failure as {@link Unavailable} (the batch is retried); a fatal one as the error that stops the writer. */
+    private RuntimeException refusedOrAway(RuntimeException e) {
+        if (SqlFailure.of(e) == SqlFailure.TRANSIENT) {
+            closeHandle(); // the next try opens a fresh connection
+            return new Unavailable("the database", e);
+        }
         return new IllegalStateException("PostgreSQL refused the batch with SQLState " + SqlFailure.sqlState(e)
                 + " (" + rootMessage(e) + "): not a row's content and not a passing outage, so the writer stops and "
                 + "commits nothing of this batch. Fix the database (schema, privileges, credentials), then start the writer again.", e);
@@ -496,9 +503,9 @@ public final class JdbiWriter implements AutoCloseable {
         return deadLettered.get();
     }
 
-    /** How many times a batch was retried because the database was away. */
-    public long databaseRetries() {
-        return databaseRetries.get();
+    /** How many times the writer waited for the database or the schema registry to come back. */
+    public long retries() {
+        return retries.get();
     }
 
     /** The error that stopped the writer, if one did. */

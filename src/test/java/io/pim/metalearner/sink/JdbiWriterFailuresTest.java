@@ -72,7 +72,7 @@ class JdbiWriterFailuresTest {
                 // when: the database goes away while trades keep coming
                 flaky.stop();
                 produce(topics, steps.subList(200, 500));
-                Landing.await("three retries while the database is down", Duration.ofSeconds(30), () -> writer.databaseRetries() >= 3);
+                Landing.await("three retries while the database is down", Duration.ofSeconds(30), () -> writer.retries() >= 3);
                 assertThat(writer.isRunning()).isTrue();
                 flaky.startAgain();
 
@@ -105,9 +105,9 @@ class JdbiWriterFailuresTest {
                 h.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'readonly'");
             });
             produce(topics, steps.subList(20, 40));
-            long retries = writer.databaseRetries();
+            long retries = writer.retries();
             Landing.await("two retries against the read-only database", Duration.ofSeconds(30),
-                    () -> writer.databaseRetries() >= retries + 2);
+                    () -> writer.retries() >= retries + 2);
             assertThat(writer.isRunning()).isTrue();
             admin.useHandle(h -> h.execute("ALTER DATABASE readonly SET default_transaction_read_only = off"));
 
@@ -116,6 +116,50 @@ class JdbiWriterFailuresTest {
             assertThat(writer.deadLettered()).isZero();
         }
         assertThat(trainingLogSteps(Landing.jdbi(database))).isEqualTo("[40, 40, 40]");
+    }
+
+    @Test
+    void aSchemaRegistryOutageIsWaitedForAndNothingIsLost() throws Exception {
+        // given: trades on the topics, and the registry away (503) when the writer starts
+        WriterConfig.Topics topics = topics("registry");
+        String database = Landing.createDatabase(postgres, "registry");
+        produce(topics, TradeHistory.generate(MODEL, 20, 10));
+        try (RegistryProxy proxy = new RegistryProxy(registry.url())) {
+            proxy.takeDown();
+            WriterConfig config = new WriterConfig(broker.bootstrapServers(), proxy.apiUrl(), database, EmbeddedDatabase.USER,
+                    EmbeddedDatabase.PASSWORD, "registry", topics, java.util.Map.of());
+            try (JdbiWriter writer = JdbiWriter.start(config)) {
+                // when: it cannot read a writer schema
+                Landing.await("two retries while the registry is away", Duration.ofSeconds(30), () -> writer.retries() >= 2);
+                assertThat(writer.isRunning()).isTrue();
+                assertThat(writer.deadLettered()).isZero();
+                proxy.bringBack();
+
+                // then: everything lands, nothing is dead-lettered
+                writer.awaitCaughtUp(CATCH_UP);
+                assertThat(writer.deadLettered()).isZero();
+            }
+        }
+        assertThat(trainingLogSteps(Landing.jdbi(database))).isEqualTo("[20, 20, 20]");
+    }
+
+    @Test
+    void aRegistryUrlThatIsNotTheRegistryStopsTheWriterInsteadOfDeadLetteringEverything() throws Exception {
+        // given: registry.url names an API the registry does not serve, so every schema lookup is a 404
+        WriterConfig.Topics topics = topics("wrong-registry");
+        String database = Landing.createDatabase(postgres, "wrong_registry");
+        produce(topics, TradeHistory.generate(MODEL, 5, 12));
+        WriterConfig config = new WriterConfig(broker.bootstrapServers(), registry.url() + "/apis/nothing/v9", database,
+                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, "wrong-registry", topics, java.util.Map.of());
+
+        // when
+        try (JdbiWriter writer = JdbiWriter.start(config)) {
+            // then
+            assertThat(writer.awaitStopped(CATCH_UP)).isTrue();
+            assertThat(writer.failure()).hasMessageContaining("registry.url").hasMessageContaining("/apis/nothing/v9");
+            assertThat(writer.deadLettered()).isZero();
+        }
+        assertThat(Landing.committedOffsets(broker.bootstrapServers(), "wrong-registry")).isEmpty();
     }
 
     @Test

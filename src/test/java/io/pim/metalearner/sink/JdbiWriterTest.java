@@ -242,6 +242,8 @@ class JdbiWriterTest {
             avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, nulCharacter)).get();
             avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, snapshotOnTheLogTopic)).get();
             avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(4).log())).get();
+            // framed like Avro, but with a content id the registry never gave out
+            raw.send(new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(), new byte[]{0, 0x7f, 0, 0, 1, 2, 4, 6})).get();
         }
 
         // when
@@ -251,14 +253,15 @@ class JdbiWriterTest {
             // then: the good rows landed
             assertThat(Landing.column(Landing.jdbi(database), "SELECT training_step FROM metalearner_training_log ORDER BY 1"))
                     .containsExactly(1L, 5L);
-            assertThat(writer.deadLettered()).isEqualTo(4);
+            assertThat(writer.deadLettered()).isEqualTo(5);
         }
         // then: each bad one is on the dead-letter topic with its reason and its original bytes
-        List<DeadLetter> letters = Landing.readDeadLetters(broker.bootstrapServers(), registry.apiUrl(), topics.deadLetter(), 4);
+        List<DeadLetter> letters = Landing.readDeadLetters(broker.bootstrapServers(), registry.apiUrl(), topics.deadLetter(), 5);
         letters.sort(java.util.Comparator.comparingLong(DeadLetter::getSourceOffset));
-        assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactly(1L, 2L, 3L, 4L, 6L);
         assertThat(letters).extracting(DeadLetter::getReason)
-                .containsExactly("unreadable", "invalid-json", "database-refused", "wrong-type");
+                .containsExactly("unreadable", "invalid-json", "database-refused", "wrong-type", "unknown-schema");
+        assertThat(letters.get(4).getDetail()).contains("does not know content id " + 0x7f000001);
         assertThat(new String(letters.get(0).getValue().array())).isEqualTo("not avro at all");
         assertThat(letters.get(2).getDetail()).contains("unsupported Unicode escape sequence");
         assertThat(letters.get(3).getDetail()).contains("WeightSnapshot");
