@@ -21,8 +21,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -44,6 +46,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -339,12 +343,10 @@ public final class JdbiWriter implements AutoCloseable {
                     land(batch);
                     batch.landed = true;
                 }
-                for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) deadLetters.send(letter);
-                deadLetters.flush();
+                sendDeadLetters(batch);
                 commitHook.afterDatabaseCommit(records.count());
                 commitOffsets(records);
                 landed.addAndGet(batch.records);
-                deadLettered.addAndGet(batch.deadLetters.size());
                 if (!paused.isEmpty()) {
                     consumer.resume(paused);
                     log.info("Writing resumed");
@@ -365,6 +367,54 @@ public final class JdbiWriter implements AutoCloseable {
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
+    }
+
+    /**
+     * Sends the batch's dead letters and waits until the broker has taken each: only then may the
+     * offsets move past their records. A letter not taken stays in the batch; the broker or the
+     * registry (the dead letter's schema) being away is waited for, any other refusal stops the
+     * writer with the offsets uncommitted, so the record is read again, never lost silently.
+     */
+    private void sendDeadLetters(Batch batch) throws InterruptedException {
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        Throwable failure = null;
+        for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) {
+            try {
+                acks.add(deadLetters.send(letter));
+            } catch (RuntimeException e) { // before it left: serializing (registry) or waiting for metadata
+                failure = e;
+                break;
+            }
+        }
+        List<ProducerRecord<byte[], DeadLetter>> notTaken = new ArrayList<>();
+        for (int i = 0; i < batch.deadLetters.size(); i++) {
+            if (i >= acks.size()) {
+                notTaken.add(batch.deadLetters.get(i));
+                continue;
+            }
+            try {
+                acks.get(i).get();
+                deadLettered.incrementAndGet();
+            } catch (ExecutionException e) {
+                notTaken.add(batch.deadLetters.get(i));
+                if (failure == null) failure = e.getCause();
+            }
+        }
+        batch.deadLetters.clear();
+        batch.deadLetters.addAll(notTaken);
+        if (failure == null) return;
+        String topic = config.topics().deadLetter();
+        if (isPassing(failure)) throw new Unavailable("the dead-letter topic " + topic, failure);
+        throw new IllegalStateException(notTaken.size() + " dead letter(s) not taken by topic " + topic + " (" + rootMessage(failure)
+                + "); the writer stops without committing this batch, so its records are read again by the next writer", failure);
+    }
+
+    /** A broker or registry that is away for now: Kafka's retriable errors (timeouts included) and I/O errors. */
+    private static boolean isPassing(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RetriableException || cause instanceof java.io.IOException) return true;
+        }
+        return false;
     }
 
     private void land(Batch batch) {

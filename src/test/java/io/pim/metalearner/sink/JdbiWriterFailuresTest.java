@@ -1,6 +1,16 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.ops.EmbeddedRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -11,12 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * The JDBI writer when the world around it misbehaves: the database away, read-only or wrongly
- * migrated. Real broker, registry and PostgreSQL, as in {@link JdbiWriterTest}.
+ * The JDBI writer when the world around it misbehaves: the database away, read-only or changed
+ * under it, the registry away or misnamed, the dead-letter topic refusing. Real broker, registry
+ * and PostgreSQL, as in {@link JdbiWriterTest}.
  */
 class JdbiWriterFailuresTest {
     private static final String MODEL = "default";
@@ -127,7 +140,7 @@ class JdbiWriterFailuresTest {
         try (RegistryProxy proxy = new RegistryProxy(registry.url())) {
             proxy.takeDown();
             WriterConfig config = new WriterConfig(broker.bootstrapServers(), proxy.apiUrl(), database, EmbeddedDatabase.USER,
-                    EmbeddedDatabase.PASSWORD, "registry", topics, java.util.Map.of());
+                    EmbeddedDatabase.PASSWORD, "registry", topics, Map.of());
             try (JdbiWriter writer = JdbiWriter.start(config)) {
                 // when: it cannot read a writer schema
                 Landing.await("two retries while the registry is away", Duration.ofSeconds(30), () -> writer.retries() >= 2);
@@ -150,7 +163,7 @@ class JdbiWriterFailuresTest {
         String database = Landing.createDatabase(postgres, "wrong_registry");
         produce(topics, TradeHistory.generate(MODEL, 5, 12));
         WriterConfig config = new WriterConfig(broker.bootstrapServers(), registry.url() + "/apis/nothing/v9", database,
-                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, "wrong-registry", topics, java.util.Map.of());
+                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, "wrong-registry", topics, Map.of());
 
         // when
         try (JdbiWriter writer = JdbiWriter.start(config)) {
@@ -160,6 +173,50 @@ class JdbiWriterFailuresTest {
             assertThat(writer.deadLettered()).isZero();
         }
         assertThat(Landing.committedOffsets(broker.bootstrapServers(), "wrong-registry")).isEmpty();
+    }
+
+    @Test
+    void aDeadLetterTheBrokerRefusesStopsTheWriterUncommittedAndTheNextWriterDeadLettersIt() throws Exception {
+        // given: a record the writer cannot use, and a dead-letter topic that takes nothing that big
+        WriterConfig.Topics topics = topics("letters");
+        String database = Landing.createDatabase(postgres, "letters");
+        maxMessageBytes(topics.deadLetter(), "200");
+        List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 5, 13);
+        produce(topics, steps.subList(0, 2));
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(), "not avro at all".repeat(20).getBytes())).get();
+        }
+        produce(topics, steps.subList(2, 5));
+
+        // when
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "letters"))) {
+            // then: it stops rather than commit past a record whose dead letter went nowhere
+            assertThat(writer.awaitStopped(CATCH_UP)).isTrue();
+            assertThat(writer.failure()).hasMessageContaining("dead letter").hasMessageContaining(topics.deadLetter())
+                    .hasMessageContaining("RecordTooLarge");
+            assertThat(writer.deadLettered()).isZero();
+        }
+        assertThat(Landing.committedOffsets(broker.bootstrapServers(), "letters").getOrDefault(new TopicPartition(topics.trainingLog(), 0), 0L))
+                .as("committed training-log offset: not past the record at offset 2").isLessThanOrEqualTo(2L);
+
+        // and when: the topic takes it again, the next writer dead-letters the record and lands the rest
+        maxMessageBytes(topics.deadLetter(), "1048588");
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "letters"))) {
+            writer.awaitCaughtUp(CATCH_UP);
+            assertThat(writer.deadLettered()).isEqualTo(1);
+        }
+        List<DeadLetter> letters = Landing.readDeadLetters(broker.bootstrapServers(), registry.apiUrl(), topics.deadLetter(), 1);
+        assertThat(letters).extracting(DeadLetter::getSourceOffset, DeadLetter::getReason).containsExactly(tuple(2L, "unreadable"));
+        assertThat(trainingLogSteps(Landing.jdbi(database))).isEqualTo("[5, 5, 5]");
+    }
+
+    private static void maxMessageBytes(String topic, String bytes) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                    new ConfigEntry("max.message.bytes", bytes), AlterConfigOp.OpType.SET)))).all().get();
+        }
     }
 
     @Test
