@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -40,6 +42,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,7 +117,7 @@ public final class JdbiWriter implements AutoCloseable {
         Migrations.migrate(dataSource(config));
         JdbiWriter writer = new JdbiWriter(config, commitHook);
         writer.consumer.subscribe(List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                config.topics().weightSnapshots()));
+                config.topics().weightSnapshots()), writer.new Rebalance());
         writer.thread.start();
         log.info("JDBI writer started: {}", config);
         return writer;
@@ -204,8 +207,8 @@ public final class JdbiWriter implements AutoCloseable {
         try {
             consumer.commitSync(offsets);
             offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (CommitFailedException rebalanced) {
-            log.debug("position commit refused after a rebalance; the new owner commits its own", rebalanced);
+        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
+            log.debug("Position commit refused during a rebalance; tried again on the next empty poll", rebalancing);
         }
     }
 
@@ -218,9 +221,15 @@ public final class JdbiWriter implements AutoCloseable {
         try {
             consumer.commitSync(offsets);
             offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (CommitFailedException rebalanced) {
-            // the partitions moved to another writer while we waited; it re-reads and upserts the same rows
-            log.warn("Offset commit refused after a rebalance; the new owner repeats this batch idempotently", rebalanced);
+        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
+            // the rows are in the database, the offsets did not move: the batch is read again (by this writer
+            // or the partition's next owner) and upserted again, which changes nothing
+            log.warn("Offset commit refused during a rebalance ({}); the batch of {} records will be read again",
+                    rebalancing.getMessage(), records.count());
+            Set<TopicPartition> assigned = consumer.assignment();
+            for (TopicPartition partition : records.partitions()) {
+                if (assigned.contains(partition)) consumer.seek(partition, records.records(partition).get(0).offset());
+            }
         }
     }
 
@@ -329,44 +338,126 @@ public final class JdbiWriter implements AutoCloseable {
     /**
      * Lands one poll in one transaction, sends its dead letters, then commits its offsets. While
      * something it needs is away (the database, the schema registry) the same records are tried
-     * again with growing pauses; nothing is skipped and no offset moves. An error that waiting
-     * does not cure is thrown and stops the writer, with this poll's offsets uncommitted.
+     * again with growing pauses; nothing is skipped and no offset moves. If the group's
+     * assignment changes meanwhile, the records are dropped and read again (see {@link #waitOut}).
+     * An error that waiting does not cure is thrown and stops the writer, this poll uncommitted.
      */
     private void write(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
+        assignmentChanged = false;
         Batch batch = null;
-        Duration backoff = FIRST_BACKOFF;
-        Set<TopicPartition> paused = Set.of();
-        while (running) {
-            try {
-                if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
-                if (!batch.landed) {
-                    land(batch);
-                    batch.landed = true;
+        Backoff backoff = new Backoff();
+        try {
+            while (running) {
+                try {
+                    if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
+                    if (!batch.landed) {
+                        land(batch);
+                        batch.landed = true;
+                    }
+                    sendDeadLetters(batch);
+                    commitHook.afterDatabaseCommit(records.count());
+                    commitOffsets(records);
+                    landed.addAndGet(batch.records);
+                    if (backoff.waited()) log.info("Writing again: the batch of {} records is landed", records.count());
+                    return;
+                } catch (Unavailable e) {
+                    if (!waitOut(e, backoff, records)) return;
                 }
-                sendDeadLetters(batch);
-                commitHook.afterDatabaseCommit(records.count());
-                commitOffsets(records);
-                landed.addAndGet(batch.records);
-                if (!paused.isEmpty()) {
-                    consumer.resume(paused);
-                    log.info("Writing resumed");
+            }
+        } finally {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    /** Pauses between tries: 100 ms, doubling up to 5 s. */
+    private static final class Backoff {
+        private Duration next = FIRST_BACKOFF;
+        private boolean waited;
+
+        Duration next() {
+            Duration pause = next;
+            next = next.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next.multipliedBy(2);
+            waited = true;
+            return pause;
+        }
+
+        boolean waited() {
+            return waited;
+        }
+    }
+
+    // set by the rebalance listener (it runs inside poll, on the writer thread)
+    private boolean assignmentChanged;
+
+    /**
+     * Notes that the assignment changed, for {@link #waitOut}; a revoked partition's last
+     * committed position is forgotten (its next owner commits its own).
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) return;
+            assignmentChanged = true;
+            partitions.forEach(committedPositions::remove);
+            log.info("Partitions revoked: {}", partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) return;
+            assignmentChanged = true;
+            log.info("Partitions assigned: {}", partitions);
+        }
+    }
+
+    /**
+     * Waits out one failure of something the writer needs, polling meanwhile so that the group
+     * keeps this member. All its partitions stay paused: a rebalance hands partitions over
+     * unpaused, so the pause is renewed after every poll, and whatever a poll returns all the
+     * same is not dropped but sought back to. Returns false when the assignment changed during
+     * the wait: the records in hand may now be another writer's, and a partition kept may have
+     * been reset, so they are dropped and every partition is sought back to its committed offset
+     * (the rows are upserts: reading them again is harmless, skipping them is not).
+     */
+    private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
+        retries.incrementAndGet();
+        Duration pause = backoff.next();
+        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, rootMessage(e), pause.toMillis(),
+                inHand == null ? "" : " with the same batch of " + inHand.count() + " record(s)");
+        consumer.pause(consumer.assignment());
+        long until = System.nanoTime() + pause.toNanos();
+        while (running && System.nanoTime() < until) {
+            seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
+            if (assignmentChanged) {
+                assignmentChanged = false;
+                rewindToCommitted(inHand);
+                return false;
+            }
+            consumer.pause(consumer.assignment());
+        }
+        return true;
+    }
+
+    /** Records polled while waiting are read again later: each partition goes back to its first one. */
+    private void seekBack(ConsumerRecords<byte[], byte[]> polled) {
+        for (TopicPartition partition : polled.partitions()) consumer.seek(partition, polled.records(partition).get(0).offset());
+    }
+
+    private void rewindToCommitted(ConsumerRecords<byte[], byte[]> dropped) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (!assigned.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+            for (TopicPartition partition : assigned) {
+                OffsetAndMetadata at = committed.get(partition);
+                if (at != null) {
+                    consumer.seek(partition, at.offset());
+                } else if (dropped != null && !dropped.records(partition).isEmpty()) {
+                    consumer.seek(partition, dropped.records(partition).get(0).offset());
                 }
-                return;
-            } catch (Unavailable e) {
-                retries.incrementAndGet();
-                log.warn("Waiting for {} ({}); trying the same {} records again in {} ms", e.what, rootMessage(e),
-                        records.count(), backoff.toMillis());
-                if (paused.isEmpty()) {
-                    paused = Set.copyOf(consumer.assignment());
-                    consumer.pause(paused);
-                }
-                long until = System.nanoTime() + backoff.toNanos();
-                while (running && System.nanoTime() < until) {
-                    consumer.poll(Duration.ofMillis(Math.min(100, backoff.toMillis()))); // paused: returns nothing
-                }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
+        log.info("The group's assignment changed while waiting: {}now reading {} from their committed offsets",
+                dropped == null ? "" : "the " + dropped.count() + " records in hand are dropped, ", assigned);
     }
 
     /**
