@@ -89,6 +89,7 @@ public final class JdbiWriter implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
+    private volatile boolean migrated;
     private Handle handle;
 
     private final AtomicLong landed = new AtomicLong();
@@ -108,13 +109,15 @@ public final class JdbiWriter implements AutoCloseable {
         this.thread = new Thread(this::run, "jdbi-writer");
     }
 
-    /** Migrates the database, then starts consuming on a thread of its own. */
+    /**
+     * Starts the writer on a thread of its own: it migrates the database (waiting for it, if it
+     * is not there yet), then consumes. Returns at once; {@link #awaitCaughtUp} waits for both.
+     */
     public static JdbiWriter start(WriterConfig config) {
         return start(config, CommitHook.NONE);
     }
 
     public static JdbiWriter start(WriterConfig config, CommitHook commitHook) {
-        Migrations.migrate(dataSource(config));
         JdbiWriter writer = new JdbiWriter(config, commitHook);
         writer.consumer.subscribe(List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
                 config.topics().weightSnapshots()), writer.new Rebalance());
@@ -125,9 +128,15 @@ public final class JdbiWriter implements AutoCloseable {
 
     /** A Jdbi on the writer's database, for reading what it wrote (row counts, the seed's queries). */
     public static Jdbi jdbi(WriterConfig config) {
-        return Jdbi.create(dataSource(config)).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
+        PGSimpleDataSource dataSource = dataSource(config);
+        // a server that stops answering must not hold land() (and the consumer's poll loop) forever: after this
+        // the statement fails with an I/O error (SQLState 08006) and the batch is tried again; a landing
+        // transaction takes well under a second. ?socketTimeout=N in jdbc.url overrides it.
+        if (dataSource.getSocketTimeout() == 0) dataSource.setSocketTimeout(60);
+        return Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
     }
 
+    /** Without a socket timeout: a migration may build an index on a big table for longer than a minute. */
     private static PGSimpleDataSource dataSource(WriterConfig config) {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setURL(config.jdbcUrl());
@@ -169,6 +178,7 @@ public final class JdbiWriter implements AutoCloseable {
 
     private void run() {
         try {
+            migrate();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (records.isEmpty()) {
@@ -187,6 +197,31 @@ public final class JdbiWriter implements AutoCloseable {
             consumer.close(Duration.ofSeconds(5));
             deadLetters.close(Duration.ofSeconds(5));
             stopped.countDown();
+        }
+    }
+
+    /**
+     * Brings the database to this code's schema, waiting for it (with backoff, each attempt
+     * logged) while it cannot be reached. The consumer polls meanwhile, all paused, so a writer
+     * started during an outage holds its place in the group like one that was running.
+     */
+    private void migrate() throws InterruptedException {
+        Backoff backoff = new Backoff();
+        try {
+            while (running) {
+                try {
+                    Migrations.migrate(dataSource(config));
+                    migrated = true;
+                    if (backoff.waited()) log.info("Database at {} reached and migrated; writing", config.jdbcUrl());
+                    return;
+                } catch (RuntimeException e) {
+                    if (SqlFailure.of(e) != SqlFailure.TRANSIENT) throw e;
+                    waitOut(new Unavailable("the database at " + config.jdbcUrl() + " (to migrate it with Flyway before writing)", e),
+                            backoff, null);
+                }
+            }
+        } finally {
+            consumer.resume(consumer.paused());
         }
     }
 
@@ -576,8 +611,9 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /**
-     * Waits until the group's committed offsets reach the end (last committed transaction) of
-     * every partition of the three topics, i.e. everything produced so far is in the database.
+     * Waits until the database is migrated and the group's committed offsets reach the end (last
+     * committed transaction) of every partition of the three topics, i.e. everything produced so
+     * far is in the database.
      */
     public void awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -587,9 +623,10 @@ public final class JdbiWriter implements AutoCloseable {
             while (true) {
                 Throwable failed = failure.get();
                 if (failed != null) throw new IllegalStateException("JDBI writer failed", failed);
-                if (lag(admin, topics) == 0) return;
+                if (migrated && lag(admin, topics) == 0) return;
                 if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("JDBI writer not caught up after " + timeout + "; lag " + lag(admin, topics));
+                    throw new TimeoutException("JDBI writer not caught up after " + timeout + (migrated
+                            ? "; lag " + lag(admin, topics) : "; still waiting for the database to migrate it"));
                 }
                 Thread.sleep(100);
             }

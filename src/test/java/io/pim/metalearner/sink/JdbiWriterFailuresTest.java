@@ -101,6 +101,79 @@ class JdbiWriterFailuresTest {
     }
 
     @Test
+    void aWriterStartedWhileTheDatabaseIsDownWaitsAndLandsEverythingOnceItIsUp(@TempDir Path dataDirectory) throws Exception {
+        try (EmbeddedDatabase late = EmbeddedDatabase.start(dataDirectory.resolve("pg"), Landing.freePort())) {
+            // given: trades on the topics, and no database yet
+            late.stop();
+            WriterConfig.Topics topics = topics("late");
+            List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 50, 15);
+            produce(topics, steps);
+
+            // when
+            try (JdbiWriter writer = JdbiWriter.start(config(late.jdbcUrl(), topics, "late"))) {
+                Landing.await("three attempts to reach the database", Duration.ofSeconds(30), () -> writer.retries() >= 3);
+                assertThat(writer.isRunning()).isTrue();
+                late.startAgain();
+
+                // then: it migrates and lands everything
+                writer.awaitCaughtUp(CATCH_UP);
+            }
+            Jdbi db = Jdbi.create(late.dataSource());
+            assertThat(trainingLogSteps(db)).isEqualTo("[50, 50, 50]");
+            int schemaVersion = db.withHandle(h -> h.createQuery("SELECT max(version::int) FROM flyway_schema_history")
+                    .mapTo(Integer.class).one());
+            assertThat(schemaVersion).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aSecondWriterJoiningDuringAnOutageLosesNothingAndEachStepLandsOnce(@TempDir Path dataDirectory) throws Exception {
+        try (EmbeddedDatabase flaky = EmbeddedDatabase.start(dataDirectory.resolve("pg"), Landing.freePort())) {
+            // given: a writer that has landed 100 steps
+            WriterConfig.Topics topics = topics("rebalance");
+            List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 400, 14);
+            produce(topics, steps.subList(0, 100));
+            WriterConfig config = config(flaky.jdbcUrl(), topics, "rebalance").withConsumerOverrides(Map.of("max.poll.records", "300"));
+            try (JdbiWriter first = JdbiWriter.start(config)) {
+                first.awaitCaughtUp(CATCH_UP);
+
+                // when: the database goes away, trades keep coming, and a second writer joins the group
+                flaky.stop();
+                produce(topics, steps.subList(100, 400));
+                Landing.await("the first writer waiting for the database", Duration.ofSeconds(30), () -> first.retries() >= 2);
+                try (JdbiWriter second = JdbiWriter.start(config)) {
+                    Landing.await("two members in the group, each with partitions", Duration.ofSeconds(30),
+                            () -> membersWithPartitions("rebalance") == 2);
+                    long firstRetries = first.retries();
+                    Landing.await("both writers waiting after the rebalance", Duration.ofSeconds(30),
+                            () -> first.retries() >= firstRetries + 2 && second.retries() >= 2);
+                    flaky.startAgain();
+
+                    // then
+                    first.awaitCaughtUp(CATCH_UP);
+                    assertThat(first.failure()).isNull();
+                    assertThat(second.failure()).isNull();
+                    assertThat(first.deadLettered() + second.deadLettered()).isZero();
+                }
+            }
+            Jdbi db = Jdbi.create(flaky.dataSource());
+            assertThat(trainingLogSteps(db)).isEqualTo("[400, 400, 400]");
+            assertThat(JdbiWriter.rowCounts(db)).containsEntry("agent_performance", 9L).containsEntry("metalearner_weights", 40L);
+            assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("current_weight"))
+                    .containsExactlyInAnyOrderElementsOf(steps.get(399).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
+        }
+    }
+
+    private static int membersWithPartitions(String group) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            return (int) admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
+                    .filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    @Test
     void aReadOnlyDatabaseIsWaitedForNotDeadLettered() throws Exception {
         // given: 20 steps landed
         WriterConfig.Topics topics = topics("readonly");
