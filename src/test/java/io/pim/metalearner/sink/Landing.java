@@ -5,6 +5,8 @@ import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.TrainingLog;
+import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.stream.AvroSerdes;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -75,32 +77,74 @@ public final class Landing {
     }
 
     public static KafkaProducer<String, SpecificRecord> producer(String bootstrapServers, String registryUrl) {
+        return producer(bootstrapServers, registryUrl, Map.of());
+    }
+
+    private static KafkaProducer<String, SpecificRecord> producer(String bootstrapServers, String registryUrl,
+                                                                 Map<String, Object> extra) {
         AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
         serializer.configure(AvroSerdes.config(registryUrl), false);
-        return new KafkaProducer<>(Map.of(
+        Map<String, Object> config = new HashMap<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
-                new StringSerializer(), serializer);
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024));
+        config.putAll(extra);
+        return new KafkaProducer<>(config, new StringSerializer(), serializer);
     }
 
-    /** Sends each step's records in the stream's order: the log row, the agents' rows, the snapshot. */
+    /** Steps per transaction, as the exactly-once stream commits them (a few per commit interval). */
+    private static final int STEPS_PER_TRANSACTION = 100;
+
+    /**
+     * Sends each step's records in the stream's order (the log row, the agents' rows, the
+     * snapshot), in transactions as the exactly-once stream does, so readers meet commit markers.
+     * After the first transaction, one more with ghost rows (a step a million ahead, agent
+     * figures from the far future) is aborted: a read_committed reader never lands them, and any
+     * test that counts rows or checks the final figures notices if one does.
+     */
     public static void produce(String bootstrapServers, String registryUrl, WriterConfig.Topics topics,
                                List<TradeHistory.Step> steps) {
-        try (KafkaProducer<String, SpecificRecord> producer = producer(bootstrapServers, registryUrl)) {
-            for (TradeHistory.Step step : steps) {
-                String model = step.log().getModelId();
-                producer.send(new ProducerRecord<>(topics.trainingLog(), model, step.log()));
-                for (AgentPerformance agent : step.performance()) {
-                    producer.send(new ProducerRecord<>(topics.agentPerformance(), model + ":" + agent.getAgentId(), agent));
+        try (KafkaProducer<String, SpecificRecord> producer = producer(bootstrapServers, registryUrl,
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "landing-" + UUID.randomUUID()))) {
+            producer.initTransactions();
+            for (int from = 0; from < steps.size(); from += STEPS_PER_TRANSACTION) {
+                producer.beginTransaction();
+                for (TradeHistory.Step step : steps.subList(from, Math.min(steps.size(), from + STEPS_PER_TRANSACTION))) {
+                    send(producer, topics, step);
                 }
-                if (step.snapshot() != null) {
-                    producer.send(new ProducerRecord<>(topics.weightSnapshots(), model, step.snapshot()));
+                producer.commitTransaction();
+                if (from == 0) {
+                    producer.beginTransaction();
+                    send(producer, topics, ghost(steps.get(0)));
+                    producer.flush();
+                    producer.abortTransaction();
                 }
             }
-            producer.flush();
         }
+    }
+
+    private static void send(KafkaProducer<String, SpecificRecord> producer, WriterConfig.Topics topics, TradeHistory.Step step) {
+        String model = step.log().getModelId();
+        producer.send(new ProducerRecord<>(topics.trainingLog(), model, step.log()));
+        for (AgentPerformance agent : step.performance()) {
+            producer.send(new ProducerRecord<>(topics.agentPerformance(), model + ":" + agent.getAgentId(), agent));
+        }
+        if (step.snapshot() != null) producer.send(new ProducerRecord<>(topics.weightSnapshots(), model, step.snapshot()));
+    }
+
+    /** Rows that would win every upsert and show in every count, if they ever landed. */
+    private static TradeHistory.Step ghost(TradeHistory.Step step) {
+        long farAhead = 1_000_000;
+        TrainingLog log = TrainingLog.newBuilder(step.log()).setTrainingStep(step.log().getTrainingStep() + farAhead)
+                .setDecisionId("aborted-" + step.log().getDecisionId()).setSourceOffset(step.log().getSourceOffset() + farAhead).build();
+        List<AgentPerformance> agents = step.performance().stream().map(a -> AgentPerformance.newBuilder(a)
+                .setTrainingStep(a.getTrainingStep() + farAhead).setCurrentWeight(-1).setSourceOffset(a.getSourceOffset() + farAhead)
+                .build()).toList();
+        WeightSnapshot snapshot = WeightSnapshot.newBuilder().setModelId(log.getModelId()).setTrainingStep(log.getTrainingStep())
+                .setTimestamp(log.getTimestamp()).setAgentWeights("{}").setTrainingLoss(-1).setPredictionAccuracy(-1)
+                .setSourceOffset(log.getSourceOffset()).build();
+        return new TradeHistory.Step(log, agents, snapshot);
     }
 
     /** A fresh, empty database on the server (the writer migrates it on start), its JDBC URL returned. */
