@@ -128,24 +128,12 @@ public final class JdbiWriter implements AutoCloseable {
 
     /** A Jdbi on the writer's database, for reading what it wrote (row counts, the seed's queries). */
     public static Jdbi jdbi(WriterConfig config) {
-        PGSimpleDataSource dataSource = dataSource(config);
+        PGSimpleDataSource dataSource = config.database().dataSource();
         // a server that stops answering must not hold land() (and the consumer's poll loop) forever: after this
         // the statement fails with an I/O error (SQLState 08006) and the batch is tried again; a landing
         // transaction takes well under a second. ?socketTimeout=N in jdbc.url overrides it.
         if (dataSource.getSocketTimeout() == 0) dataSource.setSocketTimeout(60);
         return Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
-    }
-
-    /** Without a socket timeout: a migration may build an index on a big table for longer than a minute. */
-    private static PGSimpleDataSource dataSource(WriterConfig config) {
-        PGSimpleDataSource dataSource = new PGSimpleDataSource();
-        dataSource.setURL(config.jdbcUrl());
-        if (!config.jdbcUser().isEmpty()) dataSource.setUser(config.jdbcUser());
-        if (!config.jdbcPassword().isEmpty()) dataSource.setPassword(config.jdbcPassword());
-        // one multi-row INSERT per batch instead of a round trip per row
-        dataSource.setReWriteBatchedInserts(true);
-        dataSource.setConnectTimeout(5);
-        return dataSource;
     }
 
     private static Map<String, Object> consumerConfig(WriterConfig config) {
@@ -210,7 +198,8 @@ public final class JdbiWriter implements AutoCloseable {
         try {
             while (running) {
                 try {
-                    Migrations.migrate(dataSource(config));
+                    // without the landing socket timeout: a migration may build an index for longer than a minute
+                    Migrations.migrate(config.database().dataSource());
                     migrated = true;
                     if (backoff.waited()) log.info("Database at {} reached and migrated; writing", config.jdbcUrl());
                     return;
