@@ -61,8 +61,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * agent-performance and weight-snapshot topics. Each poll becomes one database transaction of
  * upserts, and only after it commits are the offsets committed, so a crash in between repeats
  * a batch (harmless: every write is an idempotent upsert) and never loses one. A record it
- * cannot write goes to the dead-letter topic with the reason; a database or schema registry it
- * cannot reach makes it wait and retry the same batch with backoff.
+ * cannot write goes to the dead-letter topic with the reason. A database or schema registry it
+ * cannot reach makes it wait and retry the same batch with backoff, polling paused so that it
+ * keeps its place in the group (a rebalance meanwhile drops the batch, to be read again).
+ * Anything that waiting cannot cure (a missing table or privilege, a wrong registry URL) stops
+ * it, with the batch in hand uncommitted.
+ * <p>
+ * Top to bottom: start and migrate; write a poll (and wait out what is away); commit offsets;
+ * decode a poll into a batch of rows and dead letters; land the batch; read back.
  */
 public final class JdbiWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbiWriter.class);
@@ -215,6 +221,131 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /**
+     * Lands one poll in one transaction, sends its dead letters, then commits its offsets. While
+     * something it needs is away (the database, the schema registry) the same records are tried
+     * again with growing pauses; nothing is skipped and no offset moves. If the group's
+     * assignment changes meanwhile, the records are dropped and read again (see {@link #waitOut}).
+     * An error that waiting does not cure is thrown and stops the writer, this poll uncommitted.
+     */
+    private void write(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
+        assignmentChanged = false;
+        Batch batch = null;
+        Backoff backoff = new Backoff();
+        try {
+            while (running) {
+                try {
+                    if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
+                    if (!batch.landed) {
+                        land(batch);
+                        batch.landed = true;
+                    }
+                    sendDeadLetters(batch);
+                    commitHook.afterDatabaseCommit(records.count());
+                    commitOffsets(records);
+                    landed.addAndGet(batch.records);
+                    if (backoff.waited()) log.info("Writing again: the batch of {} records is landed", records.count());
+                    return;
+                } catch (Unavailable e) {
+                    if (!waitOut(e, backoff, records)) return;
+                }
+            }
+        } finally {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    /** Pauses between tries: 100 ms, doubling up to 5 s. */
+    private static final class Backoff {
+        private Duration next = FIRST_BACKOFF;
+        private boolean waited;
+
+        Duration next() {
+            Duration pause = next;
+            next = next.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next.multipliedBy(2);
+            waited = true;
+            return pause;
+        }
+
+        boolean waited() {
+            return waited;
+        }
+    }
+
+    // set by the rebalance listener (it runs inside poll, on the writer thread)
+    private boolean assignmentChanged;
+
+    /**
+     * Notes that the assignment changed, for {@link #waitOut}; a revoked partition's last
+     * committed position is forgotten (its next owner commits its own).
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) return;
+            assignmentChanged = true;
+            partitions.forEach(committedPositions::remove);
+            log.info("Partitions revoked: {}", partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) return;
+            assignmentChanged = true;
+            log.info("Partitions assigned: {}", partitions);
+        }
+    }
+
+    /**
+     * Waits out one failure of something the writer needs, polling meanwhile so that the group
+     * keeps this member. All its partitions stay paused: a rebalance hands partitions over
+     * unpaused, so the pause is renewed after every poll, and whatever a poll returns all the
+     * same is not dropped but sought back to. Returns false when the assignment changed during
+     * the wait: the records in hand may now be another writer's, and a partition kept may have
+     * been reset, so they are dropped and every partition is sought back to its committed offset
+     * (the rows are upserts: reading them again is harmless, skipping them is not).
+     */
+    private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
+        retries.incrementAndGet();
+        Duration pause = backoff.next();
+        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, rootMessage(e), pause.toMillis(),
+                inHand == null ? "" : " with the same batch of " + inHand.count() + " record(s)");
+        consumer.pause(consumer.assignment());
+        long until = System.nanoTime() + pause.toNanos();
+        while (running && System.nanoTime() < until) {
+            seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
+            if (assignmentChanged) {
+                assignmentChanged = false;
+                rewindToCommitted(inHand);
+                return false;
+            }
+            consumer.pause(consumer.assignment());
+        }
+        return true;
+    }
+
+    /** Records polled while waiting are read again later: each partition goes back to its first one. */
+    private void seekBack(ConsumerRecords<byte[], byte[]> polled) {
+        for (TopicPartition partition : polled.partitions()) consumer.seek(partition, polled.records(partition).get(0).offset());
+    }
+
+    private void rewindToCommitted(ConsumerRecords<byte[], byte[]> dropped) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (!assigned.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+            for (TopicPartition partition : assigned) {
+                OffsetAndMetadata at = committed.get(partition);
+                if (at != null) {
+                    consumer.seek(partition, at.offset());
+                } else if (dropped != null && !dropped.records(partition).isEmpty()) {
+                    consumer.seek(partition, dropped.records(partition).get(0).offset());
+                }
+            }
+        }
+        log.info("The group's assignment changed while waiting: {}now reading {} from their committed offsets",
+                dropped == null ? "" : "the " + dropped.count() + " records in hand are dropped, ", assigned);
+    }
+
+    /**
      * A topic written in transactions ends with a commit marker, which a poll steps over without
      * returning a record. Committing only "last record + 1" would leave the group one offset
      * behind the end forever, and {@link #awaitCaughtUp} would never see lag 0; so on an empty
@@ -357,131 +488,6 @@ public final class JdbiWriter implements AutoCloseable {
                 .setTimestamp(Instant.now())
                 .build();
         return new ProducerRecord<>(config.topics().deadLetter(), record.key(), letter);
-    }
-
-    /**
-     * Lands one poll in one transaction, sends its dead letters, then commits its offsets. While
-     * something it needs is away (the database, the schema registry) the same records are tried
-     * again with growing pauses; nothing is skipped and no offset moves. If the group's
-     * assignment changes meanwhile, the records are dropped and read again (see {@link #waitOut}).
-     * An error that waiting does not cure is thrown and stops the writer, this poll uncommitted.
-     */
-    private void write(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
-        assignmentChanged = false;
-        Batch batch = null;
-        Backoff backoff = new Backoff();
-        try {
-            while (running) {
-                try {
-                    if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
-                    if (!batch.landed) {
-                        land(batch);
-                        batch.landed = true;
-                    }
-                    sendDeadLetters(batch);
-                    commitHook.afterDatabaseCommit(records.count());
-                    commitOffsets(records);
-                    landed.addAndGet(batch.records);
-                    if (backoff.waited()) log.info("Writing again: the batch of {} records is landed", records.count());
-                    return;
-                } catch (Unavailable e) {
-                    if (!waitOut(e, backoff, records)) return;
-                }
-            }
-        } finally {
-            consumer.resume(consumer.paused());
-        }
-    }
-
-    /** Pauses between tries: 100 ms, doubling up to 5 s. */
-    private static final class Backoff {
-        private Duration next = FIRST_BACKOFF;
-        private boolean waited;
-
-        Duration next() {
-            Duration pause = next;
-            next = next.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next.multipliedBy(2);
-            waited = true;
-            return pause;
-        }
-
-        boolean waited() {
-            return waited;
-        }
-    }
-
-    // set by the rebalance listener (it runs inside poll, on the writer thread)
-    private boolean assignmentChanged;
-
-    /**
-     * Notes that the assignment changed, for {@link #waitOut}; a revoked partition's last
-     * committed position is forgotten (its next owner commits its own).
-     */
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) return;
-            assignmentChanged = true;
-            partitions.forEach(committedPositions::remove);
-            log.info("Partitions revoked: {}", partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) return;
-            assignmentChanged = true;
-            log.info("Partitions assigned: {}", partitions);
-        }
-    }
-
-    /**
-     * Waits out one failure of something the writer needs, polling meanwhile so that the group
-     * keeps this member. All its partitions stay paused: a rebalance hands partitions over
-     * unpaused, so the pause is renewed after every poll, and whatever a poll returns all the
-     * same is not dropped but sought back to. Returns false when the assignment changed during
-     * the wait: the records in hand may now be another writer's, and a partition kept may have
-     * been reset, so they are dropped and every partition is sought back to its committed offset
-     * (the rows are upserts: reading them again is harmless, skipping them is not).
-     */
-    private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
-        retries.incrementAndGet();
-        Duration pause = backoff.next();
-        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, rootMessage(e), pause.toMillis(),
-                inHand == null ? "" : " with the same batch of " + inHand.count() + " record(s)");
-        consumer.pause(consumer.assignment());
-        long until = System.nanoTime() + pause.toNanos();
-        while (running && System.nanoTime() < until) {
-            seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
-            if (assignmentChanged) {
-                assignmentChanged = false;
-                rewindToCommitted(inHand);
-                return false;
-            }
-            consumer.pause(consumer.assignment());
-        }
-        return true;
-    }
-
-    /** Records polled while waiting are read again later: each partition goes back to its first one. */
-    private void seekBack(ConsumerRecords<byte[], byte[]> polled) {
-        for (TopicPartition partition : polled.partitions()) consumer.seek(partition, polled.records(partition).get(0).offset());
-    }
-
-    private void rewindToCommitted(ConsumerRecords<byte[], byte[]> dropped) {
-        Set<TopicPartition> assigned = consumer.assignment();
-        if (!assigned.isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
-            for (TopicPartition partition : assigned) {
-                OffsetAndMetadata at = committed.get(partition);
-                if (at != null) {
-                    consumer.seek(partition, at.offset());
-                } else if (dropped != null && !dropped.records(partition).isEmpty()) {
-                    consumer.seek(partition, dropped.records(partition).get(0).offset());
-                }
-            }
-        }
-        log.info("The group's assignment changed while waiting: {}now reading {} from their committed offsets",
-                dropped == null ? "" : "the " + dropped.count() + " records in hand are dropped, ", assigned);
     }
 
     /**
