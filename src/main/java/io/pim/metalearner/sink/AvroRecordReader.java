@@ -8,7 +8,6 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,24 +65,33 @@ final class AvroRecordReader {
         }
     }
 
+    /**
+     * The writer's schema for a content id, fetched once. The registry being away (no answer, a
+     * 5xx or 429) is not the record's fault: {@link Unavailable}, the batch is tried again later.
+     * A content id the registry does not know (404) is the record's: it is dead-lettered. Any
+     * other answer (401, 403, ...) is a configuration to fix: the writer stops.
+     */
     private Schema writerSchema(int contentId) throws Unusable {
         Schema known = writerSchemas.get(contentId);
         if (known != null) return known;
-        HttpRequest request = HttpRequest.newBuilder(URI.create(registryApiUrl + "/ids/contentIds/" + contentId))
-                .timeout(Duration.ofSeconds(10)).build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            // the registry being away is not the record's fault: let the batch fail and be retried
-            throw new UncheckedIOException("Schema registry unreachable at " + registryApiUrl, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted fetching schema " + contentId, e);
+        HttpResponse<String> response = get("/ids/contentIds/" + contentId);
+        int status = response.statusCode();
+        if (status == 404) {
+            // a wrong registry.url answers 404 to everything: that must stop the writer, not dead-letter every record
+            int info = get("/system/info").statusCode();
+            if (info != 200) {
+                throw new IllegalStateException("registry.url " + registryApiUrl + " does not answer as Apicurio's API "
+                        + "(GET /system/info: HTTP " + info + "); check registry.url, e.g. http://host:8080/apis/registry/v3");
+            }
+            throw new Unusable("unknown-schema", "the schema registry at " + registryApiUrl + " does not know content id " + contentId);
         }
-        if (response.statusCode() == 404) throw new Unusable("unreadable", "unknown schema content id " + contentId);
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("Schema registry answered " + response.statusCode() + " for content id " + contentId);
+        if (status >= 500 || status == 429) {
+            throw new Unavailable("the schema registry at " + registryApiUrl,
+                    new IOException("HTTP " + status + " for content id " + contentId));
+        }
+        if (status != 200) {
+            throw new IllegalStateException("The schema registry at " + registryApiUrl + " answered HTTP " + status
+                    + " for content id " + contentId + "; check registry.url and the registry's access rules");
         }
         Schema schema;
         try {
@@ -93,5 +101,17 @@ final class AvroRecordReader {
         }
         writerSchemas.put(contentId, schema);
         return schema;
+    }
+
+    private HttpResponse<String> get(String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(registryApiUrl + path)).timeout(Duration.ofSeconds(10)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new Unavailable("the schema registry at " + registryApiUrl, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted asking the schema registry for " + path, e);
+        }
     }
 }

@@ -8,7 +8,12 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 
-/** The seed's three questions to its tables: latest weights, agent rankings, recent training steps. */
+/**
+ * The seed's three questions to its tables: latest weights, agent rankings, recent training steps.
+ * "Latest" and "recent" order by {@code source_offset} (the training-topic offset, which only
+ * grows) before {@code training_step}: after a reset or a rollback the step starts again lower,
+ * and the new history must come first, not the old, higher steps that remain in the table.
+ */
 public interface HistoryQueries {
 
     record Weights(String modelId, long trainingStep, OffsetDateTime timestamp, String agentWeights,
@@ -27,7 +32,7 @@ public interface HistoryQueries {
             SELECT model_id, training_step, "timestamp", agent_weights::text AS agent_weights, training_loss,
                    prediction_accuracy
             FROM metalearner_weights WHERE model_id = :modelId
-            ORDER BY training_step DESC LIMIT 1
+            ORDER BY source_offset DESC, training_step DESC LIMIT 1
             """)
     @RegisterConstructorMapper(Weights.class)
     Optional<Weights> latestWeights(@Bind("modelId") String modelId);
@@ -43,7 +48,7 @@ public interface HistoryQueries {
     @SqlQuery("""
             SELECT training_step, decision_id, predicted_profit, actual_profit, loss, "timestamp"
             FROM metalearner_training_log WHERE model_id = :modelId
-            ORDER BY training_step DESC LIMIT :limit
+            ORDER BY source_offset DESC, training_step DESC LIMIT :limit
             """)
     @RegisterConstructorMapper(TrainingStep.class)
     List<TrainingStep> recentTrainingSteps(@Bind("modelId") String modelId, @Bind("limit") int limit);

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,8 +22,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -38,12 +42,15 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,8 +61,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * agent-performance and weight-snapshot topics. Each poll becomes one database transaction of
  * upserts, and only after it commits are the offsets committed, so a crash in between repeats
  * a batch (harmless: every write is an idempotent upsert) and never loses one. A record it
- * cannot write goes to the dead-letter topic with the reason; a database it cannot reach makes
- * it wait and retry the same batch with backoff.
+ * cannot write goes to the dead-letter topic with the reason. A database or schema registry it
+ * cannot reach makes it wait and retry the same batch with backoff, polling paused so that it
+ * keeps its place in the group (a rebalance meanwhile drops the batch, to be read again).
+ * Anything that waiting cannot cure (a missing table or privilege, a wrong registry URL) stops
+ * it, with the batch in hand uncommitted.
+ * <p>
+ * Top to bottom: start and migrate; write a poll (and wait out what is away); commit offsets;
+ * decode a poll into a batch of rows and dead letters; land the batch; read back.
  */
 public final class JdbiWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbiWriter.class);
@@ -82,11 +95,12 @@ public final class JdbiWriter implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
+    private volatile boolean migrated;
     private Handle handle;
 
     private final AtomicLong landed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
-    private final AtomicLong databaseRetries = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
 
     private JdbiWriter(WriterConfig config, CommitHook commitHook) {
         this.config = config;
@@ -101,16 +115,18 @@ public final class JdbiWriter implements AutoCloseable {
         this.thread = new Thread(this::run, "jdbi-writer");
     }
 
-    /** Migrates the database, then starts consuming on a thread of its own. */
+    /**
+     * Starts the writer on a thread of its own: it migrates the database (waiting for it, if it
+     * is not there yet), then consumes. Returns at once; {@link #awaitCaughtUp} waits for both.
+     */
     public static JdbiWriter start(WriterConfig config) {
         return start(config, CommitHook.NONE);
     }
 
     public static JdbiWriter start(WriterConfig config, CommitHook commitHook) {
-        Migrations.migrate(dataSource(config));
         JdbiWriter writer = new JdbiWriter(config, commitHook);
         writer.consumer.subscribe(List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                config.topics().weightSnapshots()));
+                config.topics().weightSnapshots()), writer.new Rebalance());
         writer.thread.start();
         log.info("JDBI writer started: {}", config);
         return writer;
@@ -118,18 +134,12 @@ public final class JdbiWriter implements AutoCloseable {
 
     /** A Jdbi on the writer's database, for reading what it wrote (row counts, the seed's queries). */
     public static Jdbi jdbi(WriterConfig config) {
-        return Jdbi.create(dataSource(config)).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
-    }
-
-    private static PGSimpleDataSource dataSource(WriterConfig config) {
-        PGSimpleDataSource dataSource = new PGSimpleDataSource();
-        dataSource.setURL(config.jdbcUrl());
-        if (!config.jdbcUser().isEmpty()) dataSource.setUser(config.jdbcUser());
-        if (!config.jdbcPassword().isEmpty()) dataSource.setPassword(config.jdbcPassword());
-        // one multi-row INSERT per batch instead of a round trip per row
-        dataSource.setReWriteBatchedInserts(true);
-        dataSource.setConnectTimeout(5);
-        return dataSource;
+        PGSimpleDataSource dataSource = config.database().dataSource();
+        // a server that stops answering must not hold land() (and the consumer's poll loop) forever: after this
+        // the statement fails with an I/O error (SQLState 08006) and the batch is tried again; a landing
+        // transaction takes well under a second. ?socketTimeout=N in jdbc.url overrides it.
+        if (dataSource.getSocketTimeout() == 0) dataSource.setSocketTimeout(60);
+        return Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
     }
 
     private static Map<String, Object> consumerConfig(WriterConfig config) {
@@ -162,21 +172,14 @@ public final class JdbiWriter implements AutoCloseable {
 
     private void run() {
         try {
+            migrate();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (records.isEmpty()) {
                     commitPositionsPastMarkers();
                     continue;
                 }
-                Batch batch = decode(records);
-                landWithRetry(batch);
-                if (!running) break; // stopped while the database was away: leave the batch uncommitted
-                for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) deadLetters.send(letter);
-                deadLetters.flush();
-                commitHook.afterDatabaseCommit(records.count());
-                commitOffsets(records);
-                landed.addAndGet(batch.records);
-                deadLettered.addAndGet(batch.deadLetters.size());
+                write(records);
             }
         } catch (WakeupException stopping) {
             // close() woke the consumer up
@@ -189,6 +192,157 @@ public final class JdbiWriter implements AutoCloseable {
             deadLetters.close(Duration.ofSeconds(5));
             stopped.countDown();
         }
+    }
+
+    /**
+     * Brings the database to this code's schema, waiting for it (with backoff, each attempt
+     * logged) while it cannot be reached. The consumer polls meanwhile, all paused, so a writer
+     * started during an outage holds its place in the group like one that was running.
+     */
+    private void migrate() throws InterruptedException {
+        Backoff backoff = new Backoff();
+        try {
+            while (running) {
+                try {
+                    // without the landing socket timeout: a migration may build an index for longer than a minute
+                    Migrations.migrate(config.database().dataSource());
+                    migrated = true;
+                    if (backoff.waited()) log.info("Database at {} reached and migrated; writing", config.jdbcUrl());
+                    return;
+                } catch (RuntimeException e) {
+                    if (SqlFailure.of(e) != SqlFailure.TRANSIENT) throw e;
+                    waitOut(new Unavailable("the database at " + config.jdbcUrl() + " (to migrate it with Flyway before writing)", e),
+                            backoff, null);
+                }
+            }
+        } finally {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    /**
+     * Lands one poll in one transaction, sends its dead letters, then commits its offsets. While
+     * something it needs is away (the database, the schema registry) the same records are tried
+     * again with growing pauses; nothing is skipped and no offset moves. If the group's
+     * assignment changes meanwhile, the records are dropped and read again (see {@link #waitOut}).
+     * An error that waiting does not cure is thrown and stops the writer, this poll uncommitted.
+     */
+    private void write(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
+        assignmentChanged = false;
+        Batch batch = null;
+        Backoff backoff = new Backoff();
+        try {
+            while (running) {
+                try {
+                    if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
+                    if (!batch.landed) {
+                        land(batch);
+                        batch.landed = true;
+                    }
+                    sendDeadLetters(batch);
+                    commitHook.afterDatabaseCommit(records.count());
+                    commitOffsets(records);
+                    landed.addAndGet(batch.records);
+                    if (backoff.waited()) log.info("Writing again: the batch of {} records is landed", records.count());
+                    return;
+                } catch (Unavailable e) {
+                    if (!waitOut(e, backoff, records)) return;
+                }
+            }
+        } finally {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    /** Pauses between tries: 100 ms, doubling up to 5 s. */
+    private static final class Backoff {
+        private Duration next = FIRST_BACKOFF;
+        private boolean waited;
+
+        Duration next() {
+            Duration pause = next;
+            next = next.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next.multipliedBy(2);
+            waited = true;
+            return pause;
+        }
+
+        boolean waited() {
+            return waited;
+        }
+    }
+
+    // set by the rebalance listener (it runs inside poll, on the writer thread)
+    private boolean assignmentChanged;
+
+    /**
+     * Notes that the assignment changed, for {@link #waitOut}; a revoked partition's last
+     * committed position is forgotten (its next owner commits its own).
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) return;
+            assignmentChanged = true;
+            partitions.forEach(committedPositions::remove);
+            log.info("Partitions revoked: {}", partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) return;
+            assignmentChanged = true;
+            log.info("Partitions assigned: {}", partitions);
+        }
+    }
+
+    /**
+     * Waits out one failure of something the writer needs, polling meanwhile so that the group
+     * keeps this member. All its partitions stay paused: a rebalance hands partitions over
+     * unpaused, so the pause is renewed after every poll, and whatever a poll returns all the
+     * same is not dropped but sought back to. Returns false when the assignment changed during
+     * the wait: the records in hand may now be another writer's, and a partition kept may have
+     * been reset, so they are dropped and every partition is sought back to its committed offset
+     * (the rows are upserts: reading them again is harmless, skipping them is not).
+     */
+    private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
+        retries.incrementAndGet();
+        Duration pause = backoff.next();
+        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, rootMessage(e), pause.toMillis(),
+                inHand == null ? "" : " with the same batch of " + inHand.count() + " record(s)");
+        consumer.pause(consumer.assignment());
+        long until = System.nanoTime() + pause.toNanos();
+        while (running && System.nanoTime() < until) {
+            seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
+            if (assignmentChanged) {
+                assignmentChanged = false;
+                rewindToCommitted(inHand);
+                return false;
+            }
+            consumer.pause(consumer.assignment());
+        }
+        return true;
+    }
+
+    /** Records polled while waiting are read again later: each partition goes back to its first one. */
+    private void seekBack(ConsumerRecords<byte[], byte[]> polled) {
+        for (TopicPartition partition : polled.partitions()) consumer.seek(partition, polled.records(partition).get(0).offset());
+    }
+
+    private void rewindToCommitted(ConsumerRecords<byte[], byte[]> dropped) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (!assigned.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+            for (TopicPartition partition : assigned) {
+                OffsetAndMetadata at = committed.get(partition);
+                if (at != null) {
+                    consumer.seek(partition, at.offset());
+                } else if (dropped != null && !dropped.records(partition).isEmpty()) {
+                    consumer.seek(partition, dropped.records(partition).get(0).offset());
+                }
+            }
+        }
+        log.info("The group's assignment changed while waiting: {}now reading {} from their committed offsets",
+                dropped == null ? "" : "the " + dropped.count() + " records in hand are dropped, ", assigned);
     }
 
     /**
@@ -208,8 +362,8 @@ public final class JdbiWriter implements AutoCloseable {
         try {
             consumer.commitSync(offsets);
             offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (CommitFailedException rebalanced) {
-            log.debug("position commit refused after a rebalance; the new owner commits its own", rebalanced);
+        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
+            log.debug("Position commit refused during a rebalance; tried again on the next empty poll", rebalancing);
         }
     }
 
@@ -222,23 +376,42 @@ public final class JdbiWriter implements AutoCloseable {
         try {
             consumer.commitSync(offsets);
             offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (CommitFailedException rebalanced) {
-            // the partitions moved to another writer while we waited; it re-reads and upserts the same rows
-            log.warn("Offset commit refused after a rebalance; the new owner repeats this batch idempotently", rebalanced);
+        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
+            // the rows are in the database, the offsets did not move: the batch is read again (by this writer
+            // or the partition's next owner) and upserted again, which changes nothing
+            log.warn("Offset commit refused during a rebalance ({}); the batch of {} records will be read again",
+                    rebalancing.getMessage(), records.count());
+            Set<TopicPartition> assigned = consumer.assignment();
+            for (TopicPartition partition : records.partitions()) {
+                if (assigned.contains(partition)) consumer.seek(partition, records.records(partition).get(0).offset());
+            }
         }
     }
 
-    /** A row and the record it came from (for a dead letter if the database refuses the row). */
-    private record Pending<T>(T row, ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * A row and the record it came from (for a dead letter if the database refuses the row), with
+     * what makes it newer than another row for the same key: (source_offset, training_step), as
+     * the upserts compare them.
+     */
+    private record Pending<T>(T row, ConsumerRecord<byte[], byte[]> record, long sourceOffset, long step) {
+        boolean isOlderThan(Pending<T> other) {
+            return sourceOffset < other.sourceOffset || (sourceOffset == other.sourceOffset && step < other.step);
+        }
     }
 
-    /** The rows of one poll, deduplicated by primary key (the newest record per key wins), and what could not be used. */
+    /** Keeps the newer of two rows for one key (the later one of equals: records come in offset order). */
+    private static <T> void keepNewest(Map<List<Object>, Pending<T>> rows, List<Object> key, Pending<T> row) {
+        rows.merge(key, row, (held, next) -> next.isOlderThan(held) ? held : next);
+    }
+
+    /** The rows of one poll, deduplicated by primary key (the newest row per key wins), and what could not be used. */
     private static final class Batch {
         final Map<List<Object>, Pending<TrainingLog>> trainingLogs = new LinkedHashMap<>();
         final Map<List<Object>, Pending<AgentPerformance>> agentPerformance = new LinkedHashMap<>();
         final Map<List<Object>, Pending<WeightSnapshot>> weightSnapshots = new LinkedHashMap<>();
         final List<ProducerRecord<byte[], DeadLetter>> deadLetters = new ArrayList<>();
         int records;
+        boolean landed;
 
         static <T> List<T> rows(Map<List<Object>, Pending<T>> pending) {
             List<T> rows = new ArrayList<>(pending.size());
@@ -261,16 +434,15 @@ public final class JdbiWriter implements AutoCloseable {
             String problem = null;
             if (record.topic().equals(topics.trainingLog()) && value instanceof TrainingLog row) {
                 problem = jsonObjectProblem("agent_votes", row.getAgentVotes());
-                if (problem == null) batch.trainingLogs.put(List.of(row.getModelId(), row.getTrainingStep()), new Pending<>(row, record));
+                if (problem == null) keepNewest(batch.trainingLogs, List.of(row.getModelId(), row.getTrainingStep()),
+                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
             } else if (record.topic().equals(topics.agentPerformance()) && value instanceof AgentPerformance row) {
-                List<Object> key = List.of(row.getModelId(), row.getAgentId());
-                Pending<AgentPerformance> held = batch.agentPerformance.get(key);
-                if (held == null || row.getTrainingStep() >= held.row().getTrainingStep()) {
-                    batch.agentPerformance.put(key, new Pending<>(row, record));
-                }
+                keepNewest(batch.agentPerformance, List.of(row.getModelId(), row.getAgentId()),
+                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
             } else if (record.topic().equals(topics.weightSnapshots()) && value instanceof WeightSnapshot row) {
                 problem = jsonObjectProblem("agent_weights", row.getAgentWeights());
-                if (problem == null) batch.weightSnapshots.put(List.of(row.getModelId(), row.getTrainingStep()), new Pending<>(row, record));
+                if (problem == null) keepNewest(batch.weightSnapshots, List.of(row.getModelId(), row.getTrainingStep()),
+                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
             } else {
                 problem = "wrong-type: " + (value == null ? "null value (tombstone)" : value.getClass().getSimpleName())
                         + " on topic " + record.topic();
@@ -319,42 +491,56 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /**
-     * Lands the batch in one transaction. While the database is unreachable the same batch is
-     * retried with growing pauses (the consumer is paused but keeps polling, so the group keeps
-     * it); nothing is skipped and no offset moves.
+     * Sends the batch's dead letters and waits until the broker has taken each: only then may the
+     * offsets move past their records. A letter not taken stays in the batch; the broker or the
+     * registry (the dead letter's schema) being away is waited for, any other refusal stops the
+     * writer with the offsets uncommitted, so the record is read again, never lost silently.
      */
-    private void landWithRetry(Batch batch) throws InterruptedException {
-        Duration backoff = FIRST_BACKOFF;
-        Set<TopicPartition> paused = Set.of();
-        while (running) {
+    private void sendDeadLetters(Batch batch) throws InterruptedException {
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        Throwable failure = null;
+        for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) {
             try {
-                land(batch);
-                if (!paused.isEmpty()) {
-                    consumer.resume(paused);
-                    log.info("Database is back; writing resumed");
-                }
-                return;
-            } catch (RuntimeException e) {
-                if (!isTransient(e)) throw e;
-                closeHandle();
-                databaseRetries.incrementAndGet();
-                if (paused.isEmpty()) {
-                    paused = Set.copyOf(consumer.assignment());
-                    consumer.pause(paused);
-                    log.warn("Database unavailable ({}); retrying the batch with backoff", rootMessage(e));
-                }
-                long until = System.nanoTime() + backoff.toNanos();
-                while (running && System.nanoTime() < until) {
-                    consumer.poll(Duration.ofMillis(Math.min(100, backoff.toMillis()))); // paused: returns nothing
-                }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                acks.add(deadLetters.send(letter));
+            } catch (RuntimeException e) { // before it left: serializing (registry) or waiting for metadata
+                failure = e;
+                break;
             }
         }
+        List<ProducerRecord<byte[], DeadLetter>> notTaken = new ArrayList<>();
+        for (int i = 0; i < batch.deadLetters.size(); i++) {
+            if (i >= acks.size()) {
+                notTaken.add(batch.deadLetters.get(i));
+                continue;
+            }
+            try {
+                acks.get(i).get();
+                deadLettered.incrementAndGet();
+            } catch (ExecutionException e) {
+                notTaken.add(batch.deadLetters.get(i));
+                if (failure == null) failure = e.getCause();
+            }
+        }
+        batch.deadLetters.clear();
+        batch.deadLetters.addAll(notTaken);
+        if (failure == null) return;
+        String topic = config.topics().deadLetter();
+        if (isPassing(failure)) throw new Unavailable("the dead-letter topic " + topic, failure);
+        throw new IllegalStateException(notTaken.size() + " dead letter(s) not taken by topic " + topic + " (" + rootMessage(failure)
+                + "); the writer stops without committing this batch, so its records are read again by the next writer", failure);
+    }
+
+    /** A broker or registry that is away for now: Kafka's retriable errors (timeouts included) and I/O errors. */
+    private static boolean isPassing(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RetriableException || cause instanceof java.io.IOException) return true;
+        }
+        return false;
     }
 
     private void land(Batch batch) {
-        if (handle == null) handle = jdbi.open();
         try {
+            if (handle == null) handle = jdbi.open();
             handle.useTransaction(transaction -> {
                 LandingDao dao = transaction.attach(LandingDao.class);
                 if (!batch.trainingLogs.isEmpty()) dao.upsertTrainingLogs(Batch.rows(batch.trainingLogs));
@@ -362,11 +548,22 @@ public final class JdbiWriter implements AutoCloseable {
                 if (!batch.weightSnapshots.isEmpty()) dao.upsertWeightSnapshots(Batch.rows(batch.weightSnapshots));
             });
         } catch (RuntimeException e) {
-            if (isTransient(e)) throw e;
+            if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
             // the database refused some row's content: find it, one row per transaction
             log.warn("Batch refused ({}); landing it row by row to dead-letter the bad rows", rootMessage(e));
             landRowByRow(batch);
         }
+    }
+
+    /** A transient failure as {@link Unavailable} (the batch is retried); a fatal one as the error that stops the writer. */
+    private RuntimeException refusedOrAway(RuntimeException e) {
+        if (SqlFailure.of(e) == SqlFailure.TRANSIENT) {
+            closeHandle(); // the next try opens a fresh connection
+            return new Unavailable("the database", e);
+        }
+        return new IllegalStateException("PostgreSQL refused the batch with SQLState " + SqlFailure.sqlState(e)
+                + " (" + rootMessage(e) + "): not a row's content and not a passing outage, so the writer stops and "
+                + "commits nothing of this batch. Fix the database (schema, privileges, credentials), then start the writer again.", e);
     }
 
     private void landRowByRow(Batch batch) {
@@ -382,27 +579,14 @@ public final class JdbiWriter implements AutoCloseable {
             try {
                 handle.useTransaction(transaction -> upsert.accept(transaction.attach(LandingDao.class), p.row()));
             } catch (RuntimeException e) {
-                if (isTransient(e)) throw e; // the whole batch is retried; rows landed so far are upserted again
-                batch.deadLetters.add(deadLetter(p.record(), "database-refused", rootMessage(e)));
+                // away: the whole batch is retried (rows landed so far are upserted again); fatal: the writer stops
+                if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
+                batch.deadLetters.add(deadLetter(p.record(), "database-refused",
+                        "SQLState " + SqlFailure.sqlState(e) + ": " + rootMessage(e)));
                 batch.records--;
                 rows.remove(); // so a retry of the batch does not meet it again
             }
         }
-    }
-
-    /**
-     * Connection trouble (SQLState class 08), the server shutting down (57P), running out of
-     * resources (53) or a serialization conflict (40) pass; anything else is a bug or bad data.
-     */
-    static boolean isTransient(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                return state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.startsWith("40");
-            }
-            if (cause instanceof java.net.ConnectException || cause instanceof java.io.EOFException) return true;
-        }
-        return false;
     }
 
     private static String rootMessage(Throwable e) {
@@ -422,8 +606,9 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /**
-     * Waits until the group's committed offsets reach the end (last committed transaction) of
-     * every partition of the three topics, i.e. everything produced so far is in the database.
+     * Waits until the database is migrated and the group's committed offsets reach the end (last
+     * committed transaction) of every partition of the three topics, i.e. everything produced so
+     * far is in the database.
      */
     public void awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -433,9 +618,10 @@ public final class JdbiWriter implements AutoCloseable {
             while (true) {
                 Throwable failed = failure.get();
                 if (failed != null) throw new IllegalStateException("JDBI writer failed", failed);
-                if (lag(admin, topics) == 0) return;
+                if (migrated && lag(admin, topics) == 0) return;
                 if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("JDBI writer not caught up after " + timeout + "; lag " + lag(admin, topics));
+                    throw new TimeoutException("JDBI writer not caught up after " + timeout + (migrated
+                            ? "; lag " + lag(admin, topics) : "; still waiting for the database to migrate it"));
                 }
                 Thread.sleep(100);
             }
@@ -490,9 +676,9 @@ public final class JdbiWriter implements AutoCloseable {
         return deadLettered.get();
     }
 
-    /** How many times a batch was retried because the database was away. */
-    public long databaseRetries() {
-        return databaseRetries.get();
+    /** How many times the writer waited for the database or the schema registry to come back. */
+    public long retries() {
+        return retries.get();
     }
 
     /** The error that stopped the writer, if one did. */

@@ -13,44 +13,56 @@ import java.util.Collection;
  * getters are the column names in camel case). JSON columns are bound as text and cast to
  * JSONB in the statement. Each batch must hold a key at most once (the writer dedupes): a
  * multi-row upsert may not touch the same row twice.
+ * <p>
+ * A row is only overwritten by one produced by the same or a later training-topic record
+ * ({@code source_offset}): a redelivered older record changes nothing, and after a reset or a
+ * rollback (which send {@code training_step} back) the new history wins.
  */
 public interface LandingDao {
 
     @SqlBatch("""
             INSERT INTO metalearner_training_log AS t
-                (model_id, training_step, decision_id, agent_votes, predicted_profit, actual_profit, loss, "timestamp")
+                (model_id, training_step, decision_id, agent_votes, predicted_profit, actual_profit, loss, "timestamp",
+                 source_offset)
             VALUES (:modelId, :trainingStep, :decisionId, cast(:agentVotes AS jsonb), :predictedProfit, :actualProfit,
-                    :loss, :timestamp)
+                    :loss, :timestamp, :sourceOffset)
             ON CONFLICT (model_id, training_step) DO UPDATE SET
                 decision_id = excluded.decision_id, agent_votes = excluded.agent_votes,
                 predicted_profit = excluded.predicted_profit, actual_profit = excluded.actual_profit,
-                loss = excluded.loss, "timestamp" = excluded."timestamp"
+                loss = excluded.loss, "timestamp" = excluded."timestamp", source_offset = excluded.source_offset
+            WHERE excluded.source_offset >= t.source_offset
             """)
     void upsertTrainingLogs(@BindBean Collection<TrainingLog> rows);
 
-    /** An older step never overwrites a newer one: the figures only move forward. */
+    /**
+     * The figures only move forward. Rows compare as (source_offset, training_step): the step
+     * decides only between rows of the same offset, i.e. rows from before source_offset existed (-1).
+     */
     @SqlBatch("""
             INSERT INTO agent_performance AS p
                 (model_id, agent_id, training_step, total_decisions, accuracy, avg_profit_contribution, current_weight,
-                 updated_at)
+                 updated_at, source_offset)
             VALUES (:modelId, :agentId, :trainingStep, :totalDecisions, :accuracy, :avgProfitContribution,
-                    :currentWeight, :updatedAt)
+                    :currentWeight, :updatedAt, :sourceOffset)
             ON CONFLICT (model_id, agent_id) DO UPDATE SET
                 training_step = excluded.training_step, total_decisions = excluded.total_decisions,
                 accuracy = excluded.accuracy, avg_profit_contribution = excluded.avg_profit_contribution,
-                current_weight = excluded.current_weight, updated_at = excluded.updated_at
-            WHERE excluded.training_step >= p.training_step
+                current_weight = excluded.current_weight, updated_at = excluded.updated_at,
+                source_offset = excluded.source_offset
+            WHERE (excluded.source_offset, excluded.training_step) >= (p.source_offset, p.training_step)
             """)
     void upsertAgentPerformance(@BindBean Collection<AgentPerformance> rows);
 
     @SqlBatch("""
             INSERT INTO metalearner_weights AS w
-                (model_id, training_step, "timestamp", agent_weights, training_loss, prediction_accuracy)
+                (model_id, training_step, "timestamp", agent_weights, training_loss, prediction_accuracy, source_offset)
             VALUES (:modelId, :trainingStep, :timestamp, cast(:agentWeights AS jsonb), :trainingLoss,
-                    :predictionAccuracy)
+                    :predictionAccuracy, :sourceOffset)
             ON CONFLICT (model_id, training_step) DO UPDATE SET
                 "timestamp" = excluded."timestamp", agent_weights = excluded.agent_weights,
-                training_loss = excluded.training_loss, prediction_accuracy = excluded.prediction_accuracy
+                training_loss = excluded.training_loss, prediction_accuracy = excluded.prediction_accuracy,
+                source_offset = excluded.source_offset
+            WHERE excluded.source_offset >= w.source_offset
             """)
     void upsertWeightSnapshots(@BindBean Collection<WeightSnapshot> rows);
 }

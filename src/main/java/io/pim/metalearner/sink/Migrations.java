@@ -13,8 +13,9 @@ import java.util.stream.Collectors;
 
 /**
  * Brings the database to this code's schema with the Flyway migrations in {@code db/migration}.
- * The service and the writer run it on start, so the tables (and their JSONB columns) exist
- * before anything writes.
+ * The JDBI writer runs it on start, and {@code metalearner migrate} for the Connect route (the
+ * Debezium sink creates no tables of the right types), so the tables (and their JSONB columns)
+ * exist before anything writes.
  */
 public final class Migrations {
     private static final Logger log = LoggerFactory.getLogger(Migrations.class);
@@ -27,16 +28,21 @@ public final class Migrations {
      * Migrates, or refuses a database whose schema is newer than this code: writing with an
      * older idea of the tables could silently drop what a newer version stores.
      */
-    public static void migrate(DataSource dataSource) {
+    public static Result migrate(DataSource dataSource) {
         Flyway flyway = Flyway.configure()
                 .dataSource(dataSource)
                 .locations(LOCATION)
                 .load();
         refuseFutureSchema(flyway);
-        MigrateResult result = flyway.migrate();
-        log.info("Database schema at version {} ({} migration(s) applied now)",
-                flyway.info().current() == null ? "none" : flyway.info().current().getVersion(),
-                result.migrationsExecuted);
+        MigrateResult migrated = flyway.migrate();
+        Result result = new Result(flyway.info().current() == null ? "none" : flyway.info().current().getVersion().toString(),
+                migrated.migrationsExecuted);
+        log.info("Database schema at version {} ({} migration(s) applied now)", result.version(), result.applied());
+        return result;
+    }
+
+    /** The schema version after migrating, and how many migrations this run applied. */
+    public record Result(String version, int applied) {
     }
 
     private static void refuseFutureSchema(Flyway flyway) {

@@ -1,5 +1,7 @@
 package io.pim.metalearner.sink;
 
+import org.postgresql.ds.PGSimpleDataSource;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -38,6 +40,36 @@ public record WriterConfig(
     public static final String TOPIC_DEAD_LETTER = "topic.dead-letter";
     private static final String CONSUMER_PREFIX = "consumer.";
 
+    /**
+     * The database the writer lands in; all that {@code metalearner migrate} needs of a writer
+     * config (a Connect user's file may hold only these keys).
+     */
+    public record Database(String jdbcUrl, String user, String password) {
+        public Database {
+            requireValue(JDBC_URL, jdbcUrl);
+            if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException(JDBC_URL + " must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db), got: " + jdbcUrl);
+            }
+        }
+
+        /** A fresh data source on it (no pool: the writer holds one connection, a migration another for a moment). */
+        public PGSimpleDataSource dataSource() {
+            PGSimpleDataSource dataSource = new PGSimpleDataSource();
+            dataSource.setURL(jdbcUrl);
+            if (!user.isEmpty()) dataSource.setUser(user);
+            if (!password.isEmpty()) dataSource.setPassword(password);
+            // one multi-row INSERT per batch instead of a round trip per row
+            dataSource.setReWriteBatchedInserts(true);
+            dataSource.setConnectTimeout(5);
+            return dataSource;
+        }
+
+        @Override
+        public String toString() {
+            return "Database[" + JDBC_URL + "=" + jdbcUrl + ", " + JDBC_USER + "=" + user + "]"; // never the password
+        }
+    }
+
     /** The topics the writer reads, and where what it cannot write goes. */
     public record Topics(String trainingLog, String agentPerformance, String weightSnapshots, String deadLetter) {
         public static final Topics DEFAULT = new Topics("training-log", "agent-performance", "weight-snapshots", "dead-letter");
@@ -46,10 +78,7 @@ public record WriterConfig(
     public WriterConfig {
         requireValue(BOOTSTRAP_SERVERS, bootstrapServers);
         requireValue(REGISTRY_URL, registryUrl);
-        requireValue(JDBC_URL, jdbcUrl);
-        if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException(JDBC_URL + " must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db), got: " + jdbcUrl);
-        }
+        new Database(jdbcUrl, jdbcUser, jdbcPassword); // validates the JDBC keys
         if (!registryUrl.startsWith("http://") && !registryUrl.startsWith("https://")) {
             throw new IllegalArgumentException(REGISTRY_URL + " must be an http(s) URL of Apicurio's API, e.g. http://host:8080/apis/registry/v3, got: " + registryUrl);
         }
@@ -67,6 +96,10 @@ public record WriterConfig(
                 Topics.DEFAULT, Map.of());
     }
 
+    public Database database() {
+        return new Database(jdbcUrl, jdbcUser, jdbcPassword);
+    }
+
     public WriterConfig withGroupId(String id) {
         return new WriterConfig(bootstrapServers, registryUrl, jdbcUrl, jdbcUser, jdbcPassword, id, topics, consumerOverrides);
     }
@@ -76,26 +109,29 @@ public record WriterConfig(
     }
 
     public static WriterConfig load(Path file) throws IOException {
+        return from(read(file), System.getenv());
+    }
+
+    /** Only the database of a writer config file (with the same environment overrides), for {@code migrate}. */
+    public static Database loadDatabase(Path file) throws IOException {
+        return databaseFrom(read(file), System.getenv());
+    }
+
+    public static Database databaseFrom(Properties file, Map<String, String> environment) {
+        Map<String, String> values = values(file, environment);
+        return new Database(values.get(JDBC_URL), values.getOrDefault(JDBC_USER, ""), values.getOrDefault(JDBC_PASSWORD, ""));
+    }
+
+    private static Properties read(Path file) throws IOException {
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(file)) {
             properties.load(reader);
         }
-        return from(properties, System.getenv());
+        return properties;
     }
 
     public static WriterConfig from(Properties file, Map<String, String> environment) {
-        Map<String, String> values = new HashMap<>();
-        file.stringPropertyNames().forEach(key -> values.put(key, file.getProperty(key).trim()));
-        for (String key : KNOWN_KEYS) {
-            String fromEnvironment = environment.get(environmentName(key));
-            if (fromEnvironment != null) values.put(key, fromEnvironment.trim());
-        }
-        for (String key : values.keySet()) {
-            if (!KNOWN_KEYS.contains(key) && !key.startsWith(CONSUMER_PREFIX)) {
-                throw new IllegalArgumentException("Unknown writer config key '" + key + "'; known keys: "
-                        + String.join(", ", KNOWN_KEYS) + ", and consumer.* for the Kafka consumer");
-            }
-        }
+        Map<String, String> values = values(file, environment);
         Map<String, String> consumer = new HashMap<>();
         values.forEach((key, value) -> {
             if (key.startsWith(CONSUMER_PREFIX)) consumer.put(key.substring(CONSUMER_PREFIX.length()), value);
@@ -114,6 +150,23 @@ public record WriterConfig(
                         values.getOrDefault(TOPIC_WEIGHT_SNAPSHOTS, defaults.weightSnapshots()),
                         values.getOrDefault(TOPIC_DEAD_LETTER, defaults.deadLetter())),
                 consumer);
+    }
+
+    /** The file's keys with the environment's overrides; an unknown key is refused rather than ignored. */
+    private static Map<String, String> values(Properties file, Map<String, String> environment) {
+        Map<String, String> values = new HashMap<>();
+        file.stringPropertyNames().forEach(key -> values.put(key, file.getProperty(key).trim()));
+        for (String key : KNOWN_KEYS) {
+            String fromEnvironment = environment.get(environmentName(key));
+            if (fromEnvironment != null) values.put(key, fromEnvironment.trim());
+        }
+        for (String key : values.keySet()) {
+            if (!KNOWN_KEYS.contains(key) && !key.startsWith(CONSUMER_PREFIX)) {
+                throw new IllegalArgumentException("Unknown writer config key '" + key + "'; known keys: "
+                        + String.join(", ", KNOWN_KEYS) + ", and consumer.* for the Kafka consumer");
+            }
+        }
+        return values;
     }
 
     private static final java.util.List<String> KNOWN_KEYS = java.util.List.of(

@@ -229,13 +229,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
         for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
         // the tables show the model as it is now, not as it was before the command
-        Instant at = Instant.ofEpochMilli(now);
-        for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
-            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + e.getKey(),
-                    agentPerformance(modelId, e.getKey(), e.getValue(), learner.step(), at), now);
-        }
-        forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, weightSnapshot(modelId, learner.step(), learner.weights(),
-                m.rollingLoss(), m.rollingDirectionAccuracy(), at), now);
+        emitTables(modelId, learner, true, offset, now);
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
                 m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
@@ -251,22 +245,30 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         return cleared;
     }
 
-    private static AgentPerformance agentPerformance(String modelId, String agent, AgentStats s, long step, Instant at) {
-        return AgentPerformance.newBuilder()
-                .setModelId(modelId).setAgentId(agent).setTrainingStep(step)
-                .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
-                .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
-                .setUpdatedAt(at)
-                .build();
-    }
-
-    private static WeightSnapshot weightSnapshot(String modelId, long step, Map<String, Double> weights, double rollingLoss,
-                                                 double directionAccuracy, Instant at) {
-        return WeightSnapshot.newBuilder()
-                .setModelId(modelId).setTrainingStep(step).setTimestamp(at)
-                .setAgentWeights(json(weights))
-                .setTrainingLoss(rollingLoss).setPredictionAccuracy(directionAccuracy)
-                .build();
+    /**
+     * What the PostgreSQL tables show of the model after a step or a command: one agent-performance
+     * row per roster agent and, when asked, a weight snapshot. Rows carry the training-topic offset
+     * of the record that produced them: it grows across a reset, the step does not.
+     */
+    private void emitTables(String modelId, Learner learner, boolean snapshot, long sourceOffset, long now) {
+        Instant at = Instant.ofEpochMilli(now);
+        for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
+            AgentStats s = e.getValue();
+            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + e.getKey(), AgentPerformance.newBuilder()
+                    .setModelId(modelId).setAgentId(e.getKey()).setTrainingStep(learner.step())
+                    .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
+                    .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
+                    .setUpdatedAt(at).setSourceOffset(sourceOffset)
+                    .build(), now);
+        }
+        if (!snapshot) return;
+        Metrics m = learner.metrics();
+        forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, WeightSnapshot.newBuilder()
+                .setModelId(modelId).setTrainingStep(learner.step()).setTimestamp(at)
+                .setAgentWeights(json(learner.weights()))
+                .setTrainingLoss(m.rollingLoss()).setPredictionAccuracy(m.rollingDirectionAccuracy())
+                .setSourceOffset(sourceOffset)
+                .build(), now);
     }
 
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */
@@ -309,24 +311,9 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
                 .setAgentVotes(votesJson(example.getVotes().getAgentVotes()))
                 .setPredictedProfit(step.predictedReturn()).setActualProfit(step.actualReturn())
-                .setLoss(step.loss()).setTimestamp(at)
+                .setLoss(step.loss()).setTimestamp(at).setSourceOffset(source.offset())
                 .build(), now);
-        for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
-            AgentStats s = e.getValue();
-            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + e.getKey(), AgentPerformance.newBuilder()
-                    .setModelId(modelId).setAgentId(e.getKey()).setTrainingStep(step.step())
-                    .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
-                    .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
-                    .setUpdatedAt(at)
-                    .build(), now);
-        }
-        if (step.step() % snapshotEvery == 0) {
-            forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, WeightSnapshot.newBuilder()
-                    .setModelId(modelId).setTrainingStep(step.step()).setTimestamp(at)
-                    .setAgentWeights(json(step.agentWeights()))
-                    .setTrainingLoss(step.rollingLoss()).setPredictionAccuracy(step.rollingDirectionAccuracy())
-                    .build(), now);
-        }
+        emitTables(modelId, learner, step.step() % snapshotEvery == 0, source.offset(), now);
     }
 
     private void forward(String sink, String key, Object value, long timestamp) {

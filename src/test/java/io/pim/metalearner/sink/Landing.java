@@ -1,28 +1,42 @@
 package io.pim.metalearner.sink;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.TrainingLog;
+import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.stream.AvroSerdes;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.util.PGobject;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /** Test plumbing for landing records: a broker, topics, producing a trade history, reading tables back. */
 public final class Landing {
@@ -63,32 +77,74 @@ public final class Landing {
     }
 
     public static KafkaProducer<String, SpecificRecord> producer(String bootstrapServers, String registryUrl) {
+        return producer(bootstrapServers, registryUrl, Map.of());
+    }
+
+    private static KafkaProducer<String, SpecificRecord> producer(String bootstrapServers, String registryUrl,
+                                                                 Map<String, Object> extra) {
         AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
         serializer.configure(AvroSerdes.config(registryUrl), false);
-        return new KafkaProducer<>(Map.of(
+        Map<String, Object> config = new HashMap<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
-                new StringSerializer(), serializer);
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024));
+        config.putAll(extra);
+        return new KafkaProducer<>(config, new StringSerializer(), serializer);
     }
 
-    /** Sends each step's records in the stream's order: the log row, the agents' rows, the snapshot. */
+    /** Steps per transaction, as the exactly-once stream commits them (a few per commit interval). */
+    private static final int STEPS_PER_TRANSACTION = 100;
+
+    /**
+     * Sends each step's records in the stream's order (the log row, the agents' rows, the
+     * snapshot), in transactions as the exactly-once stream does, so readers meet commit markers.
+     * After the first transaction, one more with ghost rows (a step a million ahead, agent
+     * figures from the far future) is aborted: a read_committed reader never lands them, and any
+     * test that counts rows or checks the final figures notices if one does.
+     */
     public static void produce(String bootstrapServers, String registryUrl, WriterConfig.Topics topics,
                                List<TradeHistory.Step> steps) {
-        try (KafkaProducer<String, SpecificRecord> producer = producer(bootstrapServers, registryUrl)) {
-            for (TradeHistory.Step step : steps) {
-                String model = step.log().getModelId();
-                producer.send(new ProducerRecord<>(topics.trainingLog(), model, step.log()));
-                for (AgentPerformance agent : step.performance()) {
-                    producer.send(new ProducerRecord<>(topics.agentPerformance(), model + ":" + agent.getAgentId(), agent));
+        try (KafkaProducer<String, SpecificRecord> producer = producer(bootstrapServers, registryUrl,
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "landing-" + UUID.randomUUID()))) {
+            producer.initTransactions();
+            for (int from = 0; from < steps.size(); from += STEPS_PER_TRANSACTION) {
+                producer.beginTransaction();
+                for (TradeHistory.Step step : steps.subList(from, Math.min(steps.size(), from + STEPS_PER_TRANSACTION))) {
+                    send(producer, topics, step);
                 }
-                if (step.snapshot() != null) {
-                    producer.send(new ProducerRecord<>(topics.weightSnapshots(), model, step.snapshot()));
+                producer.commitTransaction();
+                if (from == 0) {
+                    producer.beginTransaction();
+                    send(producer, topics, ghost(steps.get(0)));
+                    producer.flush();
+                    producer.abortTransaction();
                 }
             }
-            producer.flush();
         }
+    }
+
+    private static void send(KafkaProducer<String, SpecificRecord> producer, WriterConfig.Topics topics, TradeHistory.Step step) {
+        String model = step.log().getModelId();
+        producer.send(new ProducerRecord<>(topics.trainingLog(), model, step.log()));
+        for (AgentPerformance agent : step.performance()) {
+            producer.send(new ProducerRecord<>(topics.agentPerformance(), model + ":" + agent.getAgentId(), agent));
+        }
+        if (step.snapshot() != null) producer.send(new ProducerRecord<>(topics.weightSnapshots(), model, step.snapshot()));
+    }
+
+    /** Rows that would win every upsert and show in every count, if they ever landed. */
+    private static TradeHistory.Step ghost(TradeHistory.Step step) {
+        long farAhead = 1_000_000;
+        TrainingLog log = TrainingLog.newBuilder(step.log()).setTrainingStep(step.log().getTrainingStep() + farAhead)
+                .setDecisionId("aborted-" + step.log().getDecisionId()).setSourceOffset(step.log().getSourceOffset() + farAhead).build();
+        List<AgentPerformance> agents = step.performance().stream().map(a -> AgentPerformance.newBuilder(a)
+                .setTrainingStep(a.getTrainingStep() + farAhead).setCurrentWeight(-1).setSourceOffset(a.getSourceOffset() + farAhead)
+                .build()).toList();
+        WeightSnapshot snapshot = WeightSnapshot.newBuilder().setModelId(log.getModelId()).setTrainingStep(log.getTrainingStep())
+                .setTimestamp(log.getTimestamp()).setAgentWeights("{}").setTrainingLoss(-1).setPredictionAccuracy(-1)
+                .setSourceOffset(log.getSourceOffset()).build();
+        return new TradeHistory.Step(log, agents, snapshot);
     }
 
     /** A fresh, empty database on the server (the writer migrates it on start), its JDBC URL returned. */
@@ -101,6 +157,61 @@ public final class Landing {
                                             WriterConfig.Topics topics, String group) {
         return new WriterConfig(broker.bootstrapServers(), registryUrl, jdbcUrl, EmbeddedDatabase.USER,
                 EmbeddedDatabase.PASSWORD, group, topics, Map.of());
+    }
+
+    /** The group's committed offsets (what a restarted writer would read from). */
+    public static Map<TopicPartition, Long> committedOffsets(String bootstrapServers, String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .forEach((partition, offset) -> offsets.put(partition, offset.offset()));
+            return offsets;
+        }
+    }
+
+    /** Reads the dead letters on a topic until {@code expected} have come (or 30 s have passed). */
+    public static List<DeadLetter> readDeadLetters(String bootstrapServers, String registryUrl, String topic, int expected) {
+        AvroKafkaDeserializer<DeadLetter> deserializer = new AvroKafkaDeserializer<>();
+        deserializer.configure(AvroSerdes.config(registryUrl), false);
+        try (KafkaConsumer<byte[], DeadLetter> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), deserializer)) {
+            consumer.subscribe(List.of(topic));
+            List<DeadLetter> letters = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (letters.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
+            }
+            return letters;
+        }
+    }
+
+    /** Waits until the condition holds; fails naming it after the timeout. */
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public static List<Long> rowOfLongs(Jdbi db, String sql) {
+        return db.withHandle(h -> h.createQuery(sql).map((rs, ctx) -> {
+            List<Long> row = new ArrayList<>();
+            for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) row.add(rs.getLong(c));
+            return row;
+        }).one());
+    }
+
+    public static List<Long> column(Jdbi db, String sql) {
+        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).list());
     }
 
     public static Jdbi jdbi(String jdbcUrl) {

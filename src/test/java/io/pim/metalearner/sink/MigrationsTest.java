@@ -35,6 +35,12 @@ class MigrationsTest {
                 SELECT table_name || '.' || column_name FROM information_schema.columns
                 WHERE data_type = 'jsonb' AND table_schema = 'public' ORDER BY 1""").mapTo(String.class).list());
         assertThat(jsonb).containsExactly("metalearner_training_log.agent_votes", "metalearner_weights.agent_weights");
+        List<String> sourceOffset = Jdbi.create(postgres.dataSource()).withHandle(h -> h.createQuery("""
+                SELECT table_name || ' ' || data_type || ' ' || is_nullable || ' ' || column_default
+                FROM information_schema.columns
+                WHERE column_name = 'source_offset' AND table_schema = 'public' ORDER BY 1""").mapTo(String.class).list());
+        assertThat(sourceOffset).containsExactly("agent_performance bigint NO '-1'::integer",
+                "metalearner_training_log bigint NO '-1'::integer", "metalearner_weights bigint NO '-1'::integer");
     }
 
     @Test
@@ -51,6 +57,6 @@ class MigrationsTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("ahead of this code")
                 .hasMessageContaining("99 (from a newer metalearner)")
-                .hasMessageContaining("knows migrations up to 1");
+                .hasMessageContaining("knows migrations up to 2");
     }
 }

@@ -31,7 +31,16 @@ public final class TradeHistory {
     private TradeHistory() {
     }
 
+    /** Steps 1..trades, as if they came from training-topic offsets 0..trades-1. */
     public static List<Step> generate(String modelId, int trades, long seed) {
+        return generate(modelId, trades, seed, 0);
+    }
+
+    /**
+     * Steps 1..trades from training-topic offsets firstOffset.. (a history after a reset starts at
+     * step 1 again, at a later offset).
+     */
+    public static List<Step> generate(String modelId, int trades, long seed, long firstOffset) {
         Random random = new Random(seed);
         int n = AGENTS.size();
         double[] skill = new double[n];
@@ -48,6 +57,7 @@ public final class TradeHistory {
         List<Step> steps = new ArrayList<>(trades);
         for (int step = 1; step <= trades; step++) {
             Instant at = Instant.ofEpochMilli(START_MILLIS + step * 60_000L);
+            long sourceOffset = firstOffset + step - 1;
             double priceMove = random.nextGaussian() * 0.02;
             StringBuilder votes = new StringBuilder("{");
             double signal = 0;
@@ -85,13 +95,13 @@ public final class TradeHistory {
                         .setAccuracy(decisions[a] == 0 ? 0 : (double) correct[a] / decisions[a])
                         .setAvgProfitContribution(decisions[a] == 0 ? 0 : contribution[a] / decisions[a])
                         .setCurrentWeight(weight[a])
-                        .setUpdatedAt(at)
+                        .setUpdatedAt(at).setSourceOffset(sourceOffset)
                         .build());
             }
             TrainingLog log = TrainingLog.newBuilder()
-                    .setModelId(modelId).setTrainingStep(step).setDecisionId(modelId + "-decision-" + step)
+                    .setModelId(modelId).setTrainingStep(step).setDecisionId(modelId + "-" + seed + "-decision-" + step)
                     .setAgentVotes(votes.toString()).setPredictedProfit(predicted).setActualProfit(priceMove)
-                    .setLoss(loss).setTimestamp(at).build();
+                    .setLoss(loss).setTimestamp(at).setSourceOffset(sourceOffset).build();
             WeightSnapshot snapshot = null;
             if (step % SNAPSHOT_EVERY == 0) {
                 Map<String, Double> weights = new LinkedHashMap<>();
@@ -99,6 +109,7 @@ public final class TradeHistory {
                 snapshot = WeightSnapshot.newBuilder()
                         .setModelId(modelId).setTrainingStep(step).setTimestamp(at)
                         .setAgentWeights(toJson(weights)).setTrainingLoss(rollingLoss).setPredictionAccuracy(rollingHits)
+                        .setSourceOffset(sourceOffset)
                         .build();
             }
             steps.add(new Step(log, performance, snapshot));

@@ -28,6 +28,25 @@ class WriterConfigTest {
     }
 
     @Test
+    void theSampleFileInDeployLoads() throws Exception {
+        WriterConfig config = WriterConfig.load(java.nio.file.Path.of("deploy/writer.properties"));
+
+        assertThat(config.database().jdbcUrl()).startsWith("jdbc:postgresql://");
+        assertThat(config.topics()).isEqualTo(WriterConfig.Topics.DEFAULT);
+    }
+
+    @Test
+    void migrateNeedsOnlyTheJdbcKeys() {
+        Properties p = new Properties();
+        p.setProperty("jdbc.url", "jdbc:postgresql://localhost:5432/metalearner");
+
+        WriterConfig.Database database = WriterConfig.databaseFrom(p, Map.of("METALEARNER_JDBC_PASSWORD", "from-env"));
+
+        assertThat(database.password()).isEqualTo("from-env");
+        assertThat(database.toString()).doesNotContain("from-env");
+    }
+
+    @Test
     void aMissingKeyIsNamedWithItsEnvironmentVariable() {
         Properties p = complete();
         p.remove("jdbc.url");

@@ -532,7 +532,8 @@ class LearningTopologyTest {
         }
 
         // then
-        assertThat(weights.readValuesToList()).extracting(WeightsUpdated::getTrainingStep)
+        List<WeightsUpdated> updates = weights.readValuesToList();
+        assertThat(updates).extracting(WeightsUpdated::getTrainingStep)
                 .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
         List<TrainingLog> rows = log.readValuesToList();
         assertThat(rows).hasSize(20);
@@ -540,7 +541,17 @@ class LearningTopologyTest {
         var perf = performance.readKeyValuesToList();
         assertThat(perf).hasSize(20 * config.learner().roster().size());
         assertThat(perf.get(0).key).isEqualTo("default:" + config.learner().roster().get(0));
-        assertThat(snapshots.readValuesToList()).extracting(WeightSnapshot::getTrainingStep).containsExactly(10L, 20L);
+        List<WeightSnapshot> snapshotRows = snapshots.readValuesToList();
+        assertThat(snapshotRows).extracting(WeightSnapshot::getTrainingStep).containsExactly(10L, 20L);
+        // then: each flat row names the training-topic record it came from (writers order rows by it)
+        List<Long> sourceOffsets = updates.stream().map(WeightsUpdated::getSourceOffset).toList();
+        assertThat(sourceOffsets).isSorted().doesNotHaveDuplicates().allMatch(offset -> offset >= 0);
+        assertThat(rows).extracting(TrainingLog::getSourceOffset).containsExactlyElementsOf(sourceOffsets);
+        assertThat(perf).extracting(kv -> kv.value.getSourceOffset())
+                .containsExactlyElementsOf(sourceOffsets.stream()
+                        .flatMap(o -> java.util.Collections.nCopies(config.learner().roster().size(), o).stream()).toList());
+        assertThat(snapshotRows).extracting(WeightSnapshot::getSourceOffset)
+                .containsExactly(sourceOffsets.get(9), sourceOffsets.get(19));
     }
 
     @Test

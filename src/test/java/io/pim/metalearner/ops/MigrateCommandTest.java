@@ -1,0 +1,66 @@
+package io.pim.metalearner.ops;
+
+import io.pim.metalearner.sink.EmbeddedDatabase;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Connect route's first step: {@code metalearner migrate} creates the tables the sink writes into. */
+class MigrateCommandTest {
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void migrateAppliesTheMigrationsOnceAndPrintsTheSchemaVersion(@TempDir Path dir) throws Exception {
+        try (EmbeddedDatabase postgres = EmbeddedDatabase.start()) {
+            // given: a Connect user's file with only the writer's JDBC keys
+            Path config = dir.resolve("writer.properties");
+            Files.writeString(config, "jdbc.url=" + postgres.jdbcUrl() + "\njdbc.user=" + EmbeddedDatabase.USER
+                    + "\njdbc.password=" + EmbeddedDatabase.PASSWORD + "\n");
+
+            // when
+            Run first = run("migrate", "--config", config.toString());
+            Run again = run("migrate", "--config", config.toString());
+
+            // then
+            assertThat(first.exitCode()).as(first.err()).isZero();
+            assertThat(first.out()).isEqualTo(postgres.jdbcUrl() + ": schema version 2 (2 migration(s) applied now)\n");
+            assertThat(again.out()).isEqualTo(postgres.jdbcUrl() + ": schema version 2 (0 migration(s) applied now)\n");
+            List<String> tables = Jdbi.create(postgres.dataSource()).withHandle(h -> h.createQuery(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'flyway%' ORDER BY 1")
+                    .mapTo(String.class).list());
+            assertThat(tables).containsExactly("agent_performance", "metalearner_training_log", "metalearner_weights");
+        }
+    }
+
+    @Test
+    void aFileWithoutJdbcUrlIsRefusedNamingTheKey(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("writer.properties");
+        Files.writeString(config, "jdbc.user=metalearner\n");
+
+        Run run = run("migrate", "--config", config.toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("'jdbc.url'").contains("METALEARNER_JDBC_URL");
+    }
+}
