@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,8 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
     private final PendingAnswers pending;
     /** Where to resume reading each answer partition; the watcher thread's alone once it runs. */
     private final Map<TopicPartition, Long> positions = new HashMap<>();
+    /** The answer lists agent weights in roster order (a decoded Avro map has none), others after, by name. */
+    private final Comparator<String> rosterOrder;
     private final AtomicLong restarts = new AtomicLong();
     private final Thread thread;
     private volatile Consumer<byte[], byte[]> consumer;
@@ -67,7 +70,7 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
 
     /** @param maxWait how long a request waits for its answer at most (the API's feedback timeout) */
     public StreamFeedbackGateway(ServiceConfig config, Topics topics, Duration maxWait) {
-        this(topics, config.defaultModelId(), maxWait, new KafkaProducer<>(Map.of(
+        this(topics, config.defaultModelId(), config.learner().roster(), maxWait, new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                         ProducerConfig.ACKS_CONFIG, "all",
                         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -83,10 +86,12 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
     }
 
     /** @param consumers makes the answer consumer, at start and after each failure */
-    StreamFeedbackGateway(Topics topics, String defaultModelId, Duration maxWait, Producer<String, byte[]> producer,
-                          Supplier<Consumer<byte[], byte[]>> consumers, Duration firstBackoff) {
+    StreamFeedbackGateway(Topics topics, String defaultModelId, List<String> roster, Duration maxWait,
+                          Producer<String, byte[]> producer, Supplier<Consumer<byte[], byte[]>> consumers,
+                          Duration firstBackoff) {
         this.topics = topics;
         this.defaultModelId = defaultModelId;
+        this.rosterOrder = rosterOrder(roster);
         this.pending = new PendingAnswers(maxWait);
         this.producer = producer;
         this.consumers = consumers;
@@ -212,7 +217,7 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
                     WeightsUpdated w = weights.deserialize(record.topic(), record.value());
                     pending.trained(w.getDecisionId(), w.getTimestamp().toEpochMilli(), new Trained(w.getModelId(),
                             w.getTrainingStep(), w.getPredictedReturn(), w.getActualReturn(), w.getLoss(),
-                            new LinkedHashMap<>(w.getAgentWeights())));
+                            inRosterOrder(w.getAgentWeights())));
                 } else {
                     DeadLetter d = deadLetters.deserialize(record.topic(), record.value());
                     String id = refusedDecision(d, closesTopic, trainingTopic, training);
@@ -225,6 +230,19 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
                         record.offset(), e.getMessage());
             }
         }
+    }
+
+    private static Comparator<String> rosterOrder(List<String> roster) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < roster.size(); i++) index.put(roster.get(i), i);
+        return Comparator.<String>comparingInt(agent -> index.getOrDefault(agent, Integer.MAX_VALUE))
+                .thenComparing(Comparator.naturalOrder());
+    }
+
+    private Map<String, Double> inRosterOrder(Map<String, Double> weights) {
+        Map<String, Double> ordered = new LinkedHashMap<>();
+        weights.keySet().stream().sorted(rosterOrder).forEach(agent -> ordered.put(agent, weights.get(agent)));
+        return ordered;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.pim.metalearner.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.Topics;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class StreamFeedbackGatewayTest {
         MockConsumer<byte[], byte[]> first = consumerWithEndAt(5);
         MockConsumer<byte[], byte[]> second = consumerWithEndAt(9); // answers were written meanwhile
         Queue<MockConsumer<byte[], byte[]>> made = new ArrayDeque<>(List.of(first, second));
-        try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(topics, "default", Duration.ofSeconds(5),
+        try (StreamFeedbackGateway gateway = new StreamFeedbackGateway(topics, "default", LearnerConfig.DEFAULT_ROSTER, Duration.ofSeconds(5),
                 new MockProducer<>(), made::remove, Duration.ofMillis(20))) {
             assertThat(gateway.answering()).isTrue();
 
