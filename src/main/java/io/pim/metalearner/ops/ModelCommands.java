@@ -64,19 +64,19 @@ final class ModelCommands {
     @Command(name = "reset", mixinStandardHelpOptions = true,
             description = "Start a model over: fresh network (its seeded initial parameters), every agent weight 1.0, step 0.")
     static final class Reset extends Sending {
-        @Option(names = "--model-id", required = true, paramLabel = "M")
+        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
         String modelId;
 
         @Override
         io.pim.metalearner.avro.Command command(ServiceConfig config) {
-            return OpsCommands.reset(modelId);
+            return OpsCommands.reset(model(modelId, config));
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Put a model back to its newest checkpoint at or before step S (checkpoint.every, checkpoint.keep).")
     static final class Rollback extends Sending {
-        @Option(names = "--model-id", required = true, paramLabel = "M")
+        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
         String modelId;
 
         @Option(names = "--to-step", required = true, paramLabel = "S")
@@ -84,7 +84,7 @@ final class ModelCommands {
 
         @Override
         io.pim.metalearner.avro.Command command(ServiceConfig config) {
-            return OpsCommands.rollback(modelId, toStep);
+            return OpsCommands.rollback(model(modelId, config), toStep);
         }
     }
 
@@ -106,7 +106,7 @@ final class ModelCommands {
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Restore a model from a file written by export (its full learner state).")
     static final class Import extends Sending {
-        @Option(names = "--model-id", required = true, paramLabel = "M")
+        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
         String modelId;
 
         @Option(names = "--from", required = true, paramLabel = "FILE")
@@ -114,7 +114,7 @@ final class ModelCommands {
 
         @Override
         io.pim.metalearner.avro.Command command(ServiceConfig config) throws Exception {
-            return OpsCommands.restore(modelId, ModelFile.readState(from));
+            return OpsCommands.restore(model(modelId, config), ModelFile.readState(from));
         }
     }
 
@@ -129,7 +129,7 @@ final class ModelCommands {
         @Mixin
         ClusterOptions cluster;
 
-        @Option(names = "--model-id", required = true, paramLabel = "M")
+        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
         String modelId;
 
         @Option(names = "--to", required = true, paramLabel = "FILE")
@@ -138,6 +138,7 @@ final class ModelCommands {
         @Override
         public Integer call() throws Exception {
             ServiceConfig config = config(spec, cluster);
+            String modelId = model(this.modelId, config);
             byte[] state;
             try (OpsCommands ops = new OpsCommands(config, "cli")) {
                 state = ops.currentState(modelId).orElse(null);
@@ -234,6 +235,11 @@ final class ModelCommands {
             if (n == null || n.isNull()) return "-";
             return n.isFloatingPointNumber() ? String.format(java.util.Locale.ROOT, "%.6g", n.doubleValue()) : n.asText();
         }
+    }
+
+    /** The model a command names, or the config's default model. */
+    static String model(String named, ServiceConfig config) {
+        return named == null || named.isBlank() ? config.defaultModelId() : named;
     }
 
     static ServiceConfig config(CommandSpec spec, ClusterOptions cluster) {
