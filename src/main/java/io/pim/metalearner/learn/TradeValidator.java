@@ -17,22 +17,61 @@ public final class TradeValidator {
 
     /** @throws InvalidTradeException with the first problem found */
     public static Trade validate(Trade trade) {
-        if (trade.decisionId() == null || trade.decisionId().isBlank()) {
+        checkDecisionId(trade.decisionId());
+        checkAction(trade.action());
+        checkOutcome(trade.entryPrice(), trade.exitPrice());
+        checkVotes(trade.votes());
+        return trade;
+    }
+
+    /**
+     * The decision's half on its own (the stream sees it before its outcome): decision id, action, votes.
+     *
+     * @throws InvalidTradeException with the first problem found
+     */
+    public static void validateDecision(String decisionId, String action, Map<String, Vote> votes) {
+        checkDecisionId(decisionId);
+        checkAction(action);
+        checkVotes(votes);
+    }
+
+    /**
+     * The outcome's half on its own: decision id, finite positive prices, a price move finite as a float.
+     *
+     * @throws InvalidTradeException with the first problem found
+     */
+    public static void validateOutcome(String decisionId, double entryPrice, double exitPrice) {
+        checkDecisionId(decisionId);
+        checkOutcome(entryPrice, exitPrice);
+    }
+
+    private static void checkDecisionId(String decisionId) {
+        if (decisionId == null || decisionId.isBlank()) {
             throw new InvalidTradeException(Rejection.MISSING_FIELD, "decision_id is missing or blank");
         }
-        if (trade.action() == null || trade.action().isBlank()) {
+    }
+
+    private static void checkAction(String action) {
+        if (action == null || action.isBlank()) {
             throw new InvalidTradeException(Rejection.MISSING_FIELD, "action is missing or blank");
         }
-        if (Trade.side(trade.action()).isEmpty()) throw Trade.unknownAction(trade.action());
-        checkPrice("entry_price", trade.entryPrice());
-        checkPrice("exit_price", trade.exitPrice());
-        if (!finiteAsFloat(trade.targetReturn())) {
+        if (Trade.side(action).isEmpty()) throw Trade.unknownAction(action);
+    }
+
+    private static void checkOutcome(double entryPrice, double exitPrice) {
+        checkPrice("entry_price", entryPrice);
+        checkPrice("exit_price", exitPrice);
+        // the target is this move or its negation: finite as a float alike
+        double move = (exitPrice - entryPrice) / entryPrice;
+        if (!finiteAsFloat(move)) {
             throw new InvalidTradeException(Rejection.NON_FINITE_VALUE, "the return (exit_price - entry_price) / entry_price is "
-                    + trade.targetReturn() + ", not finite as a float");
+                    + move + ", not finite as a float");
         }
-        if (trade.votes() == null) throw new InvalidTradeException(Rejection.MISSING_FIELD, "agent_votes is missing");
-        for (Map.Entry<String, Vote> e : trade.votes().entrySet()) checkVote(e.getKey(), e.getValue());
-        return trade;
+    }
+
+    private static void checkVotes(Map<String, Vote> votes) {
+        if (votes == null) throw new InvalidTradeException(Rejection.MISSING_FIELD, "agent_votes is missing");
+        for (Map.Entry<String, Vote> e : votes.entrySet()) checkVote(e.getKey(), e.getValue());
     }
 
     private static void checkPrice(String field, double price) {

@@ -71,24 +71,21 @@ final class AvroTrades {
             }
             votes.put(e.getKey(), new Vote(direction, a.getConfidence(), a.getPositionSize()));
         }
-        // The prices are checked when the trade arrives; these placeholders pass, so only the
-        // action and vote rules of the one shared validator can fail here.
-        TradeValidator.validate(new Trade(v.getDecisionId(), v.getSymbol(), v.getAction(), 1, 1, votes));
+        TradeValidator.validateDecision(v.getDecisionId(), v.getAction(), votes);
         return votes;
     }
 
     /** Checks a closed trade on its own: decision id, finite positive prices, a return finite as a float. */
     static void checkTrade(TradeClosed t) {
-        requireText("decision_id", t.getDecisionId());
-        // The action comes with the votes and is checked there; this placeholder passes.
-        TradeValidator.validate(new Trade(t.getDecisionId(), t.getSymbol(), "BUY", t.getEntryPrice(), t.getExitPrice(),
-                Map.of()));
+        TradeValidator.validateOutcome(t.getDecisionId(), t.getEntryPrice(), t.getExitPrice());
     }
 
-    /** The joined pair as one learner trade, fully validated. */
+    /** The joined pair as one learner trade, fully validated: each half once. */
     static Trade trade(DecisionVotes votes, TradeClosed closed) {
-        return TradeValidator.validate(new Trade(closed.getDecisionId(), votes.getSymbol(), votes.getAction(),
-                closed.getEntryPrice(), closed.getExitPrice(), votes(votes)));
+        Map<String, Vote> checked = votes(votes);
+        checkTrade(closed);
+        return new Trade(closed.getDecisionId(), votes.getSymbol(), votes.getAction(),
+                closed.getEntryPrice(), closed.getExitPrice(), checked);
     }
 
     private static void requireText(String field, String value) {
