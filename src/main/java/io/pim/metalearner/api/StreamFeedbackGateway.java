@@ -5,6 +5,7 @@ import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Rejection;
 import io.pim.metalearner.stream.FeedbackEvents;
+import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.Topics;
 import java.nio.ByteBuffer;
@@ -127,9 +128,7 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
             return CompletableFuture.failedFuture(new IllegalStateException("validated body not mappable: " + e.getMessage(), e));
         }
         String id = pair.decisionId();
-        // the join's rule: a body without a model_id trains the default model
-        String named = pair.votes().getModelId();
-        String modelId = named == null || named.isBlank() ? defaultModelId : named;
+        String modelId = LearningTopology.modelIdOf(pair.votes().getModelId(), defaultModelId);
         PendingAnswers.Wait wait = pending.await(id, modelId, System.currentTimeMillis());
         if (wait.first()) {
             try {

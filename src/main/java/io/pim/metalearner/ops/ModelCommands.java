@@ -7,6 +7,7 @@ import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.Metrics;
 import io.pim.metalearner.stream.OpsCommands;
+import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ServiceConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -239,7 +240,7 @@ final class ModelCommands {
 
     /** The model a command names, or the config's default model. */
     static String model(String named, ServiceConfig config) {
-        return named == null || named.isBlank() ? config.defaultModelId() : named;
+        return LearningTopology.modelIdOf(named, config.defaultModelId());
     }
 
     static ServiceConfig config(CommandSpec spec, ClusterOptions cluster) {

@@ -182,7 +182,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     }
 
     private void sendToTraining(DecisionVotes votes, TradeClosed trade, String topic, int partition, long offset) {
-        String modelId = votes.getModelId() == null || votes.getModelId().isBlank() ? defaultModelId : votes.getModelId();
+        String modelId = LearningTopology.modelIdOf(votes.getModelId(), defaultModelId);
         TrainingExample example = TrainingExample.newBuilder()
                 .setModelId(modelId).setVotes(votes).setTrade(trade)
                 .setSourceTopic(topic).setSourcePartition(partition).setSourceOffset(offset)

@@ -75,6 +75,11 @@ public final class LearningTopology {
     private LearningTopology() {
     }
 
+    /** The model a decision trains, its key on the training topic: the one it names, else the default model. */
+    public static String modelIdOf(String named, String defaultModelId) {
+        return named == null || named.isBlank() ? defaultModelId : named;
+    }
+
     public static Topology build(ServiceConfig config) {
         return build(config, Topics.of(config));
     }
