@@ -2,12 +2,15 @@ package io.pim.metalearner.api;
 
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.ServiceConfig.HttpSettings;
+
 import java.time.Duration;
 
 /**
+ * What the HTTP API needs of the service's config (its {@code http.*} keys and default model),
+ * validated there ({@link io.pim.metalearner.config.ConfigParts#http}).
+ *
  * @param port            HTTP port (0 picks a free one, for tests)
- * @param defaultModelId  the model status, weights and feedback use when the request names none:
- *                        the stream's {@code model.default-id}
+ * @param defaultModelId  the model status, weights and feedback use when the request names none
  * @param curvePoints     how many recent steps the learning curve returns
  * @param feedbackTimeout how long POST /api/pim/feedback waits for the weight update before answering 202
  * @param adminToken      bearer token of the admin endpoints (reset, rollback, promote, restore) and of
@@ -23,19 +26,6 @@ public record ApiConfig(int port, String defaultModelId, int curvePoints, Durati
     public static ApiConfig from(ServiceConfig config) {
         HttpSettings http = config.http();
         return new ApiConfig(http.port(), config.defaultModelId(), http.curvePoints(), http.feedbackTimeout(), http.adminToken());
-    }
-
-    public ApiConfig {
-        if (port < 0 || port > 65535) throw new IllegalArgumentException("http.port = " + port + ": must be 0..65535");
-        if (defaultModelId == null || defaultModelId.isBlank()) throw new IllegalArgumentException("model.default-id must not be blank");
-        if (curvePoints < 1) throw new IllegalArgumentException("http.curve.points = " + curvePoints + ": must be at least 1");
-        if (feedbackTimeout.isNegative() || feedbackTimeout.isZero()) {
-            throw new IllegalArgumentException("http.feedback.timeout = " + feedbackTimeout + ": must be above 0");
-        }
-        if (adminToken != null && adminToken.length() < HttpSettings.MIN_TOKEN_LENGTH) {
-            throw new IllegalArgumentException("http.admin-token: must be at least " + HttpSettings.MIN_TOKEN_LENGTH
-                    + " characters (or unset to turn the admin endpoints off)");
-        }
     }
 
     public ApiConfig withPort(int newPort) {

@@ -1,15 +1,15 @@
 package io.pim.metalearner.api;
 
 import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Rejection;
 import io.pim.metalearner.stream.FeedbackEvents;
+import io.pim.metalearner.stream.KafkaClients;
+import io.pim.metalearner.stream.Settlement;
+import io.pim.metalearner.stream.TradePublisher;
 import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.Topics;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,15 +24,11 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -55,7 +51,8 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
 
     private final Topics topics;
     private final String defaultModelId;
-    private final Producer<String, byte[]> producer;
+    private final TradePublisher publisher;
+    private final Settlement settlement;
     private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final Duration firstBackoff;
     private final PendingAnswers pending;
@@ -71,18 +68,11 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
 
     /** @param maxWait how long a request waits for its answer at most (the API's feedback timeout) */
     public StreamFeedbackGateway(ServiceConfig config, Topics topics, Duration maxWait) {
-        this(topics, config.defaultModelId(), config.learner().roster(), maxWait, new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                        ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                        ProducerConfig.LINGER_MS_CONFIG, 0),
-                        new StringSerializer(), new ByteArraySerializer()),
-                () -> new KafkaConsumer<>(Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20),
-                        new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        this(topics, config.defaultModelId(), config.learner().roster(), maxWait,
+                new KafkaClients(config).producer("metalearner-feedback", new StringSerializer(),
+                        new ByteArraySerializer(), Map.of(ProducerConfig.LINGER_MS_CONFIG, 0)),
+                () -> new KafkaClients(config).consumer("metalearner-feedback-answers", new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer(), Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20)),
                 Duration.ofMillis(500));
     }
 
@@ -94,14 +84,15 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         this.defaultModelId = defaultModelId;
         this.rosterOrder = rosterOrder(roster);
         this.pending = new PendingAnswers(maxWait);
-        this.producer = producer;
+        this.publisher = TradePublisher.requests(producer, topics);
+        this.settlement = new Settlement(topics);
         this.consumers = consumers;
         this.firstBackoff = firstBackoff;
         try {
             // positioned at the end before any request is accepted, so no answer can be missed
             this.consumer = open();
         } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
+            publisher.close();
             throw e;
         }
         this.answering = true;
@@ -132,21 +123,14 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         PendingAnswers.Wait wait = pending.await(id, modelId, System.currentTimeMillis());
         if (wait.first()) {
             try {
-                send(topics.decisionVotes().name(), id, topics.decisionVotes().valueSerde().serializer()
-                        .serialize(topics.decisionVotes().name(), pair.votes()), wait.shared());
-                send(topics.tradeClosed().name(), id, topics.tradeClosed().valueSerde().serializer()
-                        .serialize(topics.tradeClosed().name(), pair.close()), wait.shared());
+                publisher.publish(pair).whenComplete((written, error) -> {
+                    if (error != null) wait.shared().completeExceptionally(error);
+                });
             } catch (RuntimeException e) { // e.g. the registry unreachable: every request sharing the wait fails now
                 wait.shared().completeExceptionally(e);
             }
         }
         return wait.answer();
-    }
-
-    private void send(String topic, String key, byte[] value, CompletableFuture<Outcome> answer) {
-        producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
-            if (error != null) answer.completeExceptionally(error);
-        });
     }
 
     /** A consumer of both answer topics, at the saved positions (at their end the first time). */
@@ -205,9 +189,6 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         var weights = topics.weightsUpdated().valueSerde().deserializer();
         var deadLetters = topics.deadLetter().valueSerde().deserializer();
         String weightsTopic = topics.weightsUpdated().name();
-        String closesTopic = topics.tradeClosed().name();
-        String trainingTopic = topics.training().name();
-        var training = topics.training().valueSerde().deserializer();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             positions.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
             if (pending.isEmpty() || record.value() == null) continue;
@@ -219,7 +200,7 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
                             inRosterOrder(w.getAgentWeights())));
                 } else {
                     DeadLetter d = deadLetters.deserialize(record.topic(), record.value());
-                    String id = refusedDecision(d, closesTopic, trainingTopic, training);
+                    String id = settlement.decisionOf(d).orElse(null);
                     if (id == null) continue;
                     pending.refused(id, d.getTimestamp().toEpochMilli(), d.getReason().equals(Rejection.DUPLICATE.code)
                             ? new AlreadyTrained(id) : new Rejected(d.getReason(), d.getDetail()));
@@ -242,24 +223,6 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         Map<String, Double> ordered = new LinkedHashMap<>();
         weights.keySet().stream().sorted(rosterOrder).forEach(agent -> ordered.put(agent, weights.get(agent)));
         return ordered;
-    }
-
-    /**
-     * The decision a dead letter refuses, or null if it decides no request: a close refused by the
-     * join (keyed by decision id), or a joined trade the model refused to step on (a training-topic
-     * record, keyed by model id: the decision is in the value). A dead-lettered vote is followed
-     * by its close's, which decides.
-     */
-    private static String refusedDecision(DeadLetter d, String closesTopic, String trainingTopic,
-                                          Deserializer<?> training) {
-        if (d.getSourceTopic().equals(closesTopic)) {
-            return d.getKey() == null ? null : StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes(d.getKey()))).toString();
-        }
-        if (d.getSourceTopic().equals(trainingTopic) && d.getValue() != null) {
-            Object value = training.deserialize(trainingTopic, bytes(d.getValue()));
-            if (value instanceof TrainingExample example) return example.getTrade().getDecisionId();
-        }
-        return null;
     }
 
     /** Sleeps, but not past close(). */
@@ -294,13 +257,6 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         return restarts.get();
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] out = new byte[copy.remaining()];
-        copy.get(out);
-        return out;
-    }
-
     @Override
     public void close() {
         running = false;
@@ -311,7 +267,7 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(5));
+        publisher.close();
         pending.failAll(new IllegalStateException("feedback gateway closed"));
     }
 }

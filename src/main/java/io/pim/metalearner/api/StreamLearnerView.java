@@ -47,8 +47,9 @@ public final class StreamLearnerView implements LearnerView {
     public StreamLearnerView(LearningService service, String adminToken) {
         this.service = service;
         this.token = adminToken == null ? null : new BearerToken(adminToken);
-        String server = service.config().streamsOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
-        this.self = server == null || server.isBlank() ? Optional.empty() : Optional.of(HostInfo.buildFromEndpoint(server));
+        Object server = service.config().streamsOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        this.self = server == null || server.toString().isBlank() ? Optional.empty()
+                : Optional.of(HostInfo.buildFromEndpoint(server.toString()));
     }
 
     @Override

@@ -133,9 +133,19 @@ public final class LearnerCodec {
         }
     }
 
+    /** The fingerprint of a learner: SHA-256 (hex) of its encoded state. */
     public static String fingerprint(Learner l) {
+        return fingerprint(encode(l));
+    }
+
+    /**
+     * The one fingerprint function: SHA-256 (hex) of an encoded state, so a caller that holds the
+     * bytes already (the training processor, on every step) need not encode them twice. Equal
+     * fingerprints mean byte-identical learners.
+     */
+    public static String fingerprint(byte[] state) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encode(l)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(state));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }

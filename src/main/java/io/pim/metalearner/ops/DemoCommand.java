@@ -10,7 +10,10 @@ import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.sink.HistoryQueries;
 import io.pim.metalearner.sink.JdbiWriter;
+import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.stream.TradePublisher;
 import io.pim.metalearner.stream.TrainingReplay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -86,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
                 settings.setProperty("streams.application.server", "localhost:" + httpPort);
                 // the one variable the demo takes from the environment (a token on the command line would
                 // show in `ps`): without it the admin endpoints stay off
-                String token = System.getenv(ServiceConfig.envName("http.admin-token"));
+                String token = System.getenv(io.pim.metalearner.config.ConfigFile.envName("http.admin-token"));
                 if (token != null) settings.setProperty("http.admin-token", token);
             }
             stack.start(settings, true, metrics == null ? io.pim.metalearner.stream.StepListener.NONE : metrics);
@@ -101,12 +104,10 @@ final class DemoCommand implements Callable<Integer> {
             }
             err.flush();
 
-            ServiceConfig.TopicNames topics = config.topics();
+            KafkaClients clients = new KafkaClients(config);
             int exit;
-            try (OutcomeWatcher watcher = new OutcomeWatcher(config.bootstrapServers(), config.registryUrl(),
-                    topics.weightsUpdated(), topics.deadLetter(), List.of(topics.tradeClosed(), topics.training()), update -> { });
-                 TradePublisher publisher = new TradePublisher(config.bootstrapServers(), config.registryUrl(),
-                         topics.decisionVotes(), topics.tradeClosed())) {
+            try (OutcomeWatcher watcher = new OutcomeWatcher(clients, Topics.of(config), update -> { });
+                 TradePublisher publisher = TradePublisher.batch(clients, Topics.of(config), 5)) {
                 Progress progress = new Progress(err, source.count, watcher);
                 long published = 0, unreadable = 0;
                 for (Iterator<String> lines = source.lines; lines.hasNext(); ) {

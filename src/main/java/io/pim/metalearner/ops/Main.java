@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         subcommands = {LearnCommand.class, SimulateCommand.class, RunCommand.class, WriterCommand.class,
                 MigrateCommand.class, DemoCommand.class, ReplayCommand.class, ModelCommands.Export.class, ModelCommands.Import.class,
                 ModelCommands.Reset.class, ModelCommands.Rollback.class, ModelCommands.Promote.class,
-                ModelCommands.Compare.class, CommandLine.HelpCommand.class})
+                ModelCommands.Compare.class, ConfigReference.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
@@ -25,6 +25,8 @@ public final class Main implements Runnable {
     /** The command line with its error handling, shared by {@link #main} and in-process tests. */
     public static CommandLine commandLine() {
         var cli = new CommandLine(new Main());
+        // durations are written one way in flags and config files alike
+        cli.registerConverter(java.time.Duration.class, io.pim.metalearner.config.Durations::parse);
         // A failing run (missing file, unwritable output) is a message and exit code 1, not a stack trace.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("metalearner " + cmd.getCommandName() + ": " + e);

@@ -4,10 +4,9 @@ import io.pim.metalearner.sink.Migrations;
 import io.pim.metalearner.sink.WriterConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,17 +20,15 @@ import java.util.concurrent.Callable;
                 + "(run it before starting the Connect sink).")
 public final class MigrateCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, paramLabel = "FILE",
-            description = "Properties file with jdbc.url, jdbc.user, jdbc.password (the writer's keys; its other keys "
-                    + "may be there too); METALEARNER_JDBC_* environment variables override it.")
-    Path config;
+    @Mixin
+    SharedOptions.ConfigFileOption config;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        WriterConfig.Database database = WriterConfig.loadDatabase(config);
+        WriterConfig.Database database = WriterConfig.loadDatabase(config.file);
         Migrations.Result result = Migrations.migrate(database.dataSource());
         spec.commandLine().getOut().printf("%s: schema version %s (%d migration(s) applied now)%n",
                 database.jdbcUrl(), result.version(), result.applied());

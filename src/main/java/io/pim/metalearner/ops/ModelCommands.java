@@ -43,9 +43,8 @@ final class ModelCommands {
         @Mixin
         ClusterOptions cluster;
 
-        @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION",
-                description = "How long to wait for the service's answer (ISO-8601 or e.g. 30s). Default ${DEFAULT-VALUE}.")
-        String timeout;
+        @Mixin
+        SharedOptions.TimeoutOption wait;
 
         abstract io.pim.metalearner.avro.Command command(ServiceConfig config) throws Exception;
 
@@ -54,7 +53,7 @@ final class ModelCommands {
             ServiceConfig config = config(spec, cluster);
             io.pim.metalearner.avro.Command command = command(config);
             try (OpsCommands ops = new OpsCommands(config, "cli")) {
-                return print(spec, ops.send(command, duration(spec, timeout)));
+                return print(spec, ops.send(command, wait.timeout));
             } catch (TimeoutException e) {
                 spec.commandLine().getErr().println(spec.name() + ": " + e.getMessage());
                 return 2;
@@ -65,27 +64,27 @@ final class ModelCommands {
     @Command(name = "reset", mixinStandardHelpOptions = true,
             description = "Start a model over: fresh network (its seeded initial parameters), every agent weight 1.0, step 0.")
     static final class Reset extends Sending {
-        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
-        String modelId;
+        @Mixin
+        SharedOptions.ModelOption model;
 
         @Override
         io.pim.metalearner.avro.Command command(ServiceConfig config) {
-            return OpsCommands.reset(model(modelId, config));
+            return OpsCommands.reset(model.resolve(config));
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Put a model back to its newest checkpoint at or before step S (checkpoint.every, checkpoint.keep).")
     static final class Rollback extends Sending {
-        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
-        String modelId;
+        @Mixin
+        SharedOptions.ModelOption model;
 
         @Option(names = "--to-step", required = true, paramLabel = "S")
         long toStep;
 
         @Override
         io.pim.metalearner.avro.Command command(ServiceConfig config) {
-            return OpsCommands.rollback(model(modelId, config), toStep);
+            return OpsCommands.rollback(model.resolve(config), toStep);
         }
     }
 
@@ -107,15 +106,15 @@ final class ModelCommands {
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Restore a model from a file written by export (its full learner state).")
     static final class Import extends Sending {
-        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
-        String modelId;
+        @Mixin
+        SharedOptions.ModelOption model;
 
         @Option(names = "--from", required = true, paramLabel = "FILE")
         Path from;
 
         @Override
         io.pim.metalearner.avro.Command command(ServiceConfig config) throws Exception {
-            return OpsCommands.restore(model(modelId, config), ModelFile.readState(from));
+            return OpsCommands.restore(model.resolve(config), ModelFile.readState(from));
         }
     }
 
@@ -130,8 +129,8 @@ final class ModelCommands {
         @Mixin
         ClusterOptions cluster;
 
-        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
-        String modelId;
+        @Mixin
+        SharedOptions.ModelOption model;
 
         @Option(names = "--to", required = true, paramLabel = "FILE")
         Path to;
@@ -139,7 +138,7 @@ final class ModelCommands {
         @Override
         public Integer call() throws Exception {
             ServiceConfig config = config(spec, cluster);
-            String modelId = model(this.modelId, config);
+            String modelId = model.resolve(config);
             byte[] state;
             try (OpsCommands ops = new OpsCommands(config, "cli")) {
                 state = ops.currentState(modelId).orElse(null);
@@ -238,24 +237,11 @@ final class ModelCommands {
         }
     }
 
-    /** The model a command names, or the config's default model. */
-    static String model(String named, ServiceConfig config) {
-        return LearningTopology.modelIdOf(named, config.defaultModelId());
-    }
-
     static ServiceConfig config(CommandSpec spec, ClusterOptions cluster) {
         try {
             return cluster.config();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    static Duration duration(CommandSpec spec, String text) {
-        try {
-            return text.startsWith("P") ? Duration.parse(text) : Duration.parse("PT" + text.toUpperCase(java.util.Locale.ROOT));
-        } catch (RuntimeException e) {
-            throw new ParameterException(spec.commandLine(), "--timeout: '" + text + "' is not a duration such as 30s or PT1M");
         }
     }
 

@@ -2,8 +2,9 @@ package io.pim.metalearner.ops;
 
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.WeightsUpdated;
-import io.pim.metalearner.stream.AvroSerdes;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.pim.metalearner.stream.KafkaClients;
+import io.pim.metalearner.stream.Settlement;
+import io.pim.metalearner.stream.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -25,11 +26,8 @@ import java.util.function.Consumer;
  * Watches what the service made of the published trades: every {@code weights-updated} (a trade
  * trained) and every {@code dead-letter} (an input rejected, by reason), read_committed from the
  * beginning, on a background thread. A trade-closed record ends as exactly one of the two, which
- * is how the demo knows it is done: it ends in trade-closed's dead letters (bad close, duplicate,
- * votes rejected or missing, undecodable) or, in the rare case the joined pair fails in training,
- * in the training topic's; both are passed as {@code resolvingTopics}. Dead letters of
- * decision-votes are counted by reason but resolve nothing: their close follows as
- * {@code votes-rejected}.
+ * is how the demo knows it is done ({@link Settlement} says which dead letters settle a trade;
+ * the others are counted by reason but settle nothing).
  */
 public final class OutcomeWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutcomeWatcher.class);
@@ -51,8 +49,7 @@ public final class OutcomeWatcher implements AutoCloseable {
     private final Deserializer<WeightsUpdated> weightsDeserializer;
     private final Deserializer<DeadLetter> deadLetterDeserializer;
     private final String weightsTopic;
-    private final String deadLetterTopic;
-    private final List<String> resolvingTopics;
+    private final Settlement settlement;
     private final Consumer<WeightsUpdated> listener;
     private final Thread thread;
     private volatile boolean running = true;
@@ -64,26 +61,17 @@ public final class OutcomeWatcher implements AutoCloseable {
     private WeightsUpdated last;
     private final Map<String, WeightsUpdated> lastByModel = new TreeMap<>();
 
-    /**
-     * @param resolvingTopics source topics whose dead letters end a trade (trade-closed, training)
-     * @param listener called on the watcher's thread for each weights-updated, as it arrives
-     */
-    public OutcomeWatcher(String bootstrapServers, String registryUrl, String weightsTopic, String deadLetterTopic,
-                          List<String> resolvingTopics, Consumer<WeightsUpdated> listener) {
-        this.weightsTopic = weightsTopic;
-        this.deadLetterTopic = deadLetterTopic;
-        this.resolvingTopics = List.copyOf(resolvingTopics);
+    /** @param listener called on the watcher's thread for each weights-updated, as it arrives */
+    public OutcomeWatcher(KafkaClients clients, Topics topics, Consumer<WeightsUpdated> listener) {
+        this.weightsTopic = topics.weightsUpdated().name();
+        this.settlement = new Settlement(topics);
         this.listener = listener;
-        this.weightsDeserializer = AvroSerdes.<WeightsUpdated>value(registryUrl).deserializer();
-        this.deadLetterDeserializer = AvroSerdes.<DeadLetter>value(registryUrl).deserializer();
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-outcome-watcher"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.weightsDeserializer = topics.weightsUpdated().valueSerde().deserializer();
+        this.deadLetterDeserializer = topics.deadLetter().valueSerde().deserializer();
+        this.consumer = clients.consumer("metalearner-outcome-watcher", new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(), Map.of());
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(weightsTopic, deadLetterTopic)) {
+        for (String topic : List.of(weightsTopic, topics.deadLetter().name())) {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         consumer.assign(partitions);
@@ -109,7 +97,7 @@ public final class OutcomeWatcher implements AutoCloseable {
                         DeadLetter letter = deadLetterDeserializer.deserialize(record.topic(), record.value());
                         synchronized (this) {
                             deadLettered.merge(letter.getReason(), 1L, Long::sum);
-                            if (resolvingTopics.contains(letter.getSourceTopic())) closesDeadLettered++;
+                            if (settlement.settlesATrade(letter)) closesDeadLettered++;
                         }
                     }
                 }
@@ -139,7 +127,5 @@ public final class OutcomeWatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        weightsDeserializer.close();
-        deadLetterDeserializer.close();
     }
 }

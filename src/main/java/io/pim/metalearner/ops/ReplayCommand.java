@@ -65,9 +65,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Candidate's seed (default: the config's).")
     Long seed;
 
-    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION",
-            description = "How long to wait for the service to confirm the install. Default ${DEFAULT-VALUE}.")
-    String timeout;
+    @Mixin
+    SharedOptions.TimeoutOption wait;
 
     @Override
     public Integer call() throws Exception {
@@ -81,7 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        return candidate(config, learnerConfig, ModelCommands.duration(spec, timeout));
+        return candidate(config, learnerConfig, wait.timeout);
     }
 
     private int replay(ServiceConfig config) {

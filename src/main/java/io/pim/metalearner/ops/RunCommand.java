@@ -9,9 +9,11 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
+import io.pim.metalearner.config.ConfigParts;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,10 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
-    @Option(names = "--config", required = true, paramLabel = "FILE",
-            description = "Properties file: bootstrap.servers, registry.url (the Apicurio v3 API root) and optional "
-                    + "settings (topic.*, votes.ttl, trade.grace, engine, roster, ...; see ServiceConfig).")
-    Path config;
+    @Mixin
+    SharedOptions.ConfigFileOption config;
 
     @Option(names = "--http-port", paramLabel = "P",
             description = "Port of the HTTP API, dashboard and /metrics; overrides the config's http.port (default "
@@ -39,11 +39,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServiceConfig serviceConfig = ServiceConfig.load(config);
-        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
-            throw new IllegalArgumentException("--http-port: must be 0..65535, was " + httpPort);
-        }
-        ApiConfig apiConfig = httpPort == null ? ApiConfig.from(serviceConfig) : ApiConfig.from(serviceConfig).withPort(httpPort);
+        ServiceConfig serviceConfig = ServiceConfig.load(config.file);
+        // the flag wins over file and environment, and is validated like them
+        if (httpPort != null) serviceConfig = serviceConfig.with(Map.of(ConfigParts.HTTP_PORT, Integer.toString(httpPort)));
+        ApiConfig apiConfig = ApiConfig.from(serviceConfig);
         ServiceMetrics metrics = new ServiceMetrics();
         LearningService service = new LearningService(serviceConfig, metrics);
         if (!noCreateTopics) service.createTopics();

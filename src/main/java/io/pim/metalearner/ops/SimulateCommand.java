@@ -2,7 +2,12 @@ package io.pim.metalearner.ops;
 
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.stream.FeedbackEvents;
+import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.TopicAdmin;
+import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.stream.TradePublisher;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,7 +66,7 @@ final class SimulateCommand implements Callable<Integer> {
     int closeLag;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         if (trades < 0) throw new ParameterException(spec.commandLine(), "--trades: must be >= 0, was " + trades);
         TradeSimulator.Scenario sc = switch (scenario) {
             case "skills" -> TradeSimulator.Scenario.SKILLS;
@@ -97,20 +102,25 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** Publishes the simulated stream as the broker side would: votes when decided, closes later. */
-    private int publish(TradeSimulator sim, PrintWriter err) throws IOException {
+    private int publish(TradeSimulator sim, PrintWriter err) throws IOException, InterruptedException {
         if (registryUrl == null) throw new ParameterException(spec.commandLine(), "--registry-url is required with --bootstrap-servers");
         if (out != null) throw new ParameterException(spec.commandLine(), "--out cannot be combined with --bootstrap-servers");
         if (closeLag < 0) throw new ParameterException(spec.commandLine(), "--close-lag: must be >= 0, was " + closeLag);
-        ServiceConfig.TopicNames topics;
+        ServiceConfig config;
         try {
-            topics = ServiceConfig.of(bootstrapServers, registryUrl).topics();
+            config = ServiceConfig.of(bootstrapServers, registryUrl);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        Topics topics = Topics.of(config);
+        KafkaClients clients = new KafkaClients(config);
+        // the two input topics as the service would create them, ready before the first send
+        try (Admin admin = clients.admin()) {
+            TopicAdmin.createAndAwait(admin, topics.inputs(), config.replicationFactor());
+        }
         Deque<FeedbackEvents.Pair> open = new ArrayDeque<>();
         long published = 0;
-        try (TradePublisher publisher = new TradePublisher(bootstrapServers, registryUrl,
-                topics.decisionVotes(), topics.tradeClosed())) {
+        try (TradePublisher publisher = TradePublisher.batch(clients, topics, 5)) {
             while (sim.hasNext()) {
                 FeedbackEvents.Pair pair;
                 try {
@@ -127,7 +137,7 @@ final class SimulateCommand implements Callable<Integer> {
             publisher.flush();
         }
         err.printf(Locale.ROOT, "simulate: published %d trades to %s (%s, then %s)%n",
-                published, bootstrapServers, topics.decisionVotes(), topics.tradeClosed());
+                published, bootstrapServers, topics.decisionVotes().name(), topics.tradeClosed().name());
         err.flush();
         return 0;
     }

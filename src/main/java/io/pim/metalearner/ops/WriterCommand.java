@@ -3,9 +3,8 @@ package io.pim.metalearner.ops;
 import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.sink.WriterConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -14,14 +13,12 @@ import java.util.concurrent.CountDownLatch;
         description = "Land the training-log, agent-performance and weight-snapshot topics in PostgreSQL.")
 public final class WriterCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, paramLabel = "FILE",
-            description = "Properties file: bootstrap.servers, registry.url, jdbc.url, jdbc.user, jdbc.password, "
-                    + "group.id, topic.* and consumer.*; METALEARNER_<KEY> environment variables override it.")
-    Path config;
+    @Mixin
+    SharedOptions.ConfigFileOption config;
 
     @Override
     public Integer call() throws Exception {
-        WriterConfig writerConfig = WriterConfig.load(config);
+        WriterConfig writerConfig = WriterConfig.load(config.file);
         CountDownLatch stop = new CountDownLatch(1);
         try (JdbiWriter writer = JdbiWriter.start(writerConfig)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,57 +1,46 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.config.ConfigFile;
+import io.pim.metalearner.config.ConfigParts;
+import io.pim.metalearner.config.RoleConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.postgresql.ds.PGSimpleDataSource;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Collectors;
+
+import static io.pim.metalearner.config.ConfigParts.*;
 
 /**
- * What the JDBI writer needs, from a properties file with environment overrides: a key
- * {@code jdbc.password} is overridden by {@code METALEARNER_JDBC_PASSWORD} (upper case, dots and
- * dashes as underscores), so secrets need not sit in the file. Keys starting with
- * {@code consumer.} are passed to the Kafka consumer as they are (e.g.
- * {@code consumer.max.poll.records}).
+ * The JDBI writer's configuration ({@code writer}, {@code migrate}): the parts kafka, registry,
+ * topics, writer and database of {@link ConfigParts}, read by {@link ConfigFile} (so
+ * {@code jdbc.password} comes from {@code METALEARNER_JDBC_PASSWORD} as well). Keys
+ * {@code consumer.*} pass to the writer's Kafka consumer, {@code kafka.*} to all its clients.
  */
-public record WriterConfig(
-        String bootstrapServers,
-        String registryUrl,
-        String jdbcUrl,
-        String jdbcUser,
-        String jdbcPassword,
-        String groupId,
-        Topics topics,
-        Map<String, String> consumerOverrides) {
+public final class WriterConfig extends RoleConfig {
+    public static final ConfigDef DEFINITION = definition();
+    /** What {@code migrate} reads of the same file. */
+    static final ConfigDef DATABASE_DEFINITION = ConfigParts.database(new ConfigDef());
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String REGISTRY_URL = "registry.url";
-    public static final String JDBC_URL = "jdbc.url";
-    public static final String JDBC_USER = "jdbc.user";
-    public static final String JDBC_PASSWORD = "jdbc.password";
-    public static final String GROUP_ID = "group.id";
-    public static final String TOPIC_TRAINING_LOG = "topic.training-log";
-    public static final String TOPIC_AGENT_PERFORMANCE = "topic.agent-performance";
-    public static final String TOPIC_WEIGHT_SNAPSHOTS = "topic.weight-snapshots";
-    public static final String TOPIC_DEAD_LETTER = "topic.dead-letter";
-    private static final String CONSUMER_PREFIX = "consumer.";
+    private static ConfigDef definition() {
+        ConfigDef d = new ConfigDef();
+        ConfigParts.kafka(d);
+        ConfigParts.registry(d);
+        ConfigParts.topics(d);
+        ConfigParts.writer(d);
+        ConfigParts.database(d);
+        return d;
+    }
 
-    /**
-     * The database the writer lands in; all that {@code metalearner migrate} needs of a writer
-     * config (a Connect user's file may hold only these keys).
-     */
+    private static final List<String> PASS_THROUGH = List.of(KAFKA_PREFIX, CONSUMER_PREFIX);
+
+    /** The database the writer lands in; all that {@code migrate} needs. */
     public record Database(String jdbcUrl, String user, String password) {
-        public Database {
-            requireValue(JDBC_URL, jdbcUrl);
-            if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-                throw new IllegalArgumentException(JDBC_URL + " must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db), got: " + jdbcUrl);
-            }
-        }
-
         /** A fresh data source on it (no pool: the writer holds one connection, a migration another for a moment). */
         public PGSimpleDataSource dataSource() {
             PGSimpleDataSource dataSource = new PGSimpleDataSource();
@@ -75,120 +64,110 @@ public record WriterConfig(
         public static final Topics DEFAULT = new Topics("training-log", "agent-performance", "weight-snapshots", "dead-letter");
     }
 
-    public WriterConfig {
-        requireValue(BOOTSTRAP_SERVERS, bootstrapServers);
-        requireValue(REGISTRY_URL, registryUrl);
-        new Database(jdbcUrl, jdbcUser, jdbcPassword); // validates the JDBC keys
-        if (!registryUrl.startsWith("http://") && !registryUrl.startsWith("https://")) {
-            throw new IllegalArgumentException(REGISTRY_URL + " must be an http(s) URL of Apicurio's API, e.g. http://host:8080/apis/registry/v3, got: " + registryUrl);
-        }
-        requireValue(GROUP_ID, groupId);
-        requireValue(TOPIC_TRAINING_LOG, topics.trainingLog());
-        requireValue(TOPIC_AGENT_PERFORMANCE, topics.agentPerformance());
-        requireValue(TOPIC_WEIGHT_SNAPSHOTS, topics.weightSnapshots());
-        requireValue(TOPIC_DEAD_LETTER, topics.deadLetter());
-        consumerOverrides = Map.copyOf(consumerOverrides);
+    private final Map<String, String> values;
+
+    private WriterConfig(Map<String, String> values) {
+        super(DEFINITION, values);
+        this.values = Map.copyOf(values);
+    }
+
+    public static WriterConfig load(Path file) {
+        return from(ConfigFile.read(file), System.getenv());
+    }
+
+    public static WriterConfig from(Properties file, Map<String, String> environment) {
+        Map<String, String> values = ConfigFile.merge(file, environment, DEFINITION, PASS_THROUGH);
+        return parse(() -> new WriterConfig(values));
     }
 
     /** The config for a writer in the same process as the broker, registry and database (demo, tests). */
     public static WriterConfig of(String bootstrapServers, String registryUrl, String jdbcUrl, String user, String password) {
-        return new WriterConfig(bootstrapServers, registryUrl, jdbcUrl, user, password, "metalearner-writer",
-                Topics.DEFAULT, Map.of());
-    }
-
-    public Database database() {
-        return new Database(jdbcUrl, jdbcUser, jdbcPassword);
-    }
-
-    public WriterConfig withGroupId(String id) {
-        return new WriterConfig(bootstrapServers, registryUrl, jdbcUrl, jdbcUser, jdbcPassword, id, topics, consumerOverrides);
-    }
-
-    public WriterConfig withConsumerOverrides(Map<String, String> overrides) {
-        return new WriterConfig(bootstrapServers, registryUrl, jdbcUrl, jdbcUser, jdbcPassword, groupId, topics, overrides);
-    }
-
-    public static WriterConfig load(Path file) throws IOException {
-        return from(read(file), System.getenv());
+        Properties p = new Properties();
+        p.setProperty(BOOTSTRAP_SERVERS, bootstrapServers);
+        p.setProperty(REGISTRY_URL, registryUrl);
+        p.setProperty(JDBC_URL, jdbcUrl);
+        p.setProperty(JDBC_USER, user);
+        p.setProperty(JDBC_PASSWORD, password);
+        return from(p, Map.of());
     }
 
     /** Only the database of a writer config file (with the same environment overrides), for {@code migrate}. */
-    public static Database loadDatabase(Path file) throws IOException {
-        return databaseFrom(read(file), System.getenv());
+    public static Database loadDatabase(Path file) {
+        return databaseFrom(ConfigFile.read(file), System.getenv());
     }
 
+    /** The file may hold the writer's other keys too (they are checked as key names, not needed). */
     public static Database databaseFrom(Properties file, Map<String, String> environment) {
-        Map<String, String> values = values(file, environment);
-        return new Database(values.get(JDBC_URL), values.getOrDefault(JDBC_USER, ""), values.getOrDefault(JDBC_PASSWORD, ""));
-    }
-
-    private static Properties read(Path file) throws IOException {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file)) {
-            properties.load(reader);
-        }
-        return properties;
-    }
-
-    public static WriterConfig from(Properties file, Map<String, String> environment) {
-        Map<String, String> values = values(file, environment);
-        Map<String, String> consumer = new HashMap<>();
-        values.forEach((key, value) -> {
-            if (key.startsWith(CONSUMER_PREFIX)) consumer.put(key.substring(CONSUMER_PREFIX.length()), value);
+        Map<String, String> all = ConfigFile.merge(file, environment, DEFINITION, PASS_THROUGH);
+        Map<String, String> jdbc = new HashMap<>();
+        all.forEach((key, value) -> {
+            if (DATABASE_DEFINITION.names().contains(key)) jdbc.put(key, value);
         });
-        Topics defaults = Topics.DEFAULT;
-        return new WriterConfig(
-                values.get(BOOTSTRAP_SERVERS),
-                values.get(REGISTRY_URL),
-                values.get(JDBC_URL),
-                values.getOrDefault(JDBC_USER, ""),
-                values.getOrDefault(JDBC_PASSWORD, ""),
-                values.getOrDefault(GROUP_ID, "metalearner-writer"),
-                new Topics(
-                        values.getOrDefault(TOPIC_TRAINING_LOG, defaults.trainingLog()),
-                        values.getOrDefault(TOPIC_AGENT_PERFORMANCE, defaults.agentPerformance()),
-                        values.getOrDefault(TOPIC_WEIGHT_SNAPSHOTS, defaults.weightSnapshots()),
-                        values.getOrDefault(TOPIC_DEAD_LETTER, defaults.deadLetter())),
-                consumer);
+        return parse(() -> new DatabaseOnly(jdbc)).database();
     }
 
-    /** The file's keys with the environment's overrides; an unknown key is refused rather than ignored. */
-    private static Map<String, String> values(Properties file, Map<String, String> environment) {
-        Map<String, String> values = new HashMap<>();
-        file.stringPropertyNames().forEach(key -> values.put(key, file.getProperty(key).trim()));
-        for (String key : KNOWN_KEYS) {
-            String fromEnvironment = environment.get(environmentName(key));
-            if (fromEnvironment != null) values.put(key, fromEnvironment.trim());
+    private static final class DatabaseOnly extends org.apache.kafka.common.config.AbstractConfig {
+        DatabaseOnly(Map<String, String> values) {
+            super(DATABASE_DEFINITION, values, false);
         }
-        for (String key : values.keySet()) {
-            if (!KNOWN_KEYS.contains(key) && !key.startsWith(CONSUMER_PREFIX)) {
-                throw new IllegalArgumentException("Unknown writer config key '" + key + "'; known keys: "
-                        + String.join(", ", KNOWN_KEYS) + ", and consumer.* for the Kafka consumer");
-            }
-        }
-        return values;
-    }
 
-    private static final java.util.List<String> KNOWN_KEYS = java.util.List.of(
-            BOOTSTRAP_SERVERS, REGISTRY_URL, JDBC_URL, JDBC_USER, JDBC_PASSWORD, GROUP_ID,
-            TOPIC_TRAINING_LOG, TOPIC_AGENT_PERFORMANCE, TOPIC_WEIGHT_SNAPSHOTS, TOPIC_DEAD_LETTER);
-
-    static String environmentName(String key) {
-        return "METALEARNER_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    }
-
-    private static void requireValue(String key, String value) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("Missing writer config '" + key + "' (or environment variable "
-                    + environmentName(key) + ")");
+        Database database() {
+            return new Database(getString(JDBC_URL), getString(JDBC_USER), getPassword(JDBC_PASSWORD).value());
         }
     }
 
-    @Override
-    public String toString() {
-        // never print the password
-        return "WriterConfig[" + BOOTSTRAP_SERVERS + "=" + bootstrapServers + ", " + REGISTRY_URL + "=" + registryUrl
-                + ", " + JDBC_URL + "=" + jdbcUrl + ", " + JDBC_USER + "=" + jdbcUser + ", " + GROUP_ID + "=" + groupId
-                + ", topics=" + topics + ", consumer=" + consumerOverrides + "]";
+    /** This config with some keys set to other values (validated like the file's). */
+    public WriterConfig with(Map<String, String> changes) {
+        Map<String, String> changed = new HashMap<>(values);
+        changed.putAll(changes);
+        return parse(() -> new WriterConfig(changed));
+    }
+
+    public WriterConfig withGroupId(String id) {
+        return with(Map.of(GROUP_ID, id));
+    }
+
+    public WriterConfig withTopics(Topics topics) {
+        return with(Map.of(TOPIC_PREFIX + "training-log", topics.trainingLog(),
+                TOPIC_PREFIX + "agent-performance", topics.agentPerformance(),
+                TOPIC_PREFIX + "weight-snapshots", topics.weightSnapshots(),
+                TOPIC_PREFIX + "dead-letter", topics.deadLetter()));
+    }
+
+    public WriterConfig withConsumerOverrides(Map<String, String> overrides) {
+        Map<String, String> changes = new LinkedHashMap<>();
+        overrides.forEach((k, v) -> changes.put(CONSUMER_PREFIX + k, v));
+        return with(changes);
+    }
+
+    public Database database() {
+        return new Database(jdbcUrl(), jdbcUser(), jdbcPassword());
+    }
+
+    public String jdbcUrl() {
+        return getString(JDBC_URL);
+    }
+
+    public String jdbcUser() {
+        return getString(JDBC_USER);
+    }
+
+    public String jdbcPassword() {
+        return getPassword(JDBC_PASSWORD).value();
+    }
+
+    public String groupId() {
+        return getString(GROUP_ID);
+    }
+
+    public Topics topics() {
+        return new Topics(topicName("training-log"), topicName("agent-performance"), topicName("weight-snapshots"),
+                topicName("dead-letter"));
+    }
+
+    /** {@code consumer.*} keys, prefix removed. */
+    public Map<String, String> consumerOverrides() {
+        return originalsWithPrefix(CONSUMER_PREFIX).entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue())));
     }
 }

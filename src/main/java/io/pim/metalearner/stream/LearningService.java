@@ -1,7 +1,6 @@
 package io.pim.metalearner.stream;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -66,8 +65,8 @@ public final class LearningService implements AutoCloseable {
     /** Kafka Streams settings derived from the config; {@code streams.*} keys override them. */
     public static Properties streamsProperties(ServiceConfig config) {
         Properties p = new Properties();
+        p.putAll(new KafkaClients(config).common()); // kafka.* keys reach Streams' clients too
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
@@ -85,10 +84,10 @@ public final class LearningService implements AutoCloseable {
         return p;
     }
 
-    /** Creates the service's topics if missing and checks their shape ({@link Topics#create}). */
+    /** Creates the service's topics if missing, waits for their leaders and checks their shape ({@link TopicAdmin#createAll}). */
     public void createTopics() throws InterruptedException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
-            Topics.create(admin, config);
+        try (Admin admin = new KafkaClients(config).admin()) {
+            TopicAdmin.createAll(admin, config);
         }
     }
 

@@ -167,7 +167,7 @@ final class ModelBook {
     private Step step(String modelId, Learner learner, Trade trade, long offset, List<CheckpointWrite> checkpoints) {
         StepResult result = learner.train(trade);
         byte[] state = LearnerCodec.encode(learner);
-        String fingerprint = TrainingProcessor.sha256(state);
+        String fingerprint = LearnerCodec.fingerprint(state);
         storage.putLearner(modelId, learner, state);
         if (result.step() % policy.every() == 0) checkpoints.add(checkpoint(modelId, result.step(), state, fingerprint));
         return new Step(modelId, learner, result, state, fingerprint);
@@ -228,7 +228,7 @@ final class ModelBook {
         storage.putLearner(modelId, learner, state);
         long keptUpTo = command.getType() == CommandType.ROLLBACK ? learner.step() : -1;
         List<Long> deleted = storage.deleteCheckpoints(modelId, keptUpTo + 1, Long.MAX_VALUE);
-        return new Applied(modelId, learner, state, TrainingProcessor.sha256(state), deleted);
+        return new Applied(modelId, learner, state, LearnerCodec.fingerprint(state), deleted);
     }
 
     private Learner installCandidate(Command command, String candidateId) throws Rejected {

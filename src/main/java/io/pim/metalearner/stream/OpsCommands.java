@@ -34,6 +34,7 @@ public final class OpsCommands implements AutoCloseable {
     private final ServiceConfig config;
     private final Topics topics;
     private final String issuedBy;
+    private final KafkaClients clients;
     private final KafkaProducer<String, Command> producer;
 
     /** @param issuedBy recorded on each command (e.g. {@code cli}, {@code http}) */
@@ -41,12 +42,9 @@ public final class OpsCommands implements AutoCloseable {
         this.config = config;
         this.topics = Topics.of(config);
         this.issuedBy = issuedBy;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "metalearner-ops-" + issuedBy),
-                topics.commands().keySerde().serializer(), topics.commands().valueSerde().serializer());
+        this.clients = new KafkaClients(config);
+        this.producer = clients.producer("metalearner-ops-" + issuedBy, topics.commands().keySerde().serializer(),
+                topics.commands().valueSerde().serializer(), Map.of());
     }
 
     public static Command.Builder command(CommandType type, String modelId) {
@@ -84,12 +82,8 @@ public final class OpsCommands implements AutoCloseable {
     public CommandResult send(Command command, Duration timeout) throws TimeoutException, InterruptedException {
         command.setIssuedBy(issuedBy);
         Deserializer<CommandResult> results = topics.commandResults().valueSerde().deserializer();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-ops-results"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer("metalearner-ops-results",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer(), Map.of())) {
             TopicPartition partition = new TopicPartition(topics.commandResults().name(), 0);
             consumer.assign(List.of(partition));
             consumer.seekToEnd(List.of(partition));
@@ -119,12 +113,8 @@ public final class OpsCommands implements AutoCloseable {
      */
     public Optional<byte[]> currentState(String modelId) {
         String changelog = config.applicationId() + "-" + LearningTopology.LEARNER_STORE + "-changelog";
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-ops-export"),
-                Serdes.String().deserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = clients.consumer("metalearner-ops-export",
+                Serdes.String().deserializer(), new ByteArrayDeserializer(), Map.of())) {
             // the training task is the only one: one partition
             TopicPartition partition = new TopicPartition(changelog, 0);
             if (consumer.partitionsFor(changelog).isEmpty()) return Optional.empty();

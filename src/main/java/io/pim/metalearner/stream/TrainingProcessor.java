@@ -341,17 +341,4 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         }
     }
 
-    /**
-     * Equal to {@link Learner#fingerprint()}, without encoding the state a second time. Computed on
-     * every step, although hashing ~47 KB is the largest single cost of a step (see
-     * {@code LearnerStateBenchmark}): the fingerprint on every {@code WeightsUpdated} is what makes a
-     * lost, repeated or diverging step visible, which is the point of the exactly-once oracle.
-     */
-    static String sha256(byte[] state) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(state));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-    }
 }

@@ -109,13 +109,9 @@ public final class TrainingReplay {
         Topic<String, TrainingExample> training = Topics.of(config).training();
         @SuppressWarnings("unchecked")
         Deserializer<Object> values = (Deserializer<Object>) (Deserializer<?>) training.valueSerde().deserializer();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000,
-                ConsumerConfig.CLIENT_ID_CONFIG, "metalearner-replay"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaClients(config).consumer("metalearner-replay",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000))) {
             // one partition by design (Topics): the whole history of every model, in order
             TopicPartition partition = new TopicPartition(training.name(), 0);
             consumer.assign(List.of(partition));

@@ -3,10 +3,12 @@ package io.pim.metalearner.bench;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.ops.EmbeddedStack;
 import io.pim.metalearner.ops.OutcomeWatcher;
-import io.pim.metalearner.ops.TradePublisher;
 import io.pim.metalearner.ops.TradeSimulator;
 import io.pim.metalearner.stream.FeedbackEvents;
+import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.stream.TradePublisher;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -65,15 +67,12 @@ public final class StreamBenchmark {
                             + "engine=%s, input partitions=%d, stream threads=%d, cores=%d%n",
                     config.commitInterval().toMillis(), config.learner().engine(), config.inputPartitions(),
                     config.streamThreads(), Runtime.getRuntime().availableProcessors());
-            ServiceConfig.TopicNames topics = config.topics();
             Map<String, Long> seenAt = new ConcurrentHashMap<>();
-            try (OutcomeWatcher watcher = new OutcomeWatcher(config.bootstrapServers(), config.registryUrl(),
-                    topics.weightsUpdated(), topics.deadLetter(), List.of(topics.tradeClosed(), topics.training()),
+            KafkaClients clients = new KafkaClients(config);
+            try (OutcomeWatcher watcher = new OutcomeWatcher(clients, Topics.of(config),
                     update -> seenAt.put(update.getDecisionId(), System.nanoTime()));
-                 TradePublisher fast = new TradePublisher(config.bootstrapServers(), config.registryUrl(),
-                         topics.decisionVotes(), topics.tradeClosed(), 5);
-                 TradePublisher paced = new TradePublisher(config.bootstrapServers(), config.registryUrl(),
-                         topics.decisionVotes(), topics.tradeClosed(), 0)) {
+                 TradePublisher fast = TradePublisher.batch(clients, Topics.of(config), 5);
+                 TradePublisher paced = TradePublisher.batch(clients, Topics.of(config), 0)) {
 
                 // (0) warm-up: the whole path once, so the JIT has compiled the broker, the clients and
                 //     the service before the clock runs (it took a third of the machine otherwise)

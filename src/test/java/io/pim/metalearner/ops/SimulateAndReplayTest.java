@@ -2,7 +2,9 @@ package io.pim.metalearner.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +34,7 @@ class SimulateAndReplayTest {
     @Test
     void simulatedStreamIsTrainedAndReplayReproducesTheLiveFingerprint() throws Exception {
         ServiceConfig config = stack.config();
-        ServiceConfig.TopicNames topics = config.topics();
-        try (OutcomeWatcher watcher = new OutcomeWatcher(config.bootstrapServers(), config.registryUrl(),
-                topics.weightsUpdated(), topics.deadLetter(), List.of(topics.tradeClosed(), topics.training()), u -> { })) {
+        try (OutcomeWatcher watcher = new OutcomeWatcher(new KafkaClients(config), Topics.of(config), u -> { })) {
             // when 120 simulated trades are published to the cluster, closes 5 trades behind their votes
             Run simulate = run("simulate", "--trades", "120", "--seed", "3", "--close-lag", "5",
                     "--bootstrap-servers", config.bootstrapServers(), "--registry-url", config.registryUrl());

@@ -212,8 +212,8 @@ class JdbiWriterFailuresTest {
         produce(topics, TradeHistory.generate(MODEL, 20, 10));
         try (RegistryProxy proxy = new RegistryProxy(registry.url())) {
             proxy.takeDown();
-            WriterConfig config = new WriterConfig(broker.bootstrapServers(), proxy.apiUrl(), database, EmbeddedDatabase.USER,
-                    EmbeddedDatabase.PASSWORD, "registry", topics, Map.of());
+            WriterConfig config = WriterConfig.of(broker.bootstrapServers(), proxy.apiUrl(), database, EmbeddedDatabase.USER,
+                    EmbeddedDatabase.PASSWORD).withGroupId("registry").withTopics(topics);
             try (JdbiWriter writer = JdbiWriter.start(config)) {
                 // when: it cannot read a writer schema
                 Landing.await("two retries while the registry is away", Duration.ofSeconds(30), () -> writer.retries() >= 2);
@@ -235,8 +235,8 @@ class JdbiWriterFailuresTest {
         WriterConfig.Topics topics = topics("wrong-registry");
         String database = Landing.createDatabase(postgres, "wrong_registry");
         produce(topics, TradeHistory.generate(MODEL, 5, 12));
-        WriterConfig config = new WriterConfig(broker.bootstrapServers(), registry.url() + "/apis/nothing/v9", database,
-                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD, "wrong-registry", topics, Map.of());
+        WriterConfig config = WriterConfig.of(broker.bootstrapServers(), registry.url() + "/apis/nothing/v9", database,
+                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD).withGroupId("wrong-registry").withTopics(topics);
 
         // when
         try (JdbiWriter writer = JdbiWriter.start(config)) {

@@ -155,8 +155,8 @@ public final class Landing {
 
     public static WriterConfig writerConfig(KafkaClusterTestKit broker, String registryUrl, String jdbcUrl,
                                             WriterConfig.Topics topics, String group) {
-        return new WriterConfig(broker.bootstrapServers(), registryUrl, jdbcUrl, EmbeddedDatabase.USER,
-                EmbeddedDatabase.PASSWORD, group, topics, Map.of());
+        return WriterConfig.of(broker.bootstrapServers(), registryUrl, jdbcUrl, EmbeddedDatabase.USER,
+                EmbeddedDatabase.PASSWORD).withGroupId(group).withTopics(topics);
     }
 
     /** The group's committed offsets (what a restarted writer would read from). */

@@ -68,7 +68,7 @@ class WriterConfigTest {
         Properties p = complete();
         p.setProperty("jdbc.url", "jdbc:mysql://localhost/x");
 
-        assertThatThrownBy(() -> WriterConfig.from(p, Map.of())).hasMessageStartingWith("jdbc.url must be a PostgreSQL JDBC URL");
+        assertThatThrownBy(() -> WriterConfig.from(p, Map.of())).hasMessageContaining("jdbc.url").hasMessageContaining("must be a PostgreSQL JDBC URL");
     }
 
     @Test

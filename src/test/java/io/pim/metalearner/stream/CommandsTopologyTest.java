@@ -171,7 +171,7 @@ class CommandsTopologyTest {
         for (KeyValue<String, Checkpoint> c : checkpoints.readKeyValuesToList()) {
             checkpointed.put(c.value.getTrainingStep(), c.value.getFingerprint());
             assertThat(c.key).isEqualTo(CheckpointKeys.key("m", c.value.getTrainingStep()));
-            assertThat(TrainingProcessor.sha256(c.value.getState().array())).isEqualTo(c.value.getFingerprint());
+            assertThat(LearnerCodec.fingerprint(c.value.getState().array())).isEqualTo(c.value.getFingerprint());
         }
         assertThat(checkpointed).containsOnlyKeys(10L, 20L, 30L);
 
@@ -182,7 +182,7 @@ class CommandsTopologyTest {
         assertThat(result.getApplied()).isTrue();
         assertThat(result.getTrainingStep()).isEqualTo(20);
         assertThat(result.getFingerprint()).isEqualTo(checkpointed.get(20L)).isEqualTo(steps.get(19).getFingerprint());
-        assertThat(TrainingProcessor.sha256(storedState("m"))).isEqualTo(checkpointed.get(20L));
+        assertThat(LearnerCodec.fingerprint(storedState("m"))).isEqualTo(checkpointed.get(20L));
         weights.readValue();
         assertThat(last(trade("m", 1)).getTrainingStep()).isEqualTo(21);
     }

@@ -1,0 +1,266 @@
+package io.pim.metalearner.config;
+
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.alert.AlertConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+import java.net.URI;
+import java.util.List;
+
+/**
+ * The parts every role's {@link ConfigDef} is built from (kafka, registry, topics, learner, model,
+ * alerts, checkpoints, http, writer, database): each key defined once, with its type, default,
+ * validator and doc. The reference page (docs/CONFIG.md) is generated from these definitions.
+ */
+public final class ConfigParts {
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String REGISTRY_URL = "registry.url";
+    public static final String APPLICATION_ID = "application.id";
+    public static final String STATE_DIR = "state.dir";
+    public static final String REPLICATION_FACTOR = "replication.factor";
+    public static final String INPUT_PARTITIONS = "input.partitions";
+    public static final String STREAM_THREADS = "stream.threads";
+    public static final String COMMIT_INTERVAL = "commit.interval";
+    public static final String TOPIC_PREFIX = "topic.";
+    public static final String MODEL_DEFAULT_ID = "model.default-id";
+    public static final String VOTES_TTL = "votes.ttl";
+    public static final String TRADE_GRACE = "trade.grace";
+    public static final String SNAPSHOT_EVERY = "snapshot.every";
+    public static final String ENGINE = "engine";
+    public static final String RULE = "rule";
+    public static final String HEDGE_RATE = "hedge.rate";
+    public static final String SEED = "seed";
+    public static final String WINDOW = "window";
+    public static final String ROSTER = "roster";
+    public static final String CHECKPOINT_EVERY = "checkpoint.every";
+    public static final String CHECKPOINT_KEEP = "checkpoint.keep";
+    public static final String CHECKPOINT_MAX_BYTES = "checkpoint.max-bytes";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_ADMIN_TOKEN = "http.admin-token";
+    public static final String HTTP_FEEDBACK_TIMEOUT = "http.feedback.timeout";
+    public static final String HTTP_CURVE_POINTS = "http.curve.points";
+    public static final String GROUP_ID = "group.id";
+    public static final String JDBC_URL = "jdbc.url";
+    public static final String JDBC_USER = "jdbc.user";
+    public static final String JDBC_PASSWORD = "jdbc.password";
+
+    /** Keys passed to every Kafka client this product makes (prefix removed), e.g. {@code kafka.security.protocol}. */
+    public static final String KAFKA_PREFIX = "kafka.";
+    /** Keys passed to Kafka Streams only (prefix removed); they win over everything else. */
+    public static final String STREAMS_PREFIX = "streams.";
+    /** Keys passed to the writer's consumer only (prefix removed). */
+    public static final String CONSUMER_PREFIX = "consumer.";
+
+    /** Default names of every topic; each is configurable as {@code topic.<default name>}. */
+    public static final List<String> TOPICS = List.of("decision-votes", "trade-closed", "training",
+            "weights-updated", "training-log", "agent-performance", "weight-snapshots", "alerts", "dead-letter",
+            "commands", "checkpoints", "command-results");
+
+    /** The shortest admin token accepted: a guessable one would make the admin endpoints open. */
+    public static final int MIN_TOKEN_LENGTH = 16;
+
+    private ConfigParts() {
+    }
+
+    /** Where the Kafka cluster is; {@code kafka.*} keys (TLS, SASL, ...) reach every client. */
+    public static ConfigDef kafka(ConfigDef d) {
+        return d.define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                Importance.HIGH, "Kafka cluster, host:port[,host:port]. Security settings go in kafka.* keys "
+                        + "(e.g. kafka.security.protocol=SASL_SSL), which every client of this process receives.");
+    }
+
+    public static ConfigDef registry(ConfigDef d) {
+        return d.define(REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, HTTP_URL, Importance.HIGH,
+                "Apicurio Registry v3 API root, e.g. http://registry:8080/apis/registry/v3. Values are written "
+                        + "in the Confluent wire format (magic byte, 4-byte content id).");
+    }
+
+    /** A {@code topic.<name>} key for each topic, defaulting to its name. */
+    public static ConfigDef topics(ConfigDef d) {
+        for (String topic : TOPICS) {
+            d.define(TOPIC_PREFIX + topic, Type.STRING, topic, TOPIC_NAME, Importance.LOW,
+                    "Name of the " + topic + " topic.");
+        }
+        return d;
+    }
+
+    /** The Kafka Streams application: its id, state, threads and how it creates topics. */
+    public static ConfigDef streams(ConfigDef d) {
+        return d.define(APPLICATION_ID, Type.STRING, "metalearner", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                        "Kafka Streams application.id: instances with the same id share the work; also the prefix "
+                                + "of internal topics and transactional ids.")
+                .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/metalearner-streams",
+                        new ConfigDef.NonEmptyString(), Importance.HIGH,
+                        "Local state (the learner stores); keep it on a persistent volume for fast restarts.")
+                .define(REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
+                        "Replication factor of the topics this service creates and of Kafka Streams' internal "
+                                + "topics; 1 suits the single embedded broker, a production cluster wants 3.")
+                .define(INPUT_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
+                        "Partitions of decision-votes and trade-closed when this service creates them (the two "
+                                + "must match: the join needs both records of a decision on one partition number).")
+                .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW, "Kafka Streams threads.")
+                // 20 ms: two exactly-once hops (join, training) each wait for a commit; BENCHMARKS.md "Stream"
+                .define(COMMIT_INTERVAL, Type.STRING, "20ms", Durations.POSITIVE, Importance.MEDIUM,
+                        "Kafka Streams commit interval: under exactly-once each commit ends a transaction, and "
+                                + "outputs are visible to read_committed readers only then, so it bounds latency.");
+    }
+
+    /** What the join and the training processor do per model. */
+    public static ConfigDef model(ConfigDef d) {
+        return d.define(MODEL_DEFAULT_ID, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "Model of a decision that names none, and of requests that name none.")
+                .define(VOTES_TTL, Type.STRING, "30d", Durations.POSITIVE, Importance.MEDIUM,
+                        "How long votes wait for their trade; also how long a trained or rejected decision id is "
+                                + "remembered to catch duplicates.")
+                .define(TRADE_GRACE, Type.STRING, "5m", Durations.POSITIVE, Importance.MEDIUM,
+                        "How long a trade that arrived before its votes waits for them.")
+                .define(SNAPSHOT_EVERY, Type.INT, 10, Range.atLeast(1), Importance.LOW,
+                        "A weight snapshot every this many steps.");
+    }
+
+    /** What a new learner computes (an existing model keeps the config stored with its state). */
+    public static ConfigDef learner(ConfigDef d) {
+        return d.define(ENGINE, Type.STRING, "fast", ValidString.in(LearnerConfig.ENGINES.toArray(String[]::new)),
+                        Importance.MEDIUM, "How the network is computed (not what): fast (plain Java) or dl4j.")
+                .define(RULE, Type.STRING, "seed-ema", ValidString.in(LearnerConfig.RULES.toArray(String[]::new)),
+                        Importance.MEDIUM, "Agent weight rule.")
+                .define(HEDGE_RATE, Type.DOUBLE, LearnerConfig.DEFAULT_HEDGE_RATE, POSITIVE_NUMBER, Importance.LOW,
+                        "Learning rate η of the hedge rule.")
+                .define(SEED, Type.LONG, LearnerConfig.DEFAULT_SEED, Importance.LOW,
+                        "Seeds initial parameters and dropout masks.")
+                .define(WINDOW, Type.INT, LearnerConfig.DEFAULT_WINDOW, Range.atLeast(2), Importance.LOW,
+                        "Trades in the rolling metric windows.")
+                .define(ROSTER, Type.LIST, String.join(",", LearnerConfig.DEFAULT_ROSTER), new ConfigDef.NonNullValidator(),
+                        Importance.MEDIUM, "Agents in feature order; changing it changes the network's input size.");
+    }
+
+    /** Alert thresholds ({@link AlertConfig} says what each means); defaults are {@link AlertConfig#defaults()}. */
+    public static ConfigDef alerts(ConfigDef d) {
+        AlertConfig a = AlertConfig.defaults();
+        return d.define("alert.loss.window", Type.INT, a.lossWindow(), Range.atLeast(2), Importance.LOW,
+                        "Trades per window: the loss alert compares the last window's mean loss with the one before.")
+                .define("alert.loss.rise-ratio", Type.DOUBLE, a.lossRiseRatio(), FINITE, Importance.LOW,
+                        "Raise loss-rising when last/previous mean loss is above this.")
+                .define("alert.loss.clear-ratio", Type.DOUBLE, a.lossClearRatio(), FINITE, Importance.LOW,
+                        "Clear it when back below this.")
+                .define("alert.r2.min-trades", Type.INT, a.r2MinTrades(), Range.atLeast(2), Importance.LOW,
+                        "No R² alert before this many steps.")
+                .define("alert.r2.raise", Type.DOUBLE, a.r2Raise(), FINITE, Importance.LOW,
+                        "Raise low-r2 when the rolling R² is below this.")
+                .define("alert.r2.clear", Type.DOUBLE, a.r2Clear(), FINITE, Importance.LOW,
+                        "Clear it when back at or above this.")
+                .define("alert.collapse.min-steps", Type.INT, a.collapseMinSteps(), Range.atLeast(0), Importance.LOW,
+                        "No weights-collapsed alert before this many steps.")
+                .define("alert.collapse.spread", Type.DOUBLE, a.collapseSpread(), FINITE, Importance.LOW,
+                        "Raise weights-collapsed when max − min of the agent weights is below this.")
+                .define("alert.collapse.clear-spread", Type.DOUBLE, a.collapseClearSpread(), FINITE, Importance.LOW,
+                        "Clear it when the spread is back above this.")
+                .define("alert.drift.delta", Type.DOUBLE, a.driftDelta(), FINITE, Importance.LOW,
+                        "Page-Hinkley tolerated change of the mean loss per step.")
+                .define("alert.drift.threshold", Type.DOUBLE, a.driftThreshold(), FINITE, Importance.LOW,
+                        "Page-Hinkley lambda: a drift when the cumulative sum exceeds it.")
+                .define("alert.drift.alpha", Type.DOUBLE, a.driftAlpha(), FINITE, Importance.LOW,
+                        "Page-Hinkley forgetting factor of the cumulative sum.")
+                .define("alert.drift.min-instances", Type.INT, a.driftMinInstances(), Range.atLeast(1), Importance.LOW,
+                        "Page-Hinkley values needed (after each detection too) before detecting.")
+                .define("alert.drift.clear-steps", Type.INT, a.driftClearSteps(), Range.atLeast(1), Importance.LOW,
+                        "A drift alert clears after this many steps without a new detection.");
+    }
+
+    public static ConfigDef checkpoints(ConfigDef d) {
+        return d.define(CHECKPOINT_EVERY, Type.INT, 100, Range.atLeast(1), Importance.LOW,
+                        "A learner checkpoint after every step that is a multiple of this.")
+                .define(CHECKPOINT_KEEP, Type.INT, 50, Range.atLeast(1), Importance.LOW,
+                        "Checkpoints kept per model (the newest and the ones before it, by step); a rollback "
+                                + "reaches back checkpoint.every × checkpoint.keep steps.")
+                .define(CHECKPOINT_MAX_BYTES, Type.INT, 2 * 1024 * 1024, Range.atLeast(1024), Importance.LOW,
+                        "Largest checkpoint (max.message.bytes of the checkpoints topic when this service creates "
+                                + "it); a bigger one is not written and raises checkpoint-failed.");
+    }
+
+    public static ConfigDef http(ConfigDef d) {
+        return d.define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
+                        "Port of the HTTP API, dashboard and /metrics; 0 turns HTTP off in run.")
+                .define(HTTP_ADMIN_TOKEN, Type.PASSWORD, "", ADMIN_TOKEN, Importance.MEDIUM,
+                        "Bearer token of the admin endpoints and of /internal/model-state (every instance of a "
+                                + "group needs the same); unset: the admin endpoints are off. At least "
+                                + MIN_TOKEN_LENGTH + " characters; better from METALEARNER_HTTP_ADMIN_TOKEN.")
+                .define(HTTP_FEEDBACK_TIMEOUT, Type.STRING, "5s", Durations.POSITIVE, Importance.LOW,
+                        "How long POST /api/pim/feedback waits for the weight update before answering 202.")
+                .define(HTTP_CURVE_POINTS, Type.INT, 200, Range.atLeast(1), Importance.LOW,
+                        "Recent steps in the status's learning curve.");
+    }
+
+    /** The JDBI writer's consumer group. */
+    public static ConfigDef writer(ConfigDef d) {
+        return d.define(GROUP_ID, Type.STRING, "metalearner-writer", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                "Consumer group of the writer: writers sharing it share the partitions.");
+    }
+
+    public static ConfigDef database(ConfigDef d) {
+        return d.define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, JDBC_POSTGRES, Importance.HIGH,
+                        "PostgreSQL JDBC URL, jdbc:postgresql://host:port/db (?socketTimeout=N changes the "
+                                + "writer's default of 60 s).")
+                .define(JDBC_USER, Type.STRING, "", Importance.HIGH, "Database user.")
+                .define(JDBC_PASSWORD, Type.PASSWORD, "", Importance.HIGH,
+                        "Database password; better from METALEARNER_JDBC_PASSWORD than from the file.");
+    }
+
+    static final ConfigDef.Validator HTTP_URL = validator("an http(s) URL of the Apicurio v3 API root", value -> {
+        try {
+            URI uri = URI.create(value.toString());
+            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    });
+
+    static final ConfigDef.Validator TOPIC_NAME = validator("a topic name (letters, digits, '.', '_', '-'; at most 249)",
+            value -> value.toString().matches("[a-zA-Z0-9._-]{1,249}"));
+
+    static final ConfigDef.Validator JDBC_POSTGRES = validator("a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db",
+            value -> value.toString().startsWith("jdbc:postgresql:"));
+
+    static final ConfigDef.Validator FINITE = validator("a finite number",
+            value -> Double.isFinite(((Number) value).doubleValue()));
+
+    static final ConfigDef.Validator POSITIVE_NUMBER = validator("a finite number > 0",
+            value -> Double.isFinite(((Number) value).doubleValue()) && ((Number) value).doubleValue() > 0);
+
+    /** Blank (off) or long enough; its message never shows the token. */
+    static final ConfigDef.Validator ADMIN_TOKEN = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            String token = value == null ? "" : ((Password) value).value();
+            if (!token.isBlank() && token.length() < MIN_TOKEN_LENGTH) {
+                throw new ConfigException(name + " (or " + ConfigFile.envName(name) + "): must be at least "
+                        + MIN_TOKEN_LENGTH + " characters, or unset to keep the admin endpoints off");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "unset, or at least " + MIN_TOKEN_LENGTH + " characters";
+        }
+    };
+
+    private static ConfigDef.Validator validator(String accepts, java.util.function.Predicate<Object> ok) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null || !ok.test(value)) throw new ConfigException(name, value, "must be " + accepts);
+            }
+
+            @Override
+            public String toString() {
+                return accepts;
+            }
+        };
+    }
+}
