@@ -87,10 +87,9 @@ public final class JdbiWriter implements AutoCloseable {
     private final WriterConfig config;
     private final CommitHook commitHook;
     private final Jdbi jdbi;
-    private final ObjectMapper json = new ObjectMapper();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], DeadLetter> deadLetters;
-    private final AvroRecordReader avro;
+    private final BatchDecoder decoder;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -107,7 +106,7 @@ public final class JdbiWriter implements AutoCloseable {
         this.commitHook = commitHook;
         this.jdbi = jdbi(config);
         Map<String, Object> serde = AvroSerdes.config(config.registryUrl());
-        this.avro = new AvroRecordReader(config.registryUrl());
+        this.decoder = new BatchDecoder(config.topics(), new AvroRecordReader(config.registryUrl()));
         this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AvroKafkaSerializer<DeadLetter> deadLetterSerializer = new AvroKafkaSerializer<>();
         deadLetterSerializer.configure(serde, false);
@@ -234,7 +233,7 @@ public final class JdbiWriter implements AutoCloseable {
         try {
             while (running) {
                 try {
-                    if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
+                    if (batch == null) batch = decoder.decode(records); // fetching a writer schema needs the registry
                     if (!batch.landed) {
                         land(batch);
                         batch.landed = true;
@@ -389,108 +388,6 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /**
-     * A row and the record it came from (for a dead letter if the database refuses the row), with
-     * what makes it newer than another row for the same key: (source_offset, training_step), as
-     * the upserts compare them.
-     */
-    private record Pending<T>(T row, ConsumerRecord<byte[], byte[]> record, long sourceOffset, long step) {
-        boolean isOlderThan(Pending<T> other) {
-            return sourceOffset < other.sourceOffset || (sourceOffset == other.sourceOffset && step < other.step);
-        }
-    }
-
-    /** Keeps the newer of two rows for one key (the later one of equals: records come in offset order). */
-    private static <T> void keepNewest(Map<List<Object>, Pending<T>> rows, List<Object> key, Pending<T> row) {
-        rows.merge(key, row, (held, next) -> next.isOlderThan(held) ? held : next);
-    }
-
-    /** The rows of one poll, deduplicated by primary key (the newest row per key wins), and what could not be used. */
-    private static final class Batch {
-        final Map<List<Object>, Pending<TrainingLog>> trainingLogs = new LinkedHashMap<>();
-        final Map<List<Object>, Pending<AgentPerformance>> agentPerformance = new LinkedHashMap<>();
-        final Map<List<Object>, Pending<WeightSnapshot>> weightSnapshots = new LinkedHashMap<>();
-        final List<ProducerRecord<byte[], DeadLetter>> deadLetters = new ArrayList<>();
-        int records;
-        boolean landed;
-
-        static <T> List<T> rows(Map<List<Object>, Pending<T>> pending) {
-            List<T> rows = new ArrayList<>(pending.size());
-            for (Pending<T> p : pending.values()) rows.add(p.row());
-            return rows;
-        }
-    }
-
-    private Batch decode(ConsumerRecords<byte[], byte[]> records) {
-        Batch batch = new Batch();
-        WriterConfig.Topics topics = config.topics();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            Object value;
-            try {
-                value = avro.read(record.value(), expectedType(record.topic()));
-            } catch (AvroRecordReader.Unusable e) {
-                batch.deadLetters.add(deadLetter(record, e.reason, e.getMessage() + " on topic " + record.topic()));
-                continue;
-            }
-            String problem = null;
-            if (record.topic().equals(topics.trainingLog()) && value instanceof TrainingLog row) {
-                problem = jsonObjectProblem("agent_votes", row.getAgentVotes());
-                if (problem == null) keepNewest(batch.trainingLogs, List.of(row.getModelId(), row.getTrainingStep()),
-                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
-            } else if (record.topic().equals(topics.agentPerformance()) && value instanceof AgentPerformance row) {
-                keepNewest(batch.agentPerformance, List.of(row.getModelId(), row.getAgentId()),
-                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
-            } else if (record.topic().equals(topics.weightSnapshots()) && value instanceof WeightSnapshot row) {
-                problem = jsonObjectProblem("agent_weights", row.getAgentWeights());
-                if (problem == null) keepNewest(batch.weightSnapshots, List.of(row.getModelId(), row.getTrainingStep()),
-                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
-            } else {
-                problem = "wrong-type: " + (value == null ? "null value (tombstone)" : value.getClass().getSimpleName())
-                        + " on topic " + record.topic();
-            }
-            if (problem != null) {
-                String reason = problem.substring(0, problem.indexOf(':'));
-                batch.deadLetters.add(deadLetter(record, reason, problem.substring(reason.length() + 2)));
-            } else {
-                batch.records++;
-            }
-        }
-        return batch;
-    }
-
-    private Class<? extends org.apache.avro.specific.SpecificRecord> expectedType(String topic) {
-        WriterConfig.Topics topics = config.topics();
-        if (topic.equals(topics.trainingLog())) return TrainingLog.class;
-        if (topic.equals(topics.agentPerformance())) return AgentPerformance.class;
-        return WeightSnapshot.class;
-    }
-
-    /** JSON columns must hold a JSON object; returns "invalid-json: detail" or null. */
-    private String jsonObjectProblem(String field, String text) {
-        try {
-            JsonNode node = json.readTree(text);
-            if (node != null && node.isObject()) return null;
-            return "invalid-json: " + field + " is not a JSON object";
-        } catch (Exception e) {
-            return "invalid-json: " + field + ": " + e.getMessage();
-        }
-    }
-
-    private ProducerRecord<byte[], DeadLetter> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
-        log.warn("Dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(), reason, detail);
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setSourceTopic(record.topic())
-                .setSourcePartition(record.partition())
-                .setSourceOffset(record.offset())
-                .setKey(record.key() == null ? null : java.nio.ByteBuffer.wrap(record.key()))
-                .setValue(record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))
-                .setReason(reason)
-                .setDetail(detail)
-                .setTimestamp(Instant.now())
-                .build();
-        return new ProducerRecord<>(config.topics().deadLetter(), record.key(), letter);
-    }
-
-    /**
      * Sends the batch's dead letters and waits until the broker has taken each: only then may the
      * offsets move past their records. A letter not taken stays in the batch; the broker or the
      * registry (the dead letter's schema) being away is waited for, any other refusal stops the
@@ -499,15 +396,15 @@ public final class JdbiWriter implements AutoCloseable {
     private void sendDeadLetters(Batch batch) throws InterruptedException {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
         Throwable failure = null;
-        for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) {
+        for (DeadLetter letter : batch.deadLetters) {
             try {
-                acks.add(deadLetters.send(letter));
+                acks.add(deadLetters.send(new ProducerRecord<>(config.topics().deadLetter(), bytes(letter.getKey()), letter)));
             } catch (RuntimeException e) { // before it left: serializing (registry) or waiting for metadata
                 failure = e;
                 break;
             }
         }
-        List<ProducerRecord<byte[], DeadLetter>> notTaken = new ArrayList<>();
+        List<DeadLetter> notTaken = new ArrayList<>();
         for (int i = 0; i < batch.deadLetters.size(); i++) {
             if (i >= acks.size()) {
                 notTaken.add(batch.deadLetters.get(i));
@@ -528,6 +425,15 @@ public final class JdbiWriter implements AutoCloseable {
         if (isPassing(failure)) throw new Unavailable("the dead-letter topic " + topic, failure);
         throw new IllegalStateException(notTaken.size() + " dead letter(s) not taken by topic " + topic + " (" + rootMessage(failure)
                 + "); the writer stops without committing this batch, so its records are read again by the next writer", failure);
+    }
+
+    /** The letter carries the original key; the dead letter's record is keyed by it too. */
+    private static byte[] bytes(java.nio.ByteBuffer buffer) {
+        if (buffer == null) return null;
+        java.nio.ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
     }
 
     /** A broker or registry that is away for now: Kafka's retriable errors (timeouts included) and I/O errors. */
@@ -572,17 +478,16 @@ public final class JdbiWriter implements AutoCloseable {
         landEach(batch, batch.weightSnapshots, (dao, row) -> dao.upsertWeightSnapshots(List.of(row)));
     }
 
-    private <T> void landEach(Batch batch, Map<List<Object>, Pending<T>> pending,
+    private <T> void landEach(Batch batch, Map<List<Object>, Batch.Pending<T>> pending,
                               java.util.function.BiConsumer<LandingDao, T> upsert) {
         for (var rows = pending.values().iterator(); rows.hasNext(); ) {
-            Pending<T> p = rows.next();
+            Batch.Pending<T> p = rows.next();
             try {
                 handle.useTransaction(transaction -> upsert.accept(transaction.attach(LandingDao.class), p.row()));
             } catch (RuntimeException e) {
                 // away: the whole batch is retried (rows landed so far are upserted again); fatal: the writer stops
                 if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
-                batch.deadLetters.add(deadLetter(p.record(), "database-refused",
-                        "SQLState " + SqlFailure.sqlState(e) + ": " + rootMessage(e)));
+                batch.deadLetter(p.record(), "database-refused", "SQLState " + SqlFailure.sqlState(e) + ": " + rootMessage(e));
                 batch.records--;
                 rows.remove(); // so a retry of the batch does not meet it again
             }
