@@ -90,12 +90,12 @@ public final class JdbiWriter implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], DeadLetter> deadLetters;
     private final BatchDecoder decoder;
+    private final BatchLander lander;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
     private volatile boolean migrated;
-    private Handle handle;
 
     private final AtomicLong landed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
@@ -107,6 +107,7 @@ public final class JdbiWriter implements AutoCloseable {
         this.jdbi = jdbi(config);
         Map<String, Object> serde = AvroSerdes.config(config.registryUrl());
         this.decoder = new BatchDecoder(config.topics(), new AvroRecordReader(config.registryUrl()));
+        this.lander = new BatchLander(jdbi);
         this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AvroKafkaSerializer<DeadLetter> deadLetterSerializer = new AvroKafkaSerializer<>();
         deadLetterSerializer.configure(serde, false);
@@ -186,7 +187,7 @@ public final class JdbiWriter implements AutoCloseable {
             failure.set(t);
             log.error("JDBI writer stopped by an error; offsets of the unfinished batch are not committed", t);
         } finally {
-            closeHandle();
+            lander.close();
             consumer.close(Duration.ofSeconds(5));
             deadLetters.close(Duration.ofSeconds(5));
             stopped.countDown();
@@ -235,7 +236,7 @@ public final class JdbiWriter implements AutoCloseable {
                 try {
                     if (batch == null) batch = decoder.decode(records); // fetching a writer schema needs the registry
                     if (!batch.landed) {
-                        land(batch);
+                        lander.land(batch);
                         batch.landed = true;
                     }
                     sendDeadLetters(batch);
@@ -306,7 +307,7 @@ public final class JdbiWriter implements AutoCloseable {
     private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
         retries.incrementAndGet();
         Duration pause = backoff.next();
-        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, rootMessage(e), pause.toMillis(),
+        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, Unavailable.rootMessage(e), pause.toMillis(),
                 inHand == null ? "" : " with the same batch of " + inHand.count() + " record(s)");
         consumer.pause(consumer.assignment());
         long until = System.nanoTime() + pause.toNanos();
@@ -423,7 +424,7 @@ public final class JdbiWriter implements AutoCloseable {
         if (failure == null) return;
         String topic = config.topics().deadLetter();
         if (isPassing(failure)) throw new Unavailable("the dead-letter topic " + topic, failure);
-        throw new IllegalStateException(notTaken.size() + " dead letter(s) not taken by topic " + topic + " (" + rootMessage(failure)
+        throw new IllegalStateException(notTaken.size() + " dead letter(s) not taken by topic " + topic + " (" + Unavailable.rootMessage(failure)
                 + "); the writer stops without committing this batch, so its records are read again by the next writer", failure);
     }
 
@@ -442,72 +443,6 @@ public final class JdbiWriter implements AutoCloseable {
             if (cause instanceof RetriableException || cause instanceof java.io.IOException) return true;
         }
         return false;
-    }
-
-    private void land(Batch batch) {
-        try {
-            if (handle == null) handle = jdbi.open();
-            handle.useTransaction(transaction -> {
-                LandingDao dao = transaction.attach(LandingDao.class);
-                if (!batch.trainingLogs.isEmpty()) dao.upsertTrainingLogs(Batch.rows(batch.trainingLogs));
-                if (!batch.agentPerformance.isEmpty()) dao.upsertAgentPerformance(Batch.rows(batch.agentPerformance));
-                if (!batch.weightSnapshots.isEmpty()) dao.upsertWeightSnapshots(Batch.rows(batch.weightSnapshots));
-            });
-        } catch (RuntimeException e) {
-            if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
-            // the database refused some row's content: find it, one row per transaction
-            log.warn("Batch refused ({}); landing it row by row to dead-letter the bad rows", rootMessage(e));
-            landRowByRow(batch);
-        }
-    }
-
-    /** A transient failure as {@link Unavailable} (the batch is retried); a fatal one as the error that stops the writer. */
-    private RuntimeException refusedOrAway(RuntimeException e) {
-        if (SqlFailure.of(e) == SqlFailure.TRANSIENT) {
-            closeHandle(); // the next try opens a fresh connection
-            return new Unavailable("the database", e);
-        }
-        return new IllegalStateException("PostgreSQL refused the batch with SQLState " + SqlFailure.sqlState(e)
-                + " (" + rootMessage(e) + "): not a row's content and not a passing outage, so the writer stops and "
-                + "commits nothing of this batch. Fix the database (schema, privileges, credentials), then start the writer again.", e);
-    }
-
-    private void landRowByRow(Batch batch) {
-        landEach(batch, batch.trainingLogs, (dao, row) -> dao.upsertTrainingLogs(List.of(row)));
-        landEach(batch, batch.agentPerformance, (dao, row) -> dao.upsertAgentPerformance(List.of(row)));
-        landEach(batch, batch.weightSnapshots, (dao, row) -> dao.upsertWeightSnapshots(List.of(row)));
-    }
-
-    private <T> void landEach(Batch batch, Map<List<Object>, Batch.Pending<T>> pending,
-                              java.util.function.BiConsumer<LandingDao, T> upsert) {
-        for (var rows = pending.values().iterator(); rows.hasNext(); ) {
-            Batch.Pending<T> p = rows.next();
-            try {
-                handle.useTransaction(transaction -> upsert.accept(transaction.attach(LandingDao.class), p.row()));
-            } catch (RuntimeException e) {
-                // away: the whole batch is retried (rows landed so far are upserted again); fatal: the writer stops
-                if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
-                batch.deadLetter(p.record(), "database-refused", "SQLState " + SqlFailure.sqlState(e) + ": " + rootMessage(e));
-                batch.records--;
-                rows.remove(); // so a retry of the batch does not meet it again
-            }
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null) root = root.getCause();
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
-    }
-
-    private void closeHandle() {
-        if (handle == null) return;
-        try {
-            handle.close();
-        } catch (RuntimeException ignored) {
-            // the connection is already gone
-        }
-        handle = null;
     }
 
     /**
