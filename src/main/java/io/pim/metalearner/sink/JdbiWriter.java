@@ -88,7 +88,7 @@ public final class JdbiWriter implements AutoCloseable {
     private final CommitHook commitHook;
     private final Jdbi jdbi;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<byte[], DeadLetter> deadLetters;
+    private final DeadLetterSender deadLetters;
     private final BatchDecoder decoder;
     private final BatchLander lander;
     private final Thread thread;
@@ -98,7 +98,6 @@ public final class JdbiWriter implements AutoCloseable {
     private volatile boolean migrated;
 
     private final AtomicLong landed = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
 
     private JdbiWriter(WriterConfig config, CommitHook commitHook) {
@@ -111,7 +110,8 @@ public final class JdbiWriter implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         AvroKafkaSerializer<DeadLetter> deadLetterSerializer = new AvroKafkaSerializer<>();
         deadLetterSerializer.configure(serde, false);
-        this.deadLetters = new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), deadLetterSerializer);
+        this.deadLetters = new DeadLetterSender(new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), deadLetterSerializer),
+                config.topics().deadLetter());
         this.thread = new Thread(this::run, "jdbi-writer");
     }
 
@@ -189,7 +189,7 @@ public final class JdbiWriter implements AutoCloseable {
         } finally {
             lander.close();
             consumer.close(Duration.ofSeconds(5));
-            deadLetters.close(Duration.ofSeconds(5));
+            deadLetters.close();
             stopped.countDown();
         }
     }
@@ -239,7 +239,7 @@ public final class JdbiWriter implements AutoCloseable {
                         lander.land(batch);
                         batch.landed = true;
                     }
-                    sendDeadLetters(batch);
+                    deadLetters.sendAll(batch.deadLetters);
                     commitHook.afterDatabaseCommit(records.count());
                     commitOffsets(records);
                     landed.addAndGet(batch.records);
@@ -389,63 +389,6 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /**
-     * Sends the batch's dead letters and waits until the broker has taken each: only then may the
-     * offsets move past their records. A letter not taken stays in the batch; the broker or the
-     * registry (the dead letter's schema) being away is waited for, any other refusal stops the
-     * writer with the offsets uncommitted, so the record is read again, never lost silently.
-     */
-    private void sendDeadLetters(Batch batch) throws InterruptedException {
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
-        Throwable failure = null;
-        for (DeadLetter letter : batch.deadLetters) {
-            try {
-                acks.add(deadLetters.send(new ProducerRecord<>(config.topics().deadLetter(), bytes(letter.getKey()), letter)));
-            } catch (RuntimeException e) { // before it left: serializing (registry) or waiting for metadata
-                failure = e;
-                break;
-            }
-        }
-        List<DeadLetter> notTaken = new ArrayList<>();
-        for (int i = 0; i < batch.deadLetters.size(); i++) {
-            if (i >= acks.size()) {
-                notTaken.add(batch.deadLetters.get(i));
-                continue;
-            }
-            try {
-                acks.get(i).get();
-                deadLettered.incrementAndGet();
-            } catch (ExecutionException e) {
-                notTaken.add(batch.deadLetters.get(i));
-                if (failure == null) failure = e.getCause();
-            }
-        }
-        batch.deadLetters.clear();
-        batch.deadLetters.addAll(notTaken);
-        if (failure == null) return;
-        String topic = config.topics().deadLetter();
-        if (isPassing(failure)) throw new Unavailable("the dead-letter topic " + topic, failure);
-        throw new IllegalStateException(notTaken.size() + " dead letter(s) not taken by topic " + topic + " (" + Unavailable.rootMessage(failure)
-                + "); the writer stops without committing this batch, so its records are read again by the next writer", failure);
-    }
-
-    /** The letter carries the original key; the dead letter's record is keyed by it too. */
-    private static byte[] bytes(java.nio.ByteBuffer buffer) {
-        if (buffer == null) return null;
-        java.nio.ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
-
-    /** A broker or registry that is away for now: Kafka's retriable errors (timeouts included) and I/O errors. */
-    private static boolean isPassing(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RetriableException || cause instanceof java.io.IOException) return true;
-        }
-        return false;
-    }
-
-    /**
      * Waits until the database is migrated and the group's committed offsets reach the end (last
      * committed transaction) of every partition of the three topics, i.e. everything produced so
      * far is in the database.
@@ -513,7 +456,7 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     public long deadLettered() {
-        return deadLettered.get();
+        return deadLetters.sent();
     }
 
     /** How many times the writer waited for the database or the schema registry to come back. */
