@@ -394,40 +394,11 @@ public final class JdbiWriter implements AutoCloseable {
      * far is in the database.
      */
     public void awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
-            List<String> topics = List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                    config.topics().weightSnapshots());
-            while (true) {
-                Throwable failed = failure.get();
-                if (failed != null) throw new IllegalStateException("JDBI writer failed", failed);
-                if (migrated && lag(admin, topics) == 0) return;
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("JDBI writer not caught up after " + timeout + (migrated
-                            ? "; lag " + lag(admin, topics) : "; still waiting for the database to migrate it"));
-                }
-                Thread.sleep(100);
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("Cannot read offsets from " + config.bootstrapServers(), e.getCause());
-        }
+        new CatchUpCheck(config, this::newAdmin).await(timeout, () -> migrated, failure::get);
     }
 
-    private long lag(Admin admin, List<String> topics) throws java.util.concurrent.ExecutionException, InterruptedException {
-        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-        admin.describeTopics(topics).allTopicNames().get().forEach((name, description) ->
-                description.partitions().forEach(p -> ends.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-        Map<TopicPartition, Long> end = new HashMap<>();
-        admin.listOffsets(ends, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
-                .forEach((partition, info) -> end.put(partition, info.offset()));
-        Map<TopicPartition, OffsetAndMetadata> committed =
-                admin.listConsumerGroupOffsets(config.groupId()).partitionsToOffsetAndMetadata().get();
-        long lag = 0;
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            OffsetAndMetadata at = committed.get(e.getKey());
-            lag += Math.max(0, e.getValue() - (at == null ? 0 : at.offset()));
-        }
-        return lag;
+    private Admin newAdmin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
     }
 
     /** Rows per table, counted with SQL. */
