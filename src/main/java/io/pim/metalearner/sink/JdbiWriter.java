@@ -1,36 +1,8 @@
 package io.pim.metalearner.sink;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
-import io.pim.metalearner.avro.AgentPerformance;
-import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.avro.TrainingLog;
-import io.pim.metalearner.avro.WeightSnapshot;
-import io.pim.metalearner.stream.AvroSerdes;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
@@ -38,23 +10,16 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * The project's own PostgreSQL writer: a read_committed consumer of the training-log,
@@ -67,14 +32,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * Anything that waiting cannot cure (a missing table or privilege, a wrong registry URL) stops
  * it, with the batch in hand uncommitted.
  * <p>
- * Top to bottom: start and migrate; write a poll (and wait out what is away); commit offsets;
- * decode a poll into a batch of rows and dead letters; land the batch; read back.
+ * This class is the task: its thread, the migration, the poll loop and the waits. A poll is
+ * decoded by {@link BatchDecoder}, landed by {@link BatchLander}, its dead letters sent by
+ * {@link DeadLetterSender}, its offsets committed by {@link GroupOffsets}; {@link CatchUpCheck}
+ * tells when all is in; {@link WriterClients} builds the Kafka clients. Top to bottom: start;
+ * run and migrate; write a poll and wait out what is away; read back.
  */
 public final class JdbiWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbiWriter.class);
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     /** Called between the database commit and the offset commit; tests use it to crash the writer there. */
     @FunctionalInterface
@@ -87,10 +53,12 @@ public final class JdbiWriter implements AutoCloseable {
     private final WriterConfig config;
     private final CommitHook commitHook;
     private final Jdbi jdbi;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final DeadLetterSender deadLetters;
     private final BatchDecoder decoder;
     private final BatchLander lander;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final GroupOffsets offsets;
+    private final DeadLetterSender deadLetters;
+    private final CatchUpCheck catchUp;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -104,14 +72,12 @@ public final class JdbiWriter implements AutoCloseable {
         this.config = config;
         this.commitHook = commitHook;
         this.jdbi = jdbi(config);
-        Map<String, Object> serde = AvroSerdes.config(config.registryUrl());
         this.decoder = new BatchDecoder(config.topics(), new AvroRecordReader(config.registryUrl()));
         this.lander = new BatchLander(jdbi);
-        this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        AvroKafkaSerializer<DeadLetter> deadLetterSerializer = new AvroKafkaSerializer<>();
-        deadLetterSerializer.configure(serde, false);
-        this.deadLetters = new DeadLetterSender(new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), deadLetterSerializer),
-                config.topics().deadLetter());
+        this.consumer = WriterClients.consumer(config);
+        this.offsets = new GroupOffsets(consumer);
+        this.deadLetters = new DeadLetterSender(WriterClients.deadLetterProducer(config), config.topics().deadLetter());
+        this.catchUp = new CatchUpCheck(config, () -> WriterClients.admin(config));
         this.thread = new Thread(this::run, "jdbi-writer");
     }
 
@@ -126,7 +92,7 @@ public final class JdbiWriter implements AutoCloseable {
     public static JdbiWriter start(WriterConfig config, CommitHook commitHook) {
         JdbiWriter writer = new JdbiWriter(config, commitHook);
         writer.consumer.subscribe(List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                config.topics().weightSnapshots()), writer.new Rebalance());
+                config.topics().weightSnapshots()), writer.offsets);
         writer.thread.start();
         log.info("JDBI writer started: {}", config);
         return writer;
@@ -142,41 +108,13 @@ public final class JdbiWriter implements AutoCloseable {
         return Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
     }
 
-    private static Map<String, Object> consumerConfig(WriterConfig config) {
-        Map<String, Object> consumer = new HashMap<>();
-        consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId());
-        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // big polls: each poll is one transaction, and agent-performance dedupes within it
-        consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
-        consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 32 * 1024 * 1024);
-        consumer.putAll(config.consumerOverrides());
-        return consumer;
-    }
-
-    private static Map<String, Object> producerConfig(WriterConfig config) {
-        Map<String, Object> producer = new HashMap<>();
-        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        producer.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-dead-letters");
-        producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        return producer;
-    }
-
-    // what this writer last committed per partition (writer thread only)
-    private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
-
     private void run() {
         try {
             migrate();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (records.isEmpty()) {
-                    commitPositionsPastMarkers();
+                    offsets.commitPositionsPastMarkers();
                     continue;
                 }
                 write(records);
@@ -228,7 +166,7 @@ public final class JdbiWriter implements AutoCloseable {
      * An error that waiting does not cure is thrown and stops the writer, this poll uncommitted.
      */
     private void write(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
-        assignmentChanged = false;
+        offsets.watchForRebalance();
         Batch batch = null;
         Backoff backoff = new Backoff();
         try {
@@ -241,7 +179,7 @@ public final class JdbiWriter implements AutoCloseable {
                     }
                     deadLetters.sendAll(batch.deadLetters);
                     commitHook.afterDatabaseCommit(records.count());
-                    commitOffsets(records);
+                    offsets.commitLanded(records);
                     landed.addAndGet(batch.records);
                     if (backoff.waited()) log.info("Writing again: the batch of {} records is landed", records.count());
                     return;
@@ -254,55 +192,13 @@ public final class JdbiWriter implements AutoCloseable {
         }
     }
 
-    /** Pauses between tries: 100 ms, doubling up to 5 s. */
-    private static final class Backoff {
-        private Duration next = FIRST_BACKOFF;
-        private boolean waited;
-
-        Duration next() {
-            Duration pause = next;
-            next = next.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next.multipliedBy(2);
-            waited = true;
-            return pause;
-        }
-
-        boolean waited() {
-            return waited;
-        }
-    }
-
-    // set by the rebalance listener (it runs inside poll, on the writer thread)
-    private boolean assignmentChanged;
-
-    /**
-     * Notes that the assignment changed, for {@link #waitOut}; a revoked partition's last
-     * committed position is forgotten (its next owner commits its own).
-     */
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) return;
-            assignmentChanged = true;
-            partitions.forEach(committedPositions::remove);
-            log.info("Partitions revoked: {}", partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) return;
-            assignmentChanged = true;
-            log.info("Partitions assigned: {}", partitions);
-        }
-    }
-
     /**
      * Waits out one failure of something the writer needs, polling meanwhile so that the group
      * keeps this member. All its partitions stay paused: a rebalance hands partitions over
      * unpaused, so the pause is renewed after every poll, and whatever a poll returns all the
      * same is not dropped but sought back to. Returns false when the assignment changed during
-     * the wait: the records in hand may now be another writer's, and a partition kept may have
-     * been reset, so they are dropped and every partition is sought back to its committed offset
-     * (the rows are upserts: reading them again is harmless, skipping them is not).
+     * the wait: the records in hand are dropped and every partition goes back to its committed
+     * offset ({@link GroupOffsets#rewoundAfterRebalance}).
      */
     private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
         retries.incrementAndGet();
@@ -312,80 +208,11 @@ public final class JdbiWriter implements AutoCloseable {
         consumer.pause(consumer.assignment());
         long until = System.nanoTime() + pause.toNanos();
         while (running && System.nanoTime() < until) {
-            seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
-            if (assignmentChanged) {
-                assignmentChanged = false;
-                rewindToCommitted(inHand);
-                return false;
-            }
+            offsets.seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
+            if (offsets.rewoundAfterRebalance(inHand)) return false;
             consumer.pause(consumer.assignment());
         }
         return true;
-    }
-
-    /** Records polled while waiting are read again later: each partition goes back to its first one. */
-    private void seekBack(ConsumerRecords<byte[], byte[]> polled) {
-        for (TopicPartition partition : polled.partitions()) consumer.seek(partition, polled.records(partition).get(0).offset());
-    }
-
-    private void rewindToCommitted(ConsumerRecords<byte[], byte[]> dropped) {
-        Set<TopicPartition> assigned = consumer.assignment();
-        if (!assigned.isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
-            for (TopicPartition partition : assigned) {
-                OffsetAndMetadata at = committed.get(partition);
-                if (at != null) {
-                    consumer.seek(partition, at.offset());
-                } else if (dropped != null && !dropped.records(partition).isEmpty()) {
-                    consumer.seek(partition, dropped.records(partition).get(0).offset());
-                }
-            }
-        }
-        log.info("The group's assignment changed while waiting: {}now reading {} from their committed offsets",
-                dropped == null ? "" : "the " + dropped.count() + " records in hand are dropped, ", assigned);
-    }
-
-    /**
-     * A topic written in transactions ends with a commit marker, which a poll steps over without
-     * returning a record. Committing only "last record + 1" would leave the group one offset
-     * behind the end forever, and {@link #awaitCaughtUp} would never see lag 0; so on an empty
-     * poll the position, moved only past markers (or aborted records), is committed too.
-     */
-    private void commitPositionsPastMarkers() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : consumer.assignment()) {
-            long position = consumer.position(partition);
-            Long committed = committedPositions.get(partition);
-            if (committed == null || position > committed) offsets.put(partition, new OffsetAndMetadata(position));
-        }
-        if (offsets.isEmpty()) return;
-        try {
-            consumer.commitSync(offsets);
-            offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
-            log.debug("Position commit refused during a rebalance; tried again on the next empty poll", rebalancing);
-        }
-    }
-
-    private void commitOffsets(ConsumerRecords<byte[], byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> inPartition = records.records(partition);
-            offsets.put(partition, new OffsetAndMetadata(inPartition.get(inPartition.size() - 1).offset() + 1));
-        }
-        try {
-            consumer.commitSync(offsets);
-            offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
-            // the rows are in the database, the offsets did not move: the batch is read again (by this writer
-            // or the partition's next owner) and upserted again, which changes nothing
-            log.warn("Offset commit refused during a rebalance ({}); the batch of {} records will be read again",
-                    rebalancing.getMessage(), records.count());
-            Set<TopicPartition> assigned = consumer.assignment();
-            for (TopicPartition partition : records.partitions()) {
-                if (assigned.contains(partition)) consumer.seek(partition, records.records(partition).get(0).offset());
-            }
-        }
     }
 
     /**
@@ -394,11 +221,7 @@ public final class JdbiWriter implements AutoCloseable {
      * far is in the database.
      */
     public void awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException {
-        new CatchUpCheck(config, this::newAdmin).await(timeout, () -> migrated, failure::get);
-    }
-
-    private Admin newAdmin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
+        catchUp.await(timeout, () -> migrated, failure::get);
     }
 
     /** Rows per table, counted with SQL. */
@@ -417,7 +240,7 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /** The seed's three queries, on the writer's database. */
-    public <R> R query(java.util.function.Function<HistoryQueries, R> question) {
+    public <R> R query(Function<HistoryQueries, R> question) {
         return jdbi.withExtension(HistoryQueries.class, question::apply);
     }
 
