@@ -29,6 +29,7 @@ final class Batch {
     final List<DeadLetter> deadLetters = new ArrayList<>();
     /** Records that became a row (one superseded within the poll by a newer one for the same row counts too). */
     int records;
+    /** Set once the rows are in: a retry for the dead letters' sake must not land them again. */
     boolean landed;
 
     /**
