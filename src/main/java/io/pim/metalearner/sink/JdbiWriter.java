@@ -1,36 +1,8 @@
 package io.pim.metalearner.sink;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
-import io.pim.metalearner.avro.AgentPerformance;
-import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.avro.TrainingLog;
-import io.pim.metalearner.avro.WeightSnapshot;
-import io.pim.metalearner.stream.AvroSerdes;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
@@ -38,23 +10,16 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * The project's own PostgreSQL writer: a read_committed consumer of the training-log,
@@ -67,14 +32,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * Anything that waiting cannot cure (a missing table or privilege, a wrong registry URL) stops
  * it, with the batch in hand uncommitted.
  * <p>
- * Top to bottom: start and migrate; write a poll (and wait out what is away); commit offsets;
- * decode a poll into a batch of rows and dead letters; land the batch; read back.
+ * This class is the task: its thread, the migration, the poll loop and the waits. A poll is
+ * decoded by {@link BatchDecoder}, landed by {@link BatchLander}, its dead letters sent by
+ * {@link DeadLetterSender}, its offsets committed by {@link GroupOffsets}; {@link CatchUpCheck}
+ * tells when all is in; {@link WriterClients} builds the Kafka clients. Top to bottom: start;
+ * run and migrate; write a poll and wait out what is away; read back.
  */
 public final class JdbiWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JdbiWriter.class);
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     /** Called between the database commit and the offset commit; tests use it to crash the writer there. */
     @FunctionalInterface
@@ -87,31 +53,31 @@ public final class JdbiWriter implements AutoCloseable {
     private final WriterConfig config;
     private final CommitHook commitHook;
     private final Jdbi jdbi;
-    private final ObjectMapper json = new ObjectMapper();
+    private final BatchDecoder decoder;
+    private final BatchLander lander;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<byte[], DeadLetter> deadLetters;
-    private final AvroRecordReader avro;
+    private final GroupOffsets offsets;
+    private final DeadLetterSender deadLetters;
+    private final CatchUpCheck catchUp;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
     private volatile boolean migrated;
-    private Handle handle;
 
     private final AtomicLong landed = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
 
     private JdbiWriter(WriterConfig config, CommitHook commitHook) {
         this.config = config;
         this.commitHook = commitHook;
         this.jdbi = jdbi(config);
-        Map<String, Object> serde = AvroSerdes.config(config.registryUrl());
-        this.avro = new AvroRecordReader(config.registryUrl());
-        this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        AvroKafkaSerializer<DeadLetter> deadLetterSerializer = new AvroKafkaSerializer<>();
-        deadLetterSerializer.configure(serde, false);
-        this.deadLetters = new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), deadLetterSerializer);
+        this.decoder = new BatchDecoder(config.topics(), new AvroRecordReader(config.registryUrl()));
+        this.lander = new BatchLander(jdbi);
+        this.consumer = WriterClients.consumer(config);
+        this.offsets = new GroupOffsets(consumer);
+        this.deadLetters = new DeadLetterSender(WriterClients.deadLetterProducer(config), config.topics().deadLetter());
+        this.catchUp = new CatchUpCheck(config, () -> WriterClients.admin(config));
         this.thread = new Thread(this::run, "jdbi-writer");
     }
 
@@ -126,7 +92,7 @@ public final class JdbiWriter implements AutoCloseable {
     public static JdbiWriter start(WriterConfig config, CommitHook commitHook) {
         JdbiWriter writer = new JdbiWriter(config, commitHook);
         writer.consumer.subscribe(List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                config.topics().weightSnapshots()), writer.new Rebalance());
+                config.topics().weightSnapshots()), writer.offsets);
         writer.thread.start();
         log.info("JDBI writer started: {}", config);
         return writer;
@@ -142,41 +108,13 @@ public final class JdbiWriter implements AutoCloseable {
         return Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
     }
 
-    private static Map<String, Object> consumerConfig(WriterConfig config) {
-        Map<String, Object> consumer = new HashMap<>();
-        consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId());
-        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // big polls: each poll is one transaction, and agent-performance dedupes within it
-        consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
-        consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 32 * 1024 * 1024);
-        consumer.putAll(config.consumerOverrides());
-        return consumer;
-    }
-
-    private static Map<String, Object> producerConfig(WriterConfig config) {
-        Map<String, Object> producer = new HashMap<>();
-        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        producer.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-dead-letters");
-        producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        return producer;
-    }
-
-    // what this writer last committed per partition (writer thread only)
-    private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
-
     private void run() {
         try {
             migrate();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (records.isEmpty()) {
-                    commitPositionsPastMarkers();
+                    offsets.commitPositionsPastMarkers();
                     continue;
                 }
                 write(records);
@@ -187,9 +125,9 @@ public final class JdbiWriter implements AutoCloseable {
             failure.set(t);
             log.error("JDBI writer stopped by an error; offsets of the unfinished batch are not committed", t);
         } finally {
-            closeHandle();
+            lander.close();
             consumer.close(Duration.ofSeconds(5));
-            deadLetters.close(Duration.ofSeconds(5));
+            deadLetters.close();
             stopped.countDown();
         }
     }
@@ -228,20 +166,20 @@ public final class JdbiWriter implements AutoCloseable {
      * An error that waiting does not cure is thrown and stops the writer, this poll uncommitted.
      */
     private void write(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
-        assignmentChanged = false;
+        offsets.watchForRebalance();
         Batch batch = null;
         Backoff backoff = new Backoff();
         try {
             while (running) {
                 try {
-                    if (batch == null) batch = decode(records); // fetching a writer schema needs the registry
+                    if (batch == null) batch = decoder.decode(records); // fetching a writer schema needs the registry
                     if (!batch.landed) {
-                        land(batch);
+                        lander.land(batch);
                         batch.landed = true;
                     }
-                    sendDeadLetters(batch);
+                    deadLetters.sendAll(batch.deadLetters);
                     commitHook.afterDatabaseCommit(records.count());
-                    commitOffsets(records);
+                    offsets.commitLanded(records);
                     landed.addAndGet(batch.records);
                     if (backoff.waited()) log.info("Writing again: the batch of {} records is landed", records.count());
                     return;
@@ -254,355 +192,27 @@ public final class JdbiWriter implements AutoCloseable {
         }
     }
 
-    /** Pauses between tries: 100 ms, doubling up to 5 s. */
-    private static final class Backoff {
-        private Duration next = FIRST_BACKOFF;
-        private boolean waited;
-
-        Duration next() {
-            Duration pause = next;
-            next = next.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next.multipliedBy(2);
-            waited = true;
-            return pause;
-        }
-
-        boolean waited() {
-            return waited;
-        }
-    }
-
-    // set by the rebalance listener (it runs inside poll, on the writer thread)
-    private boolean assignmentChanged;
-
-    /**
-     * Notes that the assignment changed, for {@link #waitOut}; a revoked partition's last
-     * committed position is forgotten (its next owner commits its own).
-     */
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) return;
-            assignmentChanged = true;
-            partitions.forEach(committedPositions::remove);
-            log.info("Partitions revoked: {}", partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) return;
-            assignmentChanged = true;
-            log.info("Partitions assigned: {}", partitions);
-        }
-    }
-
     /**
      * Waits out one failure of something the writer needs, polling meanwhile so that the group
      * keeps this member. All its partitions stay paused: a rebalance hands partitions over
      * unpaused, so the pause is renewed after every poll, and whatever a poll returns all the
      * same is not dropped but sought back to. Returns false when the assignment changed during
-     * the wait: the records in hand may now be another writer's, and a partition kept may have
-     * been reset, so they are dropped and every partition is sought back to its committed offset
-     * (the rows are upserts: reading them again is harmless, skipping them is not).
+     * the wait: the records in hand are dropped and every partition goes back to its committed
+     * offset ({@link GroupOffsets#rewoundAfterRebalance}).
      */
     private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
         retries.incrementAndGet();
         Duration pause = backoff.next();
-        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, rootMessage(e), pause.toMillis(),
+        log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, Unavailable.rootMessage(e), pause.toMillis(),
                 inHand == null ? "" : " with the same batch of " + inHand.count() + " record(s)");
         consumer.pause(consumer.assignment());
         long until = System.nanoTime() + pause.toNanos();
         while (running && System.nanoTime() < until) {
-            seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
-            if (assignmentChanged) {
-                assignmentChanged = false;
-                rewindToCommitted(inHand);
-                return false;
-            }
+            offsets.seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
+            if (offsets.rewoundAfterRebalance(inHand)) return false;
             consumer.pause(consumer.assignment());
         }
         return true;
-    }
-
-    /** Records polled while waiting are read again later: each partition goes back to its first one. */
-    private void seekBack(ConsumerRecords<byte[], byte[]> polled) {
-        for (TopicPartition partition : polled.partitions()) consumer.seek(partition, polled.records(partition).get(0).offset());
-    }
-
-    private void rewindToCommitted(ConsumerRecords<byte[], byte[]> dropped) {
-        Set<TopicPartition> assigned = consumer.assignment();
-        if (!assigned.isEmpty()) {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
-            for (TopicPartition partition : assigned) {
-                OffsetAndMetadata at = committed.get(partition);
-                if (at != null) {
-                    consumer.seek(partition, at.offset());
-                } else if (dropped != null && !dropped.records(partition).isEmpty()) {
-                    consumer.seek(partition, dropped.records(partition).get(0).offset());
-                }
-            }
-        }
-        log.info("The group's assignment changed while waiting: {}now reading {} from their committed offsets",
-                dropped == null ? "" : "the " + dropped.count() + " records in hand are dropped, ", assigned);
-    }
-
-    /**
-     * A topic written in transactions ends with a commit marker, which a poll steps over without
-     * returning a record. Committing only "last record + 1" would leave the group one offset
-     * behind the end forever, and {@link #awaitCaughtUp} would never see lag 0; so on an empty
-     * poll the position, moved only past markers (or aborted records), is committed too.
-     */
-    private void commitPositionsPastMarkers() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : consumer.assignment()) {
-            long position = consumer.position(partition);
-            Long committed = committedPositions.get(partition);
-            if (committed == null || position > committed) offsets.put(partition, new OffsetAndMetadata(position));
-        }
-        if (offsets.isEmpty()) return;
-        try {
-            consumer.commitSync(offsets);
-            offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
-            log.debug("Position commit refused during a rebalance; tried again on the next empty poll", rebalancing);
-        }
-    }
-
-    private void commitOffsets(ConsumerRecords<byte[], byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> inPartition = records.records(partition);
-            offsets.put(partition, new OffsetAndMetadata(inPartition.get(inPartition.size() - 1).offset() + 1));
-        }
-        try {
-            consumer.commitSync(offsets);
-            offsets.forEach((partition, offset) -> committedPositions.put(partition, offset.offset()));
-        } catch (RebalanceInProgressException | CommitFailedException rebalancing) {
-            // the rows are in the database, the offsets did not move: the batch is read again (by this writer
-            // or the partition's next owner) and upserted again, which changes nothing
-            log.warn("Offset commit refused during a rebalance ({}); the batch of {} records will be read again",
-                    rebalancing.getMessage(), records.count());
-            Set<TopicPartition> assigned = consumer.assignment();
-            for (TopicPartition partition : records.partitions()) {
-                if (assigned.contains(partition)) consumer.seek(partition, records.records(partition).get(0).offset());
-            }
-        }
-    }
-
-    /**
-     * A row and the record it came from (for a dead letter if the database refuses the row), with
-     * what makes it newer than another row for the same key: (source_offset, training_step), as
-     * the upserts compare them.
-     */
-    private record Pending<T>(T row, ConsumerRecord<byte[], byte[]> record, long sourceOffset, long step) {
-        boolean isOlderThan(Pending<T> other) {
-            return sourceOffset < other.sourceOffset || (sourceOffset == other.sourceOffset && step < other.step);
-        }
-    }
-
-    /** Keeps the newer of two rows for one key (the later one of equals: records come in offset order). */
-    private static <T> void keepNewest(Map<List<Object>, Pending<T>> rows, List<Object> key, Pending<T> row) {
-        rows.merge(key, row, (held, next) -> next.isOlderThan(held) ? held : next);
-    }
-
-    /** The rows of one poll, deduplicated by primary key (the newest row per key wins), and what could not be used. */
-    private static final class Batch {
-        final Map<List<Object>, Pending<TrainingLog>> trainingLogs = new LinkedHashMap<>();
-        final Map<List<Object>, Pending<AgentPerformance>> agentPerformance = new LinkedHashMap<>();
-        final Map<List<Object>, Pending<WeightSnapshot>> weightSnapshots = new LinkedHashMap<>();
-        final List<ProducerRecord<byte[], DeadLetter>> deadLetters = new ArrayList<>();
-        int records;
-        boolean landed;
-
-        static <T> List<T> rows(Map<List<Object>, Pending<T>> pending) {
-            List<T> rows = new ArrayList<>(pending.size());
-            for (Pending<T> p : pending.values()) rows.add(p.row());
-            return rows;
-        }
-    }
-
-    private Batch decode(ConsumerRecords<byte[], byte[]> records) {
-        Batch batch = new Batch();
-        WriterConfig.Topics topics = config.topics();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            Object value;
-            try {
-                value = avro.read(record.value(), expectedType(record.topic()));
-            } catch (AvroRecordReader.Unusable e) {
-                batch.deadLetters.add(deadLetter(record, e.reason, e.getMessage() + " on topic " + record.topic()));
-                continue;
-            }
-            String problem = null;
-            if (record.topic().equals(topics.trainingLog()) && value instanceof TrainingLog row) {
-                problem = jsonObjectProblem("agent_votes", row.getAgentVotes());
-                if (problem == null) keepNewest(batch.trainingLogs, List.of(row.getModelId(), row.getTrainingStep()),
-                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
-            } else if (record.topic().equals(topics.agentPerformance()) && value instanceof AgentPerformance row) {
-                keepNewest(batch.agentPerformance, List.of(row.getModelId(), row.getAgentId()),
-                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
-            } else if (record.topic().equals(topics.weightSnapshots()) && value instanceof WeightSnapshot row) {
-                problem = jsonObjectProblem("agent_weights", row.getAgentWeights());
-                if (problem == null) keepNewest(batch.weightSnapshots, List.of(row.getModelId(), row.getTrainingStep()),
-                        new Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
-            } else {
-                problem = "wrong-type: " + (value == null ? "null value (tombstone)" : value.getClass().getSimpleName())
-                        + " on topic " + record.topic();
-            }
-            if (problem != null) {
-                String reason = problem.substring(0, problem.indexOf(':'));
-                batch.deadLetters.add(deadLetter(record, reason, problem.substring(reason.length() + 2)));
-            } else {
-                batch.records++;
-            }
-        }
-        return batch;
-    }
-
-    private Class<? extends org.apache.avro.specific.SpecificRecord> expectedType(String topic) {
-        WriterConfig.Topics topics = config.topics();
-        if (topic.equals(topics.trainingLog())) return TrainingLog.class;
-        if (topic.equals(topics.agentPerformance())) return AgentPerformance.class;
-        return WeightSnapshot.class;
-    }
-
-    /** JSON columns must hold a JSON object; returns "invalid-json: detail" or null. */
-    private String jsonObjectProblem(String field, String text) {
-        try {
-            JsonNode node = json.readTree(text);
-            if (node != null && node.isObject()) return null;
-            return "invalid-json: " + field + " is not a JSON object";
-        } catch (Exception e) {
-            return "invalid-json: " + field + ": " + e.getMessage();
-        }
-    }
-
-    private ProducerRecord<byte[], DeadLetter> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
-        log.warn("Dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(), reason, detail);
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setSourceTopic(record.topic())
-                .setSourcePartition(record.partition())
-                .setSourceOffset(record.offset())
-                .setKey(record.key() == null ? null : java.nio.ByteBuffer.wrap(record.key()))
-                .setValue(record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))
-                .setReason(reason)
-                .setDetail(detail)
-                .setTimestamp(Instant.now())
-                .build();
-        return new ProducerRecord<>(config.topics().deadLetter(), record.key(), letter);
-    }
-
-    /**
-     * Sends the batch's dead letters and waits until the broker has taken each: only then may the
-     * offsets move past their records. A letter not taken stays in the batch; the broker or the
-     * registry (the dead letter's schema) being away is waited for, any other refusal stops the
-     * writer with the offsets uncommitted, so the record is read again, never lost silently.
-     */
-    private void sendDeadLetters(Batch batch) throws InterruptedException {
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
-        Throwable failure = null;
-        for (ProducerRecord<byte[], DeadLetter> letter : batch.deadLetters) {
-            try {
-                acks.add(deadLetters.send(letter));
-            } catch (RuntimeException e) { // before it left: serializing (registry) or waiting for metadata
-                failure = e;
-                break;
-            }
-        }
-        List<ProducerRecord<byte[], DeadLetter>> notTaken = new ArrayList<>();
-        for (int i = 0; i < batch.deadLetters.size(); i++) {
-            if (i >= acks.size()) {
-                notTaken.add(batch.deadLetters.get(i));
-                continue;
-            }
-            try {
-                acks.get(i).get();
-                deadLettered.incrementAndGet();
-            } catch (ExecutionException e) {
-                notTaken.add(batch.deadLetters.get(i));
-                if (failure == null) failure = e.getCause();
-            }
-        }
-        batch.deadLetters.clear();
-        batch.deadLetters.addAll(notTaken);
-        if (failure == null) return;
-        String topic = config.topics().deadLetter();
-        if (isPassing(failure)) throw new Unavailable("the dead-letter topic " + topic, failure);
-        throw new IllegalStateException(notTaken.size() + " dead letter(s) not taken by topic " + topic + " (" + rootMessage(failure)
-                + "); the writer stops without committing this batch, so its records are read again by the next writer", failure);
-    }
-
-    /** A broker or registry that is away for now: Kafka's retriable errors (timeouts included) and I/O errors. */
-    private static boolean isPassing(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RetriableException || cause instanceof java.io.IOException) return true;
-        }
-        return false;
-    }
-
-    private void land(Batch batch) {
-        try {
-            if (handle == null) handle = jdbi.open();
-            handle.useTransaction(transaction -> {
-                LandingDao dao = transaction.attach(LandingDao.class);
-                if (!batch.trainingLogs.isEmpty()) dao.upsertTrainingLogs(Batch.rows(batch.trainingLogs));
-                if (!batch.agentPerformance.isEmpty()) dao.upsertAgentPerformance(Batch.rows(batch.agentPerformance));
-                if (!batch.weightSnapshots.isEmpty()) dao.upsertWeightSnapshots(Batch.rows(batch.weightSnapshots));
-            });
-        } catch (RuntimeException e) {
-            if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
-            // the database refused some row's content: find it, one row per transaction
-            log.warn("Batch refused ({}); landing it row by row to dead-letter the bad rows", rootMessage(e));
-            landRowByRow(batch);
-        }
-    }
-
-    /** A transient failure as {@link Unavailable} (the batch is retried); a fatal one as the error that stops the writer. */
-    private RuntimeException refusedOrAway(RuntimeException e) {
-        if (SqlFailure.of(e) == SqlFailure.TRANSIENT) {
-            closeHandle(); // the next try opens a fresh connection
-            return new Unavailable("the database", e);
-        }
-        return new IllegalStateException("PostgreSQL refused the batch with SQLState " + SqlFailure.sqlState(e)
-                + " (" + rootMessage(e) + "): not a row's content and not a passing outage, so the writer stops and "
-                + "commits nothing of this batch. Fix the database (schema, privileges, credentials), then start the writer again.", e);
-    }
-
-    private void landRowByRow(Batch batch) {
-        landEach(batch, batch.trainingLogs, (dao, row) -> dao.upsertTrainingLogs(List.of(row)));
-        landEach(batch, batch.agentPerformance, (dao, row) -> dao.upsertAgentPerformance(List.of(row)));
-        landEach(batch, batch.weightSnapshots, (dao, row) -> dao.upsertWeightSnapshots(List.of(row)));
-    }
-
-    private <T> void landEach(Batch batch, Map<List<Object>, Pending<T>> pending,
-                              java.util.function.BiConsumer<LandingDao, T> upsert) {
-        for (var rows = pending.values().iterator(); rows.hasNext(); ) {
-            Pending<T> p = rows.next();
-            try {
-                handle.useTransaction(transaction -> upsert.accept(transaction.attach(LandingDao.class), p.row()));
-            } catch (RuntimeException e) {
-                // away: the whole batch is retried (rows landed so far are upserted again); fatal: the writer stops
-                if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
-                batch.deadLetters.add(deadLetter(p.record(), "database-refused",
-                        "SQLState " + SqlFailure.sqlState(e) + ": " + rootMessage(e)));
-                batch.records--;
-                rows.remove(); // so a retry of the batch does not meet it again
-            }
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null) root = root.getCause();
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
-    }
-
-    private void closeHandle() {
-        if (handle == null) return;
-        try {
-            handle.close();
-        } catch (RuntimeException ignored) {
-            // the connection is already gone
-        }
-        handle = null;
     }
 
     /**
@@ -611,40 +221,7 @@ public final class JdbiWriter implements AutoCloseable {
      * far is in the database.
      */
     public void awaitCaughtUp(Duration timeout) throws InterruptedException, TimeoutException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
-            List<String> topics = List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                    config.topics().weightSnapshots());
-            while (true) {
-                Throwable failed = failure.get();
-                if (failed != null) throw new IllegalStateException("JDBI writer failed", failed);
-                if (migrated && lag(admin, topics) == 0) return;
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("JDBI writer not caught up after " + timeout + (migrated
-                            ? "; lag " + lag(admin, topics) : "; still waiting for the database to migrate it"));
-                }
-                Thread.sleep(100);
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("Cannot read offsets from " + config.bootstrapServers(), e.getCause());
-        }
-    }
-
-    private long lag(Admin admin, List<String> topics) throws java.util.concurrent.ExecutionException, InterruptedException {
-        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-        admin.describeTopics(topics).allTopicNames().get().forEach((name, description) ->
-                description.partitions().forEach(p -> ends.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-        Map<TopicPartition, Long> end = new HashMap<>();
-        admin.listOffsets(ends, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
-                .forEach((partition, info) -> end.put(partition, info.offset()));
-        Map<TopicPartition, OffsetAndMetadata> committed =
-                admin.listConsumerGroupOffsets(config.groupId()).partitionsToOffsetAndMetadata().get();
-        long lag = 0;
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            OffsetAndMetadata at = committed.get(e.getKey());
-            lag += Math.max(0, e.getValue() - (at == null ? 0 : at.offset()));
-        }
-        return lag;
+        catchUp.await(timeout, () -> migrated, failure::get);
     }
 
     /** Rows per table, counted with SQL. */
@@ -663,7 +240,7 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     /** The seed's three queries, on the writer's database. */
-    public <R> R query(java.util.function.Function<HistoryQueries, R> question) {
+    public <R> R query(Function<HistoryQueries, R> question) {
         return jdbi.withExtension(HistoryQueries.class, question::apply);
     }
 
@@ -673,7 +250,7 @@ public final class JdbiWriter implements AutoCloseable {
     }
 
     public long deadLettered() {
-        return deadLettered.get();
+        return deadLetters.sent();
     }
 
     /** How many times the writer waited for the database or the schema registry to come back. */

@@ -13,4 +13,11 @@ final class Unavailable extends RuntimeException {
         super(what + " is unavailable: " + cause, cause);
         this.what = what;
     }
+
+    /** The innermost cause as "Type: message": what the writer logs, and names in an error that stops it. */
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
 }
