@@ -8,7 +8,7 @@ package io.pim.metalearner.learn;
  * and the global-norm clip are computed the same way in both engines. That makes them agree within
  * float rounding, not bit for bit: OpenBLAS picks its kernel by CPU at run time and may sum in
  * another order, and a rounding difference carries into every later step. What holds, and what
- * {@code EnginesAgreeTest} checks (DESIGN.md), is parameters within 1e-6 after 1,000 steps and
+ * {@code EnginesAgreeTest} checks (docs/DESIGN.md §4), is parameters within 1e-6 after 1,000 steps and
  * predictions within 1e-4 over 3,000 trades. (On this project's x86-64 machine the test happens
  * to measure no difference at all; nothing may rely on that.)
  */

@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The seed's feedback body (DESIGN.md) as a {@link Trade}: the line format of {@code .jsonl} trade
+ * The seed's feedback body (docs/DESIGN.md §12) as a {@link Trade}: the line format of {@code .jsonl} trade
  * files and the body of {@code POST /api/pim/feedback}, so both paths accept and reject exactly the
  * same inputs. Fields the learner does not use (workflow_id, actual_profit, ...) are ignored.
  */

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The seed's feedback body (DESIGN.md) turned into the two events the broker side publishes: the
+ * The seed's feedback body (docs/DESIGN.md §12) turned into the two events the broker side publishes: the
  * committee's {@link DecisionVotes} and the position's {@link TradeClosed}.
  *
  * <p>This is a transport, not a validator: values the Avro contract can carry go through as they

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** Expected values are worked out by hand from DESIGN.md's formulas, not by running the code. */
+/** Expected values are worked out by hand from docs/DESIGN.md §3's formulas, not by running the code. */
 class WeightRulesTest {
     private static final double EXACT = 1e-9;
     private final WeightRule seedEma = new SeedEmaRule();
