@@ -110,7 +110,7 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
     private void refreshCounts() {
         if (service == null) return;
         try {
-            counts = LocalCounts.read(service);
+            counts = service.counts();
         } catch (RuntimeException e) {
             // during a rebalance the count stores are not queryable: keep the last values
             log.debug("stream counts not available for this scrape: {}", e.getMessage());

@@ -59,7 +59,11 @@ public final class StreamLearnerView implements LearnerView {
 
     @Override
     public Map<String, Long> deadLetterCounts() {
-        return LocalCounts.read(service).deadLettered();
+        try {
+            return service.counts().deadLettered();
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            throw new Unavailable("the stream's counts are not queryable now (" + service.streams().state() + ")", e);
+        }
     }
 
     /** The learner and model-watch bytes of a model held by this instance, framed for {@link #decode}. */

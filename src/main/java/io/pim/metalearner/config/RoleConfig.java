@@ -21,8 +21,18 @@ public abstract class RoleConfig extends AbstractConfig {
     private static final Pattern INVALID = Pattern.compile("Invalid value (.*) for configuration ([^:]+): (.*)", Pattern.DOTALL);
     private static final Pattern MISSING = Pattern.compile("Missing required configuration \"([^\"]+)\".*", Pattern.DOTALL);
 
+    private final Map<String, String> values;
+
     protected RoleConfig(ConfigDef definition, Map<String, String> values) {
         super(definition, values, false);
+        this.values = Map.copyOf(values);
+    }
+
+    /** The values this config was made of with {@code changes} on top, to make a changed copy from. */
+    protected Map<String, String> valuesWith(Map<String, String> changes) {
+        Map<String, String> changed = new java.util.HashMap<>(values);
+        changed.putAll(changes);
+        return changed;
     }
 
     /** Runs a role's constructor, turning Kafka's {@link ConfigException} into a message that names the key and its variable. */

@@ -14,6 +14,7 @@ import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.Trade;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -56,17 +57,8 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--agents", split = ",", paramLabel = "A,B,...", description = "Roster in feature order (default: the seed's nine agents).")
     List<String> agents;
 
-    @Option(names = "--engine", defaultValue = "fast", paramLabel = "fast|dl4j", description = "Default ${DEFAULT-VALUE}.")
-    String engine;
-
-    @Option(names = "--rule", defaultValue = "seed-ema", paramLabel = "seed-ema|hedge", description = "Agent weight rule. Default ${DEFAULT-VALUE}.")
-    String rule;
-
-    @Option(names = "--hedge-rate", paramLabel = "ETA", description = "Learning rate of the hedge rule (default 1.0).")
-    Double hedgeRate;
-
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of initial parameters and dropout. Default ${DEFAULT-VALUE}.")
-    long seed;
+    @Mixin
+    SharedOptions.LearnerChoice choice;
 
     @Option(names = "--window", defaultValue = "50", paramLabel = "TRADES", description = "Rolling metric window. Default ${DEFAULT-VALUE}.")
     int window;
@@ -142,8 +134,7 @@ final class LearnCommand implements Callable<Integer> {
 
     private Learner createLearner() {
         try {
-            var config = new LearnerConfig(LearnerFlags.roster(agents), engine, rule,
-                    hedgeRate == null ? LearnerConfig.DEFAULT_HEDGE_RATE : hedgeRate, seed, window);
+            var config = choice.applyTo(LearnerConfig.defaults().withRoster(LearnerFlags.roster(agents)).withWindow(window));
             return Learner.create(config);
         } catch (IllegalArgumentException e) {
             throw LearnerFlags.usageError(spec.commandLine(), e);

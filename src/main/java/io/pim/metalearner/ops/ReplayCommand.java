@@ -54,16 +54,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--as", paramLabel = "C", description = "Train candidate C instead, and install it beside M.")
     String candidate;
 
-    @Option(names = "--rule", paramLabel = "RULE", description = "Candidate's weight rule: seed-ema or hedge (default: the config's).")
-    String rule;
-
-    @Option(names = "--engine", paramLabel = "ENGINE", description = "Engine of the catch-up: fast or dl4j (default: the "
-            + "config's). Once installed the candidate learns live on the service's engine: a learner state does not "
-            + "name its engine, both compute the same.")
-    String engine;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Candidate's seed (default: the config's).")
-    Long seed;
+    /** The candidate's learner. --engine picks the catch-up's engine only: once installed the candidate
+     *  learns live on the service's engine (a learner state does not name its engine; both compute the same). */
+    @Mixin
+    SharedOptions.LearnerChoice choice;
 
     @Mixin
     SharedOptions.TimeoutOption wait;
@@ -72,13 +66,11 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServiceConfig config = ModelCommands.config(spec, cluster);
         if (candidate == null) return replay(config);
-        LearnerConfig learnerConfig = config.learner();
+        LearnerConfig learnerConfig;
         try {
-            if (rule != null) learnerConfig = learnerConfig.withRule(rule);
-            if (engine != null) learnerConfig = learnerConfig.withEngine(engine);
-            if (seed != null) learnerConfig = learnerConfig.withSeed(seed);
+            learnerConfig = choice.applyTo(config.learner());
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw LearnerFlags.usageError(spec.commandLine(), e);
         }
         return candidate(config, learnerConfig, wait.timeout);
     }

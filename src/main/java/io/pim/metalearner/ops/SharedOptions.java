@@ -37,4 +37,33 @@ final class SharedOptions {
                 description = "How long to wait for the service's answer (e.g. 30s, 2m or ISO-8601 PT1M). Default ${DEFAULT-VALUE}.")
         Duration timeout;
     }
+
+    /**
+     * The learner choices {@code learn} and {@code replay --as} share; each left out keeps the
+     * base config's value (learn: the defaults; replay: the service config's).
+     */
+    static final class LearnerChoice {
+        @Option(names = "--engine", paramLabel = "fast|dl4j",
+                description = "How the network is computed (not what). Default: fast, or the service config's.")
+        String engine;
+
+        @Option(names = "--rule", paramLabel = "seed-ema|hedge", description = "Agent weight rule. Default: seed-ema, or the service config's.")
+        String rule;
+
+        @Option(names = "--hedge-rate", paramLabel = "ETA", description = "Learning rate of the hedge rule (default 1.0, or the service config's).")
+        Double hedgeRate;
+
+        @Option(names = "--seed", paramLabel = "N", description = "Seed of initial parameters and dropout. Default: 42, or the service config's.")
+        Long seed;
+
+        /** @throws IllegalArgumentException naming the field ({@link LearnerFlags#usageError} turns it into the flag) */
+        io.pim.metalearner.learn.LearnerConfig applyTo(io.pim.metalearner.learn.LearnerConfig base) {
+            var c = base;
+            if (engine != null) c = c.withEngine(engine);
+            if (rule != null) c = c.withRule(rule);
+            if (hedgeRate != null) c = c.withHedgeRate(hedgeRate);
+            if (seed != null) c = c.withSeed(seed);
+            return c;
+        }
+    }
 }

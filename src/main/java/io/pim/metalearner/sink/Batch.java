@@ -2,6 +2,7 @@ package io.pim.metalearner.sink;
 
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.stream.DeadLetters;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -57,15 +58,7 @@ final class Batch {
     /** Sets a record aside for the dead-letter topic with why, keeping its original bytes. */
     void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
         log.warn("Dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(), reason, detail);
-        deadLetters.add(DeadLetter.newBuilder()
-                .setSourceTopic(record.topic())
-                .setSourcePartition(record.partition())
-                .setSourceOffset(record.offset())
-                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                .setReason(reason)
-                .setDetail(detail)
-                .setTimestamp(Instant.now())
-                .build());
+        deadLetters.add(DeadLetters.letter(record.topic(), record.partition(), record.offset(), record.key(),
+                record.value(), reason, detail, System.currentTimeMillis()));
     }
 }

@@ -64,11 +64,9 @@ public final class WriterConfig extends RoleConfig {
         public static final Topics DEFAULT = new Topics("training-log", "agent-performance", "weight-snapshots", "dead-letter");
     }
 
-    private final Map<String, String> values;
 
     private WriterConfig(Map<String, String> values) {
         super(DEFINITION, values);
-        this.values = Map.copyOf(values);
     }
 
     public static WriterConfig load(Path file) {
@@ -118,9 +116,7 @@ public final class WriterConfig extends RoleConfig {
 
     /** This config with some keys set to other values (validated like the file's). */
     public WriterConfig with(Map<String, String> changes) {
-        Map<String, String> changed = new HashMap<>(values);
-        changed.putAll(changes);
-        return parse(() -> new WriterConfig(changed));
+        return parse(() -> new WriterConfig(valuesWith(changes)));
     }
 
     public WriterConfig withGroupId(String id) {

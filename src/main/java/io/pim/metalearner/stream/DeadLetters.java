@@ -18,7 +18,7 @@ import java.util.Set;
  * they came from and why, on the dead-letter topic (key: the original key bytes), plus a count per
  * reason in the processor's count store. The stream goes on.
  */
-final class DeadLetters {
+public final class DeadLetters {
     private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
     /** A record whose key is not its value's decision_id: it may sit on the wrong partition to join. */
     static final String KEY_MISMATCH = "key-mismatch";
@@ -49,13 +49,7 @@ final class DeadLetters {
 
     private void send(String topic, int partition, long offset, byte[] key, byte[] value, String reason, String detail) {
         long now = context.currentSystemTimeMs();
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setSourceTopic(topic).setSourcePartition(partition).setSourceOffset(offset)
-                .setKey(key == null ? null : ByteBuffer.wrap(key))
-                .setValue(value == null ? null : ByteBuffer.wrap(value))
-                .setReason(reason).setDetail(detail == null ? "" : detail)
-                .setTimestamp(Instant.ofEpochMilli(now))
-                .build();
+        DeadLetter letter = letter(topic, partition, offset, key, value, reason, detail, now);
         context.forward(new Record<Object, Object>(key, letter, now), sinkName);
         counts.increment(Counts.DEAD_LETTER_PREFIX + reason);
         if (warned.add(reason)) {
@@ -66,7 +60,23 @@ final class DeadLetters {
         }
     }
 
-    static byte[] bytes(ByteBuffer buffer) {
+    /**
+     * The one shape of a dead letter, for the stream and the JDBI writer alike: the original key and
+     * value bytes, where they came from, why, and when.
+     */
+    public static DeadLetter letter(String topic, int partition, long offset, byte[] key, byte[] value,
+                                    String reason, String detail, long timeMs) {
+        return DeadLetter.newBuilder()
+                .setSourceTopic(topic).setSourcePartition(partition).setSourceOffset(offset)
+                .setKey(key == null ? null : ByteBuffer.wrap(key))
+                .setValue(value == null ? null : ByteBuffer.wrap(value))
+                .setReason(reason).setDetail(detail == null ? "" : detail)
+                .setTimestamp(Instant.ofEpochMilli(timeMs))
+                .build();
+    }
+
+    /** A copy of the bytes a buffer holds (a decoded Avro {@code bytes} field), null for null. */
+    public static byte[] bytes(ByteBuffer buffer) {
         if (buffer == null) return null;
         ByteBuffer b = buffer.duplicate();
         byte[] out = new byte[b.remaining()];

@@ -7,6 +7,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -110,17 +111,24 @@ public final class LearningService implements AutoCloseable {
     }
 
     /**
-     * The counters of this instance's tasks (all of them on a single instance): records in, joined,
-     * trained, dead-lettered by reason, expired and pending. Read through interactive queries, so
-     * only while the client is RUNNING.
+     * The counters held by this instance's tasks (all of them on a single instance): records in,
+     * joined, trained, dead-lettered by reason, expired and pending. With several instances a count
+     * store may simply not be here: while the client is RUNNING that is skipped (these are this
+     * instance's counts, like its /metrics).
+     *
+     * @throws InvalidStateStoreException while the stores are being moved or restored (not RUNNING)
      */
     public StreamCounts counts() {
         Map<String, Long> sum = new HashMap<>();
         for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
-            ReadOnlyKeyValueStore<String, Long> store = streams.store(
-                    StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
-            try (KeyValueIterator<String, Long> it = store.all()) {
-                it.forEachRemaining(kv -> sum.merge(kv.key, kv.value, Long::sum));
+            try {
+                ReadOnlyKeyValueStore<String, Long> store = streams.store(
+                        StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, Long>keyValueStore()));
+                try (KeyValueIterator<String, Long> it = store.all()) {
+                    it.forEachRemaining(kv -> sum.merge(kv.key, kv.value, Long::sum));
+                }
+            } catch (InvalidStateStoreException e) {
+                if (streams.state() != KafkaStreams.State.RUNNING) throw e;
             }
         }
         return new StreamCounts(sum);

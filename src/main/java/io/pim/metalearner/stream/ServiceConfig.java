@@ -71,7 +71,6 @@ public final class ServiceConfig extends RoleConfig {
                              String commandResults) {
     }
 
-    private final Map<String, String> values;
     private final TopicNames topics;
     private final LearnerConfig learner;
     private final AlertConfig alerts;
@@ -80,7 +79,6 @@ public final class ServiceConfig extends RoleConfig {
 
     private ServiceConfig(Map<String, String> values) {
         super(DEFINITION, values);
-        this.values = Map.copyOf(values);
         this.topics = new TopicNames(topicName("decision-votes"), topicName("trade-closed"), topicName("training"),
                 topicName("weights-updated"), topicName("training-log"), topicName("agent-performance"),
                 topicName("weight-snapshots"), topicName("alerts"), topicName("dead-letter"), topicName("commands"),
@@ -139,9 +137,7 @@ public final class ServiceConfig extends RoleConfig {
 
     /** This config with some keys set to other values (validated like the file's). */
     public ServiceConfig with(Map<String, String> changes) {
-        Map<String, String> changed = new HashMap<>(values);
-        changed.putAll(changes);
-        return parse(() -> new ServiceConfig(changed));
+        return parse(() -> new ServiceConfig(valuesWith(changes)));
     }
 
     public ServiceConfig withApplicationId(String id) {

@@ -3,7 +3,6 @@ package io.pim.metalearner.stream;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.TrainingExample;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -37,16 +36,9 @@ public final class Settlement {
             return d.getKey() == null ? Optional.empty() : Optional.of(StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString());
         }
         if (d.getSourceTopic().equals(topics.training().name()) && d.getValue() != null) {
-            Object value = topics.training().valueSerde().deserializer().deserialize(topics.training().name(), bytes(d.getValue()));
+            Object value = topics.training().valueSerde().deserializer().deserialize(topics.training().name(), DeadLetters.bytes(d.getValue()));
             if (value instanceof TrainingExample example) return Optional.of(example.getTrade().getDecisionId());
         }
         return Optional.empty();
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] out = new byte[copy.remaining()];
-        copy.get(out);
-        return out;
     }
 }

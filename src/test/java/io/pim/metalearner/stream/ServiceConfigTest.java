@@ -116,6 +116,23 @@ class ServiceConfigTest {
                 .hasMessageContaining("http.curve.points").hasMessageContaining("at least 1");
     }
 
+    @Test
+    void kafkaKeysReachEveryClientAndSecretsComeFromTheEnvironment() {
+        // given: a secured cluster's settings in the file, its secret in the environment
+        Properties p = with("kafka.security.protocol", "SASL_SSL");
+        p.setProperty("kafka.sasl.mechanism", "SCRAM-SHA-512");
+
+        // when
+        ServiceConfig c = ServiceConfig.from(p, Map.of("METALEARNER_KAFKA_SASL_JAAS_CONFIG", "jaas-secret"));
+
+        // then: Kafka Streams and the factory's clients get them, and the config's text shows no secret
+        assertThat(LearningService.streamsProperties(c)).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsEntry("sasl.jaas.config", "jaas-secret");
+        assertThat(new KafkaClients(c).common()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.jaas.config", "jaas-secret").containsEntry("bootstrap.servers", "kafka:9092");
+        assertThat(c.toString()).doesNotContain("jaas-secret");
+    }
+
     private static Properties with(String key, String value) {
         Properties p = minimal();
         p.setProperty(key, value);
