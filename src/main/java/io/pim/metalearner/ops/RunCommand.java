@@ -9,6 +9,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -37,8 +38,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-create-topics", description = "Do not create missing topics (they must exist).")
     boolean noCreateTopics;
 
+    @Mixin
+    Logging.FormatOption logFormat;
+
     @Override
     public Integer call() throws Exception {
+        logFormat.apply();
         ServiceConfig serviceConfig = ServiceConfig.load(config);
         if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
             throw new IllegalArgumentException("--http-port: must be 0..65535, was " + httpPort);

@@ -3,6 +3,7 @@ package io.pim.metalearner.ops;
 import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.sink.WriterConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -19,8 +20,12 @@ public final class WriterCommand implements Callable<Integer> {
                     + "group.id, topic.* and consumer.*; METALEARNER_<KEY> environment variables override it.")
     Path config;
 
+    @Mixin
+    Logging.FormatOption logFormat;
+
     @Override
     public Integer call() throws Exception {
+        logFormat.apply();
         WriterConfig writerConfig = WriterConfig.load(config);
         CountDownLatch stop = new CountDownLatch(1);
         try (JdbiWriter writer = JdbiWriter.start(writerConfig)) {
