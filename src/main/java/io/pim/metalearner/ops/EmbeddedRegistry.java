@@ -55,6 +55,9 @@ public final class EmbeddedRegistry implements AutoCloseable {
                 "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.log.level=WARN",
+                // the registry's own defaults log every request (access log, audit) at INFO
+                "-Dquarkus.http.access-log.enabled=false",
+                "-Dquarkus.log.category.\"io.apicurio\".level=WARN",
                 "-jar", jar.toString());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         EmbeddedRegistry registry = new EmbeddedRegistry(process, port);
