@@ -43,6 +43,7 @@ import java.util.Properties;
                 + "the JDBI writer; publish trades (each trade's votes, then its close, in order); wait until every "
                 + "trade is trained or dead-lettered; replay the training topic offline; print the seed's three "
                 + "queries on the landed tables, then one JSON summary as the last line.",
+                "The console shows the demo's progress; the libraries' logs go to a file (see --log-file) unless --verbose.",
                 "Exits 1 if the live learner and the replay differ."})
 final class DemoCommand implements Callable<Integer> {
     private static final JsonMapper MAPPER = new JsonMapper();
@@ -69,14 +70,26 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--http-port", paramLabel = "P", description = "Port of the HTTP API and dashboard with --serve (default 8080).")
     int httpPort = 8080;
 
+    @Option(names = {"-v", "--verbose"}, description = "Show the libraries' logs on the console instead of in the log file.")
+    boolean verbose;
+
+    @Option(names = "--log-file", paramLabel = "FILE", description = "Where the libraries' logs go, overwritten on each run "
+            + "(default target/demo.log of the checkout bin/metalearner runs from, else metalearner-demo.log in the temp folder).")
+    Path logFile;
+
     @Override
     public Integer call() throws Exception {
         Trades source = trades();
         PrintWriter err = spec.commandLine().getErr();
-        try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
-            err.println("demo: starting Kafka, the Apicurio registry, PostgreSQL, the learning service and the JDBI writer ...");
+        if (!verbose) {
+            err.println("demo: logs in " + logFile().toAbsolutePath());
+        }
+        long t0 = System.nanoTime();
+        // the logs go back to the console only after the stack has stopped (its shutdown logs too)
+        try (AutoCloseable logs = verbose ? Logging.onConsole() : Logging.toFile(logFile());
+             EmbeddedStack stack = new EmbeddedStack().closeOnExit().onPhase(phase -> phase(err, t0, phase))) {
+            err.println("demo: starting the broker, the registry and PostgreSQL ...");
             err.flush();
-            long t0 = System.nanoTime();
             Properties settings = new Properties();
             ServiceMetrics metrics = null;
             if (serve) {
@@ -108,7 +121,8 @@ final class DemoCommand implements Callable<Integer> {
             int exit;
             try (OutcomeWatcher watcher = new OutcomeWatcher(clients, Topics.of(config), update -> { });
                  TradePublisher publisher = TradePublisher.batch(clients, Topics.of(config), 5)) {
-                Progress progress = new Progress(err, source.count, watcher);
+                err.printf(Locale.ROOT, "demo: publishing %d trades ...%n", source.count);
+                Progress progress = new Progress(err, source.count, watcher, System.console() != null && !verbose);
                 long published = 0, unreadable = 0;
                 for (Iterator<String> lines = source.lines; lines.hasNext(); ) {
                     String line = lines.next();
@@ -118,6 +132,8 @@ final class DemoCommand implements Callable<Integer> {
                     progress.maybePrint(published);
                 }
                 publisher.flush();
+                progress.say(String.format(Locale.ROOT, "published %d trades (%d unreadable); waiting for training ...",
+                        published, unreadable));
                 OutcomeWatcher.Snapshot outcome = progress.awaitResolved(published);
 
                 err.println("demo: replaying the training topic offline ...");
@@ -158,6 +174,19 @@ final class DemoCommand implements Callable<Integer> {
             if (serve) serveUntilStopped(err);
             return exit;
         }
+    }
+
+    /** One step of the stack's start, with the seconds since the demo began. */
+    private static synchronized void phase(PrintWriter err, long t0, String phase) {
+        err.printf(Locale.ROOT, "demo: %s (%.1f s)%n", phase, (System.nanoTime() - t0) / 1e9);
+        err.flush();
+    }
+
+    private Path logFile() {
+        if (logFile != null) return logFile;
+        String home = System.getProperty("metalearner.home");
+        return home != null ? Path.of(home, "target", "demo.log")
+                : Path.of(System.getProperty("java.io.tmpdir"), "metalearner-demo.log");
     }
 
     /** The seed's three queries on what the writer landed, for a person to read above the JSON line. */
@@ -236,48 +265,89 @@ final class DemoCommand implements Callable<Integer> {
         }, n);
     }
 
-    /** Progress on stderr, at most every two seconds, and the wait for the last outcome. */
+    /**
+     * Progress of the trades on stderr, and the wait for the last outcome: on a terminal one bar
+     * redrawn in place, elsewhere (a file, a pipe, a test) a line at each tenth of the trades
+     * trained or dead-lettered.
+     */
     private static final class Progress {
+        private static final int WIDTH = 30;
+        private static final long REDRAW_NANOS = 200_000_000L;
         private final PrintWriter err;
         private final long total;
         private final OutcomeWatcher watcher;
-        private long lastPrint = System.nanoTime();
+        private final boolean bar;
+        private long published;
+        private long lastLook = System.nanoTime();
+        private int tenthsShown;
+        private int barLength; // of the bar on screen, 0 when none
 
-        Progress(PrintWriter err, long total, OutcomeWatcher watcher) {
+        Progress(PrintWriter err, long total, OutcomeWatcher watcher, boolean bar) {
             this.err = err;
             this.total = total;
             this.watcher = watcher;
+            this.bar = bar;
         }
 
         void maybePrint(long published) {
-            if (System.nanoTime() - lastPrint < 2_000_000_000L) return;
-            print(published, watcher.snapshot());
+            this.published = published;
+            if (System.nanoTime() - lastLook >= REDRAW_NANOS) show(watcher.snapshot());
         }
 
-        private void print(long published, OutcomeWatcher.Snapshot s) {
-            lastPrint = System.nanoTime();
-            err.printf(Locale.ROOT, "demo: published %d/%d, trained %d, dead-lettered %d%n",
-                    published, total, s.trained(), s.deadLetteredTotal());
+        /** A line of its own, in place of the bar (which the next update draws again below it). */
+        void say(String message) {
+            if (barLength > 0) err.print("\r" + " ".repeat(barLength) + "\r");
+            barLength = 0;
+            err.println("demo: " + message);
             err.flush();
+        }
+
+        private void show(OutcomeWatcher.Snapshot s) {
+            lastLook = System.nanoTime();
+            double done = total == 0 ? 1 : Math.min(1, (double) s.closesResolved() / total);
+            String counts = String.format(Locale.ROOT, "published %d/%d, trained %d, dead-lettered %d",
+                    published, total, s.trained(), s.deadLetteredTotal());
+            if (bar) {
+                int filled = (int) (done * WIDTH);
+                String line = String.format(Locale.ROOT, "demo: [%s%s] %3d%%  %s", "#".repeat(filled),
+                        "-".repeat(WIDTH - filled), (int) (done * 100), counts);
+                err.print("\r" + line + " ".repeat(Math.max(0, barLength - line.length())));
+                barLength = line.length();
+            } else {
+                int tenths = (int) (done * 10);
+                if (tenths <= tenthsShown) return;
+                tenthsShown = tenths;
+                err.printf(Locale.ROOT, "demo: %3d%% of the trades trained or dead-lettered (%s)%n", tenths * 10, counts);
+            }
+            err.flush();
+        }
+
+        private void endBar() {
+            if (barLength == 0) return;
+            err.println();
+            barLength = 0;
         }
 
         /** Waits until every published trade's close is trained or dead-lettered. */
         OutcomeWatcher.Snapshot awaitResolved(long published) throws InterruptedException {
+            this.published = published;
             long lastResolved = -1, lastChange = System.nanoTime();
             while (true) {
                 OutcomeWatcher.Snapshot s = watcher.snapshot();
                 if (s.closesResolved() >= published) {
-                    print(published, s);
+                    show(s);
+                    endBar();
                     return s;
                 }
                 if (s.closesResolved() != lastResolved) {
                     lastResolved = s.closesResolved();
                     lastChange = System.nanoTime();
                 } else if (System.nanoTime() - lastChange > STALL.toNanos()) {
+                    endBar();
                     throw new IllegalStateException("no progress for " + STALL.toSeconds() + " s: " + s.closesResolved()
                             + " of " + published + " trades trained or dead-lettered");
                 }
-                if (System.nanoTime() - lastPrint >= 2_000_000_000L) print(published, s);
+                if (System.nanoTime() - lastLook >= REDRAW_NANOS) show(s);
                 Thread.sleep(50);
             }
         }

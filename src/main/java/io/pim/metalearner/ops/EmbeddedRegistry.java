@@ -3,6 +3,7 @@ package io.pim.metalearner.ops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,26 +13,31 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 
 /**
  * Apicurio Registry 3.0.9 (in-memory storage) as a child process on free loopback ports. Its
  * runner jar is unpacked by the build into {@code target/apicurio}; the path comes from the
  * system property {@code metalearner.apicurio.jar} (set by bin/metalearner and by surefire).
+ * Its output is logged line by line under the logger {@code apicurio-registry}, so it lands
+ * wherever this process's logs go (the demo's log file, the console).
  */
 public final class EmbeddedRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedRegistry.class);
+    private static final Logger output = LoggerFactory.getLogger("apicurio-registry");
+    /** Lines of output kept for the message of a failed start. */
+    private static final int TAIL = 20;
     public static final String JAR_PROPERTY = "metalearner.apicurio.jar";
 
     private final Process process;
     private final int port;
-    private final Path logFile;
-    private boolean ready;
+    private final Deque<String> tail = new ArrayDeque<>();
 
-    private EmbeddedRegistry(Process process, int port, Path logFile) {
+    private EmbeddedRegistry(Process process, int port) {
         this.process = process;
         this.port = port;
-        this.logFile = logFile;
     }
 
     /** Starts the registry and waits until its REST API answers (about 10 s). */
@@ -43,28 +49,50 @@ public final class EmbeddedRegistry implements AutoCloseable {
         }
         int port = freePort();
         int managementPort = freePort();
-        Path logFile = Files.createTempFile("apicurio-", ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = List.of(java, "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.log.level=WARN",
+                // the registry's own defaults log every request (access log, audit) at INFO
+                "-Dquarkus.http.access-log.enabled=false",
+                "-Dquarkus.log.category.\"io.apicurio\".level=WARN",
                 "-jar", jar.toString());
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(logFile.toFile())
-                .start();
-        EmbeddedRegistry registry = new EmbeddedRegistry(process, port, logFile);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        EmbeddedRegistry registry = new EmbeddedRegistry(process, port);
+        Thread pump = new Thread(registry::logOutput, "apicurio-registry-output");
+        pump.setDaemon(true);
+        pump.start();
         try {
             registry.awaitReady(Duration.ofSeconds(90));
-            registry.ready = true;
         } catch (IOException | RuntimeException | InterruptedException e) {
             registry.close();
             throw e;
         }
-        log.info("Apicurio registry ready at {} (log: {})", registry.url(), logFile);
+        log.info("Apicurio registry ready at {}", registry.url());
         return registry;
+    }
+
+    /** Logs the child's output until it exits, keeping the last lines for {@link #failure}. */
+    private void logOutput() {
+        try (BufferedReader lines = process.inputReader()) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                output.info(line);
+                synchronized (tail) {
+                    if (tail.size() == TAIL) tail.removeFirst();
+                    tail.addLast(line);
+                }
+            }
+        } catch (IOException closed) {
+            // the process is gone
+        }
+    }
+
+    private IllegalStateException failure(String what) {
+        synchronized (tail) {
+            return new IllegalStateException(what + (tail.isEmpty() ? "" : "; its last output:\n" + String.join("\n", tail)));
+        }
     }
 
     /** Base URL, e.g. {@code http://127.0.0.1:PORT}. */
@@ -89,8 +117,7 @@ public final class EmbeddedRegistry implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("Apicurio registry exited with code " + process.exitValue()
-                        + " during start; see " + logFile);
+                throw failure("Apicurio registry exited with code " + process.exitValue() + " during start");
             }
             try {
                 if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
@@ -99,7 +126,7 @@ public final class EmbeddedRegistry implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("Apicurio registry not ready after " + timeout.toSeconds() + " s; see " + logFile);
+        throw failure("Apicurio registry not ready after " + timeout.toSeconds() + " s");
     }
 
     private static int freePort() throws IOException {
@@ -116,12 +143,6 @@ public final class EmbeddedRegistry implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-        if (!ready) return; // keep the log of a failed start for diagnosis
-        try {
-            Files.deleteIfExists(logFile);
-        } catch (IOException ignored) {
-            // a temp file; the OS cleans it
         }
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 /**
  * Everything the embedded default runs in (or under) this JVM: a Kafka node, the Apicurio
@@ -41,6 +42,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private LearningService service;
     private EmbeddedDatabase database;
     private JdbiWriter writer;
+    private volatile Consumer<String> phases = phase -> { };
 
     /**
      * Starts broker and registry side by side (the registry takes longest), then the service with
@@ -60,7 +62,9 @@ public final class EmbeddedStack implements AutoCloseable {
         CompletableFuture<EmbeddedDatabase> databaseStart = !withDatabase ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.supplyAsync(() -> {
                     try {
-                        return register(EmbeddedDatabase.start());
+                        EmbeddedDatabase started = register(EmbeddedDatabase.start());
+                        phases.accept("PostgreSQL up at " + started.jdbcUrl());
+                        return started;
                     } catch (Exception e) {
                         throw new CompletionException(e);
                     }
@@ -68,7 +72,9 @@ public final class EmbeddedStack implements AutoCloseable {
         databaseStarting = databaseStart;
         CompletableFuture<EmbeddedRegistry> registryStart = CompletableFuture.supplyAsync(() -> {
             try {
-                return register(EmbeddedRegistry.start());
+                EmbeddedRegistry started = register(EmbeddedRegistry.start());
+                phases.accept("registry up at " + started.url());
+                return started;
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
@@ -76,6 +82,7 @@ public final class EmbeddedStack implements AutoCloseable {
         registryStarting = registryStart;
         try {
             kafka = register(EmbeddedKafka.start());
+            phases.accept("broker up at " + kafka.bootstrapServers());
             registry = registryStart.join();
             database = databaseStart.join();
         } catch (CompletionException e) {
@@ -94,14 +101,23 @@ public final class EmbeddedStack implements AutoCloseable {
         p.setProperty("state.dir", stateDir.toString());
         // not the environment: METALEARNER_* variables meant for `run` must not redirect the demo
         config = ServiceConfig.from(p, Map.of());
+        phases.accept("starting the learning service ...");
         service = register(new LearningService(config, listener));
         service.createTopics();
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
+        phases.accept("learning service running");
         if (database != null) {
+            phases.accept("starting the JDBI writer ...");
             writer = register(JdbiWriter.start(WriterConfig.of(kafka.bootstrapServers(), registry.apiUrl(),
                     database.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD)));
         }
+    }
+
+    /** Hears each part of {@link #start} as it comes up (from the threads starting them), for a progress display. */
+    public EmbeddedStack onPhase(Consumer<String> listener) {
+        phases = listener;
+        return this;
     }
 
     /** Something started on top of the stack (e.g. the HTTP API): closed first, before the service it uses. */

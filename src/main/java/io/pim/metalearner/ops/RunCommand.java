@@ -37,8 +37,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-create-topics", description = "Do not create missing topics (they must exist).")
     boolean noCreateTopics;
 
+    @Mixin
+    Logging.FormatOption logFormat;
+
     @Override
     public Integer call() throws Exception {
+        logFormat.apply();
         ServiceConfig serviceConfig = ServiceConfig.load(config.file);
         // the flag wins over file and environment, and is validated like them
         if (httpPort != null) serviceConfig = serviceConfig.with(Map.of(ConfigParts.HTTP_PORT, Integer.toString(httpPort)));

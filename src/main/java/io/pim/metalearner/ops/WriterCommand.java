@@ -16,8 +16,12 @@ public final class WriterCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.ConfigFileOption config;
 
+    @Mixin
+    Logging.FormatOption logFormat;
+
     @Override
     public Integer call() throws Exception {
+        logFormat.apply();
         WriterConfig writerConfig = WriterConfig.load(config.file);
         CountDownLatch stop = new CountDownLatch(1);
         try (JdbiWriter writer = JdbiWriter.start(writerConfig)) {

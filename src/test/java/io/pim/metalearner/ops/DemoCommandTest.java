@@ -6,8 +6,11 @@ import io.pim.metalearner.learn.LearnerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,12 +37,25 @@ class DemoCommandTest {
         Path input = dir.resolve("trades.jsonl");
         Files.write(input, lines);
 
-        // when the demo runs on them
+        // when the demo runs on them, with whatever reaches this JVM's own console caught
         StringWriter out = new StringWriter(), err = new StringWriter();
-        var cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute("demo", "--input", input.toString());
+        Path logFile = dir.resolve("logs").resolve("demo.log");
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream systemOut = System.out, systemErr = System.err;
+        int exit;
+        try (PrintStream caught = new PrintStream(console, true, StandardCharsets.UTF_8)) {
+            System.setOut(caught);
+            System.setErr(caught);
+            // the command line after the swap: picocli's execution strategy remembers System.out/err
+            // at construction and would otherwise put them back in place of the writers set here
+            var cli = Main.commandLine();
+            cli.setOut(new PrintWriter(out));
+            cli.setErr(new PrintWriter(err));
+            exit = cli.execute("demo", "--input", input.toString(), "--log-file", logFile.toString());
+        } finally {
+            System.setOut(systemOut);
+            System.setErr(systemErr);
+        }
 
         // then every line is accounted for, and the live learner equals the replay of its training topic
         assertThat(exit).as(err.toString()).isZero();
@@ -66,5 +82,23 @@ class DemoCommandTest {
         assertThat(postgres.get("metalearner_weights").asLong()).isEqualTo(5); // one snapshot per 10 steps
         assertThat(out.toString()).contains("-- latest weights", "step 50 at", "-- agent rankings",
                 "-- recent training steps");
+
+        // and the console told the demo's story, in its own words only, naming the log file first
+        List<String> progress = err.toString().lines().toList();
+        assertThat(progress.get(0)).isEqualTo("demo: logs in " + logFile.toAbsolutePath());
+        assertThat(progress).allSatisfy(line -> assertThat(line).startsWith("demo: "));
+        assertThat(err.toString()).contains("broker up at", "registry up at", "PostgreSQL up at",
+                "learning service running", "starting the JDBI writer", "publishing 54 trades",
+                "published 54 trades (1 unreadable); waiting for training",
+                "100% of the trades trained or dead-lettered", "replaying the training topic",
+                "waiting for the JDBI writer to land everything in PostgreSQL");
+        assertThat(console.toString(StandardCharsets.UTF_8)).as("logged to the console")
+                .doesNotContain("INFO", "WARN", "initdb", "Topologies", "apicurio");
+
+        // and the libraries' logs are in the file it named: PostgreSQL's initdb, the registry's own
+        // output, the topology, Kafka's warnings
+        String logs = Files.readString(logFile);
+        assertThat(logs).contains("i.z.t.d.p.embedded.EmbeddedPostgres", "initdb", "apicurio-registry",
+                "Topologies:", "o.a.k.");
     }
 }
