@@ -12,7 +12,7 @@ import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.StepListener;
-import io.pim.metalearner.stream.StreamCounts;
+import io.pim.metalearner.stream.CountSnapshot;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +42,7 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
             .publishPercentiles(0.5, 0.99).register(registry);
     private final Map<String, Model> models = new ConcurrentHashMap<>();
     private final Set<String> countersRegistered = ConcurrentHashMap.newKeySet();
-    private volatile StreamCounts counts = new StreamCounts(Map.of());
+    private volatile CountSnapshot counts = new CountSnapshot(Map.of());
     private LearningService service;
     private KafkaStreamsMetrics streamsMetrics;
 
@@ -125,7 +125,7 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         }
     }
 
-    private void counter(String name, Tags tags, ToDoubleFunction<StreamCounts> value) {
+    private void counter(String name, Tags tags, ToDoubleFunction<CountSnapshot> value) {
         if (countersRegistered.add(name + tags)) {
             FunctionCounter.builder(name, this, m -> value.applyAsDouble(m.counts)).tags(tags).register(registry);
         }

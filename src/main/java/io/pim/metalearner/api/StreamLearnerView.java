@@ -4,7 +4,7 @@ import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.LearningTopology;
-import io.pim.metalearner.stream.ModelWatch;
+import io.pim.metalearner.stream.ModelMonitor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -125,8 +125,8 @@ public final class StreamLearnerView implements LearnerView {
             byte[] learnerBytes = in.readNBytes(in.readInt());
             int watchLength = in.readInt();
             Learner learner = LearnerCodec.decode(learnerBytes);
-            ModelWatch watch = watchLength < 0 ? ModelWatch.fresh(service.config().alerts())
-                    : ModelWatch.decode(in.readNBytes(watchLength), service.config().alerts());
+            ModelMonitor watch = watchLength < 0 ? ModelMonitor.fresh(service.config().alerts())
+                    : ModelMonitor.decode(in.readNBytes(watchLength), service.config().alerts());
             return Statuses.of(modelId, learner, watch.curve(), watch.alerts());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

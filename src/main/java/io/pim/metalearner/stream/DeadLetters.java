@@ -25,11 +25,11 @@ public final class DeadLetters {
 
     private final ProcessorContext<Object, Object> context;
     private final String sinkName;
-    private final Counts counts;
+    private final CountStore counts;
     // The first dead letter of each reason is a warning; the rest are counted quietly.
     private final Set<String> warned = new HashSet<>();
 
-    DeadLetters(ProcessorContext<Object, Object> context, String sinkName, Counts counts) {
+    DeadLetters(ProcessorContext<Object, Object> context, String sinkName, CountStore counts) {
         this.context = context;
         this.sinkName = sinkName;
         this.counts = counts;
@@ -51,7 +51,7 @@ public final class DeadLetters {
         long now = context.currentSystemTimeMs();
         DeadLetter letter = letter(topic, partition, offset, key, value, reason, detail, now);
         context.forward(new Record<Object, Object>(key, letter, now), sinkName);
-        counts.increment(Counts.DEAD_LETTER_PREFIX + reason);
+        counts.increment(CountStore.DEAD_LETTER_PREFIX + reason);
         if (warned.add(reason)) {
             log.warn("dead-lettered {}-{}@{}: {} ({}); further '{}' dead letters are only counted",
                     topic, partition, offset, reason, detail, reason);

@@ -63,7 +63,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, JoinState> states;
     private KeyValueStore<Bytes, byte[]> deadlines;
-    private Counts counts;
+    private CountStore counts;
     private DeadLetters deadLetters;
     private final Set<String> warnedAgents = new HashSet<>();
 
@@ -83,7 +83,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
         this.context = context;
         this.states = context.getStateStore(LearningTopology.JOIN_STATE_STORE);
         this.deadlines = context.getStateStore(LearningTopology.JOIN_DEADLINES_STORE);
-        this.counts = new Counts(context.getStateStore(LearningTopology.JOIN_COUNTS_STORE));
+        this.counts = new CountStore(context.getStateStore(LearningTopology.JOIN_COUNTS_STORE));
         this.deadLetters = new DeadLetters(context, LearningTopology.JOIN_DEAD_LETTER_SINK, counts);
         context.schedule(sweepInterval(graceMs), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }
@@ -97,10 +97,10 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
         if (topic.equals(votesTopic)) {
-            counts.increment(Counts.VOTES_IN);
+            counts.increment(CountStore.VOTES_IN);
             onVotes(record);
         } else {
-            counts.increment(Counts.TRADES_IN);
+            counts.increment(CountStore.TRADES_IN);
             onTrade(record);
         }
     }
@@ -130,7 +130,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
             if (waitingTrade != null) {
                 deadLetters.send(waitingTrade, Rejection.VOTES_REJECTED.code,
                         "the votes of decision " + id + " were rejected: " + e.reason().code);
-                counts.add(Counts.PENDING_TRADES, -1);
+                counts.add(CountStore.PENDING_TRADES, -1);
             }
             replace(id, state, JoinStatus.VOTES_REJECTED, now() + ttlMs, null);
             return;
@@ -139,10 +139,10 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
         if (waitingTrade != null) {
             TradeClosed trade = AvroTrades.decode(tradesDeserializer, tradesTopic, bytes(waitingTrade.getValue()));
             sendToTraining(votes, trade, waitingTrade.getTopic(), waitingTrade.getPartition(), waitingTrade.getOffset());
-            counts.add(Counts.PENDING_TRADES, -1);
+            counts.add(CountStore.PENDING_TRADES, -1);
             replace(id, state, JoinStatus.TRAINED, now() + ttlMs, null);
         } else {
-            counts.add(Counts.PENDING_VOTES, 1);
+            counts.add(CountStore.PENDING_VOTES, 1);
             replace(id, null, JoinStatus.VOTES_WAITING, now() + ttlMs, held(record));
         }
     }
@@ -161,7 +161,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
         if (!keyMatches(record, id)) return;
         JoinState state = states.get(id);
         if (state == null) {
-            counts.add(Counts.PENDING_TRADES, 1);
+            counts.add(CountStore.PENDING_TRADES, 1);
             replace(id, null, JoinStatus.TRADE_WAITING, now() + graceMs, held(record));
             return;
         }
@@ -170,7 +170,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
                 DecisionVotes votes = AvroTrades.decode(votesDeserializer, votesTopic, bytes(state.getHeld().getValue()));
                 RecordMetadata m = context.recordMetadata().orElseThrow();
                 sendToTraining(votes, trade, m.topic(), m.partition(), m.offset());
-                counts.add(Counts.PENDING_VOTES, -1);
+                counts.add(CountStore.PENDING_VOTES, -1);
                 replace(id, state, JoinStatus.TRAINED, now() + ttlMs, null);
             }
             case TRADE_WAITING -> deadLetters.send(record, Rejection.DUPLICATE.code,
@@ -188,7 +188,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
                 .setSourceTopic(topic).setSourcePartition(partition).setSourceOffset(offset)
                 .build();
         context.forward(new Record<Object, Object>(modelId, example, now()), LearningTopology.TRAINING_SINK);
-        counts.increment(Counts.JOINED);
+        counts.increment(CountStore.JOINED);
     }
 
     /** The join relies on producers keying by decision_id: otherwise the two halves may never meet. */
@@ -203,10 +203,10 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private void countUnknownAgents(Map<String, Vote> votes) {
         for (String agent : votes.keySet()) {
             if (roster.contains(agent)) continue;
-            counts.increment(Counts.UNKNOWN_AGENTS);
+            counts.increment(CountStore.UNKNOWN_AGENTS);
             if (warnedAgents.add(agent)) {
                 log.warn("votes from agent '{}' are ignored: it is not in the roster {} (counted as {})",
-                        agent, roster, Counts.UNKNOWN_AGENTS);
+                        agent, roster, CountStore.UNKNOWN_AGENTS);
             }
         }
     }
@@ -229,12 +229,12 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
             states.delete(id);
             switch (state.getStatus()) {
                 case VOTES_WAITING -> {
-                    counts.add(Counts.PENDING_VOTES, -1);
-                    counts.increment(Counts.EXPIRED);
+                    counts.add(CountStore.PENDING_VOTES, -1);
+                    counts.increment(CountStore.EXPIRED);
                     log.debug("votes of decision {} expired without a trade", id);
                 }
                 case TRADE_WAITING -> {
-                    counts.add(Counts.PENDING_TRADES, -1);
+                    counts.add(CountStore.PENDING_TRADES, -1);
                     deadLetters.send(state.getHeld(), Rejection.VOTES_MISSING.code,
                             "no votes for decision " + id + " within the grace of " + graceMs + " ms");
                 }

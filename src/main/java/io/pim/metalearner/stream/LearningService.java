@@ -118,7 +118,7 @@ public final class LearningService implements AutoCloseable {
      *
      * @throws InvalidStateStoreException while the stores are being moved or restored (not RUNNING)
      */
-    public StreamCounts counts() {
+    public CountSnapshot counts() {
         Map<String, Long> sum = new HashMap<>();
         for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
             try {
@@ -131,7 +131,7 @@ public final class LearningService implements AutoCloseable {
                 if (streams.state() != KafkaStreams.State.RUNNING) throw e;
             }
         }
-        return new StreamCounts(sum);
+        return new CountSnapshot(sum);
     }
 
     /** Reason → count of dead letters, e.g. for the demo's {@code dead_lettered}. */

@@ -34,9 +34,9 @@ public final class LearningTopology {
     public static final String JOIN_COUNTS_STORE = "join-counts";
     public static final String LEARNER_STORE = "learner";
     public static final String TRAINING_COUNTS_STORE = "training-counts";
-    /** Per model: alert detector state and recent learning curve ({@link ModelWatch}). */
+    /** Per model: alert detector state and recent learning curve ({@link ModelMonitor}). */
     public static final String MODEL_WATCH_STORE = "model-watch";
-    /** Per model: the last training offset it learned from and its candidates ({@link ModelBook.Followers}). */
+    /** Per model: the last training offset it learned from and its candidates ({@link TrainingRules.CandidatesAndOffset}). */
     public static final String FOLLOWERS_STORE = "followers";
     /** Learner checkpoints by {@link CheckpointKeys} key, what a rollback restores from. */
     public static final String CHECKPOINTS_STORE = "checkpoints";

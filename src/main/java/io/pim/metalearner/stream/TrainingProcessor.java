@@ -56,7 +56,7 @@ import java.util.TreeMap;
  * Outputs per step: {@code WeightsUpdated} (with step, source offset and state fingerprint: the
  * exactly-once oracle), {@code TrainingLog}, one {@code AgentPerformance} per roster agent, and a
  * {@code WeightSnapshot} every {@code snapshot.every} steps, and an {@code Alert} for each alert
- * raised or cleared by the model's {@link ModelWatch} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
+ * raised or cleared by the model's {@link ModelMonitor} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
  * <p>
  * An applied command replaces a model's learner: a {@code WeightsUpdated} notice, tombstones of the
  * checkpoints it deleted, a fresh watch (a {@code CLEARED} alert for each that was active), the new
@@ -80,12 +80,12 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> store;
     private KeyValueStore<String, byte[]> watchStore;
-    /** Decoded watches, a copy of the store's like {@link StoreStorage}'s learners, dropped with them on failure. */
-    private final Map<String, ModelWatch> watches = new HashMap<>();
-    private Counts counts;
+    /** Decoded watches, a copy of the store's like {@link StoreModelStates}'s learners, dropped with them on failure. */
+    private final Map<String, ModelMonitor> watches = new HashMap<>();
+    private CountStore counts;
     private DeadLetters deadLetters;
-    private StoreStorage storage;
-    private ModelBook book;
+    private StoreModelStates storage;
+    private TrainingRules book;
 
     TrainingProcessor(ServiceConfig config, Topics topics, StepListener listener) {
         this.listener = listener;
@@ -105,16 +105,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.store = context.getStateStore(LearningTopology.LEARNER_STORE);
         this.watchStore = context.getStateStore(LearningTopology.MODEL_WATCH_STORE);
         this.watches.clear();
-        this.counts = new Counts(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
+        this.counts = new CountStore(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
         this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
-        this.storage = new StoreStorage(store, context.getStateStore(LearningTopology.FOLLOWERS_STORE),
+        this.storage = new StoreModelStates(store, context.getStateStore(LearningTopology.FOLLOWERS_STORE),
                 context.getStateStore(LearningTopology.CHECKPOINTS_STORE), learnerConfig);
-        this.book = new ModelBook(storage, learnerConfig, config.checkpoints());
+        this.book = new TrainingRules(storage, learnerConfig, config.checkpoints());
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        counts.increment(Counts.TRAINING_IN);
+        counts.increment(CountStore.TRAINING_IN);
         Object decoded;
         try {
             decoded = AvroTrades.decode(deserializer, trainingTopic, record.value());
@@ -142,7 +142,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
 
     private void train(Record<byte[], byte[]> record, TrainingExample example, long offset) {
         long started = System.nanoTime();
-        ModelBook.Trained trained;
+        TrainingRules.Trained trained;
         try {
             Trade trade = AvroTrades.trade(example.getVotes(), example.getTrade());
             // a step the model refuses (non-finite loss or gradient) left it unchanged: a dead letter too
@@ -152,12 +152,12 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             return;
         }
         long stepNanos = System.nanoTime() - started;
-        for (ModelBook.Step step : trained.steps()) {
+        for (TrainingRules.Step step : trained.steps()) {
             String modelId = step.modelId();
             emit(modelId, example, step.learner(), step.result(), step.fingerprint());
-            ModelWatch watch = watch(modelId);
+            ModelMonitor watch = watch(modelId);
             List<AlertEvent> alerts = new ArrayList<>(watch.onStep(step.result()));
-            for (ModelBook.CheckpointWrite c : trained.checkpoints()) {
+            for (TrainingRules.CheckpointWrite c : trained.checkpoints()) {
                 if (c.modelId().equals(modelId)) checkpoint(c, offset, watch).ifPresent(alerts::add);
             }
             watchStore.put(modelId, watch.encode());
@@ -167,11 +167,11 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                     ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
             listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
         }
-        counts.increment(Counts.TRAINED);
+        counts.increment(CountStore.TRAINED);
     }
 
     /** Writes a checkpoint (and the tombstones of those past retention), or reports why it could not. */
-    private Optional<AlertEvent> checkpoint(ModelBook.CheckpointWrite c, long offset, ModelWatch watch) {
+    private Optional<AlertEvent> checkpoint(TrainingRules.CheckpointWrite c, long offset, ModelMonitor watch) {
         if (c.failed()) {
             log.warn("model '{}' checkpoint at step {} failed: {}", c.modelId(), c.step(), c.failure());
             return watch.alerts().checkpointFailed(c.step(), c.failure());
@@ -186,16 +186,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     private void command(Record<byte[], byte[]> record, Command command, long offset) {
-        counts.increment(Counts.COMMANDS_IN);
+        counts.increment(CountStore.COMMANDS_IN);
         String type = command.getType().name().toLowerCase(Locale.ROOT).replace('_', '-');
         long now = context.currentSystemTimeMs();
         CommandResult.Builder result = CommandResult.newBuilder()
                 .setCommandId(command.getCommandId()).setModelId(command.getModelId()).setType(type)
                 .setSourceOffset(offset).setTimestamp(Instant.ofEpochMilli(now));
-        ModelBook.Applied applied;
+        TrainingRules.Applied applied;
         try {
             applied = book.apply(command, offset);
-        } catch (ModelBook.Rejected e) {
+        } catch (TrainingRules.Rejected e) {
             log.warn("command {} ({} of model '{}') rejected: {} ({})", command.getCommandId(), type,
                     command.getModelId(), e.reason, e.getMessage());
             deadLetters.send(record, e.reason, e.getMessage());
@@ -208,7 +208,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         String decisionId = COMMAND_DECISION_PREFIX + command.getCommandId();
         log.info("command {} ({} of model '{}') applied: step {}, fingerprint {}", command.getCommandId(), type,
                 modelId, learner.step(), applied.fingerprint());
-        counts.increment(Counts.COMMANDS_APPLIED);
+        counts.increment(CountStore.COMMANDS_APPLIED);
         // the committee votes with the newest weights: tell it the model changed
         Metrics m = learner.metrics();
         forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId, WeightsUpdated.newBuilder()
@@ -239,7 +239,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     /** Gives the model a fresh watch (empty curve, detectors from scratch); returns a CLEARED event per alert that was active. */
     private List<AlertEvent> restartWatch(String modelId, long step, String cause) {
         List<AlertEvent> cleared = watch(modelId).alerts().clearAll(step, cause);
-        ModelWatch fresh = ModelWatch.fresh(alertConfig);
+        ModelMonitor fresh = ModelMonitor.fresh(alertConfig);
         watches.put(modelId, fresh);
         watchStore.put(modelId, fresh.encode());
         return cleared;
@@ -272,10 +272,10 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */
-    private ModelWatch watch(String modelId) {
+    private ModelMonitor watch(String modelId) {
         return watches.computeIfAbsent(modelId, id -> {
             byte[] bytes = watchStore.get(id);
-            return bytes == null ? ModelWatch.fresh(alertConfig) : ModelWatch.decode(bytes, alertConfig);
+            return bytes == null ? ModelMonitor.fresh(alertConfig) : ModelMonitor.decode(bytes, alertConfig);
         });
     }
 

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 /**
  * Replays of the training topic, the canonical ordered record of what every model learned from.
  * <ul>
- * <li>{@link #fromTopic}: every record through the same {@link ModelBook} rules as the training
+ * <li>{@link #fromTopic}: every record through the same {@link TrainingRules} rules as the training
  *     processor (trades, candidates, checkpoints, commands), so the result is byte-identical to
  *     the live learner: same fingerprint. Needs the service's config ({@code checkpoint.*}
  *     decides which checkpoint a rollback finds).</li>
@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  *     from an offset to the end: what {@code replay --as} installs beside the live model.</li>
  * </ul>
  * A record that fails validation, or whose step the learner refuses, is skipped here as it was
- * dead-lettered live: the same code ({@link AvroTrades#trade}, {@link ModelBook}) decides.
+ * dead-lettered live: the same code ({@link AvroTrades#trade}, {@link TrainingRules}) decides.
  */
 public final class TrainingReplay {
     /** The replayed learner and what was read for it ({@code endOffset}: the topic's end when the replay started). */
@@ -52,14 +52,14 @@ public final class TrainingReplay {
 
     /** Replays the whole training topic (read_committed) and returns {@code modelId}'s learner. */
     public static Result fromTopic(ServiceConfig config, LearnerConfig learnerConfig, String modelId) {
-        MemoryStorage storage = new MemoryStorage();
-        ModelBook book = new ModelBook(storage, learnerConfig, config.checkpoints());
+        MemoryModelStates storage = new MemoryModelStates();
+        TrainingRules book = new TrainingRules(storage, learnerConfig, config.checkpoints());
         long[] records = new long[2]; // [0] of the model, [1] of them skipped
         long end = read(config, 0, Progress.NONE, (offset, value) -> {
             if (value instanceof Command command) {
                 try {
                     book.apply(command, offset);
-                } catch (ModelBook.Rejected rejectedLiveToo) {
+                } catch (TrainingRules.Rejected rejectedLiveToo) {
                     // rejected live as well: nothing changed
                 }
             } else if (value instanceof TrainingExample example) {
@@ -136,10 +136,10 @@ public final class TrainingReplay {
         }
     }
 
-    /** {@link ModelBook.Storage} in maps: the replay keeps every model, as the live stores do. */
-    private static final class MemoryStorage implements ModelBook.Storage {
+    /** {@link TrainingRules.ModelStates} in maps: the replay keeps every model, as the live stores do. */
+    private static final class MemoryModelStates implements TrainingRules.ModelStates {
         private final Map<String, Learner> learners = new HashMap<>();
-        private final Map<String, ModelBook.Followers> followers = new HashMap<>();
+        private final Map<String, TrainingRules.CandidatesAndOffset> followers = new HashMap<>();
         private final NavigableMap<String, byte[]> checkpoints = new TreeMap<>();
 
         @Override
@@ -153,12 +153,12 @@ public final class TrainingReplay {
         }
 
         @Override
-        public ModelBook.Followers followers(String modelId) {
-            return followers.getOrDefault(modelId, ModelBook.Followers.NONE);
+        public TrainingRules.CandidatesAndOffset candidatesAndOffset(String modelId) {
+            return followers.getOrDefault(modelId, TrainingRules.CandidatesAndOffset.NONE);
         }
 
         @Override
-        public void putFollowers(String modelId, ModelBook.Followers f) {
+        public void putCandidatesAndOffset(String modelId, TrainingRules.CandidatesAndOffset f) {
             followers.put(modelId, f);
         }
 

@@ -93,7 +93,7 @@ class AlertsTopologyTest {
                 }
             }
             KeyValueStore<String, byte[]> watches = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
-            ModelWatch watch = ModelWatch.decode(watches.get("default"), AlertConfig.defaults());
+            ModelMonitor watch = ModelMonitor.decode(watches.get("default"), AlertConfig.defaults());
             assertThat(watch.alerts().active()).extracting(e -> e.type()).contains(AlertType.LOW_R2);
             assertThat(watch.curve().points()).hasSize(120);
             assertThat(watch.curve().points().get(119).step()).isEqualTo(120);
@@ -195,7 +195,7 @@ class AlertsTopologyTest {
     }
 
     /** What the alerts topic carried, and the model's watch at the end. */
-    private record Trained(List<Alert> alerts, ModelWatch watch) {
+    private record Trained(List<Alert> alerts, ModelMonitor watch) {
     }
 
     /** Trains the default model on {@code trades} through the whole topology (the training topic onwards). */
@@ -211,7 +211,7 @@ class AlertsTopologyTest {
             for (TrainingExample trade : trades) training.pipeInput(trade.getModelId(), trade);
             KeyValueStore<String, byte[]> watches = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
             assertThat(watches.get("default")).as("the model trained").isNotNull();
-            return new Trained(alerts.readValuesToList(), ModelWatch.decode(watches.get("default"), AlertConfig.defaults()));
+            return new Trained(alerts.readValuesToList(), ModelMonitor.decode(watches.get("default"), AlertConfig.defaults()));
         }
     }
 

@@ -293,7 +293,7 @@ class CommandsTopologyTest {
         assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
                 .containsExactly("unknown-model", "no-checkpoint", "corrupt-state", "unknown-model", "unreadable");
         assertThat(last(trade("m", 1)).getTrainingStep()).isEqualTo(6);
-        StreamCounts counts = counts();
+        CountSnapshot counts = counts();
         assertThat(counts.trained()).isEqualTo(6);
     }
 
@@ -334,7 +334,7 @@ class CommandsTopologyTest {
             assertThat(a.getMessage()).contains("reset command " + result.getCommandId());
         });
         // and the status is the fresh model's: step 0, no curve, no alert
-        ModelWatch watch = watch("m");
+        ModelMonitor watch = watch("m");
         assertThat(watch.curve().points()).isEmpty();
         LearnerView.Status status = Statuses.of("m", LearnerCodec.decode(storedState("m")), watch.curve(), watch.alerts());
         assertThat(status.trainingStep()).isZero();
@@ -451,9 +451,9 @@ class CommandsTopologyTest {
         });
     }
 
-    private ModelWatch watch(String modelId) {
+    private ModelMonitor watch(String modelId) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
-        return ModelWatch.decode(store.get(modelId), AlertConfig.defaults());
+        return ModelMonitor.decode(store.get(modelId), AlertConfig.defaults());
     }
 
     private List<String> checkpointTombstones() {
@@ -477,7 +477,7 @@ class CommandsTopologyTest {
         return AvroTrades.trade(Trades.votes(id), Trades.close(id, 150.0, 150.0 * (1 + 0.03 * Math.sin(k * 0.7))));
     }
 
-    private StreamCounts counts() {
+    private CountSnapshot counts() {
         Map<String, Long> all = new java.util.HashMap<>();
         for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
             KeyValueStore<String, Long> store = driver.getKeyValueStore(name);
@@ -485,6 +485,6 @@ class CommandsTopologyTest {
                 it.forEachRemaining(kv -> all.merge(kv.key, kv.value, Long::sum));
             }
         }
-        return new StreamCounts(all);
+        return new CountSnapshot(all);
     }
 }

@@ -250,7 +250,7 @@ class LearningServiceIntegrationTest {
             assertThat(live).isEqualTo(replayFingerprint(config, topics, n));
 
             // and every input record is accounted for
-            StreamCounts counts = service.counts();
+            CountSnapshot counts = service.counts();
             assertThat(counts.trained()).isEqualTo(n);
             assertThat(counts.deadLettered()).isEqualTo(expectedReasons);
             assertThat(counts.votesIn() + counts.tradesIn()).isEqualTo(published.records());

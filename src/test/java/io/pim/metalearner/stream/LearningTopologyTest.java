@@ -111,7 +111,7 @@ class LearningTopologyTest {
         driver.advanceWallClockTime(d);
     }
 
-    private StreamCounts counts() {
+    private CountSnapshot counts() {
         Map<String, Long> all = new HashMap<>();
         for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
             KeyValueStore<String, Long> store = driver.getKeyValueStore(name);
@@ -119,7 +119,7 @@ class LearningTopologyTest {
                 it.forEachRemaining(kv -> all.merge(kv.key, kv.value, Long::sum));
             }
         }
-        return new StreamCounts(all);
+        return new CountSnapshot(all);
     }
 
     private long entries(String store) {

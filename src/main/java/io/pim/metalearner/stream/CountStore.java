@@ -8,9 +8,9 @@ import java.util.Map;
 /**
  * Counters kept in a changelogged store, so they are exactly-once like the state they describe
  * and survive restarts: what lets "records in = trained + dead-lettered + pending" reconcile.
- * Each processor has its own store; {@link StreamCounts} adds them up.
+ * Each processor has its own store; {@link CountSnapshot} adds them up.
  */
-final class Counts {
+final class CountStore {
     static final String VOTES_IN = "votes-in";
     static final String TRADES_IN = "trades-in";
     static final String JOINED = "joined";
@@ -27,10 +27,10 @@ final class Counts {
     private final KeyValueStore<String, Long> store;
     // What the store holds, so a count bumped several times per record is read from the store once
     // per task start, not once per bump. Only ever what was put: a failed record's task restarts,
-    // and a new Counts with it.
+    // and a new CountStore with it.
     private final Map<String, Long> known = new HashMap<>();
 
-    Counts(KeyValueStore<String, Long> store) {
+    CountStore(KeyValueStore<String, Long> store) {
         this.store = store;
     }
 

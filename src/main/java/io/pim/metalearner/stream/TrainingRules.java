@@ -30,22 +30,22 @@ import java.util.Locale;
  * <p>
  * It only changes state; the caller emits what the returned results describe.
  */
-final class ModelBook {
-    private static final Logger log = LoggerFactory.getLogger(ModelBook.class);
+final class TrainingRules {
+    private static final Logger log = LoggerFactory.getLogger(TrainingRules.class);
     /** Room for the Avro framing around a checkpoint's state (ids, fingerprint, step, offset). */
     static final int CHECKPOINT_OVERHEAD = 1024;
 
     /** Where the models live: state stores live, maps in a replay. */
-    interface Storage {
+    interface ModelStates {
         /** The model's learner, or null if the model has never existed. */
         Learner learner(String modelId);
 
         void putLearner(String modelId, Learner learner, byte[] state);
 
-        /** The model's followers; {@link Followers#NONE} if it has none. */
-        Followers followers(String modelId);
+        /** The model's candidates and last trained offset; {@link CandidatesAndOffset#NONE} if it has none. */
+        CandidatesAndOffset candidatesAndOffset(String modelId);
 
-        void putFollowers(String modelId, Followers followers);
+        void putCandidatesAndOffset(String modelId, CandidatesAndOffset followers);
 
         void putCheckpoint(String modelId, long step, byte[] state);
 
@@ -60,18 +60,18 @@ final class ModelBook {
      * What follows a model: the training-topic offset of the last record it trained on and the
      * candidates that learn beside it.
      */
-    record Followers(long lastOffset, List<String> candidates) {
-        static final Followers NONE = new Followers(-1, List.of());
+    record CandidatesAndOffset(long lastOffset, List<String> candidates) {
+        static final CandidatesAndOffset NONE = new CandidatesAndOffset(-1, List.of());
 
-        Followers withLastOffset(long offset) {
-            return new Followers(offset, candidates);
+        CandidatesAndOffset withLastOffset(long offset) {
+            return new CandidatesAndOffset(offset, candidates);
         }
 
-        Followers withCandidate(String id) {
+        CandidatesAndOffset withCandidate(String id) {
             if (candidates.contains(id)) return this;
             List<String> more = new ArrayList<>(candidates);
             more.add(id);
-            return new Followers(lastOffset, List.copyOf(more));
+            return new CandidatesAndOffset(lastOffset, List.copyOf(more));
         }
 
         byte[] encode() {
@@ -86,13 +86,13 @@ final class ModelBook {
             return bytes.toByteArray();
         }
 
-        static Followers decode(byte[] bytes) {
+        static CandidatesAndOffset decode(byte[] bytes) {
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
                 long offset = in.readLong();
                 int n = in.readInt();
                 List<String> candidates = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) candidates.add(in.readUTF());
-                return new Followers(offset, List.copyOf(candidates));
+                return new CandidatesAndOffset(offset, List.copyOf(candidates));
             } catch (IOException e) {
                 throw new IllegalStateException("followers state is unreadable: " + e.getMessage(), e);
             }
@@ -129,11 +129,11 @@ final class ModelBook {
         }
     }
 
-    private final Storage storage;
+    private final ModelStates storage;
     private final LearnerConfig defaultConfig;
     private final ServiceConfig.CheckpointPolicy policy;
 
-    ModelBook(Storage storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy) {
+    TrainingRules(ModelStates storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy) {
         this.storage = storage;
         this.defaultConfig = defaultConfig;
         this.policy = policy;
@@ -148,7 +148,7 @@ final class ModelBook {
     Trained train(String modelId, Trade trade, long offset) {
         List<Step> steps = new ArrayList<>();
         List<CheckpointWrite> checkpoints = new ArrayList<>();
-        Followers followers = storage.followers(modelId);
+        CandidatesAndOffset followers = storage.candidatesAndOffset(modelId);
         steps.add(step(modelId, learnerOrFresh(modelId), trade, offset, checkpoints));
         for (String candidate : followers.candidates()) {
             Learner learner = storage.learner(candidate);
@@ -160,7 +160,7 @@ final class ModelBook {
                         offset, e.reason().code, e.getMessage());
             }
         }
-        storage.putFollowers(modelId, followers.withLastOffset(offset));
+        storage.putCandidatesAndOffset(modelId, followers.withLastOffset(offset));
         return new Trained(steps, checkpoints);
     }
 
@@ -236,13 +236,13 @@ final class ModelBook {
         long caughtUp = required(command.getCaughtUpOffset(), "caught_up_offset");
         if (live.equals(candidateId)) throw new Rejected("bad-command", "a model cannot be its own candidate");
         Learner learner = decode(bytes(required(command.getState(), "state")));
-        Followers followers = storage.followers(live);
+        CandidatesAndOffset followers = storage.candidatesAndOffset(live);
         if (followers.lastOffset() >= caughtUp) {
             // the candidate would have missed the records in between: the issuer catches up further and retries
             throw new Rejected("stale-candidate", "model '" + live + "' trained on offset " + followers.lastOffset()
                     + " but the candidate caught up only below offset " + caughtUp);
         }
-        storage.putFollowers(live, followers.withCandidate(candidateId));
+        storage.putCandidatesAndOffset(live, followers.withCandidate(candidateId));
         return learner;
     }
 

@@ -13,25 +13,25 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The model-watch bytes are what a restart, another instance and the status endpoint read back. */
-class ModelWatchTest {
+class ModelMonitorTest {
 
     @Test
     void aWatchWithAWrappedCurveAndActiveAlertsDecodesToTheSameBytesAndContinuesIdentically() {
         // given a watch past its curve's capacity, with a low-R² alert (its message holds "R²") active
-        ModelWatch watch = ModelWatch.fresh(AlertConfig.defaults());
-        for (long s = 1; s <= ModelWatch.CURVE_POINTS + 123; s++) watch.onStep(step(s, -0.5));
+        ModelMonitor watch = ModelMonitor.fresh(AlertConfig.defaults());
+        for (long s = 1; s <= ModelMonitor.CURVE_POINTS + 123; s++) watch.onStep(step(s, -0.5));
         assertThat(watch.alerts().active()).extracting(AlertEvent::type).contains(AlertType.LOW_R2);
         byte[] bytes = watch.encode();
 
         // when it is decoded
-        ModelWatch copy = ModelWatch.decode(bytes, AlertConfig.defaults());
+        ModelMonitor copy = ModelMonitor.decode(bytes, AlertConfig.defaults());
 
         // then it holds the newest points in order and the same alerts, and re-encodes to the same bytes
-        assertThat(copy.curve().points()).hasSize(ModelWatch.CURVE_POINTS).isEqualTo(watch.curve().points());
+        assertThat(copy.curve().points()).hasSize(ModelMonitor.CURVE_POINTS).isEqualTo(watch.curve().points());
         assertThat(copy.curve().points().get(0).step()).isEqualTo(124);
         assertThat(copy.alerts().active()).isEqualTo(watch.alerts().active());
         assertThat(copy.encode()).isEqualTo(bytes);
-        for (long s = ModelWatch.CURVE_POINTS + 124; s < 900; s++) {
+        for (long s = ModelMonitor.CURVE_POINTS + 124; s < 900; s++) {
             assertThat(copy.onStep(step(s, 0.9))).isEqualTo(watch.onStep(step(s, 0.9)));
         }
         assertThat(copy.encode()).isEqualTo(watch.encode());
@@ -39,8 +39,8 @@ class ModelWatchTest {
 
     @Test
     void truncatedBytesAreRefusedWithAClearMessage() {
-        byte[] bytes = ModelWatch.fresh(AlertConfig.defaults()).encode();
-        assertThatThrownBy(() -> ModelWatch.decode(Arrays.copyOf(bytes, bytes.length - 3), AlertConfig.defaults()))
+        byte[] bytes = ModelMonitor.fresh(AlertConfig.defaults()).encode();
+        assertThatThrownBy(() -> ModelMonitor.decode(Arrays.copyOf(bytes, bytes.length - 3), AlertConfig.defaults()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("model-watch state is unreadable");
     }
 

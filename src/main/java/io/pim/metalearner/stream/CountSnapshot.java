@@ -7,9 +7,9 @@ import java.util.TreeMap;
  * A snapshot of the service's counters (summed over its count stores): what came in, what was
  * trained, dead-lettered (by reason), expired or is still waiting.
  */
-public record StreamCounts(Map<String, Long> values) {
+public record CountSnapshot(Map<String, Long> values) {
 
-    public StreamCounts {
+    public CountSnapshot {
         values = Map.copyOf(values);
     }
 
@@ -18,44 +18,44 @@ public record StreamCounts(Map<String, Long> values) {
     }
 
     public long votesIn() {
-        return get(Counts.VOTES_IN);
+        return get(CountStore.VOTES_IN);
     }
 
     public long tradesIn() {
-        return get(Counts.TRADES_IN);
+        return get(CountStore.TRADES_IN);
     }
 
     /** Pairs sent to the training topic. */
     public long joined() {
-        return get(Counts.JOINED);
+        return get(CountStore.JOINED);
     }
 
     public long trained() {
-        return get(Counts.TRAINED);
+        return get(CountStore.TRAINED);
     }
 
     public long votesExpired() {
-        return get(Counts.EXPIRED);
+        return get(CountStore.EXPIRED);
     }
 
     public long pendingVotes() {
-        return get(Counts.PENDING_VOTES);
+        return get(CountStore.PENDING_VOTES);
     }
 
     public long pendingTrades() {
-        return get(Counts.PENDING_TRADES);
+        return get(CountStore.PENDING_TRADES);
     }
 
     public long unknownAgentVotes() {
-        return get(Counts.UNKNOWN_AGENTS);
+        return get(CountStore.UNKNOWN_AGENTS);
     }
 
     /** Reason → count, over the join and the training processor. */
     public Map<String, Long> deadLettered() {
         Map<String, Long> out = new TreeMap<>();
         values.forEach((k, v) -> {
-            if (k.startsWith(Counts.DEAD_LETTER_PREFIX) && v != 0) {
-                out.merge(k.substring(Counts.DEAD_LETTER_PREFIX.length()), v, Long::sum);
+            if (k.startsWith(CountStore.DEAD_LETTER_PREFIX) && v != 0) {
+                out.merge(k.substring(CountStore.DEAD_LETTER_PREFIX.length()), v, Long::sum);
             }
         });
         return out;
@@ -78,7 +78,7 @@ public record StreamCounts(Map<String, Long> values) {
         // The training processor's dead letters (unusable training-topic records) are not input
         // records; each training record is either trained or dead-lettered, so they number
         // training-in − trained − applied commands (commands travel on the training topic too).
-        return deadLetteredTotal() - (get(Counts.TRAINING_IN) - trained() - get(Counts.COMMANDS_APPLIED));
+        return deadLetteredTotal() - (get(CountStore.TRAINING_IN) - trained() - get(CountStore.COMMANDS_APPLIED));
     }
 
     @Override

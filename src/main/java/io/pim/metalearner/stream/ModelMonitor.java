@@ -14,7 +14,7 @@ import java.util.List;
  * Not in the learner's own state on purpose: the learner's bytes define the model's fingerprint,
  * and thresholds or curve length must be changeable without changing what the model is.
  */
-public final class ModelWatch {
+public final class ModelMonitor {
 
     /** Steps of learning curve kept per model for the status endpoint and the dashboard. */
     public static final int CURVE_POINTS = 500;
@@ -22,13 +22,13 @@ public final class ModelWatch {
     private final AlertMonitor alerts;
     private final LearningCurve curve;
 
-    private ModelWatch(AlertMonitor alerts, LearningCurve curve) {
+    private ModelMonitor(AlertMonitor alerts, LearningCurve curve) {
         this.alerts = alerts;
         this.curve = curve;
     }
 
-    public static ModelWatch fresh(AlertConfig config) {
-        return new ModelWatch(new AlertMonitor(config), new LearningCurve(CURVE_POINTS));
+    public static ModelMonitor fresh(AlertConfig config) {
+        return new ModelMonitor(new AlertMonitor(config), new LearningCurve(CURVE_POINTS));
     }
 
     /** Records the step; returns the alert transitions it caused. */
@@ -55,10 +55,10 @@ public final class ModelWatch {
         return out.array();
     }
 
-    public static ModelWatch decode(byte[] bytes, AlertConfig config) {
+    public static ModelMonitor decode(byte[] bytes, AlertConfig config) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
-            return new ModelWatch(AlertMonitor.decode(in, config), LearningCurve.decode(in, CURVE_POINTS));
+            return new ModelMonitor(AlertMonitor.decode(in, config), LearningCurve.decode(in, CURVE_POINTS));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("model-watch state is unreadable: " + e.getMessage(), e);
         }

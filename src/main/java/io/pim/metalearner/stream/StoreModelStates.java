@@ -14,9 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@link ModelBook}'s storage in the training task's changelogged stores. */
-final class StoreStorage implements ModelBook.Storage {
-    private static final Logger log = LoggerFactory.getLogger(StoreStorage.class);
+/** {@link TrainingRules}'s storage in the training task's changelogged stores. */
+final class StoreModelStates implements TrainingRules.ModelStates {
+    private static final Logger log = LoggerFactory.getLogger(StoreModelStates.class);
 
     private final KeyValueStore<String, byte[]> learners;
     private final KeyValueStore<String, byte[]> followers;
@@ -29,7 +29,7 @@ final class StoreStorage implements ModelBook.Storage {
      */
     private final Map<String, Learner> decoded = new HashMap<>();
 
-    StoreStorage(KeyValueStore<String, byte[]> learners, KeyValueStore<String, byte[]> followers,
+    StoreModelStates(KeyValueStore<String, byte[]> learners, KeyValueStore<String, byte[]> followers,
                  KeyValueStore<String, byte[]> checkpoints, LearnerConfig configured) {
         this.learners = learners;
         this.followers = followers;
@@ -63,13 +63,13 @@ final class StoreStorage implements ModelBook.Storage {
     }
 
     @Override
-    public ModelBook.Followers followers(String modelId) {
+    public TrainingRules.CandidatesAndOffset candidatesAndOffset(String modelId) {
         byte[] bytes = followers.get(modelId);
-        return bytes == null ? ModelBook.Followers.NONE : ModelBook.Followers.decode(bytes);
+        return bytes == null ? TrainingRules.CandidatesAndOffset.NONE : TrainingRules.CandidatesAndOffset.decode(bytes);
     }
 
     @Override
-    public void putFollowers(String modelId, ModelBook.Followers f) {
+    public void putCandidatesAndOffset(String modelId, TrainingRules.CandidatesAndOffset f) {
         followers.put(modelId, f.encode());
     }
 
