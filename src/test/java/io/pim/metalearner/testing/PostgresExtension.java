@@ -22,6 +22,6 @@ public final class PostgresExtension implements ParameterResolver {
     }
 
     public static TestPostgres shared(ExtensionContext context) {
-        return SharedResources.once(context, TestPostgres.class, TestPostgres::start);
+        return SharedResources.once(context, TestPostgres.class, TestPostgres::startOwn);
     }
 }

@@ -16,7 +16,8 @@ public final class TestPostgres implements AutoCloseable {
         this.server = server;
     }
 
-    static TestPostgres start() throws Exception {
+    /** A server of the caller's own, closed by the caller. */
+    public static TestPostgres startOwn() throws Exception {
         return new TestPostgres(EmbeddedDatabase.start());
     }
 
