@@ -3,16 +3,19 @@ package io.pim.metalearner.testing;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -74,9 +77,14 @@ public final class TestKafka implements AutoCloseable {
     }
 
     /**
-     * Returns once every partition of each topic has a leader in the cluster's metadata: a topic
-     * just created (by a test or by the service) may not have one yet, and a producer that sends
-     * to it then gets NOT_LEADER_OR_FOLLOWER.
+     * Returns once every partition of each topic has a leader that serves it: a topic just created
+     * (by a test or by the service) may have none yet, and a producer that sends to it then gets
+     * NOT_LEADER_OR_FOLLOWER. An idempotent producer can then be stuck for good: its first batch
+     * is retried while later ones are taken, and the broker refuses the retry as out of order
+     * (OUT_OF_ORDER_SEQUENCE_NUMBER, seen in LearningServiceIntegrationTest). The metadata naming a
+     * leader is not enough (the broker publishes it a moment before its replica manager leads the
+     * partition), so each partition's leader must also answer a ListOffsets request, which only a
+     * leading replica does.
      */
     public void awaitLeaders(Collection<String> topics) throws Exception {
         try (Admin admin = admin()) {
@@ -85,20 +93,27 @@ public final class TestKafka implements AutoCloseable {
     }
 
     private static void awaitLeaders(Admin admin, Collection<String> topics) throws Exception {
-        List<String> leaderless = new ArrayList<>(topics);
-        Await.until(() -> "a leader for every partition of " + leaderless, LEADERS, () -> {
+        List<String> waitingFor = new ArrayList<>(topics);
+        Await.until(() -> "a serving leader for every partition of " + waitingFor, LEADERS, () -> {
             try {
                 Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
-                leaderless.clear();
+                waitingFor.clear();
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
                 described.forEach((name, description) -> {
                     for (TopicPartitionInfo partition : description.partitions()) {
                         Node leader = partition.leader();
-                        if (leader == null || leader.isEmpty() || leader.id() < 0) leaderless.add(name + "-" + partition.partition());
+                        if (leader == null || leader.isEmpty() || leader.id() < 0) waitingFor.add(name + "-" + partition.partition());
+                        partitions.put(new TopicPartition(name, partition.partition()), OffsetSpec.latest());
                     }
                 });
-                return leaderless.isEmpty();
+                if (!waitingFor.isEmpty()) return false;
+                admin.listOffsets(partitions).all().get(); // answered only by a replica that leads
+                return true;
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof UnknownTopicOrPartitionException) return false; // not in the metadata yet
+                if (e.getCause() instanceof RetriableException) { // not in the metadata yet, or not led yet
+                    waitingFor.add(String.valueOf(e.getCause()));
+                    return false;
+                }
                 throw e;
             }
         });
