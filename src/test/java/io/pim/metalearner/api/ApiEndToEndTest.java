@@ -8,27 +8,31 @@ import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.ops.EmbeddedRegistry;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.testing.Await;
+import io.pim.metalearner.testing.KafkaExtension;
+import io.pim.metalearner.testing.RegistryExtension;
+import io.pim.metalearner.testing.ServiceProperties;
+import io.pim.metalearner.testing.TestKafka;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The HTTP API over the real stream: an in-JVM KRaft broker, the Apicurio registry, the learning
- * service, with the API configured as {@code run} configures it (its {@code http.*} keys).
+ * The HTTP API over the real stream: the shared in-JVM KRaft broker and Apicurio registry, the
+ * learning service, with the API configured as {@code run} configures it (its {@code http.*} keys).
  */
+@ExtendWith({KafkaExtension.class, RegistryExtension.class})
 class ApiEndToEndTest {
 
     static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
@@ -36,8 +40,12 @@ class ApiEndToEndTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    static KafkaClusterTestKit broker;
-    static EmbeddedRegistry registry;
+    /**
+     * How long a feedback POST waits for its training step before answering 202: generous, so the
+     * tests that expect the trained answer (200) get it on a busy machine too.
+     */
+    static final String FEEDBACK_TIMEOUT = "120s";
+
     static ServiceMetrics metrics;
     static LearningService service;
     static HttpService http;
@@ -45,36 +53,22 @@ class ApiEndToEndTest {
     static Properties withoutHttpKeys;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        broker.format();
-        broker.startup();
-        broker.waitForReadyBrokers();
-        registry = EmbeddedRegistry.start();
-
+    static void start(TestKafka kafka, EmbeddedRegistry registry) throws Exception {
         int port = freePort();
-        Properties p = new Properties();
-        p.setProperty("bootstrap.servers", broker.bootstrapServers());
-        p.setProperty("registry.url", registry.apiUrl());
-        p.setProperty("state.dir", Files.createTempDirectory("api-e2e-").toString());
+        Properties p = ServiceProperties.isolated("api-e2e", kafka, registry.apiUrl(), Files.createTempDirectory("api-e2e-"));
         p.setProperty("streams.application.server", "localhost:" + port);
         withoutHttpKeys = (Properties) p.clone();
         p.setProperty("http.port", Integer.toString(port));
         p.setProperty("http.admin-token", ADMIN_TOKEN);
-        p.setProperty("http.feedback.timeout", "20s");
+        p.setProperty("http.feedback.timeout", FEEDBACK_TIMEOUT);
         p.setProperty("http.curve.points", "50");
-        ServiceConfig config = ServiceConfig.from(p, Map.of());
+        ServiceConfig config = ServiceProperties.config(p);
         metrics = new ServiceMetrics();
         service = new LearningService(config, metrics);
         service.createTopics();
+        kafka.awaitLeaders(ServiceProperties.topicNames(config));
         service.start();
-        service.awaitRunning(Duration.ofSeconds(60));
+        service.awaitRunning(Duration.ofSeconds(180));
         http = HttpService.start(service, metrics, ApiConfig.from(config));
     }
 
@@ -83,14 +77,6 @@ class ApiEndToEndTest {
         if (http != null) http.close();
         if (service != null) service.close();
         if (metrics != null) metrics.close();
-        if (registry != null) registry.close();
-        if (broker != null) {
-            try {
-                broker.close();
-            } catch (Exception ignored) {
-                // the test's outcome is decided; a slow broker shutdown must not hide it
-            }
-        }
     }
 
     @Test
@@ -229,11 +215,8 @@ class ApiEndToEndTest {
             assertThat(JSON.readTree(response.body()).get("decision_id").asText()).isEqualTo("e2e-slow");
         }
         // and the trade was published all the same: it trains, and posting it again is a conflict
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong() == stepBefore) {
-            assertThat(System.nanoTime()).as("e2e-slow trained within 30 s").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        Await.until("e2e-slow trained: the training step past " + stepBefore, Duration.ofSeconds(120),
+                () -> JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong() != stepBefore);
         assertThat(post(seedBody("e2e-slow")).statusCode()).isEqualTo(409);
     }
 

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.testing.Await;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.KafkaException;
@@ -51,19 +51,12 @@ class StreamFeedbackGatewayTest {
             first.setPollException(new KafkaException("the broker went away"));
 
             // then the failed one is closed and a new one reads on, from offset 5, not from the new end
-            awaitTrue(() -> gateway.restarts() == 1 && gateway.answering() && made.isEmpty());
+            Await.until("a second answer consumer, answering", Duration.ofSeconds(60),
+                    () -> gateway.restarts() == 1 && gateway.answering() && made.isEmpty());
             assertThat(first.closed()).isTrue();
             assertThat(second.position(weights)).isEqualTo(5);
             assertThat(second.position(deadLetters)).isEqualTo(5);
         }
         assertThat(second.closed()).isTrue();
-    }
-
-    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met within 10 s").isLessThan(deadline);
-            Thread.sleep(10);
-        }
     }
 }

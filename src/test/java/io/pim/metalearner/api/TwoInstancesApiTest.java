@@ -8,6 +8,11 @@ import io.pim.metalearner.ops.EmbeddedRegistry;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.testing.Await;
+import io.pim.metalearner.testing.KafkaExtension;
+import io.pim.metalearner.testing.RegistryExtension;
+import io.pim.metalearner.testing.ServiceProperties;
+import io.pim.metalearner.testing.TestKafka;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,20 +21,19 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Two instances of the service in one group: the model trains on one of them, and both answer
  * its status, the other by fetching the model's state from its holder (application.server). They
  * share an admin token, which the state path requires.
  */
+@ExtendWith({KafkaExtension.class, RegistryExtension.class})
 class TwoInstancesApiTest {
 
     static final String TOKEN = "two-instances-admin-token";
@@ -38,28 +42,18 @@ class TwoInstancesApiTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
-    void bothInstancesAnswerForTheModelWhicheverHoldsIt() throws Exception {
+    void bothInstancesAnswerForTheModelWhicheverHoldsIt(TestKafka kafka, EmbeddedRegistry registry) throws Exception {
         List<AutoCloseable> resources = new ArrayList<>();
         try {
-            // given a broker, a registry and two instances of the service with their HTTP APIs
-            KafkaClusterTestKit broker = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
-                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .build();
-            resources.add(broker);
-            broker.format();
-            broker.startup();
-            broker.waitForReadyBrokers();
-            EmbeddedRegistry registry = EmbeddedRegistry.start();
-            resources.add(registry);
+            // given two instances of the service (one application id, topics of this test's own) with their HTTP APIs
+            Properties shared = ServiceProperties.isolated("two-instances", kafka, registry.apiUrl(),
+                    Files.createTempDirectory("two-instances-"));
             List<Instance> instances = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                Instance instance = Instance.start(broker.bootstrapServers(), registry.apiUrl());
+                Instance instance = Instance.start(shared);
                 resources.add(instance);
                 instances.add(instance);
+                kafka.awaitLeaders(ServiceProperties.topicNames(instance.service.config()));
             }
             awaitBothRunning(instances);
 
@@ -99,31 +93,27 @@ class TwoInstancesApiTest {
         }
     }
 
-    private static void awaitBothRunning(List<Instance> instances) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
+    private static void awaitBothRunning(List<Instance> instances) throws Exception {
+        Await.until("the two instances settled into one group, the model's holder known", Duration.ofSeconds(180), () -> {
             boolean allRunning = instances.stream().allMatch(i -> i.service.streams().state() == KafkaStreams.State.RUNNING);
             KeyQueryMetadata owner = instances.get(0).service.streams().queryMetadataForKey(
                     LearningTopology.LEARNER_STORE, "default", Serdes.String().serializer());
-            if (allRunning && owner != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE)
-                    && instances.get(0).service.streams().metadataForAllStreamsClients().size() == 2) return;
-            Thread.sleep(200);
-        }
-        throw new AssertionError("the two instances did not settle into one group");
+            return allRunning && owner != null && !owner.equals(KeyQueryMetadata.NOT_AVAILABLE)
+                    && instances.get(0).service.streams().metadataForAllStreamsClients().size() == 2;
+        });
     }
 
     record Instance(int port, ServiceMetrics metrics, LearningService service, HttpService http) implements AutoCloseable {
-        static Instance start(String bootstrap, String registryUrl) throws Exception {
+        /** An instance on the shared settings, with a state directory and a port of its own. */
+        static Instance start(Properties shared) throws Exception {
             int port = ApiEndToEndTest.freePort();
-            Properties p = new Properties();
-            p.setProperty("bootstrap.servers", bootstrap);
-            p.setProperty("registry.url", registryUrl);
+            Properties p = (Properties) shared.clone();
             p.setProperty("state.dir", Files.createTempDirectory("two-instances-").toString());
             p.setProperty("streams.application.server", "localhost:" + port);
             p.setProperty("http.port", Integer.toString(port));
             p.setProperty("http.admin-token", TOKEN);
-            p.setProperty("http.feedback.timeout", "20s");
-            ServiceConfig config = ServiceConfig.from(p, Map.of());
+            p.setProperty("http.feedback.timeout", ApiEndToEndTest.FEEDBACK_TIMEOUT);
+            ServiceConfig config = ServiceProperties.config(p);
             ServiceMetrics metrics = new ServiceMetrics();
             LearningService service = new LearningService(config, metrics);
             service.createTopics();

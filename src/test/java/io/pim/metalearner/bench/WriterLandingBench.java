@@ -1,12 +1,12 @@
 package io.pim.metalearner.bench;
 
 import io.pim.metalearner.ops.EmbeddedRegistry;
-import io.pim.metalearner.sink.EmbeddedDatabase;
 import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.sink.Landing;
 import io.pim.metalearner.sink.TradeHistory;
 import io.pim.metalearner.sink.WriterConfig;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
+import io.pim.metalearner.testing.TestKafka;
+import io.pim.metalearner.testing.TestPostgres;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,11 +21,12 @@ import java.util.Map;
 public final class WriterLandingBench {
     public static void main(String[] args) throws Exception {
         int trades = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        try (KafkaClusterTestKit broker = Landing.startBroker();
+        // a program of its own, not a JUnit test: it starts its own broker, registry and database
+        try (TestKafka broker = TestKafka.startOwn();
              EmbeddedRegistry registry = EmbeddedRegistry.start();
-             EmbeddedDatabase postgres = EmbeddedDatabase.start()) {
+             TestPostgres postgres = TestPostgres.startOwn()) {
             WriterConfig.Topics topics = Landing.topics("bench");
-            Landing.createTopics(broker.bootstrapServers(), topics);
+            Landing.createTopics(broker, topics);
             List<TradeHistory.Step> history = TradeHistory.generate("default", trades, 1);
             long produceStart = System.nanoTime();
             Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, history);
@@ -33,7 +34,7 @@ public final class WriterLandingBench {
             long records = history.stream().mapToLong(s -> 1 + s.performance().size() + (s.snapshot() == null ? 0 : 1)).sum();
             history = null; // let the producer's copy go before the writer runs
 
-            String jdbcUrl = Landing.createDatabase(postgres, "bench");
+            String jdbcUrl = postgres.createDatabase("bench").jdbcUrl();
             WriterConfig config = Landing.writerConfig(broker, registry.apiUrl(), jdbcUrl, topics, "bench");
             long start = System.nanoTime();
             Map<String, Long> rows;

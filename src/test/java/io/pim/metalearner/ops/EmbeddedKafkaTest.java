@@ -1,5 +1,7 @@
 package io.pim.metalearner.ops;
 
+import io.pim.metalearner.testing.Await;
+import io.pim.metalearner.testing.TestProducers;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -22,6 +24,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The product's own embedded broker ({@link EmbeddedKafka}, the demo's) is what is under test, so it is started here, not the shared one. */
 class EmbeddedKafkaTest {
 
     @Test
@@ -33,25 +36,34 @@ class EmbeddedKafkaTest {
             assertThat(directory).isDirectory();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("events", 1, (short) 1))).all().get();
+                Await.until("a leader for the topic's partition", Duration.ofSeconds(60), () -> {
+                    var leader = admin.describeTopics(List.of("events")).allTopicNames().get().get("events").partitions().get(0).leader();
+                    return leader != null && !leader.isEmpty() && leader.id() >= 0;
+                });
             }
 
             // when one transaction commits and another aborts
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, "embedded-kafka-test"),
+            Map<String, Object> producerConfig = TestProducers.config(kafka.bootstrapServers());
+            producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "embedded-kafka-test");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig,
                     new StringSerializer(), new StringSerializer())) {
                 producer.initTransactions();
                 producer.beginTransaction();
-                producer.send(new ProducerRecord<>("events", "k", "committed-1"));
-                producer.send(new ProducerRecord<>("events", "k", "committed-2"));
+                TestProducers.Sends<String, String> first = TestProducers.checked(producer);
+                first.send(new ProducerRecord<>("events", "k", "committed-1"));
+                first.send(new ProducerRecord<>("events", "k", "committed-2"));
                 producer.commitTransaction();
+                first.awaitAll();
                 producer.beginTransaction();
-                producer.send(new ProducerRecord<>("events", "k", "aborted"));
-                producer.flush();
+                TestProducers.Sends<String, String> aborted = TestProducers.checked(producer);
+                aborted.send(new ProducerRecord<>("events", "k", "aborted"));
+                aborted.awaitAll(); // on the log before the abort
                 producer.abortTransaction();
                 producer.beginTransaction();
-                producer.send(new ProducerRecord<>("events", "k", "committed-3"));
+                TestProducers.Sends<String, String> last = TestProducers.checked(producer);
+                last.send(new ProducerRecord<>("events", "k", "committed-3"));
                 producer.commitTransaction();
+                last.awaitAll();
             }
 
             // then a read_committed consumer in a group sees exactly the committed records
@@ -63,7 +75,7 @@ class EmbeddedKafkaTest {
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                     new StringDeserializer(), new StringDeserializer())) {
                 consumer.subscribe(List.of("events"));
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
                 while (seen.size() < 3 && System.nanoTime() < deadline) {
                     for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                         seen.add(record.value());

@@ -1,8 +1,10 @@
 package io.pim.metalearner.ops;
 
 import io.pim.metalearner.sink.EmbeddedDatabase;
-import org.jdbi.v3.core.Jdbi;
+import io.pim.metalearner.testing.PostgresExtension;
+import io.pim.metalearner.testing.TestPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -15,6 +17,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Connect route's first step: {@code metalearner migrate} creates the tables the sink writes into. */
+@ExtendWith(PostgresExtension.class)
 class MigrateCommandTest {
 
     record Run(int exitCode, String out, String err) {
@@ -31,26 +34,25 @@ class MigrateCommandTest {
     }
 
     @Test
-    void migrateAppliesTheMigrationsOnceAndPrintsTheSchemaVersion(@TempDir Path dir) throws Exception {
-        try (EmbeddedDatabase postgres = EmbeddedDatabase.start()) {
-            // given: a Connect user's file with only the writer's JDBC keys
-            Path config = dir.resolve("writer.properties");
-            Files.writeString(config, "jdbc.url=" + postgres.jdbcUrl() + "\njdbc.user=" + EmbeddedDatabase.USER
-                    + "\njdbc.password=" + EmbeddedDatabase.PASSWORD + "\n");
+    void migrateAppliesTheMigrationsOnceAndPrintsTheSchemaVersion(@TempDir Path dir, TestPostgres postgres) throws Exception {
+        // given: an empty database, and a Connect user's file with only the writer's JDBC keys
+        TestPostgres.Database database = postgres.createDatabase("migrate_command");
+        Path config = dir.resolve("writer.properties");
+        Files.writeString(config, "jdbc.url=" + database.jdbcUrl() + "\njdbc.user=" + EmbeddedDatabase.USER
+                + "\njdbc.password=" + EmbeddedDatabase.PASSWORD + "\n");
 
-            // when
-            Run first = run("migrate", "--config", config.toString());
-            Run again = run("migrate", "--config", config.toString());
+        // when
+        Run first = run("migrate", "--config", config.toString());
+        Run again = run("migrate", "--config", config.toString());
 
-            // then
-            assertThat(first.exitCode()).as(first.err()).isZero();
-            assertThat(first.out()).isEqualTo(postgres.jdbcUrl() + ": schema version 2 (2 migration(s) applied now)\n");
-            assertThat(again.out()).isEqualTo(postgres.jdbcUrl() + ": schema version 2 (0 migration(s) applied now)\n");
-            List<String> tables = Jdbi.create(postgres.dataSource()).withHandle(h -> h.createQuery(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'flyway%' ORDER BY 1")
-                    .mapTo(String.class).list());
-            assertThat(tables).containsExactly("agent_performance", "metalearner_training_log", "metalearner_weights");
-        }
+        // then
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.out()).isEqualTo(database.jdbcUrl() + ": schema version 2 (2 migration(s) applied now)\n");
+        assertThat(again.out()).isEqualTo(database.jdbcUrl() + ": schema version 2 (0 migration(s) applied now)\n");
+        List<String> tables = database.jdbi().withHandle(h -> h.createQuery(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'flyway%' ORDER BY 1")
+                .mapTo(String.class).list());
+        assertThat(tables).containsExactly("agent_performance", "metalearner_training_log", "metalearner_weights");
     }
 
     @Test

@@ -21,8 +21,12 @@ import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.Topic;
 import io.pim.metalearner.stream.Topics;
 import io.pim.metalearner.stream.TrainingReplay;
+import io.pim.metalearner.testing.KafkaExtension;
+import io.pim.metalearner.testing.RegistryExtension;
+import io.pim.metalearner.testing.ServiceProperties;
+import io.pim.metalearner.testing.TestKafka;
+import io.pim.metalearner.testing.TestProducers;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,11 +38,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -65,9 +67,12 @@ import static org.assertj.core.api.Assertions.tuple;
  * reproduces the live fingerprints with all those commands on it. And, on topics of its own, a
  * checkpoint that does not fit: the alert it raises survives a restart and clears once ops raise the limit.
  */
+@ExtendWith({KafkaExtension.class, RegistryExtension.class})
 class OpsCommandsIntegrationTest {
     private static final JsonMapper JSON = new JsonMapper();
-    private static KafkaClusterTestKit kafka;
+    /** A bound on waiting for the service's output: far beyond what it needs, even on a busy machine. */
+    private static final Duration OUTPUT = Duration.ofSeconds(120);
+    private static TestKafka kafka;
     private static EmbeddedRegistry registry;
 
     @TempDir
@@ -76,33 +81,26 @@ class OpsCommandsIntegrationTest {
     private final List<TrainingExample> sent = new ArrayList<>();
 
     @BeforeAll
-    static void startStack() throws Exception {
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
-        registry = EmbeddedRegistry.start();
+    static void sharedStack(TestKafka sharedKafka, EmbeddedRegistry sharedRegistry) {
+        kafka = sharedKafka;
+        registry = sharedRegistry;
     }
 
-    @AfterAll
-    static void stopStack() throws Exception {
-        if (registry != null) registry.close();
-        if (kafka != null) kafka.close();
+    /** A service config file as ops write it, with the application id and topics of this test alone. */
+    private Path configFile(String name, Map<String, String> settings) throws Exception {
+        Properties p = ServiceProperties.isolated(name, kafka, registry.apiUrl(), dir.resolve("state-1"));
+        settings.forEach(p::setProperty);
+        Path file = dir.resolve("service.properties");
+        try (var out = Files.newBufferedWriter(file)) {
+            p.store(out, null);
+        }
+        return file;
     }
 
     @Test
     void opsRollBackResetReplayACandidatePromoteItAndEverythingSurvivesARestart() throws Exception {
         // given: a running service that checkpoints every 10 steps, and 50 trades learned by "live"
-        Path configFile = dir.resolve("service.properties");
-        Files.writeString(configFile, String.join("\n",
-                "bootstrap.servers=" + kafka.bootstrapServers(), "registry.url=" + registry.apiUrl(),
-                "application.id=ops-story", "state.dir=" + dir.resolve("state-1"), "checkpoint.every=10", ""));
+        Path configFile = configFile("ops-story", Map.of("checkpoint.every", "10"));
         ServiceConfig config = ServiceConfig.load(configFile, Map.of());
         Topics topics = Topics.of(config);
         LearningService service = start(config);
@@ -237,15 +235,7 @@ class OpsCommandsIntegrationTest {
     @Test
     void aCheckpointTooBigRaisesCheckpointFailedOnceAndRaisingTheLimitClearsItAfterARestart() throws Exception {
         // given: a service (its own topics) that checkpoints every 10 steps but allows only 1 KiB, far below a learner's ~47 KB
-        List<String> lines = new ArrayList<>(List.of("bootstrap.servers=" + kafka.bootstrapServers(),
-                "registry.url=" + registry.apiUrl(), "application.id=checkpoint-story", "state.dir=" + dir.resolve("state-1"),
-                "checkpoint.every=10", "checkpoint.max-bytes=1024"));
-        for (String topic : List.of("decision-votes", "trade-closed", "training", "weights-updated", "training-log",
-                "agent-performance", "weight-snapshots", "alerts", "dead-letter", "commands", "checkpoints", "command-results")) {
-            lines.add("topic." + topic + "=cp-" + topic);
-        }
-        Path configFile = dir.resolve("service.properties");
-        Files.writeString(configFile, String.join("\n", lines));
+        Path configFile = configFile("checkpoint-story", Map.of("checkpoint.every", "10", "checkpoint.max-bytes", "1024"));
         ServiceConfig small = ServiceConfig.load(configFile, Map.of());
         Topics topics = Topics.of(small);
         try (LearningService service = start(small)) {
@@ -260,7 +250,7 @@ class OpsCommandsIntegrationTest {
 
         // when: ops raise the limit (the topic's max.message.bytes, then checkpoint.max-bytes), restart, and 10 more trades come
         int twoMiB = 2 * 1024 * 1024;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin = kafka.admin()) {
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topics.checkpoints().name()),
                     List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(twoMiB)),
                             AlterConfigOp.OpType.SET)))).all().get();
@@ -302,8 +292,9 @@ class OpsCommandsIntegrationTest {
     private static LearningService start(ServiceConfig config) throws Exception {
         LearningService service = new LearningService(config);
         service.createTopics();
+        kafka.awaitLeaders(ServiceProperties.topicNames(config)); // before the test produces to them
         service.start();
-        service.awaitRunning(Duration.ofSeconds(60));
+        service.awaitRunning(Duration.ofSeconds(180));
         return service;
     }
 
@@ -332,12 +323,13 @@ class OpsCommandsIntegrationTest {
         return cli.execute(args);
     }
 
-    /** n varied trades for the model, straight onto the training topic (the join is not under test here). */
+    /** n varied trades for the model, straight onto the training topic (the join is not under test here); each send checked. */
     private void publish(ServiceConfig config, Topics topics, String modelId, int n) {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+        Map<String, Object> producerConfig = TestProducers.config(config.bootstrapServers());
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (var producer = new KafkaProducer<>(producerConfig,
                 topics.training().keySerde().serializer(), topics.training().valueSerde().serializer())) {
+            TestProducers.Sends<String, TrainingExample> sends = TestProducers.checked(producer);
             for (int i = 0; i < n; i++) {
                 int k = published++;
                 String id = "d-" + k;
@@ -354,9 +346,10 @@ class OpsCommandsIntegrationTest {
                                 .setExitPrice(exit).setActualProfit(exit - 150.0).setHoldDuration(5)
                                 .setClosedAt(Instant.ofEpochMilli(1_700_000_100_000L)).build())
                         .build();
-                producer.send(new ProducerRecord<>(topics.training().name(), modelId, example));
+                sends.send(new ProducerRecord<>(topics.training().name(), modelId, example));
                 sent.add(example);
             }
+            sends.awaitAll();
         }
     }
 
@@ -384,7 +377,7 @@ class OpsCommandsIntegrationTest {
             TopicPartition partition = new TopicPartition(topics.weightsUpdated().name(), 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + OUTPUT.toNanos();
             while (out.size() < n && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
             }

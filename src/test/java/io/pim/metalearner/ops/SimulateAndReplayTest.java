@@ -5,18 +5,24 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.testing.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The two cluster commands of the broker side and of ops, against the embedded stack. */
+/**
+ * The two cluster commands of the broker side and of ops, against the embedded stack: the
+ * product's own {@link EmbeddedStack} (broker, registry, service) is part of what is under test
+ * here, so this class starts it rather than the shared test broker and registry.
+ */
 class SimulateAndReplayTest {
     private static EmbeddedStack stack;
 
@@ -41,8 +47,8 @@ class SimulateAndReplayTest {
             assertThat(simulate.exit).as(simulate.err).isZero();
 
             // then the service trains every one of them
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            while (watcher.snapshot().closesResolved() < 120 && System.nanoTime() < deadline) Thread.sleep(50);
+            Await.until(() -> "120 closes resolved; so far " + watcher.snapshot(), Duration.ofSeconds(180),
+                    () -> watcher.snapshot().closesResolved() >= 120);
             OutcomeWatcher.Snapshot outcome = watcher.snapshot();
             assertThat(outcome.trained()).isEqualTo(120);
             assertThat(outcome.deadLettered()).isEmpty();

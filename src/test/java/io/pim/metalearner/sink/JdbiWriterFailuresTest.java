@@ -2,8 +2,15 @@ package io.pim.metalearner.sink;
 
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.testing.Await;
+import io.pim.metalearner.testing.KafkaExtension;
+import io.pim.metalearner.testing.PostgresExtension;
+import io.pim.metalearner.testing.RegistryExtension;
+import io.pim.metalearner.testing.TestKafka;
+import io.pim.metalearner.testing.TestNames;
+import io.pim.metalearner.testing.TestPostgres;
+import io.pim.metalearner.testing.TestProducers;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -11,11 +18,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -29,37 +35,35 @@ import static org.assertj.core.api.Assertions.tuple;
 /**
  * The JDBI writer when the world around it misbehaves: the database away, read-only or changed
  * under it, the registry away or misnamed, the dead-letter topic refusing. Real broker, registry
- * and PostgreSQL, as in {@link JdbiWriterTest}.
+ * and PostgreSQL, as in {@link JdbiWriterTest}; a test that stops the database starts one of its own.
  */
+@ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
 class JdbiWriterFailuresTest {
     private static final String MODEL = "default";
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
 
-    private static KafkaClusterTestKit broker;
+    /** A bound on waiting for a writer's retries (its backoff between them is at most 5 s). */
+    private static final Duration NOTICE = Duration.ofSeconds(120);
+
+    private static TestKafka broker;
     private static EmbeddedRegistry registry;
-    private static EmbeddedDatabase postgres;
+    private static TestPostgres postgres;
 
     @BeforeAll
-    static void startStack() throws Exception {
-        broker = Landing.startBroker();
-        registry = EmbeddedRegistry.start();
-        postgres = EmbeddedDatabase.start();
-    }
-
-    @AfterAll
-    static void stopStack() throws Exception {
-        if (postgres != null) postgres.close();
-        if (registry != null) registry.close();
-        if (broker != null) broker.close();
+    static void sharedStack(TestKafka kafka, EmbeddedRegistry sharedRegistry, TestPostgres server) {
+        broker = kafka;
+        registry = sharedRegistry;
+        postgres = server;
     }
 
     private static WriterConfig config(String jdbcUrl, WriterConfig.Topics topics, String group) {
         return Landing.writerConfig(broker, registry.apiUrl(), jdbcUrl, topics, group);
     }
 
+    /** The writer's topics named after {@code name}, created and ready. */
     private static WriterConfig.Topics topics(String name) throws Exception {
         WriterConfig.Topics topics = Landing.topics(name);
-        Landing.createTopics(broker.bootstrapServers(), topics);
+        Landing.createTopics(broker, topics);
         return topics;
     }
 
@@ -67,25 +71,26 @@ class JdbiWriterFailuresTest {
         Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps);
     }
 
-    private static String trainingLogSteps(Jdbi db) {
-        return Landing.rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log")
-                .toString();
+    /** The training log's rows, distinct steps and highest step: all three equal n when steps 1..n each landed once. */
+    private static List<Long> trainingLogSteps(Jdbi db) {
+        return Landing.rowOfLongs(db, "SELECT count(*), count(DISTINCT training_step), max(training_step) FROM metalearner_training_log");
     }
 
     @Test
     void theDatabaseStoppedForAWhileThenBackTheWriterCatchesUpWithNothingLost(@TempDir Path dataDirectory) throws Exception {
         // given: a database of its own, which this test takes away
         try (EmbeddedDatabase flaky = EmbeddedDatabase.start(dataDirectory.resolve("pg"), Landing.freePort())) {
-            WriterConfig.Topics topics = topics("outage");
+            String name = TestNames.unique("outage");
+            WriterConfig.Topics topics = topics(name);
             List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 500, 5);
             produce(topics, steps.subList(0, 200));
-            try (JdbiWriter writer = JdbiWriter.start(config(flaky.jdbcUrl(), topics, "outage"))) {
+            try (JdbiWriter writer = JdbiWriter.start(config(flaky.jdbcUrl(), topics, name))) {
                 writer.awaitCaughtUp(CATCH_UP);
 
                 // when: the database goes away while trades keep coming
                 flaky.stop();
                 produce(topics, steps.subList(200, 500));
-                Landing.await("three retries while the database is down", Duration.ofSeconds(30), () -> writer.retries() >= 3);
+                Await.until("three retries while the database is down", NOTICE, () -> writer.retries() >= 3);
                 assertThat(writer.isRunning()).isTrue();
                 flaky.startAgain();
 
@@ -93,7 +98,7 @@ class JdbiWriterFailuresTest {
                 writer.awaitCaughtUp(CATCH_UP);
             }
             Jdbi db = Jdbi.create(flaky.dataSource());
-            assertThat(trainingLogSteps(db)).isEqualTo("[500, 500, 500]");
+            assertThat(trainingLogSteps(db)).as("rows, distinct steps, last step").containsExactly(500L, 500L, 500L);
             assertThat(JdbiWriter.rowCounts(db)).containsEntry("agent_performance", 9L).containsEntry("metalearner_weights", 50L);
             assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("current_weight"))
                     .containsExactlyInAnyOrderElementsOf(steps.get(499).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
@@ -105,13 +110,14 @@ class JdbiWriterFailuresTest {
         try (EmbeddedDatabase late = EmbeddedDatabase.start(dataDirectory.resolve("pg"), Landing.freePort())) {
             // given: trades on the topics, and no database yet
             late.stop();
-            WriterConfig.Topics topics = topics("late");
+            String name = TestNames.unique("late");
+            WriterConfig.Topics topics = topics(name);
             List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 50, 15);
             produce(topics, steps);
 
             // when
-            try (JdbiWriter writer = JdbiWriter.start(config(late.jdbcUrl(), topics, "late"))) {
-                Landing.await("three attempts to reach the database", Duration.ofSeconds(30), () -> writer.retries() >= 3);
+            try (JdbiWriter writer = JdbiWriter.start(config(late.jdbcUrl(), topics, name))) {
+                Await.until("three attempts to reach the database", NOTICE, () -> writer.retries() >= 3);
                 assertThat(writer.isRunning()).isTrue();
                 late.startAgain();
 
@@ -119,7 +125,7 @@ class JdbiWriterFailuresTest {
                 writer.awaitCaughtUp(CATCH_UP);
             }
             Jdbi db = Jdbi.create(late.dataSource());
-            assertThat(trainingLogSteps(db)).isEqualTo("[50, 50, 50]");
+            assertThat(trainingLogSteps(db)).as("rows, distinct steps, last step").containsExactly(50L, 50L, 50L);
             int schemaVersion = db.withHandle(h -> h.createQuery("SELECT max(version::int) FROM flyway_schema_history")
                     .mapTo(Integer.class).one());
             assertThat(schemaVersion).isEqualTo(2);
@@ -130,22 +136,23 @@ class JdbiWriterFailuresTest {
     void aSecondWriterJoiningDuringAnOutageLosesNothingAndEachStepLandsOnce(@TempDir Path dataDirectory) throws Exception {
         try (EmbeddedDatabase flaky = EmbeddedDatabase.start(dataDirectory.resolve("pg"), Landing.freePort())) {
             // given: a writer that has landed 100 steps
-            WriterConfig.Topics topics = topics("rebalance");
+            String name = TestNames.unique("rebalance");
+            WriterConfig.Topics topics = topics(name);
             List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 400, 14);
             produce(topics, steps.subList(0, 100));
-            WriterConfig config = config(flaky.jdbcUrl(), topics, "rebalance").withConsumerOverrides(Map.of("max.poll.records", "300"));
+            WriterConfig config = config(flaky.jdbcUrl(), topics, name).withConsumerOverrides(Map.of("max.poll.records", "300"));
             try (JdbiWriter first = JdbiWriter.start(config)) {
                 first.awaitCaughtUp(CATCH_UP);
 
                 // when: the database goes away, trades keep coming, and a second writer joins the group
                 flaky.stop();
                 produce(topics, steps.subList(100, 400));
-                Landing.await("the first writer waiting for the database", Duration.ofSeconds(30), () -> first.retries() >= 2);
+                Await.until("the first writer waiting for the database", NOTICE, () -> first.retries() >= 2);
                 try (JdbiWriter second = JdbiWriter.start(config)) {
-                    Landing.await("two members in the group, each with partitions", Duration.ofSeconds(30),
-                            () -> membersWithPartitions("rebalance") == 2);
+                    Await.until("two members in the group, each with partitions", NOTICE,
+                            () -> membersWithPartitions(name) == 2);
                     long firstRetries = first.retries();
-                    Landing.await("both writers waiting after the rebalance", Duration.ofSeconds(30),
+                    Await.until("both writers waiting after the rebalance", NOTICE,
                             () -> first.retries() >= firstRetries + 2 && second.retries() >= 2);
                     flaky.startAgain();
 
@@ -157,7 +164,7 @@ class JdbiWriterFailuresTest {
                 }
             }
             Jdbi db = Jdbi.create(flaky.dataSource());
-            assertThat(trainingLogSteps(db)).isEqualTo("[400, 400, 400]");
+            assertThat(trainingLogSteps(db)).as("rows, distinct steps, last step").containsExactly(400L, 400L, 400L);
             assertThat(JdbiWriter.rowCounts(db)).containsEntry("agent_performance", 9L).containsEntry("metalearner_weights", 40L);
             assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("current_weight"))
                     .containsExactlyInAnyOrderElementsOf(steps.get(399).performance().stream().map(a -> (Object) a.getCurrentWeight()).toList());
@@ -165,7 +172,7 @@ class JdbiWriterFailuresTest {
     }
 
     private static int membersWithPartitions(String group) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = broker.admin()) {
             return (int) admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
                     .filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
         } catch (Exception e) {
@@ -176,47 +183,49 @@ class JdbiWriterFailuresTest {
     @Test
     void aReadOnlyDatabaseIsWaitedForNotDeadLettered() throws Exception {
         // given: 20 steps landed
-        WriterConfig.Topics topics = topics("readonly");
-        String database = Landing.createDatabase(postgres, "readonly");
+        String name = TestNames.unique("readonly");
+        WriterConfig.Topics topics = topics(name);
+        TestPostgres.Database database = postgres.createDatabase(name);
         List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 40, 8);
         produce(topics, steps.subList(0, 20));
-        Jdbi admin = Jdbi.create(postgres.dataSource());
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "readonly"))) {
+        Jdbi admin = Jdbi.create(postgres.adminDataSource());
+        try (JdbiWriter writer = JdbiWriter.start(config(database.jdbcUrl(), topics, name))) {
             writer.awaitCaughtUp(CATCH_UP);
 
             // when: the database turns read-only (as a standby does in a failover; SQLState 25006) and
             // drops the writer's connection, while trades keep coming
             admin.useHandle(h -> {
-                h.execute("ALTER DATABASE readonly SET default_transaction_read_only = on");
-                h.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'readonly'");
+                h.execute("ALTER DATABASE " + database.name() + " SET default_transaction_read_only = on");
+                h.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?", database.name());
             });
             produce(topics, steps.subList(20, 40));
             long retries = writer.retries();
-            Landing.await("two retries against the read-only database", Duration.ofSeconds(30),
+            Await.until("two retries against the read-only database", NOTICE,
                     () -> writer.retries() >= retries + 2);
             assertThat(writer.isRunning()).isTrue();
-            admin.useHandle(h -> h.execute("ALTER DATABASE readonly SET default_transaction_read_only = off"));
+            admin.useHandle(h -> h.execute("ALTER DATABASE " + database.name() + " SET default_transaction_read_only = off"));
 
             // then: everything lands, nothing is dead-lettered
             writer.awaitCaughtUp(CATCH_UP);
             assertThat(writer.deadLettered()).isZero();
         }
-        assertThat(trainingLogSteps(Landing.jdbi(database))).isEqualTo("[40, 40, 40]");
+        assertThat(trainingLogSteps(database.jdbi())).as("rows, distinct steps, last step").containsExactly(40L, 40L, 40L);
     }
 
     @Test
     void aSchemaRegistryOutageIsWaitedForAndNothingIsLost() throws Exception {
         // given: trades on the topics, and the registry away (503) when the writer starts
-        WriterConfig.Topics topics = topics("registry");
-        String database = Landing.createDatabase(postgres, "registry");
+        String name = TestNames.unique("registry");
+        WriterConfig.Topics topics = topics(name);
+        TestPostgres.Database database = postgres.createDatabase(name);
         produce(topics, TradeHistory.generate(MODEL, 20, 10));
         try (RegistryProxy proxy = new RegistryProxy(registry.url())) {
             proxy.takeDown();
-            WriterConfig config = WriterConfig.of(broker.bootstrapServers(), proxy.apiUrl(), database, EmbeddedDatabase.USER,
-                    EmbeddedDatabase.PASSWORD).withGroupId("registry").withTopics(topics);
+            WriterConfig config = WriterConfig.of(broker.bootstrapServers(), proxy.apiUrl(), database.jdbcUrl(), EmbeddedDatabase.USER,
+                    EmbeddedDatabase.PASSWORD).withGroupId(name).withTopics(topics);
             try (JdbiWriter writer = JdbiWriter.start(config)) {
                 // when: it cannot read a writer schema
-                Landing.await("two retries while the registry is away", Duration.ofSeconds(30), () -> writer.retries() >= 2);
+                Await.until("two retries while the registry is away", NOTICE, () -> writer.retries() >= 2);
                 assertThat(writer.isRunning()).isTrue();
                 assertThat(writer.deadLettered()).isZero();
                 proxy.bringBack();
@@ -226,17 +235,18 @@ class JdbiWriterFailuresTest {
                 assertThat(writer.deadLettered()).isZero();
             }
         }
-        assertThat(trainingLogSteps(Landing.jdbi(database))).isEqualTo("[20, 20, 20]");
+        assertThat(trainingLogSteps(database.jdbi())).as("rows, distinct steps, last step").containsExactly(20L, 20L, 20L);
     }
 
     @Test
     void aRegistryUrlThatIsNotTheRegistryStopsTheWriterInsteadOfDeadLetteringEverything() throws Exception {
         // given: registry.url names an API the registry does not serve, so every schema lookup is a 404
-        WriterConfig.Topics topics = topics("wrong-registry");
-        String database = Landing.createDatabase(postgres, "wrong_registry");
+        String name = TestNames.unique("wrong-registry");
+        WriterConfig.Topics topics = topics(name);
+        TestPostgres.Database database = postgres.createDatabase(name);
         produce(topics, TradeHistory.generate(MODEL, 5, 12));
-        WriterConfig config = WriterConfig.of(broker.bootstrapServers(), registry.url() + "/apis/nothing/v9", database,
-                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD).withGroupId("wrong-registry").withTopics(topics);
+        WriterConfig config = WriterConfig.of(broker.bootstrapServers(), registry.url() + "/apis/nothing/v9", database.jdbcUrl(),
+                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD).withGroupId(name).withTopics(topics);
 
         // when
         try (JdbiWriter writer = JdbiWriter.start(config)) {
@@ -245,49 +255,50 @@ class JdbiWriterFailuresTest {
             assertThat(writer.failure()).hasMessageContaining("registry.url").hasMessageContaining("/apis/nothing/v9");
             assertThat(writer.deadLettered()).isZero();
         }
-        assertThat(Landing.committedOffsets(broker.bootstrapServers(), "wrong-registry")).isEmpty();
+        assertThat(Landing.committedOffsets(broker.bootstrapServers(), name)).isEmpty();
     }
 
     @Test
     void aDeadLetterTheBrokerRefusesStopsTheWriterUncommittedAndTheNextWriterDeadLettersIt() throws Exception {
         // given: a record the writer cannot use, and a dead-letter topic that takes nothing that big
-        WriterConfig.Topics topics = topics("letters");
-        String database = Landing.createDatabase(postgres, "letters");
+        String name = TestNames.unique("letters");
+        WriterConfig.Topics topics = topics(name);
+        TestPostgres.Database database = postgres.createDatabase(name);
         maxMessageBytes(topics.deadLetter(), "200");
         List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 5, 13);
         produce(topics, steps.subList(0, 2));
         long poisonOffset;
-        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(TestProducers.config(broker.bootstrapServers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            poisonOffset = raw.send(new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(),
-                    "not avro at all".repeat(20).getBytes())).get().offset();
+            poisonOffset = TestProducers.sendAndWait(raw, new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(),
+                    "not avro at all".repeat(20).getBytes())).offset();
         }
         produce(topics, steps.subList(2, 5));
 
         // when
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "letters"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(database.jdbcUrl(), topics, name))) {
             // then: it stops rather than commit past a record whose dead letter went nowhere
             assertThat(writer.awaitStopped(CATCH_UP)).isTrue();
             assertThat(writer.failure()).hasMessageContaining("dead letter").hasMessageContaining(topics.deadLetter())
                     .hasMessageContaining("RecordTooLarge");
             assertThat(writer.deadLettered()).isZero();
         }
-        assertThat(Landing.committedOffsets(broker.bootstrapServers(), "letters").getOrDefault(new TopicPartition(topics.trainingLog(), 0), 0L))
+        assertThat(Landing.committedOffsets(broker.bootstrapServers(), name).getOrDefault(new TopicPartition(topics.trainingLog(), 0), 0L))
                 .as("committed training-log offset: not past the unusable record").isLessThanOrEqualTo(poisonOffset);
 
         // and when: the topic takes it again, the next writer dead-letters the record and lands the rest
         maxMessageBytes(topics.deadLetter(), "1048588");
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "letters"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(database.jdbcUrl(), topics, name))) {
             writer.awaitCaughtUp(CATCH_UP);
             assertThat(writer.deadLettered()).isEqualTo(1);
         }
         List<DeadLetter> letters = Landing.readDeadLetters(broker.bootstrapServers(), registry.apiUrl(), topics.deadLetter(), 1);
         assertThat(letters).extracting(DeadLetter::getSourceOffset, DeadLetter::getReason).containsExactly(tuple(poisonOffset, "unreadable"));
-        assertThat(trainingLogSteps(Landing.jdbi(database))).isEqualTo("[5, 5, 5]");
+        assertThat(trainingLogSteps(database.jdbi())).as("rows, distinct steps, last step").containsExactly(5L, 5L, 5L);
     }
 
     private static void maxMessageBytes(String topic, String bytes) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = broker.admin()) {
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
                     new ConfigEntry("max.message.bytes", bytes), AlterConfigOp.OpType.SET)))).all().get();
@@ -297,14 +308,15 @@ class JdbiWriterFailuresTest {
     @Test
     void aMissingColumnStopsTheWriterNamingTheSqlStateAndCommitsNothingOfTheBatch() throws Exception {
         // given: 10 steps landed
-        WriterConfig.Topics topics = topics("fatal");
-        String database = Landing.createDatabase(postgres, "fatal");
+        String name = TestNames.unique("fatal");
+        WriterConfig.Topics topics = topics(name);
+        TestPostgres.Database database = postgres.createDatabase(name);
         List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 20, 9);
         produce(topics, steps.subList(0, 10));
-        Jdbi db = Landing.jdbi(database);
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "fatal"))) {
+        Jdbi db = database.jdbi();
+        try (JdbiWriter writer = JdbiWriter.start(config(database.jdbcUrl(), topics, name))) {
             writer.awaitCaughtUp(CATCH_UP);
-            var committed = Landing.committedOffsets(broker.bootstrapServers(), "fatal");
+            var committed = Landing.committedOffsets(broker.bootstrapServers(), name);
 
             // when: someone renamed a column the upsert writes (SQLState 42703), and trades keep coming
             db.useHandle(h -> h.execute("ALTER TABLE metalearner_training_log RENAME COLUMN loss TO loss_renamed"));
@@ -314,15 +326,15 @@ class JdbiWriterFailuresTest {
             assertThat(writer.awaitStopped(CATCH_UP)).isTrue();
             assertThat(writer.failure()).hasMessageContaining("SQLState 42703").hasMessageContaining("loss");
             assertThat(writer.deadLettered()).isZero();
-            assertThat(Landing.committedOffsets(broker.bootstrapServers(), "fatal")).isEqualTo(committed);
+            assertThat(Landing.committedOffsets(broker.bootstrapServers(), name)).isEqualTo(committed);
         }
         assertThat(Landing.dump(db, "agent_performance")).extracting(r -> r.get("training_step")).containsOnly(10L);
 
         // and when: the database is fixed and the writer started again, it lands the rest
         db.useHandle(h -> h.execute("ALTER TABLE metalearner_training_log RENAME COLUMN loss_renamed TO loss"));
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "fatal"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(database.jdbcUrl(), topics, name))) {
             writer.awaitCaughtUp(CATCH_UP);
         }
-        assertThat(trainingLogSteps(db)).isEqualTo("[20, 20, 20]");
+        assertThat(trainingLogSteps(db)).as("rows, distinct steps, last step").containsExactly(20L, 20L, 20L);
     }
 }

@@ -1,71 +1,66 @@
 package io.pim.metalearner.sink;
 
-import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.ops.EmbeddedRegistry;
-import io.pim.metalearner.stream.AvroSerdes;
+import io.pim.metalearner.testing.KafkaExtension;
+import io.pim.metalearner.testing.PostgresExtension;
+import io.pim.metalearner.testing.RegistryExtension;
+import io.pim.metalearner.testing.TestKafka;
+import io.pim.metalearner.testing.TestNames;
+import io.pim.metalearner.testing.TestPostgres;
+import io.pim.metalearner.testing.TestProducers;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static io.pim.metalearner.testing.TestProducers.sendAndWait;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The JDBI writer on a real broker, a real Apicurio registry and a real PostgreSQL. */
+/** The JDBI writer on a real broker, a real Apicurio registry and a real PostgreSQL (the shared ones). */
+@ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
 class JdbiWriterTest {
     private static final String MODEL = "default";
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
 
-    private static KafkaClusterTestKit broker;
+    private static TestKafka broker;
     private static EmbeddedRegistry registry;
-    private static EmbeddedDatabase postgres;
+    private static TestPostgres postgres;
 
     // the 1,000-trade run landed once for the whole class
     private static final List<TradeHistory.Step> history = TradeHistory.generate(MODEL, 1_000, 42);
     private static WriterConfig.Topics landedTopics;
     private static String landedDatabase;
 
-    @BeforeAll
-    static void startStackAndLandOneThousandTrades() throws Exception {
-        broker = Landing.startBroker();
-        registry = EmbeddedRegistry.start();
-        postgres = EmbeddedDatabase.start();
+    private static String landedGroup;
 
-        landedTopics = Landing.topics("landed");
-        Landing.createTopics(broker.bootstrapServers(), landedTopics);
-        landedDatabase = Landing.createDatabase(postgres, "landed");
+    @BeforeAll
+    static void landOneThousandTrades(TestKafka kafka, EmbeddedRegistry sharedRegistry, TestPostgres server) throws Exception {
+        broker = kafka;
+        registry = sharedRegistry;
+        postgres = server;
+
+        landedGroup = TestNames.unique("landed");
+        landedTopics = Landing.topics(landedGroup);
+        Landing.createTopics(broker, landedTopics);
+        landedDatabase = postgres.createDatabase("landed").jdbcUrl();
         Landing.produce(broker.bootstrapServers(), registry.apiUrl(), landedTopics, history);
-        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, "landed"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, landedGroup))) {
             writer.awaitCaughtUp(CATCH_UP);
         }
-    }
-
-    @AfterAll
-    static void stopStack() throws Exception {
-        if (postgres != null) postgres.close();
-        if (registry != null) registry.close();
-        if (broker != null) broker.close();
     }
 
     private static WriterConfig config(String jdbcUrl, WriterConfig.Topics topics, String group) {
@@ -117,7 +112,7 @@ class JdbiWriterTest {
 
         // when: the whole run arrives a second time
         Landing.produce(broker.bootstrapServers(), registry.apiUrl(), landedTopics, history);
-        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, "landed"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, landedGroup))) {
             writer.awaitCaughtUp(CATCH_UP);
             assertThat(writer.landedRecords()).isEqualTo(1_000 + 9_000 + 100);
         }
@@ -128,7 +123,7 @@ class JdbiWriterTest {
 
     @Test
     void theSeedsQueriesAnswerLatestWeightsAgentRankingsAndRecentSteps() throws Exception {
-        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, "landed"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(landedDatabase, landedTopics, landedGroup))) {
             // when
             Optional<HistoryQueries.Weights> latest = writer.query(q -> q.latestWeights(MODEL));
             List<HistoryQueries.AgentRanking> rankings = writer.query(q -> q.agentRankings(MODEL));
@@ -158,14 +153,15 @@ class JdbiWriterTest {
     @Test
     void anOlderStepNeverOverwritesANewerAgentRow() throws Exception {
         // given: an agent's figures after step 20 have landed
-        WriterConfig.Topics topics = Landing.topics("backwards");
-        Landing.createTopics(broker.bootstrapServers(), topics);
-        String database = Landing.createDatabase(postgres, "backwards");
+        String name = TestNames.unique("backwards");
+        WriterConfig.Topics topics = Landing.topics(name);
+        Landing.createTopics(broker, topics);
+        String database = postgres.createDatabase(name).jdbcUrl();
         List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 20, 7);
         Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps);
 
         // when: step 5's figures arrive late, in a later poll
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "backwards"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, name))) {
             writer.awaitCaughtUp(CATCH_UP);
             Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, List.of(
                     new TradeHistory.Step(steps.get(19).log(), steps.get(4).performance(), null)));
@@ -182,14 +178,15 @@ class JdbiWriterTest {
     @Test
     void afterAResetTheNewHistoryWinsAndTheSeedsQueriesShowIt() throws Exception {
         // given: 30 steps landed; then a reset (training-topic offset 30) and 12 steps of a new history
-        WriterConfig.Topics topics = Landing.topics("reset");
-        Landing.createTopics(broker.bootstrapServers(), topics);
-        String database = Landing.createDatabase(postgres, "reset");
+        String name = TestNames.unique("reset");
+        WriterConfig.Topics topics = Landing.topics(name);
+        Landing.createTopics(broker, topics);
+        String database = postgres.createDatabase(name).jdbcUrl();
         List<TradeHistory.Step> before = TradeHistory.generate(MODEL, 30, 21, 0);
         List<TradeHistory.Step> after = TradeHistory.generate(MODEL, 12, 22, 31);
         Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, before);
         Jdbi db = Landing.jdbi(database);
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "reset"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, name))) {
             writer.awaitCaughtUp(CATCH_UP);
 
             // when
@@ -226,9 +223,10 @@ class JdbiWriterTest {
     @Test
     void unusableRecordsAreDeadLetteredWithTheirReasonAndTheWriterGoesOn() throws Exception {
         // given
-        WriterConfig.Topics topics = Landing.topics("bad");
-        Landing.createTopics(broker.bootstrapServers(), topics);
-        String database = Landing.createDatabase(postgres, "bad");
+        String name = TestNames.unique("bad");
+        WriterConfig.Topics topics = Landing.topics(name);
+        Landing.createTopics(broker, topics);
+        String database = postgres.createDatabase(name).jdbcUrl();
         List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 5, 3);
         TrainingLog notJson = TrainingLog.newBuilder(steps.get(1).log()).setAgentVotes("{\"technical\": LONG").build();
         // valid JSON that PostgreSQL's jsonb refuses (it cannot hold \u0000)
@@ -237,20 +235,20 @@ class JdbiWriterTest {
                 .setTimestamp(Instant.now()).setAgentWeights("{}").setTrainingLoss(0).setPredictionAccuracy(0).build();
 
         try (KafkaProducer<String, SpecificRecord> avro = Landing.producer(broker.bootstrapServers(), registry.apiUrl());
-             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(TestProducers.config(broker.bootstrapServers()),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
-            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(0).log())).get();
-            raw.send(new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(), "not avro at all".getBytes())).get();
-            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, notJson)).get();
-            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, nulCharacter)).get();
-            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, snapshotOnTheLogTopic)).get();
-            avro.send(new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(4).log())).get();
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(0).log()));
+            sendAndWait(raw, new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(), "not avro at all".getBytes()));
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, notJson));
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, nulCharacter));
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, snapshotOnTheLogTopic));
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(4).log()));
             // framed like Avro, but with a content id the registry never gave out
-            raw.send(new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(), new byte[]{0, 0x7f, 0, 0, 1, 2, 4, 6})).get();
+            sendAndWait(raw, new ProducerRecord<>(topics.trainingLog(), MODEL.getBytes(), new byte[]{0, 0x7f, 0, 0, 1, 2, 4, 6}));
         }
 
         // when
-        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, "bad"))) {
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, name))) {
             writer.awaitCaughtUp(CATCH_UP);
 
             // then: the good rows landed
@@ -273,12 +271,13 @@ class JdbiWriterTest {
     @Test
     void aWriterKilledBetweenItsDatabaseCommitAndItsOffsetCommitLeavesExactlyOneRowPerStepAfterRestart() throws Exception {
         // given
-        WriterConfig.Topics topics = Landing.topics("crash");
-        Landing.createTopics(broker.bootstrapServers(), topics);
-        String database = Landing.createDatabase(postgres, "crash");
+        String name = TestNames.unique("crash");
+        WriterConfig.Topics topics = Landing.topics(name);
+        Landing.createTopics(broker, topics);
+        String database = postgres.createDatabase(name).jdbcUrl();
         List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 300, 11);
         Landing.produce(broker.bootstrapServers(), registry.apiUrl(), topics, steps);
-        WriterConfig config = config(database, topics, "crash").withConsumerOverrides(Map.of("max.poll.records", "200"));
+        WriterConfig config = config(database, topics, name).withConsumerOverrides(Map.of("max.poll.records", "200"));
 
         // when: the first writer dies right after its third database commit
         int[] commits = {0};

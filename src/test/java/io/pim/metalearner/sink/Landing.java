@@ -8,6 +8,8 @@ import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.stream.AvroSerdes;
+import io.pim.metalearner.testing.TestKafka;
+import io.pim.metalearner.testing.TestProducers;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -20,8 +22,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.util.PGobject;
 
@@ -36,28 +36,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
-/** Test plumbing for landing records: a broker, topics, producing a trade history, reading tables back. */
+/** Test plumbing for landing records: the writer's topics, producing a trade history, reading tables back. */
 public final class Landing {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Landing() {
-    }
-
-    /** A single combined KRaft node in this JVM. */
-    public static KafkaClusterTestKit startBroker() throws Exception {
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        cluster.format();
-        cluster.startup();
-        cluster.waitForReadyBrokers();
-        return cluster;
     }
 
     /** The writer's topics with a suffix, so tests sharing a broker don't share topics. */
@@ -66,14 +50,13 @@ public final class Landing {
                 "weight-snapshots-" + suffix, "dead-letter-" + suffix);
     }
 
-    public static void createTopics(String bootstrapServers, WriterConfig.Topics topics) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(
-                    new NewTopic(topics.trainingLog(), 1, (short) 1),
-                    new NewTopic(topics.agentPerformance(), 3, (short) 1),
-                    new NewTopic(topics.weightSnapshots(), 1, (short) 1),
-                    new NewTopic(topics.deadLetter(), 1, (short) 1))).all().get();
-        }
+    /** Creates the writer's topics and returns once each partition has a leader. */
+    public static void createTopics(TestKafka kafka, WriterConfig.Topics topics) throws Exception {
+        kafka.createTopics(
+                new NewTopic(topics.trainingLog(), 1, (short) 1),
+                new NewTopic(topics.agentPerformance(), 3, (short) 1),
+                new NewTopic(topics.weightSnapshots(), 1, (short) 1),
+                new NewTopic(topics.deadLetter(), 1, (short) 1));
     }
 
     public static KafkaProducer<String, SpecificRecord> producer(String bootstrapServers, String registryUrl) {
@@ -84,11 +67,9 @@ public final class Landing {
                                                                  Map<String, Object> extra) {
         AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
         serializer.configure(AvroSerdes.config(registryUrl), false);
-        Map<String, Object> config = new HashMap<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024));
+        Map<String, Object> config = TestProducers.config(bootstrapServers);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         config.putAll(extra);
         return new KafkaProducer<>(config, new StringSerializer(), serializer);
     }
@@ -101,7 +82,8 @@ public final class Landing {
      * snapshot), in transactions as the exactly-once stream does, so readers meet commit markers.
      * After the first transaction, one more with ghost rows (a step a million ahead, agent
      * figures from the far future) is aborted: a read_committed reader never lands them, and any
-     * test that counts rows or checks the final figures notices if one does.
+     * test that counts rows or checks the final figures notices if one does. Every send is
+     * checked: a record the broker did not take fails the caller at once.
      */
     public static void produce(String bootstrapServers, String registryUrl, WriterConfig.Topics topics,
                                List<TradeHistory.Step> steps) {
@@ -110,27 +92,30 @@ public final class Landing {
             producer.initTransactions();
             for (int from = 0; from < steps.size(); from += STEPS_PER_TRANSACTION) {
                 producer.beginTransaction();
+                TestProducers.Sends<String, SpecificRecord> committed = TestProducers.checked(producer);
                 for (TradeHistory.Step step : steps.subList(from, Math.min(steps.size(), from + STEPS_PER_TRANSACTION))) {
-                    send(producer, topics, step);
+                    send(committed, topics, step);
                 }
                 producer.commitTransaction();
+                committed.awaitAll();
                 if (from == 0) {
                     producer.beginTransaction();
-                    send(producer, topics, ghost(steps.get(0)));
-                    producer.flush();
+                    TestProducers.Sends<String, SpecificRecord> aborted = TestProducers.checked(producer);
+                    send(aborted, topics, ghost(steps.get(0)));
+                    aborted.awaitAll(); // on the log, so that aborting them really leaves them there, unread
                     producer.abortTransaction();
                 }
             }
         }
     }
 
-    private static void send(KafkaProducer<String, SpecificRecord> producer, WriterConfig.Topics topics, TradeHistory.Step step) {
+    private static void send(TestProducers.Sends<String, SpecificRecord> sends, WriterConfig.Topics topics, TradeHistory.Step step) {
         String model = step.log().getModelId();
-        producer.send(new ProducerRecord<>(topics.trainingLog(), model, step.log()));
+        sends.send(new ProducerRecord<>(topics.trainingLog(), model, step.log()));
         for (AgentPerformance agent : step.performance()) {
-            producer.send(new ProducerRecord<>(topics.agentPerformance(), model + ":" + agent.getAgentId(), agent));
+            sends.send(new ProducerRecord<>(topics.agentPerformance(), model + ":" + agent.getAgentId(), agent));
         }
-        if (step.snapshot() != null) producer.send(new ProducerRecord<>(topics.weightSnapshots(), model, step.snapshot()));
+        if (step.snapshot() != null) sends.send(new ProducerRecord<>(topics.weightSnapshots(), model, step.snapshot()));
     }
 
     /** Rows that would win every upsert and show in every count, if they ever landed. */
@@ -147,15 +132,9 @@ public final class Landing {
         return new TradeHistory.Step(log, agents, snapshot);
     }
 
-    /** A fresh, empty database on the server (the writer migrates it on start), its JDBC URL returned. */
-    public static String createDatabase(EmbeddedDatabase server, String name) {
-        Jdbi.create(server.dataSource()).useHandle(h -> h.execute("CREATE DATABASE " + name));
-        return "jdbc:postgresql://localhost:" + server.port() + "/" + name;
-    }
-
-    public static WriterConfig writerConfig(KafkaClusterTestKit broker, String registryUrl, String jdbcUrl,
+    public static WriterConfig writerConfig(TestKafka kafka, String registryUrl, String jdbcUrl,
                                             WriterConfig.Topics topics, String group) {
-        return WriterConfig.of(broker.bootstrapServers(), registryUrl, jdbcUrl, EmbeddedDatabase.USER,
+        return WriterConfig.of(kafka.bootstrapServers(), registryUrl, jdbcUrl, EmbeddedDatabase.USER,
                 EmbeddedDatabase.PASSWORD).withGroupId(group).withTopics(topics);
     }
 
@@ -169,7 +148,7 @@ public final class Landing {
         }
     }
 
-    /** Reads the dead letters on a topic until {@code expected} have come (or 30 s have passed). */
+    /** Reads the dead letters on a topic until {@code expected} have come (or two minutes have passed). */
     public static List<DeadLetter> readDeadLetters(String bootstrapServers, String registryUrl, String topic, int expected) {
         AvroKafkaDeserializer<DeadLetter> deserializer = new AvroKafkaDeserializer<>();
         deserializer.configure(AvroSerdes.config(registryUrl), false);
@@ -179,20 +158,11 @@ public final class Landing {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), deserializer)) {
             consumer.subscribe(List.of(topic));
             List<DeadLetter> letters = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (letters.size() < expected && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> letters.add(r.value()));
             }
             return letters;
-        }
-    }
-
-    /** Waits until the condition holds; fails naming it after the timeout. */
-    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
-            Thread.sleep(50);
         }
     }
 

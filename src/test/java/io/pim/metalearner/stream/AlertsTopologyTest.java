@@ -14,8 +14,8 @@ import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertType;
 import io.pim.metalearner.ops.EmbeddedRegistry;
 import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.testing.RegistryExtension;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,11 +24,10 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,37 +35,28 @@ import org.junit.jupiter.api.io.TempDir;
  * each detector raised once on a stream built to trigger it and cleared once when the stream stops triggering it.
  * (checkpoint-failed is cleared by a restart with a larger {@code checkpoint.max-bytes}: {@code OpsCommandsIntegrationTest}.)
  */
+@ExtendWith(RegistryExtension.class)
 class AlertsTopologyTest {
-    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Instant START = TopologyFixture.START;
     private static EmbeddedRegistry registry;
 
     @TempDir
     Path stateDir;
 
     @BeforeAll
-    static void startRegistry() throws Exception {
-        registry = EmbeddedRegistry.start();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) registry.close();
+    static void sharedRegistry(EmbeddedRegistry shared) {
+        registry = shared;
     }
 
     @Test
     void aPoorR2IsRaisedOnceOnTheAlertsTopicAndKeptActiveInTheModelWatchStore() throws Exception {
         // given the service, and a simulated stream on which a fresh model predicts poorly at first
-        ServiceConfig config = ServiceConfig.of("unused:9092", registry.apiUrl()).withStateDir(stateDir);
-        Topics topics = Topics.of(config);
         TradeSimulator simulator = new TradeSimulator(LearnerConfig.DEFAULT_ROSTER, 3, TradeSimulator.Scenario.SKILLS, 200);
-        try (TopologyTestDriver driver = new TopologyTestDriver(LearningTopology.build(config, topics),
-                LearningService.streamsProperties(config), START)) {
-            TestInputTopic<String, DecisionVotes> votes = driver.createInputTopic(topics.decisionVotes().name(),
-                    topics.decisionVotes().keySerde().serializer(), topics.decisionVotes().valueSerde().serializer());
-            TestInputTopic<String, TradeClosed> closes = driver.createInputTopic(topics.tradeClosed().name(),
-                    topics.tradeClosed().keySerde().serializer(), topics.tradeClosed().valueSerde().serializer());
-            TestOutputTopic<String, Alert> alerts = driver.createOutputTopic(topics.alerts().name(),
-                    topics.alerts().keySerde().deserializer(), topics.alerts().valueSerde().deserializer());
+        try (TopologyFixture fixture = new TopologyFixture(TopologyFixture.config(registry, stateDir))) {
+            Topics topics = fixture.topics();
+            TestInputTopic<String, DecisionVotes> votes = fixture.input(topics.decisionVotes());
+            TestInputTopic<String, TradeClosed> closes = fixture.input(topics.tradeClosed());
+            TestOutputTopic<String, Alert> alerts = fixture.output(topics.alerts());
 
             // when 120 trades are trained
             for (int i = 0; i < 120; i++) {
@@ -92,7 +82,7 @@ class AlertsTopologyTest {
                     assertThat(states.get(i)).isEqualTo(i % 2 == 0 ? AlertState.RAISED : AlertState.CLEARED);
                 }
             }
-            KeyValueStore<String, byte[]> watches = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
+            KeyValueStore<String, byte[]> watches = fixture.store(LearningTopology.MODEL_WATCH_STORE);
             ModelMonitor watch = ModelMonitor.decode(watches.get("default"), AlertConfig.defaults());
             assertThat(watch.alerts().active()).extracting(e -> e.type()).contains(AlertType.LOW_R2);
             assertThat(watch.curve().points()).hasSize(120);
@@ -200,16 +190,12 @@ class AlertsTopologyTest {
 
     /** Trains the default model on {@code trades} through the whole topology (the training topic onwards). */
     private Trained train(List<TrainingExample> trades) {
-        ServiceConfig config = ServiceConfig.of("unused:9092", registry.apiUrl()).withStateDir(stateDir);
-        Topics topics = Topics.of(config);
-        try (TopologyTestDriver driver = new TopologyTestDriver(LearningTopology.build(config, topics),
-                LearningService.streamsProperties(config), START)) {
-            TestInputTopic<String, TrainingExample> training = driver.createInputTopic(topics.training().name(),
-                    topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), START, Duration.ZERO);
-            TestOutputTopic<String, Alert> alerts = driver.createOutputTopic(topics.alerts().name(),
-                    topics.alerts().keySerde().deserializer(), topics.alerts().valueSerde().deserializer());
+        try (TopologyFixture fixture = new TopologyFixture(TopologyFixture.config(registry, stateDir))) {
+            Topics topics = fixture.topics();
+            TestInputTopic<String, TrainingExample> training = fixture.input(topics.training());
+            TestOutputTopic<String, Alert> alerts = fixture.output(topics.alerts());
             for (TrainingExample trade : trades) training.pipeInput(trade.getModelId(), trade);
-            KeyValueStore<String, byte[]> watches = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
+            KeyValueStore<String, byte[]> watches = fixture.store(LearningTopology.MODEL_WATCH_STORE);
             assertThat(watches.get("default")).as("the model trained").isNotNull();
             return new Trained(alerts.readValuesToList(), ModelMonitor.decode(watches.get("default"), AlertConfig.defaults()));
         }

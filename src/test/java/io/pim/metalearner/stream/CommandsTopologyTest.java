@@ -19,6 +19,7 @@ import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertType;
 import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
@@ -26,16 +27,14 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,12 +42,13 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Ops commands and checkpoints in the training step, on TopologyTestDriver with a real Apicurio registry. */
+@ExtendWith(RegistryExtension.class)
 class CommandsTopologyTest {
-    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
     private static EmbeddedRegistry registry;
 
     @TempDir
     Path stateDir;
+    private TopologyFixture fixture;
     private ServiceConfig config;
     private Topics topics;
     private TopologyTestDriver driver;
@@ -67,49 +67,38 @@ class CommandsTopologyTest {
     private int trades;
 
     @BeforeAll
-    static void startRegistry() throws Exception {
-        registry = EmbeddedRegistry.start();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) registry.close();
+    static void sharedRegistry(EmbeddedRegistry shared) {
+        registry = shared;
     }
 
     private void start(int every, int keep, int maxBytes) {
-        config = ServiceConfig.of("unused:9092", registry.apiUrl()).withStateDir(stateDir)
-                .withCheckpoints(new ServiceConfig.CheckpointPolicy(every, keep, maxBytes));
-        topics = Topics.of(config);
         StepListener listener = (modelId, step, stepNanos, latencyMs, active) -> {
             heard.add(step);
             heardNanos.add(stepNanos);
         };
-        driver = new TopologyTestDriver(LearningTopology.build(config, topics, listener),
-                LearningService.streamsProperties(config), START);
-        training = driver.createInputTopic(topics.training().name(), topics.training().keySerde().serializer(),
-                topics.training().valueSerde().serializer(), START, Duration.ZERO);
-        commands = driver.createInputTopic(topics.commands().name(), topics.commands().keySerde().serializer(),
-                topics.commands().valueSerde().serializer(), START, Duration.ZERO);
-        weights = output(topics.weightsUpdated());
-        checkpoints = output(topics.checkpoints());
-        results = output(topics.commandResults());
-        deadLetters = output(topics.deadLetter());
-        alerts = output(topics.alerts());
-        performance = output(topics.agentPerformance());
-        snapshots = output(topics.weightSnapshots());
+        fixture = new TopologyFixture(TopologyFixture.config(registry, stateDir)
+                .withCheckpoints(new ServiceConfig.CheckpointPolicy(every, keep, maxBytes)), listener);
+        config = fixture.config();
+        topics = fixture.topics();
+        driver = fixture.driver();
+        training = fixture.input(topics.training());
+        commands = fixture.input(topics.commands());
+        weights = fixture.output(topics.weightsUpdated());
+        checkpoints = fixture.output(topics.checkpoints());
+        results = fixture.output(topics.commandResults());
+        deadLetters = fixture.output(topics.deadLetter());
+        alerts = fixture.output(topics.alerts());
+        performance = fixture.output(topics.agentPerformance());
+        snapshots = fixture.output(topics.weightSnapshots());
     }
 
     private void start(int every, int keep) {
         start(every, keep, 2 * 1024 * 1024);
     }
 
-    private <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
-        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
-    }
-
     @AfterEach
     void closeDriver() {
-        if (driver != null) driver.close();
+        if (fixture != null) fixture.close();
     }
 
     /** n trades for the model, with price moves that vary so that every step changes the learner. */
@@ -478,13 +467,6 @@ class CommandsTopologyTest {
     }
 
     private CountSnapshot counts() {
-        Map<String, Long> all = new java.util.HashMap<>();
-        for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
-            KeyValueStore<String, Long> store = driver.getKeyValueStore(name);
-            try (KeyValueIterator<String, Long> it = store.all()) {
-                it.forEachRemaining(kv -> all.merge(kv.key, kv.value, Long::sum));
-            }
-        }
-        return new CountSnapshot(all);
+        return fixture.counts();
     }
 }

@@ -2,13 +2,14 @@ package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.common.serialization.Serde;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -20,17 +21,13 @@ import java.nio.ByteBuffer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Confluent clients in any language must be able to read and write our topics through Apicurio. */
+@ExtendWith(RegistryExtension.class)
 class ConfluentWireFormatTest {
     private static EmbeddedRegistry registry;
 
     @BeforeAll
-    static void startRegistry() throws Exception {
-        registry = EmbeddedRegistry.start();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) registry.close();
+    static void sharedRegistry(EmbeddedRegistry shared) {
+        registry = shared;
     }
 
     private static TradeClosed trade() {

@@ -13,6 +13,12 @@ import io.pim.metalearner.learn.Trade;
 import io.pim.metalearner.learn.Vote;
 import io.pim.metalearner.ops.EmbeddedRegistry;
 import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.testing.Await;
+import io.pim.metalearner.testing.KafkaExtension;
+import io.pim.metalearner.testing.RegistryExtension;
+import io.pim.metalearner.testing.ServiceProperties;
+import io.pim.metalearner.testing.TestKafka;
+import io.pim.metalearner.testing.TestProducers;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,12 +29,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.junit.jupiter.api.AfterAll;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -40,7 +46,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -53,46 +58,32 @@ import static org.assertj.core.api.Assertions.assertThat;
  * stream with early closes, duplicates and garbage trains exactly once per valid trade, in order,
  * and the live learner equals an offline replay of the training topic, also across restarts.
  */
+@ExtendWith({KafkaExtension.class, RegistryExtension.class})
 class LearningServiceIntegrationTest {
-    private static KafkaClusterTestKit kafka;
+    /** A bound on reading a stream's output: far beyond what it needs, even on a busy machine. */
+    private static final Duration OUTPUT = Duration.ofSeconds(120);
+
+    private static TestKafka kafka;
     private static EmbeddedRegistry registry;
 
     @TempDir
     Path stateDir;
 
     @BeforeAll
-    static void startStack() throws Exception {
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
-        registry = EmbeddedRegistry.start();
-    }
-
-    @AfterAll
-    static void stopStack() throws Exception {
-        if (registry != null) registry.close();
-        if (kafka != null) kafka.close();
+    static void sharedStack(TestKafka sharedKafka, EmbeddedRegistry sharedRegistry) {
+        kafka = sharedKafka;
+        registry = sharedRegistry;
     }
 
     /** A config with its own topics and application id, so the tests share the cluster but not data. */
     private ServiceConfig config(String name) {
-        Properties p = new Properties();
-        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        p.setProperty("registry.url", registry.apiUrl());
-        p.setProperty("application.id", "metalearner-" + name);
-        p.setProperty("state.dir", stateDir.toString());
-        for (String topic : List.of("decision-votes", "trade-closed", "training", "weights-updated", "training-log",
-                "agent-performance", "weight-snapshots", "alerts", "dead-letter")) {
-            p.setProperty("topic." + topic, name + "." + topic);
-        }
-        return ServiceConfig.from(p, Map.of());
+        return ServiceProperties.config(ServiceProperties.isolated(name, kafka, registry.apiUrl(), stateDir));
+    }
+
+    /** Creates the service's topics as it does on start, and waits until a producer can use them. */
+    private static void createTopics(LearningService service) throws Exception {
+        service.createTopics();
+        kafka.awaitLeaders(ServiceProperties.topicNames(service.config()));
     }
 
     /** What was published, and what the service should make of it. */
@@ -102,7 +93,8 @@ class LearningServiceIntegrationTest {
     /**
      * Publishes {@code n} simulated trades, votes first then the close, except: ~5% closes before
      * their votes, ~2% closes sent twice, ~1% garbage records (half undecodable bytes, half closes
-     * with a non-positive price, whose votes then wait for a close that never comes).
+     * with a non-positive price, whose votes then wait for a close that never comes). Fails at
+     * once if the broker did not take a record.
      */
     private Published publish(ServiceConfig config, Topics topics, int n, long seed) {
         Random random = new Random(seed);
@@ -110,9 +102,10 @@ class LearningServiceIntegrationTest {
         List<String> trainable = new ArrayList<>();
         Map<String, String> bad = new LinkedHashMap<>();
         int records = 0;
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer())) {
+        Map<String, Object> producerConfig = TestProducers.config(config.bootstrapServers());
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (var producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+            TestProducers.Sends<byte[], byte[]> sends = TestProducers.checked(producer);
             for (int i = 0; i < n; i++) {
                 Trade trade = FeedbackJson.parse(simulator.next());
                 String id = trade.decisionId();
@@ -129,7 +122,7 @@ class LearningServiceIntegrationTest {
                     byte[] garbage = new byte[1 + random.nextInt(40)];
                     random.nextBytes(garbage);
                     garbage[0] = (byte) (random.nextBoolean() ? 0 : 0x7b); // framed-looking or JSON-looking
-                    producer.send(new ProducerRecord<>(random.nextBoolean() ? config.topics().tradeClosed()
+                    sends.send(new ProducerRecord<>(random.nextBoolean() ? config.topics().tradeClosed()
                             : config.topics().decisionVotes(), garbageKey.getBytes(StandardCharsets.UTF_8), garbage));
                     records++;
                     bad.put(garbageKey, "unreadable");
@@ -138,19 +131,19 @@ class LearningServiceIntegrationTest {
                 var votesRecord = new ProducerRecord<>(config.topics().decisionVotes(), key, votes);
                 var closeRecord = new ProducerRecord<>(config.topics().tradeClosed(), key, close);
                 boolean early = random.nextDouble() < 0.05;
-                producer.send(early ? closeRecord : votesRecord);
-                producer.send(early ? votesRecord : closeRecord);
+                sends.send(early ? closeRecord : votesRecord);
+                sends.send(early ? votesRecord : closeRecord);
                 records += 2;
                 if (!bad.containsKey(id + "#close")) {
                     trainable.add(id);
                     if (random.nextDouble() < 0.02) {
-                        producer.send(closeRecord);
+                        sends.send(closeRecord);
                         records++;
                         bad.put(id + "#duplicate", "duplicate");
                     }
                 }
             }
-            producer.flush();
+            sends.awaitAll();
         }
         return new Published(trainable, bad, records);
     }
@@ -196,13 +189,64 @@ class LearningServiceIntegrationTest {
         return out;
     }
 
+    /** Everything committed on a topic now: read_committed, up to each partition's last stable offset. */
+    private static <K, V> List<ConsumerRecord<K, V>> readToEnd(ServiceConfig config, Topic<K, V> topic) throws Exception {
+        return readToEnd(config, topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    private static <K, V> List<ConsumerRecord<K, V>> readToEnd(ServiceConfig config, String topic, Deserializer<K> keys,
+                                                               Deserializer<V> values) throws Exception {
+        List<ConsumerRecord<K, V>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), keys, values)) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Await.until(() -> "reading " + topic + " to its end " + end + ", " + out.size() + " records so far", OUTPUT,
+                    () -> {
+                        if (partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) return true;
+                        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                        return false;
+                    });
+        }
+        return out;
+    }
+
+    /**
+     * Waits until the service has committed its consumption of every record on the training topic.
+     * It commits its outputs in the same transaction, so from then on every step it will ever take
+     * for those records, a repeated one included, is on the weights-updated topic.
+     */
+    private static void awaitTrainingCommitted(ServiceConfig config, Topics topics) throws Exception {
+        Map<TopicPartition, Long> next = new HashMap<>();
+        // as bytes: ops commands travel on the training topic too
+        for (var record : readToEnd(config, topics.training().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            next.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
+        }
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        try (Admin admin = kafka.admin()) {
+            Await.until(() -> "the service committing the training topic up to " + next + "; committed: " + committed, OUTPUT, () -> {
+                committed.clear();
+                admin.listConsumerGroupOffsets(config.applicationId()).partitionsToOffsetAndMetadata().get()
+                        .forEach((partition, offset) -> {
+                            if (offset != null) committed.put(partition, offset.offset());
+                        });
+                return next.entrySet().stream().allMatch(e -> committed.getOrDefault(e.getKey(), 0L) >= e.getValue());
+            });
+        }
+    }
+
     private static List<Long> steps(List<ConsumerRecord<String, WeightsUpdated>> records) {
         return records.stream().map(r -> r.value().getTrainingStep()).toList();
     }
 
     private static String replayFingerprint(ServiceConfig config, Topics topics, int expected) {
         List<ConsumerRecord<String, TrainingExample>> examples =
-                readUntil(config, topics.training(), r -> r.size() >= expected, Duration.ofSeconds(60));
+                readUntil(config, topics.training(), r -> r.size() >= expected, OUTPUT);
         Learner replay = Learner.create(config.learner());
         for (var e : examples) replay.train(AvroTrades.trade(e.value().getVotes(), e.value().getTrade()));
         assertThat(examples).hasSize(expected);
@@ -214,7 +258,7 @@ class LearningServiceIntegrationTest {
         // given
         ServiceConfig config = config("once");
         try (LearningService service = new LearningService(config)) {
-            service.createTopics();
+            createTopics(service);
             Topics topics = service.topics();
             Published published = publish(config, topics, 1000, 7);
             int n = published.trainable().size();
@@ -222,15 +266,14 @@ class LearningServiceIntegrationTest {
             // when
             service.start();
             var weights = readUntil(config, topics.weightsUpdated(), r -> r.size() >= n, Duration.ofSeconds(300));
-            var letters = readUntil(config, topics.deadLetter(), r -> r.size() >= published.badByKey().size(),
-                    Duration.ofSeconds(30));
+            var letters = readUntil(config, topics.deadLetter(), r -> r.size() >= published.badByKey().size(), OUTPUT);
 
             // then: steps 1..n, once each, in order, one per valid trade
             assertThat(steps(weights)).containsExactlyElementsOf(LongStream.rangeClosed(1, n).boxed().toList());
             assertThat(weights.stream().map(r -> r.value().getDecisionId()).sorted().toList())
                     .isEqualTo(published.trainable().stream().sorted().toList());
             // and step k consumed the k-th training record: the exactly-once oracle
-            var examples = readUntil(config, topics.training(), r -> r.size() >= n, Duration.ofSeconds(30));
+            var examples = readUntil(config, topics.training(), r -> r.size() >= n, OUTPUT);
             assertThat(weights.stream().map(r -> r.value().getSourceOffset()).toList())
                     .isEqualTo(examples.stream().map(ConsumerRecord::offset).toList());
 
@@ -276,17 +319,17 @@ class LearningServiceIntegrationTest {
         Topics topics = Topics.of(config);
         int n;
         try (LearningService first = new LearningService(config)) {
-            first.createTopics();
+            createTopics(first);
             first.start();
             n = publish(config, topics, 250, 11).trainable().size();
-            readUntil(config, topics.weightsUpdated(), r -> r.size() >= 50, Duration.ofSeconds(60));
+            readUntil(config, topics.weightsUpdated(), r -> r.size() >= 50, OUTPUT);
         }
         // and more trades arriving while it is down; restarted on the same disk, stopped again
         n += publish(config, topics, 250, 12).trainable().size();
         int target = n;
         try (LearningService second = new LearningService(config)) {
             second.start();
-            readUntil(config, topics.weightsUpdated(), r -> r.size() >= target - 200, Duration.ofSeconds(180));
+            readUntil(config, topics.weightsUpdated(), r -> r.size() >= target - 200, Duration.ofSeconds(300));
         }
         // and more again, for a replacement machine whose disk is empty: it restores from the changelogs
         n += publish(config, topics, 100, 13).trainable().size();
@@ -296,8 +339,9 @@ class LearningServiceIntegrationTest {
             // when
             third.start();
             readUntil(config, topics.weightsUpdated(), r -> r.size() >= all, Duration.ofSeconds(300));
-            // everything committed, read a little longer: a repeated step would show up after the n-th
-            var weights = readUntil(config, topics.weightsUpdated(), r -> false, Duration.ofSeconds(3));
+            // once every training record's consumption is committed, a repeated step would be on the topic too
+            awaitTrainingCommitted(config, topics);
+            var weights = readToEnd(config, topics.weightsUpdated());
 
             // then
             assertThat(steps(weights)).containsExactlyElementsOf(LongStream.rangeClosed(1, all).boxed().toList());

@@ -13,20 +13,18 @@ import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
@@ -34,19 +32,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The join's edge cases and the training step, on TopologyTestDriver with a real Apicurio registry. */
+@ExtendWith(RegistryExtension.class)
 class LearningTopologyTest {
-    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Instant START = TopologyFixture.START;
     private static EmbeddedRegistry registry;
 
     @TempDir
     Path stateDir;
+    private TopologyFixture fixture;
     private ServiceConfig config;
     private Topics topics;
     private TopologyTestDriver driver;
@@ -59,44 +58,28 @@ class LearningTopologyTest {
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
 
     @BeforeAll
-    static void startRegistry() throws Exception {
-        registry = EmbeddedRegistry.start();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) registry.close();
+    static void sharedRegistry(EmbeddedRegistry shared) {
+        registry = shared;
     }
 
     @BeforeEach
     void startDriver() {
-        config = ServiceConfig.of("unused:9092", registry.apiUrl()).withStateDir(stateDir);
-        topics = Topics.of(config);
-        driver = new TopologyTestDriver(LearningTopology.build(config, topics),
-                LearningService.streamsProperties(config), START);
-        votes = input(topics.decisionVotes());
-        closes = input(topics.tradeClosed());
-        rawVotes = driver.createInputTopic(topics.decisionVotes().name(),
-                Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-        rawCloses = driver.createInputTopic(topics.tradeClosed().name(),
-                Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-        training = output(topics.training());
-        weights = output(topics.weightsUpdated());
-        deadLetters = output(topics.deadLetter());
+        fixture = new TopologyFixture(TopologyFixture.config(registry, stateDir));
+        config = fixture.config();
+        topics = fixture.topics();
+        driver = fixture.driver();
+        votes = fixture.input(topics.decisionVotes());
+        closes = fixture.input(topics.tradeClosed());
+        rawVotes = fixture.rawInput(topics.decisionVotes());
+        rawCloses = fixture.rawInput(topics.tradeClosed());
+        training = fixture.output(topics.training());
+        weights = fixture.output(topics.weightsUpdated());
+        deadLetters = fixture.output(topics.deadLetter());
     }
 
     @AfterEach
     void closeDriver() {
-        driver.close();
-    }
-
-    private <K, V> TestInputTopic<K, V> input(Topic<K, V> topic) {
-        return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer(),
-                START, Duration.ZERO);
-    }
-
-    private <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
-        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+        fixture.close();
     }
 
     private void publish(DecisionVotes v) {
@@ -112,25 +95,11 @@ class LearningTopologyTest {
     }
 
     private CountSnapshot counts() {
-        Map<String, Long> all = new HashMap<>();
-        for (String name : List.of(LearningTopology.JOIN_COUNTS_STORE, LearningTopology.TRAINING_COUNTS_STORE)) {
-            KeyValueStore<String, Long> store = driver.getKeyValueStore(name);
-            try (KeyValueIterator<String, Long> it = store.all()) {
-                it.forEachRemaining(kv -> all.merge(kv.key, kv.value, Long::sum));
-            }
-        }
-        return new CountSnapshot(all);
+        return fixture.counts();
     }
 
     private long entries(String store) {
-        long n = 0;
-        try (KeyValueIterator<Object, Object> it = driver.getKeyValueStore(store).all()) {
-            while (it.hasNext()) {
-                it.next();
-                n++;
-            }
-        }
-        return n;
+        return fixture.entries(store);
     }
 
     private List<String> reasons() {
@@ -397,7 +366,7 @@ class LearningTopologyTest {
     @Test
     void aTrainingRecordWithAnUnknownActionIsDeadLetteredNotTrained() {
         // given a training-topic record written before actions were checked at the join
-        TestInputTopic<String, TrainingExample> trainingIn = input(topics.training());
+        TestInputTopic<String, TrainingExample> trainingIn = fixture.input(topics.training());
         DecisionVotes typo = Trades.votes("d-1");
         typo.setAction("SEL");
         TrainingExample example = TrainingExample.newBuilder().setModelId("default").setVotes(typo)
@@ -521,9 +490,9 @@ class LearningTopologyTest {
     @Test
     void eachStepEmitsTheFlatRecordsAndASnapshotEveryTenSteps() {
         // given
-        TestOutputTopic<String, TrainingLog> log = output(topics.trainingLog());
-        TestOutputTopic<String, AgentPerformance> performance = output(topics.agentPerformance());
-        TestOutputTopic<String, WeightSnapshot> snapshots = output(topics.weightSnapshots());
+        TestOutputTopic<String, TrainingLog> log = fixture.output(topics.trainingLog());
+        TestOutputTopic<String, AgentPerformance> performance = fixture.output(topics.agentPerformance());
+        TestOutputTopic<String, WeightSnapshot> snapshots = fixture.output(topics.weightSnapshots());
 
         // when
         for (int i = 1; i <= 20; i++) {

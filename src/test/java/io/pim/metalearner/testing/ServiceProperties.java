@@ -1,0 +1,58 @@
+package io.pim.metalearner.testing;
+
+import io.pim.metalearner.stream.ServiceConfig;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A learning service's settings for a test on the shared broker: its own application id and
+ * every one of its topics named {@code <name>.<topic>}, so services of different tests never read
+ * each other's trades, commands or checkpoints.
+ */
+public final class ServiceProperties {
+    /** The service's topics, by their default names (each one's key is {@code topic.<name>}). */
+    private static final List<String> TOPICS = List.of("decision-votes", "trade-closed", "training", "weights-updated",
+            "training-log", "agent-performance", "weight-snapshots", "alerts", "dead-letter", "commands", "checkpoints",
+            "command-results");
+
+    private ServiceProperties() {
+    }
+
+    /** {@code name} made unique ({@link TestNames}) as the application id and the topics' prefix. */
+    public static Properties isolated(String name, TestKafka kafka, String registryUrl, Path stateDir) {
+        String unique = TestNames.unique(name);
+        Properties p = new Properties();
+        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
+        p.setProperty("registry.url", registryUrl);
+        p.setProperty("application.id", unique);
+        p.setProperty("state.dir", stateDir.toString());
+        for (String topic : TOPICS) p.setProperty("topic." + topic, unique + "." + topic);
+        return p;
+    }
+
+    /** The config of {@link #isolated}, checked to leave no topic on its default name. */
+    public static ServiceConfig config(Properties isolated) {
+        ServiceConfig config = ServiceConfig.from(isolated, Map.of());
+        for (String name : topicNames(config)) {
+            if (!name.startsWith(config.applicationId() + ".")) {
+                throw new IllegalStateException("topic " + name + " keeps its shared name: add it to ServiceProperties.TOPICS");
+            }
+        }
+        return config;
+    }
+
+    /** Every topic the config names, e.g. to wait for their leaders after the service created them. */
+    public static List<String> topicNames(ServiceConfig config) {
+        return Arrays.stream(ServiceConfig.TopicNames.class.getRecordComponents()).map(component -> {
+            try {
+                return component.getAccessor().invoke(config.topics()).toString();
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+}

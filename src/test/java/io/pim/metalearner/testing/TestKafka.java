@@ -1,0 +1,131 @@
+package io.pim.metalearner.testing;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A single combined KRaft node in this JVM (Kafka's {@link KafkaClusterTestKit}), with the
+ * replication-factor-1 settings a one-node cluster needs. Shared by the test classes that ask
+ * {@link KafkaExtension} for it; {@link #startOwn()} is for the odd test that needs one of its own.
+ */
+public final class TestKafka implements AutoCloseable {
+    /** How long a just-created topic may take to have a leader for every partition. */
+    private static final Duration LEADERS = Duration.ofSeconds(60);
+
+    private final KafkaClusterTestKit cluster;
+
+    private TestKafka(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+    }
+
+    /** A node of the caller's own, closed by the caller. */
+    public static TestKafka startOwn() throws Exception {
+        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .build();
+        try {
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return new TestKafka(cluster);
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    /** An admin client on this node; the caller closes it. */
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    /** Creates the topics and returns once every partition of each has a leader, so a producer can use them at once. */
+    public void createTopics(NewTopic... topics) throws Exception {
+        createTopics(List.of(topics));
+    }
+
+    public void createTopics(Collection<NewTopic> topics) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(topics).all().get();
+            awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
+        }
+    }
+
+    /**
+     * Returns once every partition of each topic has a leader that serves it: a topic just created
+     * (by a test or by the service) may have none yet, and a producer that sends to it then gets
+     * NOT_LEADER_OR_FOLLOWER. An idempotent producer can then be stuck for good: its first batch
+     * is retried while later ones are taken, and the broker refuses the retry as out of order
+     * (OUT_OF_ORDER_SEQUENCE_NUMBER, seen in LearningServiceIntegrationTest). The metadata naming a
+     * leader is not enough (the broker publishes it a moment before its replica manager leads the
+     * partition), so each partition's leader must also answer a ListOffsets request, which only a
+     * leading replica does.
+     */
+    public void awaitLeaders(Collection<String> topics) throws Exception {
+        try (Admin admin = admin()) {
+            awaitLeaders(admin, topics);
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, Collection<String> topics) throws Exception {
+        List<String> waitingFor = new ArrayList<>(topics);
+        Await.until(() -> "a serving leader for every partition of " + waitingFor, LEADERS, () -> {
+            try {
+                Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
+                waitingFor.clear();
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+                described.forEach((name, description) -> {
+                    for (TopicPartitionInfo partition : description.partitions()) {
+                        Node leader = partition.leader();
+                        if (leader == null || leader.isEmpty() || leader.id() < 0) waitingFor.add(name + "-" + partition.partition());
+                        partitions.put(new TopicPartition(name, partition.partition()), OffsetSpec.latest());
+                    }
+                });
+                if (!waitingFor.isEmpty()) return false;
+                admin.listOffsets(partitions).all().get(); // answered only by a replica that leads
+                return true;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RetriableException) { // not in the metadata yet, or not led yet
+                    waitingFor.add(String.valueOf(e.getCause()));
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TestKafka[" + bootstrapServers() + "]";
+    }
+}
