@@ -3,15 +3,18 @@ package io.pim.metalearner.stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,9 +22,13 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Creates the registry's topics, checks the shape the topology relies on, and returns only once
- * every partition has a leader that clients see. Without that last wait, a producer that starts
+ * every partition has a leader that serves it. Without that last wait, a producer that starts
  * right after creation can meet {@code NOT_LEADER_OR_FOLLOWER} on a new partition, and an
- * idempotent one may then retry its first batch with a stale sequence for minutes.
+ * idempotent one may then be stuck: its first batch is retried while later ones are taken, and the
+ * broker refuses the retry as out of order ({@code OUT_OF_ORDER_SEQUENCE_NUMBER}) until the
+ * delivery timeout. The metadata naming a leader is not enough (the broker publishes it a moment
+ * before its replica manager leads the partition), so each partition must also answer a
+ * ListOffsets request, which only a leading replica does.
  */
 public final class TopicAdmin {
     private static final Logger log = LoggerFactory.getLogger(TopicAdmin.class);
@@ -81,9 +88,10 @@ public final class TopicAdmin {
     }
 
     /**
-     * Waits until every partition of {@code names} has a leader in the cluster's metadata.
+     * Waits until every partition of {@code names} has a leader in the cluster's metadata that
+     * answers a ListOffsets request for it.
      *
-     * @throws IllegalStateException naming the topics still without one (or missing) at the deadline
+     * @throws IllegalStateException naming what is still missing at the deadline
      */
     public static void awaitLeaders(Admin admin, Collection<String> names, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -91,19 +99,25 @@ public final class TopicAdmin {
         while (true) {
             try {
                 List<String> leaderless = new ArrayList<>();
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
                 admin.describeTopics(names).allTopicNames().get().forEach((name, description) -> {
                     for (TopicPartitionInfo p : description.partitions()) {
                         if (p.leader() == null || p.leader().isEmpty()) leaderless.add(name + "-" + p.partition());
+                        partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest());
                     }
                 });
-                if (leaderless.isEmpty()) return;
+                if (leaderless.isEmpty()) {
+                    admin.listOffsets(partitions).all().get(); // answered only by a replica that leads
+                    return;
+                }
                 waitingFor = "partitions without a leader: " + leaderless;
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof RetriableException)) {
                     throw new IllegalStateException("cannot describe topics " + names + ": " + e.getCause().getMessage(),
                             e.getCause());
                 }
-                waitingFor = "topics not yet known to the cluster: " + e.getCause().getMessage();
+                // not in the metadata yet, or not led yet
+                waitingFor = "topics not yet served: " + e.getCause().getMessage();
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("topics " + names + " not ready after " + timeout.toSeconds() + " s; "

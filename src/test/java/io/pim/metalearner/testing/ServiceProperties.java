@@ -1,5 +1,9 @@
 package io.pim.metalearner.testing;
 
+import io.pim.metalearner.config.ConfigParts;
+import io.pim.metalearner.stream.Topic;
+import io.pim.metalearner.stream.Topics;
+
 import io.pim.metalearner.stream.ServiceConfig;
 
 import java.nio.file.Path;
@@ -14,11 +18,6 @@ import java.util.Properties;
  * each other's trades, commands or checkpoints.
  */
 public final class ServiceProperties {
-    /** The service's topics, by their default names (each one's key is {@code topic.<name>}). */
-    private static final List<String> TOPICS = List.of("decision-votes", "trade-closed", "training", "weights-updated",
-            "training-log", "agent-performance", "weight-snapshots", "alerts", "dead-letter", "commands", "checkpoints",
-            "command-results");
-
     private ServiceProperties() {
     }
 
@@ -30,7 +29,7 @@ public final class ServiceProperties {
         p.setProperty("registry.url", registryUrl);
         p.setProperty("application.id", unique);
         p.setProperty("state.dir", stateDir.toString());
-        for (String topic : TOPICS) p.setProperty("topic." + topic, unique + "." + topic);
+        for (String topic : ConfigParts.TOPICS) p.setProperty("topic." + topic, unique + "." + topic);
         return p;
     }
 
@@ -39,7 +38,7 @@ public final class ServiceProperties {
         ServiceConfig config = ServiceConfig.from(isolated, Map.of());
         for (String name : topicNames(config)) {
             if (!name.startsWith(config.applicationId() + ".")) {
-                throw new IllegalStateException("topic " + name + " keeps its shared name: add it to ServiceProperties.TOPICS");
+                throw new IllegalStateException("topic " + name + " keeps its shared name");
             }
         }
         return config;
@@ -47,12 +46,6 @@ public final class ServiceProperties {
 
     /** Every topic the config names, e.g. to wait for their leaders after the service created them. */
     public static List<String> topicNames(ServiceConfig config) {
-        return Arrays.stream(ServiceConfig.TopicNames.class.getRecordComponents()).map(component -> {
-            try {
-                return component.getAccessor().invoke(config.topics()).toString();
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return Topics.of(config).all().stream().map(Topic::name).toList();
     }
 }

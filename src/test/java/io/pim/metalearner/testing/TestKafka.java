@@ -1,5 +1,7 @@
 package io.pim.metalearner.testing;
 
+import io.pim.metalearner.stream.TopicAdmin;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -93,30 +95,7 @@ public final class TestKafka implements AutoCloseable {
     }
 
     private static void awaitLeaders(Admin admin, Collection<String> topics) throws Exception {
-        List<String> waitingFor = new ArrayList<>(topics);
-        Await.until(() -> "a serving leader for every partition of " + waitingFor, LEADERS, () -> {
-            try {
-                Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get();
-                waitingFor.clear();
-                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-                described.forEach((name, description) -> {
-                    for (TopicPartitionInfo partition : description.partitions()) {
-                        Node leader = partition.leader();
-                        if (leader == null || leader.isEmpty() || leader.id() < 0) waitingFor.add(name + "-" + partition.partition());
-                        partitions.put(new TopicPartition(name, partition.partition()), OffsetSpec.latest());
-                    }
-                });
-                if (!waitingFor.isEmpty()) return false;
-                admin.listOffsets(partitions).all().get(); // answered only by a replica that leads
-                return true;
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RetriableException) { // not in the metadata yet, or not led yet
-                    waitingFor.add(String.valueOf(e.getCause()));
-                    return false;
-                }
-                throw e;
-            }
-        });
+        TopicAdmin.awaitLeaders(admin, topics, LEADERS); // the product's own wait, so tests and service agree
     }
 
     @Override
