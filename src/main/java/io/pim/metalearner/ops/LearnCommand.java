@@ -1,40 +1,21 @@
 package io.pim.metalearner.ops;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pim.metalearner.learn.FeedbackJson;
-import io.pim.metalearner.learn.Fit;
-import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
-import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.learn.Metrics;
-import io.pim.metalearner.learn.Rejection;
 import io.pim.metalearner.learn.StepResult;
-import io.pim.metalearner.learn.Trade;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,23 +26,14 @@ import java.util.concurrent.Callable;
         description = "Train a fresh model on a file of trades (one feedback JSON body per line) and "
                 + "print one JSON object per trained trade.")
 final class LearnCommand implements Callable<Integer> {
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-            .disable(SerializationFeature.INDENT_OUTPUT).build();
-
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "Trades; '-' reads stdin.")
-    String input;
-
-    @Option(names = "--agents", split = ",", paramLabel = "A,B,...", description = "Roster in feature order (default: the seed's nine agents).")
-    List<String> agents;
+    @Mixin
+    SharedOptions.TradesInput input;
 
     @Mixin
-    SharedOptions.LearnerChoice choice;
-
-    @Option(names = "--window", defaultValue = "50", paramLabel = "TRADES", description = "Rolling metric window. Default ${DEFAULT-VALUE}.")
-    int window;
+    SharedOptions.OfflineLearner learnerFlags;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the per-trade lines here instead of stdout.")
     Path out;
@@ -71,194 +43,43 @@ final class LearnCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Learner learner = createLearner();
-        refuseToOverwriteTheInput("--out", out);
-        refuseToOverwriteTheInput("--summary", summary);
+        Learner learner = learnerFlags.create(spec.commandLine());
+        input.refuseToOverwrite(spec.commandLine(), "--out", out);
+        input.refuseToOverwrite(spec.commandLine(), "--summary", summary);
         PrintWriter err = spec.commandLine().getErr();
-        var rejected = new EnumMap<Rejection, Integer>(Rejection.class);
-        var unknownAgents = new TreeMap<String, Integer>();
-        Set<String> trained = new HashSet<>();
-        var run = new RunFigures();
 
         Utf8Lines in;
         try {
-            in = openInput();
+            in = input.open();
         } catch (IOException e) {
-            err.printf("metalearner learn: cannot read --input %s: %s%n", input, describe(e));
+            err.printf("metalearner learn: cannot read --input %s: %s%n", input.input, SharedOptions.TradesInput.describe(e));
             err.flush();
             return 1;
         }
+        TrainingRun.Outcome run;
         try (in; Writer w = out == null ? SimulateCommand.nonClosing(spec.commandLine().getOut())
                 : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            while (in.advance()) {
-                String line = in.text();
-                if (line != null && line.isBlank()) continue;
-                run.trades++;
-                StepResult r;
-                long stepNanos;
-                try {
-                    if (line == null) throw new InvalidTradeException(Rejection.UNREADABLE, "not valid UTF-8");
-                    Trade trade = FeedbackJson.parse(line);
-                    if (trained.contains(trade.decisionId())) {
-                        throw new InvalidTradeException(Rejection.DUPLICATE,
-                                "decision_id " + trade.decisionId() + " was already trained on");
-                    }
-                    long t0 = System.nanoTime();
-                    r = learner.train(trade); // may refuse a step it cannot take, unchanged
-                    stepNanos = System.nanoTime() - t0;
-                    trained.add(trade.decisionId());
-                } catch (InvalidTradeException e) {
-                    rejected.merge(e.reason(), 1, Integer::sum);
-                    err.printf("learn: line %d rejected (%s): %s%n", in.number(), e.reason().code, e.getMessage());
-                    continue;
-                }
-                run.add(stepNanos, r);
-                for (String agent : r.unknownAgents()) unknownAgents.merge(agent, 1, Integer::sum);
-                w.write(MAPPER.writeValueAsString(line(r)));
+            run = TrainingRun.run("learn", learner, in, err, (trade, step, model) -> {
+                w.write(TrainingRun.MAPPER.writeValueAsString(line(step)));
                 w.write('\n');
-            }
+            });
         }
-        if (!unknownAgents.isEmpty()) {
-            err.printf("learn: ignored votes of agents outside the roster: %s%n", unknownAgents);
+        if (!run.unknownAgents().isEmpty()) {
+            err.printf("learn: ignored votes of agents outside the roster: %s%n", run.unknownAgents());
         }
-        ObjectNode s = summary(learner, run, rejected);
-        if (summary != null) Files.writeString(summary, MAPPER.writeValueAsString(s) + "\n", StandardCharsets.UTF_8);
+        ObjectNode s = run.summary();
+        if (summary != null) Files.writeString(summary, TrainingRun.MAPPER.writeValueAsString(s) + "\n", StandardCharsets.UTF_8);
         err.printf(Locale.ROOT, "learn: %d trades, %d trained, %d rejected; loss_last_1000 %s, r2_last_1000 %s, "
                         + "committee P&L learned %.4f vs uniform %.4f; fingerprint %s%n",
-                run.trades, run.trained, run.trades - run.trained, s.get("loss_last_1000"), s.get("r2_last_1000"),
+                run.trades(), run.trained(), run.trades() - run.trained(), s.get("loss_last_1000"), s.get("r2_last_1000"),
                 learner.metrics().committeePnlLearned(), learner.metrics().committeePnlUniform(),
                 s.get("fingerprint").asText());
         err.flush();
         return 0;
     }
 
-    private Learner createLearner() {
-        try {
-            var config = choice.applyTo(LearnerConfig.defaults().withRoster(LearnerFlags.roster(agents)).withWindow(window));
-            return Learner.create(config);
-        } catch (IllegalArgumentException e) {
-            throw LearnerFlags.usageError(spec.commandLine(), e);
-        }
-    }
-
-    /** Writing would truncate the input before it is read: refuse, whatever the two paths look like. */
-    private void refuseToOverwriteTheInput(String option, Path target) {
-        if (target == null || input.equals("-")) return;
-        Path source = Path.of(input);
-        boolean same;
-        try {
-            same = Files.exists(source) && Files.exists(target) && Files.isSameFile(source, target);
-        } catch (IOException e) {
-            same = false; // then opening one of them fails, and says why
-        }
-        if (same) {
-            throw new ParameterException(spec.commandLine(), option + " " + target + " is the input file ("
-                    + input + "); writing it would destroy the trades before they are read");
-        }
-    }
-
-    private Utf8Lines openInput() throws IOException {
-        if (input.equals("-")) return new Utf8Lines(System.in);
-        Path path = Path.of(input);
-        if (Files.isDirectory(path)) throw new IOException("is a directory");
-        return new Utf8Lines(Files.newInputStream(path));
-    }
-
-    /** What the user needs to know, not the exception's class name. */
-    private static String describe(IOException e) {
-        if (e instanceof NoSuchFileException) return "no such file";
-        if (e instanceof AccessDeniedException) return "permission denied";
-        return e.getMessage();
-    }
-
     /** The output line of one trained trade. */
     static ObjectNode line(StepResult r) {
-        ObjectNode o = MAPPER.createObjectNode();
-        o.put("training_step", r.step());
-        o.put("decision_id", r.decisionId());
-        putNumber(o, "predicted_return", r.predictedReturn());
-        putNumber(o, "actual_return", r.actualReturn());
-        putNumber(o, "loss", r.loss());
-        putNumbers(o.putObject("agent_weights"), r.agentWeights());
-        return o;
-    }
-
-    /** JSON has no NaN or infinity (Jackson would write the string "NaN"): such a value is null. */
-    static void putNumber(ObjectNode o, String field, Double value) {
-        if (value == null || !Double.isFinite(value)) o.putNull(field);
-        else o.put(field, value);
-    }
-
-    /** The same for a float, written as the float it is (its shortest decimal). */
-    static void putNumber(ObjectNode o, String field, float value) {
-        if (!Float.isFinite(value)) o.putNull(field);
-        else o.put(field, value);
-    }
-
-    private static void putNumbers(ObjectNode o, Map<String, Double> values) {
-        values.forEach((field, value) -> putNumber(o, field, value));
-    }
-
-    private static ObjectNode summary(Learner learner, RunFigures run, Map<Rejection, Integer> rejected) {
-        ObjectNode o = MAPPER.createObjectNode();
-        o.put("trades", run.trades);
-        o.put("trained", run.trained);
-        ObjectNode reasons = o.putObject("rejected");
-        rejected.forEach((reason, count) -> reasons.put(reason.code, count));
-        putNumber(o, "median_step_us", run.stepMicros(0.50));
-        putNumber(o, "p99_step_us", run.stepMicros(0.99));
-        putNumber(o, "loss_first_100", run.loss(true, 100));
-        putNumber(o, "loss_last_1000", run.loss(false, 1000));
-        putNumber(o, "r2_first_100", run.r2(true, 100));
-        putNumber(o, "r2_last_1000", run.r2(false, 1000));
-        Metrics m = learner.metrics();
-        putNumber(o, "committee_pnl_learned", m.committeePnlLearned());
-        putNumber(o, "committee_pnl_uniform", m.committeePnlUniform());
-        putNumbers(o.putObject("agent_weights"), learner.weights());
-        o.put("fingerprint", learner.fingerprint());
-        return o;
-    }
-
-    /** Per trained trade: step time and the prequential prediction with its realized return. */
-    private static final class RunFigures {
-        long trades;
-        int trained;
-        long[] nanos = new long[1024];
-        double[] predicted = new double[1024], actual = new double[1024];
-
-        void add(long stepNanos, StepResult r) {
-            if (trained == nanos.length) {
-                nanos = Arrays.copyOf(nanos, 2 * trained);
-                predicted = Arrays.copyOf(predicted, 2 * trained);
-                actual = Arrays.copyOf(actual, 2 * trained);
-            }
-            nanos[trained] = stepNanos;
-            predicted[trained] = r.predictedReturn();
-            actual[trained] = r.actualReturn();
-            trained++;
-        }
-
-        /** Nearest-rank percentile of the learner's step time, in µs; null without steps. */
-        Double stepMicros(double q) {
-            if (trained == 0) return null;
-            long[] sorted = Arrays.copyOf(nanos, trained);
-            Arrays.sort(sorted);
-            int rank = (int) Math.ceil(q * trained);
-            return sorted[Math.max(0, rank - 1)] / 1000.0;
-        }
-
-        /** Prequential MSE over the first or last {@code k} trained trades (fewer if the run is shorter). */
-        Double loss(boolean first, int k) {
-            int n = Math.min(k, trained);
-            if (n == 0) return null;
-            int from = first ? 0 : trained - n;
-            return Fit.mse(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
-        }
-
-        Double r2(boolean first, int k) {
-            int n = Math.min(k, trained);
-            int from = first ? 0 : trained - n;
-            return Fit.r2(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
-        }
+        return TrainingRun.line(r);
     }
 }

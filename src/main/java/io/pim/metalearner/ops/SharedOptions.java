@@ -2,10 +2,20 @@ package io.pim.metalearner.ops;
 
 import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Picocli mixins for the flags several subcommands share, so each is declared and described once. */
 final class SharedOptions {
@@ -64,6 +74,63 @@ final class SharedOptions {
             if (hedgeRate != null) c = c.withHedgeRate(hedgeRate);
             if (seed != null) c = c.withSeed(seed);
             return c;
+        }
+    }
+
+    /** {@code --input FILE.jsonl} of the offline commands (learn, evaluate). */
+    static final class TradesInput {
+        @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "Trades; '-' reads stdin.")
+        String input;
+
+        Utf8Lines open() throws IOException {
+            if (input.equals("-")) return new Utf8Lines(System.in);
+            Path path = Path.of(input);
+            if (Files.isDirectory(path)) throw new IOException("is a directory");
+            return new Utf8Lines(Files.newInputStream(path));
+        }
+
+        /** Writing would truncate the input before it is read: refuse, whatever the two paths look like. */
+        void refuseToOverwrite(CommandLine cli, String option, Path target) {
+            if (target == null || input.equals("-")) return;
+            Path source = Path.of(input);
+            boolean same;
+            try {
+                same = Files.exists(source) && Files.exists(target) && Files.isSameFile(source, target);
+            } catch (IOException e) {
+                same = false; // then opening one of them fails, and says why
+            }
+            if (same) {
+                throw new ParameterException(cli, option + " " + target + " is the input file ("
+                        + input + "); writing it would destroy the trades before they are read");
+            }
+        }
+
+        /** What the user needs to know, not the exception's class name. */
+        static String describe(IOException e) {
+            if (e instanceof NoSuchFileException) return "no such file";
+            if (e instanceof AccessDeniedException) return "permission denied";
+            return e.getMessage();
+        }
+    }
+
+    /** The flags of a fresh offline learner (learn, evaluate): roster, engine, rule, seed, window. */
+    static final class OfflineLearner {
+        @Option(names = "--agents", split = ",", paramLabel = "A,B,...", description = "Roster in feature order (default: the seed's nine agents).")
+        List<String> agents;
+
+        @Mixin
+        LearnerChoice choice;
+
+        @Option(names = "--window", defaultValue = "50", paramLabel = "TRADES", description = "Rolling metric window. Default ${DEFAULT-VALUE}.")
+        int window;
+
+        /** A fresh learner; a bad flag is a usage error (exit 2) naming the flag. */
+        Learner create(CommandLine cli) {
+            try {
+                return Learner.create(choice.applyTo(LearnerConfig.defaults().withRoster(LearnerFlags.roster(agents)).withWindow(window)));
+            } catch (IllegalArgumentException e) {
+                throw LearnerFlags.usageError(cli, e);
+            }
         }
     }
 }

@@ -35,8 +35,17 @@ final class SimulateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--trades", required = true, paramLabel = "N", description = "Number of trades.")
-    int trades;
+    @Option(names = "--trades", paramLabel = "N", description = "Number of trades (a synthetic stream).")
+    Integer trades;
+
+    @Option(names = "--prices", paramLabel = "FILE.csv",
+            description = "Instead of a synthetic stream, a backtest on real daily closes: a CSV of date,SYMBOL,... "
+                    + "Each agent votes with a classical rule on past closes (printed to stderr).")
+    Path prices;
+
+    @Option(names = "--hold", defaultValue = "1", paramLabel = "DAYS",
+            description = "With --prices: trading days a position is held. Default ${DEFAULT-VALUE}.")
+    int hold;
 
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
@@ -67,6 +76,8 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (prices != null) return backtest();
+        if (trades == null) throw new ParameterException(spec.commandLine(), "give --trades N (synthetic) or --prices FILE.csv");
         if (trades < 0) throw new ParameterException(spec.commandLine(), "--trades: must be >= 0, was " + trades);
         TradeSimulator.Scenario sc = switch (scenario) {
             case "skills" -> TradeSimulator.Scenario.SKILLS;
@@ -97,6 +108,37 @@ final class SimulateCommand implements Callable<Integer> {
                 w.write(sim.next());
                 w.write('\n');
             }
+        }
+        return 0;
+    }
+
+    /** {@code --prices}: real closes as a trade stream. */
+    private int backtest() throws IOException {
+        if (trades != null) throw new ParameterException(spec.commandLine(), "--prices and --trades cannot be combined");
+        if (bootstrapServers != null) throw new ParameterException(spec.commandLine(), "--prices writes lines; publish them with demo --input");
+        if (hold < 1) throw new ParameterException(spec.commandLine(), "--hold: must be >= 1, was " + hold);
+        List<String> roster;
+        try {
+            roster = LearnerConfig.checkRoster(LearnerFlags.roster(agents));
+        } catch (IllegalArgumentException e) {
+            throw LearnerFlags.usageError(spec.commandLine(), e);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        io.pim.metalearner.learn.PriceHistory history;
+        try {
+            history = PriceCsv.read(prices);
+        } catch (PriceCsv.Invalid e) {
+            err.println("metalearner simulate: " + e.getMessage());
+            err.flush();
+            return 1;
+        } catch (IOException e) {
+            err.printf("metalearner simulate: cannot read --prices %s: %s%n", prices, SharedOptions.TradesInput.describe(e));
+            err.flush();
+            return 1;
+        }
+        try (Writer w = out == null ? nonClosing(spec.commandLine().getOut())
+                : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            PriceSimulation.write(history, roster, hold, w, err);
         }
         return 0;
     }

@@ -1,0 +1,176 @@
+package io.pim.metalearner.ops;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pim.metalearner.learn.FeedbackJson;
+import io.pim.metalearner.learn.Fit;
+import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.Metrics;
+import io.pim.metalearner.learn.Rejection;
+import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.Trade;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The offline training loop {@code learn} and {@code evaluate} share, so an evaluation report is
+ * about exactly the model {@code learn} would train: a fresh learner takes the file's trades in
+ * order, bad lines are rejected with a reason and counted, and the run ends with the
+ * {@code learn --summary} JSON. What to do with each trained trade is the caller's.
+ */
+final class TrainingRun {
+    static final JsonMapper MAPPER = JsonMapper.builder().disable(SerializationFeature.INDENT_OUTPUT).build();
+
+    /** Called once per trained trade, after the learner's step. */
+    interface Listener {
+        void trained(Trade trade, StepResult step, Learner learner) throws IOException;
+    }
+
+    /** What the run saw; {@code summary} is the {@code learn --summary} object. */
+    record Outcome(long trades, int trained, Map<Rejection, Integer> rejected, Map<String, Integer> unknownAgents,
+                   ObjectNode summary) {
+    }
+
+    private TrainingRun() {
+    }
+
+    /**
+     * Trains {@code learner} on every line of {@code in}; a rejected line is reported on {@code err}
+     * as "{@code command}: line N rejected (reason): why".
+     */
+    static Outcome run(String command, Learner learner, Utf8Lines in, PrintWriter err, Listener listener)
+            throws IOException {
+        var rejected = new EnumMap<Rejection, Integer>(Rejection.class);
+        var unknownAgents = new TreeMap<String, Integer>();
+        Set<String> trained = new HashSet<>();
+        var run = new RunFigures();
+        while (in.advance()) {
+            String line = in.text();
+            if (line != null && line.isBlank()) continue;
+            run.trades++;
+            Trade trade;
+            StepResult r;
+            long stepNanos;
+            try {
+                if (line == null) throw new InvalidTradeException(Rejection.UNREADABLE, "not valid UTF-8");
+                trade = FeedbackJson.parse(line);
+                if (trained.contains(trade.decisionId())) {
+                    throw new InvalidTradeException(Rejection.DUPLICATE,
+                            "decision_id " + trade.decisionId() + " was already trained on");
+                }
+                long t0 = System.nanoTime();
+                r = learner.train(trade); // may refuse a step it cannot take, unchanged
+                stepNanos = System.nanoTime() - t0;
+                trained.add(trade.decisionId());
+            } catch (InvalidTradeException e) {
+                rejected.merge(e.reason(), 1, Integer::sum);
+                err.printf("%s: line %d rejected (%s): %s%n", command, in.number(), e.reason().code, e.getMessage());
+                continue;
+            }
+            run.add(stepNanos, r);
+            for (String agent : r.unknownAgents()) unknownAgents.merge(agent, 1, Integer::sum);
+            listener.trained(trade, r, learner);
+        }
+        return new Outcome(run.trades, run.trained, rejected, unknownAgents, summary(learner, run, rejected));
+    }
+
+    /** The output line of one trained trade. */
+    static ObjectNode line(StepResult r) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("training_step", r.step());
+        o.put("decision_id", r.decisionId());
+        putNumber(o, "predicted_return", r.predictedReturn());
+        putNumber(o, "actual_return", r.actualReturn());
+        putNumber(o, "loss", r.loss());
+        putNumbers(o.putObject("agent_weights"), r.agentWeights());
+        return o;
+    }
+
+    /** JSON has no NaN or infinity (Jackson would write the string "NaN"): such a value is null. */
+    static void putNumber(ObjectNode o, String field, Double value) {
+        if (value == null || !Double.isFinite(value)) o.putNull(field);
+        else o.put(field, value);
+    }
+
+    /** The same for a float, written as the float it is (its shortest decimal). */
+    static void putNumber(ObjectNode o, String field, float value) {
+        if (!Float.isFinite(value)) o.putNull(field);
+        else o.put(field, value);
+    }
+
+    private static void putNumbers(ObjectNode o, Map<String, Double> values) {
+        values.forEach((field, value) -> putNumber(o, field, value));
+    }
+
+    private static ObjectNode summary(Learner learner, RunFigures run, Map<Rejection, Integer> rejected) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("trades", run.trades);
+        o.put("trained", run.trained);
+        ObjectNode reasons = o.putObject("rejected");
+        rejected.forEach((reason, count) -> reasons.put(reason.code, count));
+        putNumber(o, "median_step_us", run.stepMicros(0.50));
+        putNumber(o, "p99_step_us", run.stepMicros(0.99));
+        putNumber(o, "loss_first_100", run.loss(true, 100));
+        putNumber(o, "loss_last_1000", run.loss(false, 1000));
+        putNumber(o, "r2_first_100", run.r2(true, 100));
+        putNumber(o, "r2_last_1000", run.r2(false, 1000));
+        Metrics m = learner.metrics();
+        putNumber(o, "committee_pnl_learned", m.committeePnlLearned());
+        putNumber(o, "committee_pnl_uniform", m.committeePnlUniform());
+        putNumbers(o.putObject("agent_weights"), learner.weights());
+        o.put("fingerprint", learner.fingerprint());
+        return o;
+    }
+
+    /** Per trained trade: step time and the prequential prediction with its realized return. */
+    private static final class RunFigures {
+        long trades;
+        int trained;
+        long[] nanos = new long[1024];
+        double[] predicted = new double[1024], actual = new double[1024];
+
+        void add(long stepNanos, StepResult r) {
+            if (trained == nanos.length) {
+                nanos = Arrays.copyOf(nanos, 2 * trained);
+                predicted = Arrays.copyOf(predicted, 2 * trained);
+                actual = Arrays.copyOf(actual, 2 * trained);
+            }
+            nanos[trained] = stepNanos;
+            predicted[trained] = r.predictedReturn();
+            actual[trained] = r.actualReturn();
+            trained++;
+        }
+
+        /** Nearest-rank percentile of the learner's step time, in µs; null without steps. */
+        Double stepMicros(double q) {
+            if (trained == 0) return null;
+            long[] sorted = Arrays.copyOf(nanos, trained);
+            Arrays.sort(sorted);
+            int rank = (int) Math.ceil(q * trained);
+            return sorted[Math.max(0, rank - 1)] / 1000.0;
+        }
+
+        /** Prequential MSE over the first or last {@code k} trained trades (fewer if the run is shorter). */
+        Double loss(boolean first, int k) {
+            int n = Math.min(k, trained);
+            if (n == 0) return null;
+            int from = first ? 0 : trained - n;
+            return Fit.mse(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
+        }
+
+        Double r2(boolean first, int k) {
+            int n = Math.min(k, trained);
+            int from = first ? 0 : trained - n;
+            return Fit.r2(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
+        }
+    }
+}
