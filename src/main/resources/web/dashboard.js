@@ -6,6 +6,7 @@ const REFRESH_MS = 2000;
 const params = new URLSearchParams(window.location.search);
 const statusUrl = '/api/pim/metalearner/status' + (params.has('model_id')
   ? '?model_id=' + encodeURIComponent(params.get('model_id')) : '');
+const MODELS_REFRESH_MS = 10000;
 
 Chart.defaults.animation = false;
 Chart.defaults.font.size = 11;
@@ -134,5 +135,35 @@ async function refresh() {
   }
 }
 
+// The model picker: every model any instance trains (GET /models); picking one reloads the page
+// with ?model_id=, so a link shows the same model.
+const picker = document.getElementById('model-picker');
+picker.addEventListener('change', () => {
+  const next = new URLSearchParams(window.location.search);
+  if (picker.value) next.set('model_id', picker.value); else next.delete('model_id');
+  window.location.search = next.toString();
+});
+
+async function refreshModels() {
+  try {
+    const response = await fetch('/api/pim/metalearner/models', { cache: 'no-store' });
+    if (!response.ok) return; // the status line already says when the service is unavailable
+    const models = (await response.json()).models || [];
+    const current = params.get('model_id') || '';
+    const ids = models.map(m => m.model_id);
+    if (current && !ids.includes(current)) ids.push(current);
+    picker.replaceChildren(new Option('(default)', ''), ...ids.map(id => {
+      const m = models.find(x => x.model_id === id);
+      const option = new Option(m ? id + ' · step ' + m.training_step + ' · ' + m.owner : id, id);
+      option.selected = id === current;
+      return option;
+    }));
+  } catch (e) {
+    // keep the list there is; the next round tries again
+  }
+}
+
 refresh();
 setInterval(refresh, REFRESH_MS);
+refreshModels();
+setInterval(refreshModels, MODELS_REFRESH_MS);

@@ -40,6 +40,13 @@ public final class ApiServer implements AutoCloseable {
      * as the admin endpoints do; the instances of a group share their config, token included.
      */
     public static final String STATE_PATH = "/internal/model-state";
+    /** Where another instance lists the models this one trains (for {@code GET /api/pim/metalearner/models}); guarded like {@link #STATE_PATH}. */
+    public static final String MODELS_PATH = "/internal/models";
+    /**
+     * Seconds a client should wait after a 503: a task being assigned or restoring a few hundred
+     * compacted changelog records is back within seconds.
+     */
+    static final String RETRY_AFTER_SECONDS = "2";
     /**
      * Bodies above this get 413 before they are read. The largest legitimate one is a restore's
      * learner state (about 47 KB for 9 agents; the checkpoints topic caps a state at
@@ -89,10 +96,13 @@ public final class ApiServer implements AutoCloseable {
             c.routes.get("/api/pim/metalearner/weights", this::weights);
             c.routes.post("/api/pim/feedback", this::feedback);
             c.routes.get("/metrics", this::metrics);
+            c.routes.get("/api/pim/metalearner/models", this::models);
             c.routes.get(STATE_PATH, this::localState);
+            c.routes.get(MODELS_PATH, this::localModels);
             if (token != null && admin != null) new AdminRoutes(token, admin).register(c);
             c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
                 log.warn("state not available: {}", e.getMessage());
+                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
                 ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", e.getMessage()));
             });
         });
@@ -243,12 +253,34 @@ public final class ApiServer implements AutoCloseable {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
     }
 
-    /** Learner state for another instance; with an admin token configured (shared by the instances), only with it. */
-    private void localState(Context ctx) {
+    /** Every model any instance trains, with its owner and step, sorted by model id. */
+    private void models(Context ctx) {
+        ctx.json(Map.of("models", modelList(learner.models())));
+    }
+
+    /** The models this instance trains, for another instance; guarded like {@link #localState}. */
+    private void localModels(Context ctx) {
+        if (refusedInternal(ctx)) return;
+        ctx.json(Map.of("models", modelList(learner.localModels())));
+    }
+
+    private static List<Map<String, Object>> modelList(List<LearnerView.ModelEntry> models) {
+        return models.stream().map(m -> ordered("model_id", m.modelId(), "owner", m.owner(),
+                "training_step", m.trainingStep())).toList();
+    }
+
+    /** With an admin token configured (shared by the instances), an internal path wants it. */
+    private boolean refusedInternal(Context ctx) {
         if (token != null && !token.accepts(ctx)) {
             ctx.status(HttpStatus.UNAUTHORIZED).json(failure("unauthorized", "this path needs the instances' http.admin-token"));
-            return;
+            return true;
         }
+        return false;
+    }
+
+    /** Learner state for another instance; with an admin token configured (shared by the instances), only with it. */
+    private void localState(Context ctx) {
+        if (refusedInternal(ctx)) return;
         learner.localState(modelId(ctx)).ifPresentOrElse(
                 bytes -> ctx.contentType("application/octet-stream").result(bytes),
                 () -> ctx.status(HttpStatus.NOT_FOUND));

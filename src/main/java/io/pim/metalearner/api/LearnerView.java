@@ -22,6 +22,20 @@ public interface LearnerView {
         return Optional.empty();
     }
 
+    /** Every model any instance holds, with the instance that trains it ({@code host:port}) and its step. */
+    default List<ModelEntry> models() {
+        return localModels();
+    }
+
+    /** The models this instance trains (active tasks only, standbys are not answers). */
+    default List<ModelEntry> localModels() {
+        return List.of();
+    }
+
+    /** One model in the listing; {@code owner} is the {@code application.server} of the instance that trains it. */
+    record ModelEntry(String modelId, String owner, long trainingStep) {
+    }
+
     /** The state cannot be read now (a rebalance, a restore, an unreachable instance): try again shortly. */
     final class Unavailable extends RuntimeException {
         public Unavailable(String message, Throwable cause) {

@@ -18,8 +18,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -37,6 +44,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * {@link ApiServer#STATE_PATH} and decoded here, so every instance answers for every model.
  */
 public final class StreamLearnerView implements LearnerView {
+
+    private static final JsonMapper JSON = new JsonMapper();
 
     private final LearningService service;
     private final Optional<HostInfo> self;
@@ -66,12 +75,19 @@ public final class StreamLearnerView implements LearnerView {
         }
     }
 
-    /** The learner and model-watch bytes of a model held by this instance, framed for {@link #decode}. */
+    /**
+     * The learner and model-watch bytes of a model held by this instance, framed for {@link #decode}.
+     * Empty if no running task here has it; {@link Unavailable} if the task of the model's
+     * partition is on this instance but not running yet (restoring), rather than a wrong "unknown".
+     */
     @Override
     public Optional<byte[]> localState(String modelId) {
         try {
             byte[] learner = store(LearningTopology.LEARNER_STORE).get(modelId);
-            if (learner == null) return Optional.empty();
+            if (learner == null) {
+                awaitedHere(modelId);
+                return Optional.empty();
+            }
             byte[] watch = store(LearningTopology.MODEL_WATCH_STORE).get(modelId);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(learner.length + 16 * 1024);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -82,25 +98,111 @@ public final class StreamLearnerView implements LearnerView {
             }
             return Optional.of(bytes.toByteArray());
         } catch (InvalidStateStoreException e) {
-            throw new Unavailable("model '" + modelId + "' is not queryable here now (" + service.streams().state() + ")", e);
+            throw restoring(modelId, e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private Optional<byte[]> state(String modelId) {
-        KeyQueryMetadata owner = service.streams().queryMetadataForKey(LearningTopology.LEARNER_STORE, modelId,
-                Serdes.String().serializer());
+    /** Throws {@link Unavailable} if this instance owns the model's partition but cannot query its task yet. */
+    private void awaitedHere(String modelId) {
+        KeyQueryMetadata owner = owner(modelId);
         if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || self.isEmpty()
-                || owner.activeHost().equals(self.get())) {
-            return localState(modelId);
+                || !owner.activeHost().equals(self.get())) {
+            return;
         }
-        return remoteState(owner.activeHost(), modelId);
+        try {
+            service.streams().store(StoreQueryParameters.fromNameAndType(LearningTopology.LEARNER_STORE,
+                    QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(owner.partition())).get(modelId);
+        } catch (InvalidStateStoreException e) {
+            throw restoring(modelId, e);
+        }
+    }
+
+    private Unavailable restoring(String modelId, InvalidStateStoreException e) {
+        return new Unavailable("model '" + modelId + "' is not queryable here now (" + service.streams().state()
+                + ": its task is being assigned or restored)", e);
+    }
+
+    @Override
+    public List<ModelEntry> localModels() {
+        String owner = self.map(h -> h.host() + ":" + h.port()).orElse("local");
+        List<ModelEntry> models = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store(LearningTopology.LEARNER_STORE).all()) {
+            it.forEachRemaining(kv -> models.add(new ModelEntry(kv.key, owner, LearnerCodec.decode(kv.value).step())));
+        } catch (InvalidStateStoreException e) {
+            throw new Unavailable("this instance's models are not queryable now (" + service.streams().state() + ")", e);
+        }
+        return models;
+    }
+
+    /** This instance's models and every other instance's ({@link ApiServer#MODELS_PATH}), sorted by model id. */
+    @Override
+    public List<ModelEntry> models() {
+        List<ModelEntry> all = new ArrayList<>(localModels());
+        for (HostInfo host : otherHosts()) {
+            byte[] body = get(host, ApiServer.MODELS_PATH, "the model list").orElse(new byte[0]);
+            try {
+                for (JsonNode m : JSON.readTree(body).path("models")) {
+                    all.add(new ModelEntry(m.path("model_id").asText(), m.path("owner").asText(),
+                            m.path("training_step").asLong()));
+                }
+            } catch (IOException e) {
+                throw new Unavailable("instance " + host + " answered an unreadable model list", e);
+            }
+        }
+        all.sort(Comparator.comparing(ModelEntry::modelId));
+        return all;
+    }
+
+    /**
+     * Routed to the instance whose task holds the model's partition. A candidate learns in its live
+     * model's task, not in its own id's partition: when the owner has nothing, the others are asked.
+     */
+    private Optional<byte[]> state(String modelId) {
+        KeyQueryMetadata owner = owner(modelId);
+        if (self.isEmpty()) return localState(modelId); // a single instance without application.server
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+            throw new Unavailable("no instance holds model '" + modelId + "' right now (" + service.streams().state()
+                    + "): the tasks are being assigned", null);
+        }
+        Optional<byte[]> found = owner.activeHost().equals(self.get()) ? localState(modelId)
+                : remoteState(owner.activeHost(), modelId);
+        if (found.isPresent()) return found;
+        if (!owner.activeHost().equals(self.get())) {
+            found = localState(modelId);
+            if (found.isPresent()) return found;
+        }
+        for (HostInfo host : otherHosts()) {
+            if (host.equals(owner.activeHost())) continue;
+            found = remoteState(host, modelId);
+            if (found.isPresent()) return found;
+        }
+        return Optional.empty();
+    }
+
+    private KeyQueryMetadata owner(String modelId) {
+        return service.streams().queryMetadataForKey(LearningTopology.LEARNER_STORE, modelId, Serdes.String().serializer());
+    }
+
+    /** The other instances of the group that host the learner store. */
+    private List<HostInfo> otherHosts() {
+        List<HostInfo> hosts = new ArrayList<>();
+        if (self.isEmpty()) return hosts;
+        for (StreamsMetadata m : service.streams().streamsMetadataForStore(LearningTopology.LEARNER_STORE)) {
+            if (!m.hostInfo().equals(self.get()) && !hosts.contains(m.hostInfo())) hosts.add(m.hostInfo());
+        }
+        return hosts;
     }
 
     private Optional<byte[]> remoteState(HostInfo host, String modelId) {
-        URI uri = URI.create("http://" + host.host() + ":" + host.port() + ApiServer.STATE_PATH
-                + "?model_id=" + URLEncoder.encode(modelId, StandardCharsets.UTF_8));
+        return get(host, ApiServer.STATE_PATH + "?model_id=" + URLEncoder.encode(modelId, StandardCharsets.UTF_8),
+                "model '" + modelId + "'");
+    }
+
+    /** GET of an internal path on another instance: its body, empty on 404, {@link Unavailable} otherwise. */
+    private Optional<byte[]> get(HostInfo host, String pathAndQuery, String what) {
+        URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
             if (token != null) request.header("Authorization", token.header());
@@ -108,12 +210,12 @@ public final class StreamLearnerView implements LearnerView {
             return switch (response.statusCode()) {
                 case 200 -> Optional.of(response.body());
                 case 404 -> Optional.empty();
-                case 401 -> throw new Unavailable("instance " + host + " refused this instance's token for model '" + modelId
-                        + "': the instances must share http.admin-token", null);
-                default -> throw new Unavailable("instance " + host + " answered " + response.statusCode() + " for model '" + modelId + "'", null);
+                case 401 -> throw new Unavailable("instance " + host + " refused this instance's token for " + what
+                        + ": the instances must share http.admin-token", null);
+                default -> throw new Unavailable("instance " + host + " answered " + response.statusCode() + " for " + what, null);
             };
         } catch (IOException e) {
-            throw new Unavailable("instance " + host + " holding model '" + modelId + "' is unreachable: " + e.getMessage(), e);
+            throw new Unavailable("instance " + host + " holding " + what + " is unreachable: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted", e);

@@ -26,6 +26,8 @@ public final class ConfigParts {
     public static final String REPLICATION_FACTOR = "replication.factor";
     public static final String INPUT_PARTITIONS = "input.partitions";
     public static final String STREAM_THREADS = "stream.threads";
+    public static final String TRAINING_PARTITIONS = "training.partitions";
+    public static final String STANDBY_REPLICAS = "stream.standby-replicas";
     public static final String COMMIT_INTERVAL = "commit.interval";
     public static final String TOPIC_PREFIX = "topic.";
     public static final String MODEL_DEFAULT_ID = "model.default-id";
@@ -104,7 +106,24 @@ public final class ConfigParts {
                 .define(INPUT_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Partitions of decision-votes and trade-closed when this service creates them (the two "
                                 + "must match: the join needs both records of a decision on one partition number).")
+                // 6: divides evenly over 1, 2, 3 or 6 instances (or threads), and costs a small desk
+                // only 6 idle tasks; a model never spans partitions, so more models, not more
+                // partitions, is what needs more of them
+                .define(TRAINING_PARTITIONS, Type.INT, 6, Range.between(1, 1024), Importance.HIGH,
+                        "Partitions of the training topic, and of the commands and per-model outputs, when this "
+                                + "service creates them. A model's records all go to one partition (the Kafka "
+                                + "default partitioner on the model id), so each model keeps one strictly ordered "
+                                + "learner; the partitions spread the models over stream threads and instances. "
+                                + "An existing training topic with another count refuses the start: replay each "
+                                + "model into a new layout (README, \"Partitions, instances and standbys\").")
                 .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW, "Kafka Streams threads.")
+                // 1: a standby is only placed on another instance, so it costs nothing on one instance and
+                // keeps a warm copy of every learner on the second, where failover then restores only the
+                // tail of the changelog instead of all of it
+                .define(STANDBY_REPLICAS, Type.INT, 1, Range.between(0, 16), Importance.MEDIUM,
+                        "Kafka Streams num.standby.replicas: warm copies of each training task's stores on other "
+                                + "instances, so a model fails over without restoring its whole changelog. Each "
+                                + "copy reads the changelogs again and keeps the stores on disk.")
                 // 20 ms: two exactly-once hops (join, training) each wait for a commit; BENCHMARKS.md "Stream"
                 .define(COMMIT_INTERVAL, Type.STRING, "20ms", Durations.POSITIVE, Importance.MEDIUM,
                         "Kafka Streams commit interval: under exactly-once each commit ends a transaction, and "

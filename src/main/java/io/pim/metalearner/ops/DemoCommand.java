@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import java.util.Properties;
 
 /**
@@ -44,7 +45,9 @@ import java.util.Properties;
                 + "trade is trained or dead-lettered; replay the training topic offline; print the seed's three "
                 + "queries on the landed tables, then one JSON summary as the last line.",
                 "The console shows the demo's progress; the libraries' logs go to a file (see --log-file) unless --verbose.",
-                "Exits 1 if the live learner and the replay differ."})
+                "With --models N the trades spread over model-1 … model-N; the summary gives each model's steps and "
+                        + "live and replay fingerprints under \"models\".",
+                "Exits 1 if the live learner and the replay differ (for any model)."})
 final class DemoCommand implements Callable<Integer> {
     private static final JsonMapper MAPPER = new JsonMapper();
     /** With no progress for this long the demo gives up instead of hanging. */
@@ -58,6 +61,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the simulated trades (default 1).")
     Long seed;
+
+    @Option(names = "--models", paramLabel = "N", description = "Simulated desks: spread the trades round-robin over "
+            + "model-1 … model-N, each with its own agent skills (default 1: the default model, as before).")
+    Integer models;
 
     @Option(names = "--input", paramLabel = "FILE.jsonl",
             description = "Publish this file's trades (one feedback JSON body per line) instead of simulated ones.")
@@ -138,11 +145,12 @@ final class DemoCommand implements Callable<Integer> {
 
                 err.println("demo: replaying the training topic offline ...");
                 err.flush();
-                TrainingReplay.Result replay = TrainingReplay.fromTopic(config, config.learner(), config.defaultModelId());
-                // the replay is of the default model; trades naming another model_id train that one
-                WeightsUpdated lastOfModel = outcome.lastByModel().get(config.defaultModelId());
-                String live = liveFingerprint(lastOfModel, config.learner());
-                String replayed = replay.learner().fingerprint();
+                // one model: the default one (trades naming another model_id train that one, unchecked, as
+                // before); N desks: each of model-1 … model-N, from its own partition
+                int desks = models == null ? 1 : models;
+                List<String> checked = desks == 1 ? List.of(config.defaultModelId())
+                        : IntStream.rangeClosed(1, desks).mapToObj(DeskSimulator::modelId).toList();
+                List<DemoModels.Check> checks = DemoModels.check(config, outcome.lastByModel(), checked);
 
                 ObjectNode summary = MAPPER.createObjectNode();
                 summary.put("published", published);
@@ -150,25 +158,29 @@ final class DemoCommand implements Callable<Integer> {
                 summary.put("trained", outcome.trained());
                 ObjectNode reasons = summary.putObject("dead_lettered");
                 outcome.deadLettered().forEach(reasons::put);
-                summary.put("training_step", lastOfModel == null ? 0 : lastOfModel.getTrainingStep());
-                summary.put("fingerprint", live);
-                summary.put("replay_fingerprint", replayed);
-                ObjectNode weights = summary.putObject("agent_weights");
-                agentWeights(lastOfModel, replay.learner()).forEach(weights::put);
+                if (desks == 1) {
+                    checks.get(0).into(summary);
+                    ObjectNode weights = summary.putObject("agent_weights");
+                    checks.get(0).weights().forEach(weights::put);
+                } else {
+                    ObjectNode perModel = summary.putObject("models");
+                    checks.forEach(c -> c.into(perModel.putObject(c.modelId())));
+                }
                 err.println("demo: waiting for the JDBI writer to land everything in PostgreSQL ...");
                 err.flush();
                 JdbiWriter writer = stack.writer();
                 writer.awaitCaughtUp(Duration.ofMinutes(2));
                 PrintWriter out = spec.commandLine().getOut();
-                printSeedQueries(out, writer, config.defaultModelId());
+                printSeedQueries(out, writer, checked.get(0));
                 ObjectNode postgres = summary.putObject("postgres");
                 writer.rowCounts().forEach(postgres::put);
-                if (!live.equals(replayed)) {
-                    err.println("demo: FAILED: the live learner and the replay of its training topic differ");
+                List<String> differ = checks.stream().filter(c -> !c.agrees()).map(DemoModels.Check::modelId).toList();
+                if (!differ.isEmpty()) {
+                    err.println("demo: FAILED: the live learner and the replay of its training topic differ for " + differ);
                 }
                 out.println(MAPPER.writeValueAsString(summary));
                 out.flush();
-                exit = live.equals(replayed) ? 0 : 1;
+                exit = differ.isEmpty() ? 0 : 1;
             }
             // the demo's own clients are closed by now; what keeps running is the stack and the API
             if (serve) serveUntilStopped(err);
@@ -218,30 +230,13 @@ final class DemoCommand implements Callable<Integer> {
         new java.util.concurrent.CountDownLatch(1).await();
     }
 
-    /** The live learner's state after its last step, or a fresh learner's if it never trained. */
-    private static String liveFingerprint(WeightsUpdated last, LearnerConfig config) {
-        return last == null ? Learner.create(config).fingerprint() : last.getFingerprint();
-    }
-
-    /** The live weights in roster order (the replay's map gives the order; the wire map has none). */
-    private static Map<String, Double> agentWeights(WeightsUpdated last, Learner replayed) {
-        if (last == null) return replayed.weights();
-        Map<String, Double> ordered = new java.util.LinkedHashMap<>();
-        replayed.weights().keySet().forEach(agent -> {
-            Double w = last.getAgentWeights().get(agent);
-            if (w != null) ordered.put(agent, w);
-        });
-        last.getAgentWeights().forEach(ordered::putIfAbsent);
-        return ordered;
-    }
-
     private record Trades(Iterator<String> lines, long count) {
     }
 
     private Trades trades() throws IOException {
         if (input != null) {
-            if (trades != null || seed != null) {
-                throw new ParameterException(spec.commandLine(), "--input cannot be combined with --trades/--seed");
+            if (trades != null || seed != null || models != null) {
+                throw new ParameterException(spec.commandLine(), "--input cannot be combined with --trades/--seed/--models");
             }
             if (!Files.isReadable(input)) throw new ParameterException(spec.commandLine(), "--input: cannot read " + input);
             long count;
@@ -252,8 +247,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         int n = trades == null ? 2_000 : trades;
         if (n < 0) throw new ParameterException(spec.commandLine(), "--trades: must be >= 0, was " + n);
-        TradeSimulator simulator = new TradeSimulator(LearnerConfig.DEFAULT_ROSTER, seed == null ? 1 : seed,
-                TradeSimulator.Scenario.SKILLS, n);
+        int desks = models == null ? 1 : models;
+        if (desks < 1) throw new ParameterException(spec.commandLine(), "--models: must be >= 1, was " + desks);
+        DeskSimulator simulator = new DeskSimulator(LearnerConfig.DEFAULT_ROSTER, seed == null ? 1 : seed,
+                TradeSimulator.Scenario.SKILLS, n, desks);
         return new Trades(new Iterator<>() {
             public boolean hasNext() {
                 return simulator.hasNext();

@@ -57,6 +57,11 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--agents", split = ",", paramLabel = "A,B,...", description = "Agents that vote (default: the default roster).")
     List<String> agents;
 
+    @Option(names = "--models", defaultValue = "1", paramLabel = "N",
+            description = "Spread the decisions round-robin over models model-1 … model-N, each with its own hidden "
+                    + "agent skills (1, the default: today's stream for the default model).")
+    int models;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Write here instead of stdout.")
     Path out;
 
@@ -91,13 +96,19 @@ final class SimulateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw LearnerFlags.usageError(spec.commandLine(), e);
         }
-        var sim = new TradeSimulator(roster, seed, sc, trades);
+        if (models < 1) throw new ParameterException(spec.commandLine(), "--models: must be >= 1, was " + models);
+        var sim = new DeskSimulator(roster, seed, sc, trades, models);
 
         PrintWriter err = spec.commandLine().getErr();
-        for (int i = 0; i < roster.size(); i++) {
-            err.printf(Locale.ROOT, "simulate: %s skill %.2f%s%n", roster.get(i), sim.skill(i, 0),
-                    sc == TradeSimulator.Scenario.SWITCH ? String.format(Locale.ROOT, " -> %.2f after trade %d",
-                            sim.skill(i, trades), trades / 2) : "");
+        for (int k = 1; k <= models; k++) {
+            TradeSimulator desk = sim.model(k);
+            int own = trades / models + (k - 1 < trades % models ? 1 : 0);
+            String model = models == 1 ? "" : DeskSimulator.modelId(k) + " ";
+            for (int i = 0; i < roster.size(); i++) {
+                err.printf(Locale.ROOT, "simulate: %s%s skill %.2f%s%n", model, roster.get(i), desk.skill(i, 0),
+                        sc == TradeSimulator.Scenario.SWITCH ? String.format(Locale.ROOT, " -> %.2f after trade %d",
+                                desk.skill(i, own), own / 2) : "");
+            }
         }
         err.flush();
 
@@ -144,7 +155,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** Publishes the simulated stream as the broker side would: votes when decided, closes later. */
-    private int publish(TradeSimulator sim, PrintWriter err) throws IOException, InterruptedException {
+    private int publish(DeskSimulator sim, PrintWriter err) throws IOException, InterruptedException {
         if (registryUrl == null) throw new ParameterException(spec.commandLine(), "--registry-url is required with --bootstrap-servers");
         if (out != null) throw new ParameterException(spec.commandLine(), "--out cannot be combined with --bootstrap-servers");
         if (closeLag < 0) throw new ParameterException(spec.commandLine(), "--close-lag: must be >= 0, was " + closeLag);

@@ -14,17 +14,19 @@ import java.util.Map;
  * The service as one Kafka Streams topology, read top to bottom:
  * <pre>
  * decision-votes ─┐ (bytes)
- *                 ├─ join ──> training (key model id, 1 partition)
+ *                 ├─ join ──> training (key model id, training.partitions)
  * trade-closed ───┘   └────> dead-letter
  * commands ──────────────────> training (copied as they are: bytes)
  * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts,
  *                        │     checkpoints, command-results
  *                        └───> dead-letter
  * </pre>
- * Ops commands are copied onto the training topic, so the one partition orders them with the
- * trades: a replay of the training topic applies each command exactly where the live model did.
- * Two sub-topologies meet only through the training topic, the canonical ordered record of what
- * each model learned from: the join may run on many partitions, training on one.
+ * Ops commands are copied onto the training topic under their key (the model whose task applies
+ * them, {@link ModelPartitions#commandKey}), so the model's partition orders them with its trades:
+ * a replay of that partition applies each command exactly where the live model did.
+ * Three sub-topologies meet only through the training topic, the canonical ordered record of what
+ * each model learned from: the join runs on {@code input.partitions} tasks, training on
+ * {@code training.partitions}, one model always in one of them (one strictly ordered learner).
  * A pure function of the configuration, shared by {@code run}, the embedded demo and the tests.
  */
 public final class LearningTopology {
@@ -114,7 +116,7 @@ public final class LearningTopology {
         t.addSink(COMMANDS_TO_TRAINING_SINK, topics.training().name(),
                 Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "commands");
 
-        // 3. Training: one partition, so one ordered learner per model; bytes again, for the same reason.
+        // 3. Training: a model's records in one partition, so one ordered learner per model; bytes again, for the same reason.
         t.addSource("training", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.training().name());
         t.addProcessor("train", () -> new TrainingProcessor(config, topics, listener), "training");

@@ -84,12 +84,16 @@ public final class OpsCommands implements AutoCloseable {
         Deserializer<CommandResult> results = topics.commandResults().valueSerde().deserializer();
         try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer("metalearner-ops-results",
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), Map.of())) {
-            TopicPartition partition = new TopicPartition(topics.commandResults().name(), 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToEnd(List.of(partition));
-            consumer.position(partition); // resolve the end now: the result comes after it
+            // every partition: the result is keyed by the command's model, which for a candidate is
+            // not the key it was routed by, and the topic may predate the partition count
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.commandResults().name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolve the ends now: the result comes after them
             try {
-                producer.send(new ProducerRecord<>(topics.commands().name(), command.getModelId(), command)).get();
+                producer.send(new ProducerRecord<>(topics.commands().name(), ModelPartitions.commandKey(command),
+                        command)).get();
             } catch (ExecutionException e) {
                 throw new IllegalStateException("cannot publish the command: " + e.getCause().getMessage(), e.getCause());
             }
@@ -110,25 +114,38 @@ public final class OpsCommands implements AutoCloseable {
     /**
      * The model's newest committed learner state, read from the learner store's changelog
      * ({@code <application.id>-learner-changelog}): what the service holds now, service running or not.
+     * The model's own partition is read first; a candidate lives in its live model's task, so
+     * when the model is not there the other partitions are read too.
      */
     public Optional<byte[]> currentState(String modelId) {
         String changelog = config.applicationId() + "-" + LearningTopology.LEARNER_STORE + "-changelog";
         try (KafkaConsumer<String, byte[]> consumer = clients.consumer("metalearner-ops-export",
                 Serdes.String().deserializer(), new ByteArrayDeserializer(), Map.of())) {
-            // the training task is the only one: one partition
-            TopicPartition partition = new TopicPartition(changelog, 0);
             if (consumer.partitionsFor(changelog).isEmpty()) return Optional.empty();
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            byte[] newest = null;
-            while (consumer.position(partition) < end) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (modelId.equals(record.key())) newest = record.value(); // a tombstone (null) deletes
-                }
+            int own = ModelPartitions.of(modelId, changelog, consumer);
+            Optional<byte[]> found = newest(consumer, new TopicPartition(changelog, own), modelId);
+            if (found.isPresent()) return found;
+            for (var info : consumer.partitionsFor(changelog)) {
+                if (info.partition() == own) continue;
+                found = newest(consumer, new TopicPartition(changelog, info.partition()), modelId);
+                if (found.isPresent()) return found;
             }
-            return Optional.ofNullable(newest);
+            return Optional.empty();
         }
+    }
+
+    /** The newest value of {@code modelId} in one changelog partition; a tombstone (null) deletes. */
+    private static Optional<byte[]> newest(KafkaConsumer<String, byte[]> consumer, TopicPartition partition, String modelId) {
+        consumer.assign(List.of(partition));
+        consumer.seekToBeginning(List.of(partition));
+        long end = consumer.endOffsets(List.of(partition)).get(partition);
+        byte[] newest = null;
+        while (consumer.position(partition) < end) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                if (modelId.equals(record.key())) newest = record.value();
+            }
+        }
+        return Optional.ofNullable(newest);
     }
 
     @Override

@@ -203,6 +203,14 @@ public final class ServiceConfig extends RoleConfig {
         return getInt(INPUT_PARTITIONS);
     }
 
+    public int trainingPartitions() {
+        return getInt(TRAINING_PARTITIONS);
+    }
+
+    public int standbyReplicas() {
+        return getInt(STANDBY_REPLICAS);
+    }
+
     public int streamThreads() {
         return getInt(STREAM_THREADS);
     }

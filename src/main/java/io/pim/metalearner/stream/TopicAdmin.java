@@ -68,13 +68,24 @@ public final class TopicAdmin {
                 topics.training().name())), topics);
     }
 
-    /** The training topic must have exactly 1 partition, the two inputs the same number. */
+    /**
+     * The training topic must have {@code training.partitions} partitions, the two inputs the same
+     * number. A training topic of another count is refused, never re-keyed: its records place each
+     * model by the old count, so the learners (and their changelogs) would no longer meet their
+     * history, and adding partitions would silently move models mid-history.
+     */
     static void checkShape(Map<String, TopicDescription> d, Topics topics) {
         String trainingName = topics.training().name();
         int training = d.get(trainingName).partitions().size();
-        if (training != topics.training().spec().partitions()) {
-            throw new IllegalStateException("topic '" + trainingName + "' has " + training
-                    + " partitions; the training topic must have exactly 1 (one ordered learner per model)");
+        int configured = topics.training().spec().partitions();
+        if (training != configured) {
+            throw new IllegalStateException("topic '" + trainingName + "' has " + training + " partitions but "
+                    + "training.partitions is " + configured + ": a model's whole history must stay in the partition "
+                    + "its id hashes to, so the service does not re-key it. Either set training.partitions="
+                    + training + " (keep the layout), or migrate: stop the service, export each model "
+                    + "(bin/metalearner export), start with a new application.id and new topic names at "
+                    + configured + " partitions, and import each model there (bin/metalearner import; README, \"Partitions, "
+                    + "instances and standbys\")");
         }
         String votesName = topics.decisionVotes().name();
         String tradesName = topics.tradeClosed().name();

@@ -30,14 +30,19 @@ import java.util.Map;
  * <ul>
  * <li>decision-votes and trade-closed: {@code input.partitions} each, the same count, so a
  *     decision's two records meet in one join task;</li>
- * <li>training: one partition (one strictly ordered learner per model) kept forever
- *     ({@code retention.ms=-1}), because it is the canonical record a replay retrains from;</li>
+ * <li>training: {@code training.partitions}, keyed by model id, so one model's records stay in one
+ *     partition (one strictly ordered learner per model, {@link ModelPartitions}) while models spread
+ *     over tasks and instances; kept forever ({@code retention.ms=-1}), because it is the canonical
+ *     record a replay retrains from;</li>
+ * <li>commands: {@code training.partitions}, keyed by the model whose task applies them
+ *     ({@link ModelPartitions#commandKey}), kept forever (the audit trail; the training topic holds
+ *     the applied copy, re-partitioned there by its key, so the two need not match);</li>
  * <li>agent-performance: compacted, its latest record per agent is what matters;</li>
- * <li>commands: one partition, kept forever (the audit trail; the training topic holds the applied copy);</li>
- * <li>checkpoints: one partition, compacted (key model@step), {@code max.message.bytes} =
- *     {@code checkpoint.max-bytes};</li>
- * <li>the other outputs: one partition (they come from the single training task, in step order)
- *     with the cluster's retention.</li>
+ * <li>checkpoints: compacted (key model@step), {@code max.message.bytes} = {@code checkpoint.max-bytes};</li>
+ * <li>every per-model output (weights-updated, training-log, agent-performance, weight-snapshots,
+ *     alerts, checkpoints, command-results): {@code training.partitions}, written by the model's
+ *     training task, so one model's records are in step order within their partition;</li>
+ * <li>dead-letter: one partition, the cluster's retention.</li>
  * </ul>
  * Kafka Streams creates its own changelog topics; their settings are on the stores ({@link LearningTopology}).
  */
@@ -64,21 +69,22 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(config.checkpoints().maxBytes()),
                 TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(16 * 1024 * 1024));
+        int models = config.trainingPartitions();
         Registry r = new Registry(config);
         return new Topics(
                 r.topic("decision-votes", Topic.Spec.of(in)),
                 r.topic("trade-closed", Topic.Spec.of(in)),
-                r.topic("training", new Topic.Spec(1, KEEP_FOREVER)),
-                r.topic("weights-updated", Topic.Spec.of(1)),
-                r.topic("training-log", Topic.Spec.of(1)),
-                r.topic("agent-performance", new Topic.Spec(1, COMPACTED)),
-                r.topic("weight-snapshots", Topic.Spec.of(1)),
-                r.topic("alerts", Topic.Spec.of(1)),
+                r.topic("training", new Topic.Spec(models, KEEP_FOREVER)),
+                r.topic("weights-updated", Topic.Spec.of(models)),
+                r.topic("training-log", Topic.Spec.of(models)),
+                r.topic("agent-performance", new Topic.Spec(models, COMPACTED)),
+                r.topic("weight-snapshots", Topic.Spec.of(models)),
+                r.topic("alerts", Topic.Spec.of(models)),
                 new Topic<>(key("dead-letter"), config.topicName("dead-letter"), Serdes.ByteArray(),
                         AvroSerdes.value(config.registryUrl()), Topic.Spec.of(1)),
-                r.topic("commands", new Topic.Spec(1, KEEP_FOREVER)),
-                r.topic("checkpoints", new Topic.Spec(1, checkpoints)),
-                r.topic("command-results", Topic.Spec.of(1)));
+                r.topic("commands", new Topic.Spec(models, KEEP_FOREVER)),
+                r.topic("checkpoints", new Topic.Spec(models, checkpoints)),
+                r.topic("command-results", Topic.Spec.of(models)));
     }
 
     /** Every topic, in the order of {@link ConfigParts#TOPICS}. */

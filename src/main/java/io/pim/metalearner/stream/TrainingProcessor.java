@@ -219,7 +219,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setRollingLoss(m.rollingLoss()).setRollingR2(m.rollingR2())
                 .setRollingDirectionAccuracy(m.rollingDirectionAccuracy())
                 .setFingerprint(applied.fingerprint())
-                .setSourceTopic(trainingTopic).setSourcePartition(0).setSourceOffset(offset)
+                .setSourceTopic(trainingTopic).setSourcePartition(context.recordMetadata().orElseThrow().partition())
+                .setSourceOffset(offset)
                 .setTimestamp(Instant.ofEpochMilli(now))
                 .build(), now);
         for (long step : applied.deletedCheckpoints()) {

@@ -23,7 +23,9 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Replays of the training topic, the canonical ordered record of what every model learned from.
+ * Replays of the training topic, the canonical ordered record of what every model learned from;
+ * a replay reads the one partition that holds the model ({@link ModelPartitions}), and offsets
+ * (a candidate's catch-up, {@link Result#endOffset()}) are offsets in that partition.
  * <ul>
  * <li>{@link #fromTopic}: every record through the same {@link TrainingRules} rules as the training
  *     processor (trades, candidates, checkpoints, commands), so the result is byte-identical to
@@ -55,7 +57,7 @@ public final class TrainingReplay {
         MemoryModelStates storage = new MemoryModelStates();
         TrainingRules book = new TrainingRules(storage, learnerConfig, config.checkpoints());
         long[] records = new long[2]; // [0] of the model, [1] of them skipped
-        long end = read(config, 0, Progress.NONE, (offset, value) -> {
+        long end = read(config, modelId, 0, Progress.NONE, (offset, value) -> {
             if (value instanceof Command command) {
                 try {
                     book.apply(command, offset);
@@ -81,7 +83,7 @@ public final class TrainingReplay {
     public static Result candidate(ServiceConfig config, Learner learner, String modelId, long fromOffset,
                                    Progress progress) {
         long[] records = new long[2];
-        long end = read(config, fromOffset, progress, (offset, value) -> {
+        long end = read(config, modelId, fromOffset, progress, (offset, value) -> {
             if (value instanceof TrainingExample example && modelId.equals(example.getModelId())) {
                 records[0]++;
                 if (!train(example, learner::train)) records[1]++;
@@ -104,16 +106,20 @@ public final class TrainingReplay {
         void accept(long offset, Object value);
     }
 
-    /** Reads the training topic from {@code from} to its end at the time of the call; returns that end. */
-    private static long read(ServiceConfig config, long from, Progress progress, Handler handler) {
+    /**
+     * Reads {@code modelId}'s partition of the training topic from {@code from} to its end at the
+     * time of the call; returns that end. The partition holds the model's whole history in order
+     * (and other models', which a replay keeps too: a command may name them).
+     */
+    private static long read(ServiceConfig config, String modelId, long from, Progress progress, Handler handler) {
         Topic<String, TrainingExample> training = Topics.of(config).training();
         @SuppressWarnings("unchecked")
         Deserializer<Object> values = (Deserializer<Object>) (Deserializer<?>) training.valueSerde().deserializer();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaClients(config).consumer("metalearner-replay",
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000))) {
-            // one partition by design (Topics): the whole history of every model, in order
-            TopicPartition partition = new TopicPartition(training.name(), 0);
+            TopicPartition partition = new TopicPartition(training.name(),
+                    ModelPartitions.of(modelId, training.name(), consumer));
             consumer.assign(List.of(partition));
             consumer.seek(partition, from);
             long end = consumer.endOffsets(List.of(partition)).get(partition);

@@ -45,6 +45,9 @@ class ApiServerTest {
     static final LearnerView VIEW = new LearnerView() {
         @Override
         public Optional<Status> status(String modelId) {
+            if (modelId.equals("restoring")) {
+                throw new Unavailable("model 'restoring' is not queryable here now (REBALANCING)", null);
+            }
             if (!modelId.equals("default")) return Optional.empty();
             return Optional.of(new Status("default", 120, 0.0021, 0.12, 0.58, 1.9, 0.7,
                     List.of(new CurvePoint(119, 0.002, 0.0022, 0.01, 0.03), new CurvePoint(120, 0.001, 0.0021, 0.02, 0.05)),
@@ -55,6 +58,11 @@ class ApiServerTest {
         @Override
         public Map<String, Long> deadLetterCounts() {
             return Map.of("duplicate", 2L, "votes-missing", 1L);
+        }
+
+        @Override
+        public List<ModelEntry> models() {
+            return List.of(new ModelEntry("default", "host-a:8080", 120), new ModelEntry("desk-2", "host-b:8080", 7));
         }
     };
 
@@ -135,6 +143,34 @@ class ApiServerTest {
             assertThat(body.get("error").asText()).isEqualTo("unknown-model");
             assertThat(body.get("model_id").asText()).isEqualTo("nobody");
         }
+    }
+
+    @Test
+    void aModelWhoseOwnerIsRestoringIsUnavailableWithRetryAfterNotUnknown() throws Exception {
+        // when
+        HttpResponse<String> status = get("/api/pim/metalearner/status?model_id=restoring");
+        HttpResponse<String> weights = get("/api/pim/metalearner/weights?model_id=restoring");
+
+        // then
+        for (HttpResponse<String> response : List.of(status, weights)) {
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+            assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("unavailable");
+        }
+    }
+
+    @Test
+    void modelsListsEveryModelWithItsOwnerAndStep() throws Exception {
+        // when
+        HttpResponse<String> response = get("/api/pim/metalearner/models");
+
+        // then
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode models = JSON.readTree(response.body()).get("models");
+        assertThat(models).hasSize(2);
+        assertThat(models.at("/1/model_id").asText()).isEqualTo("desk-2");
+        assertThat(models.at("/1/owner").asText()).isEqualTo("host-b:8080");
+        assertThat(models.at("/1/training_step").asLong()).isEqualTo(7);
     }
 
     @Test

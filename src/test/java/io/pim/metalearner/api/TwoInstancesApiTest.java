@@ -93,6 +93,80 @@ class TwoInstancesApiTest {
         }
     }
 
+    @Test
+    void withSeveralTrainingPartitionsEitherInstanceAnswersForEveryModelAndListsThemWithTheirOwners(TestKafka kafka,
+                                                                                                  EmbeddedRegistry registry)
+            throws Exception {
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            // given two instances over 4 training partitions, and one model per partition
+            Properties shared = ServiceProperties.isolated("two-instances-models", kafka, registry.apiUrl(),
+                    Files.createTempDirectory("two-instances-"));
+            shared.setProperty("training.partitions", "4");
+            List<Instance> instances = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Instance instance = Instance.start(shared);
+                resources.add(instance);
+                instances.add(instance);
+                kafka.awaitLeaders(ServiceProperties.topicNames(instance.service.config()));
+            }
+            awaitBothRunning(instances);
+            List<String> models = new ArrayList<>();
+            java.util.Set<Integer> partitions = new java.util.HashSet<>();
+            for (int i = 0; partitions.size() < 4; i++) {
+                if (partitions.add(io.pim.metalearner.stream.ModelPartitions.of("desk-" + i, 4))) models.add("desk-" + i);
+            }
+
+            // when a trade of each model is posted to the first instance
+            for (String model : models) {
+                String body = ApiEndToEndTest.seedBody("two-" + model).replaceFirst("\\{", "{\"model_id\":\"" + model + "\",");
+                HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + instances.get(0).port + "/api/pim/feedback"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
+            }
+
+            // then the models are spread over both instances
+            java.util.Map<String, Integer> owners = new java.util.TreeMap<>();
+            for (String model : models) {
+                owners.put(model, instances.get(0).service.streams().queryMetadataForKey(LearningTopology.LEARNER_STORE,
+                        model, Serdes.String().serializer()).activeHost().port());
+            }
+            assertThat(owners.values()).contains(instances.get(0).port, instances.get(1).port);
+            // and each instance answers every model's status, the other's ones included
+            for (Instance instance : instances) {
+                for (String model : models) {
+                    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                            + instance.port + "/api/pim/metalearner/status?model_id=" + model)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(response.statusCode()).as(model + " from " + instance.port).isEqualTo(200);
+                    JsonNode status = JSON.readTree(response.body());
+                    assertThat(status.get("model_id").asText()).isEqualTo(model);
+                    assertThat(status.get("training_step").asLong()).as(model + " from " + instance.port).isEqualTo(1);
+                }
+                // and lists them all with their owner and step
+                JsonNode listed = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                        + instance.port + "/api/pim/metalearner/models")).build(), HttpResponse.BodyHandlers.ofString()).body());
+                java.util.Map<String, String> listedOwners = new java.util.TreeMap<>();
+                for (JsonNode m : listed.get("models")) {
+                    listedOwners.put(m.get("model_id").asText(), m.get("owner").asText());
+                    assertThat(m.get("training_step").asLong()).isEqualTo(1);
+                }
+                java.util.Map<String, String> expected = new java.util.TreeMap<>();
+                owners.forEach((model, port) -> expected.put(model, "localhost:" + port));
+                assertThat(listedOwners).as("models listed by " + instance.port).isEqualTo(expected);
+            }
+        } finally {
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                try {
+                    resources.get(i).close();
+                } catch (Exception ignored) {
+                    // closing in reverse; the test's outcome is already decided
+                }
+            }
+        }
+    }
+
     private static void awaitBothRunning(List<Instance> instances) throws Exception {
         Await.until("the two instances settled into one group, the model's holder known", Duration.ofSeconds(180), () -> {
             boolean allRunning = instances.stream().allMatch(i -> i.service.streams().state() == KafkaStreams.State.RUNNING);

@@ -101,4 +101,29 @@ class DemoCommandTest {
         assertThat(logs).contains("i.z.t.d.p.embedded.EmbeddedPostgres", "initdb", "apicurio-registry",
                 "Topologies:", "o.a.k.");
     }
+
+    @Test
+    void demoOverSeveralDesksReportsEachModelsStepsAndLiveAndReplayFingerprints(@TempDir Path dir) throws Exception {
+        // when the demo spreads 60 simulated trades over 3 models
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("demo", "--trades", "60", "--models", "3", "--seed", "9",
+                "--log-file", dir.resolve("demo.log").toString());
+
+        // then each model trained its 20 and equals its replay, and the summary says so per model
+        assertThat(exit).as(err.toString()).isZero();
+        String[] stdout = out.toString().strip().split("\n");
+        JsonNode summary = JsonMapper.builder().build().readTree(stdout[stdout.length - 1]);
+        assertThat(summary.get("trained").asLong()).isEqualTo(60);
+        JsonNode models = summary.get("models");
+        assertThat(models.size()).isEqualTo(3);
+        for (String model : List.of("model-1", "model-2", "model-3")) {
+            assertThat(models.at("/" + model + "/training_step").asLong()).as(model).isEqualTo(20);
+            assertThat(models.at("/" + model + "/fingerprint").asText()).as(model).hasSize(64)
+                    .isEqualTo(models.at("/" + model + "/replay_fingerprint").asText());
+        }
+        assertThat(summary.get("postgres").get("metalearner_training_log").asLong()).isEqualTo(60);
+    }
 }

@@ -274,17 +274,20 @@ class OpsCommandsIntegrationTest {
                 .filter(a -> a.getType().equals(AlertType.CHECKPOINT_FAILED.id())).toList();
     }
 
-    /** Every committed record of the (one-partition) topic, read once the services that wrote it have stopped. */
+    /** Every committed record of the topic (each partition in order), read once the services that wrote it have stopped. */
     private static <V> List<ConsumerRecord<String, V>> readToEnd(ServiceConfig config, Topic<String, V> topic) {
         List<ConsumerRecord<String, V>> out = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            TopicPartition partition = new TopicPartition(topic.name(), 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            while (consumer.position(partition) < end) consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
         }
         return out;
     }
@@ -374,9 +377,10 @@ class OpsCommandsIntegrationTest {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         try (var consumer = new KafkaConsumer<>(p, topics.weightsUpdated().keySerde().deserializer(),
                 topics.weightsUpdated().valueSerde().deserializer())) {
-            TopicPartition partition = new TopicPartition(topics.weightsUpdated().name(), 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.weightsUpdated().name()).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + OUTPUT.toNanos();
             while (out.size() < n && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));

@@ -34,6 +34,7 @@ class TopicAdminTest {
         // given
         Properties p = ServiceProperties.isolated(TestNames.unique("topic-admin"), kafka, "http://localhost:1/apis/registry/v3", state);
         p.setProperty("input.partitions", "4");
+        p.setProperty("training.partitions", "5");
         ServiceConfig config = ServiceProperties.config(p);
         Topics topics = Topics.of(config);
 
@@ -46,7 +47,12 @@ class TopicAdminTest {
                     topics.all().stream().map(Topic::name).toList()).allTopicNames().get();
             assertThat(described.get(topics.decisionVotes().name()).partitions()).hasSize(4);
             assertThat(described.get(topics.tradeClosed().name()).partitions()).hasSize(4);
-            assertThat(described.get(topics.training().name()).partitions()).hasSize(1);
+            // the training topic, the commands and every per-model output: training.partitions
+            for (Topic<?, ?> perModel : List.of(topics.training(), topics.commands(), topics.weightsUpdated(),
+                    topics.trainingLog(), topics.agentPerformance(), topics.weightSnapshots(), topics.alerts(),
+                    topics.checkpoints(), topics.commandResults())) {
+                assertThat(described.get(perModel.name()).partitions()).as(perModel.name()).hasSize(5);
+            }
             var resource = new org.apache.kafka.common.config.ConfigResource(
                     org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topics.agentPerformance().name());
             assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value())
@@ -66,16 +72,24 @@ class TopicAdminTest {
     }
 
     @Test
-    void aTrainingTopicOfAnotherShapeIsRefusedWithWhatToDo(TestKafka kafka, @TempDir Path state) throws Exception {
-        // given: the training topic exists with 2 partitions
-        ServiceConfig config = ServiceProperties.config(ServiceProperties.isolated(TestNames.unique("topic-shape"), kafka,
-                "http://localhost:1/apis/registry/v3", state));
+    void aTrainingTopicOfAnotherPartitionCountIsRefusedWithWhatToDoNotReKeyed(TestKafka kafka, @TempDir Path state)
+            throws Exception {
+        // given: the training topic exists with 2 partitions, the configuration says 3
+        Properties p = ServiceProperties.isolated(TestNames.unique("topic-shape"), kafka,
+                "http://localhost:1/apis/registry/v3", state);
+        p.setProperty("training.partitions", "3");
+        ServiceConfig config = ServiceProperties.config(p);
         try (Admin admin = new KafkaClients(config).admin()) {
             admin.createTopics(List.of(new NewTopic(config.topics().training(), 2, (short) 1))).all().get();
 
-            // when / then
+            // when / then: refused, saying both counts and the two ways out
             assertThatThrownBy(() -> TopicAdmin.createAll(admin, config))
-                    .hasMessageContaining(config.topics().training()).hasMessageContaining("exactly 1");
+                    .hasMessageContaining(config.topics().training()).hasMessageContaining("has 2 partitions")
+                    .hasMessageContaining("training.partitions is 3").hasMessageContaining("set training.partitions=2")
+                    .hasMessageContaining("export").hasMessageContaining("import");
+            // and the topic is left as it was
+            assertThat(admin.describeTopics(List.of(config.topics().training())).allTopicNames().get()
+                    .get(config.topics().training()).partitions()).hasSize(2);
         }
     }
 
