@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pim.metalearner.learn.FeedbackJson;
-import io.pim.metalearner.learn.Fit;
 import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
@@ -27,7 +26,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -69,9 +67,14 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--summary", paramLabel = "FILE", description = "Write a JSON summary of the run here.")
     Path summary;
 
+    @Option(names = "--candidates", paramLabel = "SPECS", description = "Learner specs (comma-separated, or 'default') "
+            + "that learn beside the main learner on the same trades; the summary gets a 'candidates' object.")
+    String candidates;
+
     @Override
     public Integer call() throws IOException {
         Learner learner = createLearner();
+        CandidateRace race = createRace(learner.config());
         refuseToOverwriteTheInput("--out", out);
         refuseToOverwriteTheInput("--summary", summary);
         PrintWriter err = spec.commandLine().getErr();
@@ -107,6 +110,7 @@ final class LearnCommand implements Callable<Integer> {
                     r = learner.train(trade); // may refuse a step it cannot take, unchanged
                     stepNanos = System.nanoTime() - t0;
                     trained.add(trade.decisionId());
+                    if (race != null) race.train(trade); // after the main learner, untimed in its figures
                 } catch (InvalidTradeException e) {
                     rejected.merge(e.reason(), 1, Integer::sum);
                     err.printf("learn: line %d rejected (%s): %s%n", in.number(), e.reason().code, e.getMessage());
@@ -122,6 +126,7 @@ final class LearnCommand implements Callable<Integer> {
             err.printf("learn: ignored votes of agents outside the roster: %s%n", unknownAgents);
         }
         ObjectNode s = summary(learner, run, rejected);
+        if (race != null) race.summarize(s.putObject("candidates"));
         if (summary != null) Files.writeString(summary, MAPPER.writeValueAsString(s) + "\n", StandardCharsets.UTF_8);
         err.printf(Locale.ROOT, "learn: %d trades, %d trained, %d rejected; loss_last_1000 %s, r2_last_1000 %s, "
                         + "committee P&L learned %.4f vs uniform %.4f; fingerprint %s%n",
@@ -138,6 +143,15 @@ final class LearnCommand implements Callable<Integer> {
             return Learner.create(config);
         } catch (IllegalArgumentException e) {
             throw LearnerFlags.usageError(spec.commandLine(), e);
+        }
+    }
+
+    private CandidateRace createRace(LearnerConfig main) {
+        if (candidates == null) return null;
+        try {
+            return new CandidateRace(candidates, main);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--candidates " + e.getMessage());
         }
     }
 
@@ -217,48 +231,5 @@ final class LearnCommand implements Callable<Integer> {
         putNumbers(o.putObject("agent_weights"), learner.weights());
         o.put("fingerprint", learner.fingerprint());
         return o;
-    }
-
-    /** Per trained trade: step time and the prequential prediction with its realized return. */
-    private static final class RunFigures {
-        long trades;
-        int trained;
-        long[] nanos = new long[1024];
-        double[] predicted = new double[1024], actual = new double[1024];
-
-        void add(long stepNanos, StepResult r) {
-            if (trained == nanos.length) {
-                nanos = Arrays.copyOf(nanos, 2 * trained);
-                predicted = Arrays.copyOf(predicted, 2 * trained);
-                actual = Arrays.copyOf(actual, 2 * trained);
-            }
-            nanos[trained] = stepNanos;
-            predicted[trained] = r.predictedReturn();
-            actual[trained] = r.actualReturn();
-            trained++;
-        }
-
-        /** Nearest-rank percentile of the learner's step time, in µs; null without steps. */
-        Double stepMicros(double q) {
-            if (trained == 0) return null;
-            long[] sorted = Arrays.copyOf(nanos, trained);
-            Arrays.sort(sorted);
-            int rank = (int) Math.ceil(q * trained);
-            return sorted[Math.max(0, rank - 1)] / 1000.0;
-        }
-
-        /** Prequential MSE over the first or last {@code k} trained trades (fewer if the run is shorter). */
-        Double loss(boolean first, int k) {
-            int n = Math.min(k, trained);
-            if (n == 0) return null;
-            int from = first ? 0 : trained - n;
-            return Fit.mse(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
-        }
-
-        Double r2(boolean first, int k) {
-            int n = Math.min(k, trained);
-            int from = first ? 0 : trained - n;
-            return Fit.r2(Arrays.copyOfRange(predicted, from, from + n), Arrays.copyOfRange(actual, from, from + n), n);
-        }
     }
 }
