@@ -26,7 +26,7 @@ public record LearnerSpec(String name, String text) {
     /** Preset name → spec, version 1. */
     public static final Map<String, String> PRESETS_V1 = presets();
     /** What {@code --candidates default} races beside the main learner. */
-    public static final List<String> DEFAULT_CANDIDATES = List.of("ridge", "ridge-tracking", "ensemble");
+    public static final List<String> DEFAULT_CANDIDATES = List.of("ridge", "ridge-tracking", "net-batch8");
 
     private static Map<String, String> presets() {
         var p = new LinkedHashMap<String, String>();

@@ -114,7 +114,7 @@ class LearnerVariantsTest {
         assertThat(ridge.spec()).isEqualTo("ridge(features=side,forget=1,delta=1)+linear(forget=1)");
         assertThat(net.spec()).isEqualTo("net(features=side,hidden=32x16,lr=0.003,dropout=0.2,batch=1)+hedge(eta=0.5)");
         assertThat(LearnerSpec.parseList("default, net(hidden=8x4,batch=2)").stream().map(LearnerSpec::name))
-                .containsExactly("ridge", "ridge-tracking", "ensemble", "net(hidden=8x4,batch=2)");
+                .containsExactly("ridge", "ridge-tracking", "net-batch8", "net(hidden=8x4,batch=2)");
         assertThatThrownBy(() -> LearnerSpec.parse("ridge@2")).hasMessageContaining("version '2'");
         assertThatThrownBy(() -> LearnerSpec.parse("ridge(lr=0.1)").applyTo(LearnerConfig.defaults()))
                 .hasMessage("model: ridge has no parameter 'lr'; it takes delta, features, forget");

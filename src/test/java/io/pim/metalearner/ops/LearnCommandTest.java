@@ -118,7 +118,7 @@ class LearnCommandTest {
         JsonNode candidates = r.remove("candidates");
         for (ObjectNode s : List.of(a, r)) s.remove(List.of("median_step_us", "p99_step_us"));
         assertThat(r).isEqualTo(a);
-        assertThat(fieldNames(candidates)).containsExactly("ridge", "ridge-tracking", "ensemble", "net(hidden=8x4,batch=4)+hedge(eta=0.5)");
+        assertThat(fieldNames(candidates)).containsExactly("ridge", "ridge-tracking", "net-batch8", "net(hidden=8x4,batch=4)+hedge(eta=0.5)");
         JsonNode ridge = candidates.get("ridge");
         assertThat(new TreeSet<>(fieldNames(ridge))).containsAll(List.of("r2_last_1000", "loss_last_1000",
                 "committee_pnl_learned", "committee_pnl_uniform", "median_step_us", "fingerprint"));
