@@ -7,17 +7,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One model: the seed's network with its optimizer, the agents' weights and statistics, and the
- * running metrics. Trades go in one at a time, in order; everything it does is a function of its
+ * One model: its predictor (the seed's network with its optimizer, or a variant family of
+ * {@link ModelSpec}), the agents' weights and statistics, and the running metrics. Trades go in one at a time, in order; everything it does is a function of its
  * config and the trades seen so far, so the same trades give byte-identical state
  * ({@link LearnerCodec}). Not thread-safe: one learner belongs to one ordered stream.
  */
 public final class Learner {
     private final LearnerConfig config;
+    private final ModelSpec model;
     private final Features features;
+    // The seed's network (null for a variant) or a variant's predictor (null for the seed's network).
     private final Engine engine;
-    private final WeightRule rule;
-    // Draws initial parameters, then every dropout mask: its state is part of the learner state.
+    final Predictor variant;
+    private final CommitteeRule rule;
+    // Draws the seed network's initial parameters, then every dropout mask: its state is part of
+    // the learner state. A variant keeps its own random state inside its predictor.
     final Rng rng;
 
     long step;
@@ -33,8 +37,11 @@ public final class Learner {
     Learner(LearnerConfig config, AdamState adam, Rng rng) {
         this.config = config;
         this.features = new Features(config.roster());
-        this.engine = Engines.create(config.engine(), new Network(config.roster().size()), adam);
-        this.rule = WeightRule.of(config);
+        this.model = config.modelSpec();
+        boolean seedNet = model.family().equals(ModelSpec.SEED_NET);
+        this.engine = seedNet ? Engines.create(config.engine(), new Network(config.roster().size()), adam) : null;
+        this.variant = seedNet ? null : Predictor.create(model, variantInputs(config), config.seed());
+        this.rule = CommitteeRule.of(config);
         this.rng = rng;
         int n = config.roster().size();
         this.weights = new double[n];
@@ -48,8 +55,18 @@ public final class Learner {
     /** A fresh model: parameters drawn from Rng(seed), every weight 1.0. */
     public static Learner create(LearnerConfig config) {
         Rng rng = new Rng(config.seed());
+        if (!config.modelSpec().family().equals(ModelSpec.SEED_NET)) return new Learner(config, null, rng);
         float[] params = new Network(config.roster().size()).initialParams(rng);
         return new Learner(config, AdamState.fresh(params), rng);
+    }
+
+    private static int variantInputs(LearnerConfig config) {
+        int agents = config.roster().size();
+        return config.modelSpec().sideFeatures() ? SideFeatures.size(agents) : agents * Network.FEATURES_PER_AGENT;
+    }
+
+    private double[] variantInputs(Features.Encoded in, int side) {
+        return model.sideFeatures() ? SideFeatures.encode(in.votes(), side) : SideFeatures.votes(in.values());
     }
 
     /**
@@ -64,19 +81,24 @@ public final class Learner {
         double priceMove = trade.priceMove();
         double actual = trade.targetReturn();
 
-        float predicted = engine.predict(in.values());
-        if (!Float.isFinite(predicted)) {
-            throw new InvalidTradeException(Rejection.NON_FINITE_VALUE, "the prediction is " + predicted);
-        }
-        long rngBefore = rng.state();
-        float[] mask1 = Network.dropoutMask(Network.HIDDEN1, rng);
-        float[] mask2 = Network.dropoutMask(Network.HIDDEN2, rng);
-        float loss;
-        try {
-            loss = engine.trainStep(in.values(), (float) actual, mask1, mask2);
-        } catch (InvalidTradeException e) {
-            rng.restore(rngBefore); // the engine changed nothing; the masks are drawn again next step
-            throw e;
+        float predicted, loss;
+        if (variant == null) {
+            predicted = engine.predict(in.values());
+            requireFinite(predicted);
+            long rngBefore = rng.state();
+            float[] mask1 = Network.dropoutMask(Network.HIDDEN1, rng);
+            float[] mask2 = Network.dropoutMask(Network.HIDDEN2, rng);
+            try {
+                loss = engine.trainStep(in.values(), (float) actual, mask1, mask2);
+            } catch (InvalidTradeException e) {
+                rng.restore(rngBefore); // the engine changed nothing; the masks are drawn again next step
+                throw e;
+            }
+        } else {
+            double[] x = variantInputs(in, trade.isShort() ? -1 : 1);
+            predicted = (float) variant.predict(x);
+            requireFinite(predicted);
+            loss = (float) variant.train(x, actual);
         }
 
         // The committee's counterfactual trade uses the weights it would have voted with.
@@ -91,12 +113,18 @@ public final class Learner {
                 if (dir * priceMove > 0) correct[i]++;
                 contribution[i] += dir * v.confidence() * priceMove;
             }
-            weights[i] = rule.update(weights[i], v, priceMove);
         }
+        rule.update(weights, votes, priceMove);
         window.add(predicted, actual);
         step++;
         return new StepResult(step, trade.decisionId(), predicted, actual, loss,
                 window.loss(), window.r2(), window.directionAccuracy(), weights(), in.unknownAgents());
+    }
+
+    private static void requireFinite(float predicted) {
+        if (!Float.isFinite(predicted)) {
+            throw new InvalidTradeException(Rejection.NON_FINITE_VALUE, "the prediction is " + predicted);
+        }
     }
 
     private void recordCommittee(Vote[] votes, double priceMove) {
@@ -144,19 +172,35 @@ public final class Learner {
         return new Metrics(step, window.loss(), window.r2(), window.directionAccuracy(), pnlLearned, pnlUniform);
     }
 
-    /** Eval-mode prediction for a set of votes, without learning from it. */
+    /** Eval-mode prediction for a set of votes, without learning from it (for a LONG position). */
     public float predict(Map<String, Vote> votes) {
-        return engine.predict(features.encode(votes).values());
+        Features.Encoded in = features.encode(votes);
+        return variant == null ? engine.predict(in.values()) : (float) variant.predict(variantInputs(in, 1));
     }
 
-    /** Parameters, Adam moments and Adam step: a copy. */
+    /**
+     * Parameters, Adam moments and Adam step of the seed's network: a copy.
+     *
+     * @throws IllegalStateException for a variant, which has no such network (nothing to export to DL4J)
+     */
     public AdamState adamState() {
-        return engine.state();
+        return seedEngine().state();
     }
 
     /** {@link Engine#stateView}: for the codec, which reads it at once. */
     AdamState adamStateView() {
-        return engine.stateView();
+        return seedEngine().stateView();
+    }
+
+    private Engine seedEngine() {
+        if (engine == null) {
+            throw new IllegalStateException("model '" + config.model() + "' is a variant, not the seed's network");
+        }
+        return engine;
+    }
+
+    CommitteeRule rule() {
+        return rule;
     }
 
     /** SHA-256 (hex) of the encoded state: equal fingerprints mean byte-identical learners. */

@@ -24,15 +24,32 @@ import java.util.List;
  * window:   size:int next:int predicted[window]:double actual[window]:double
  * pnl:      learned:double uniform:double
  * </pre>
+ * That is version 2, the original learner's (the seed's network with a per-agent weight rule),
+ * unchanged, so its bytes and fingerprints are too. A variant ({@link ModelSpec}, or the
+ * {@code linear} rule) is version 3: its spec, then its predictor's and rule's own state:
+ * <pre>
+ * "PIML" 3
+ * config:   roster rule:string hedgeRate:double seed:long window:int model:string
+ * learner:  step:long
+ * model:    size:int bytes[size]       (the predictor's, random state included)
+ * rule:     size:int bytes[size]
+ * agents, window, pnl as in version 2
+ * </pre>
  */
 public final class LearnerCodec {
     static final int MAGIC = 0x50494D4C; // "PIML"
     public static final int VERSION = 2;
+    /** The layout of a variant learner. */
+    public static final int VARIANT_VERSION = 3;
 
     private LearnerCodec() {
     }
 
     public static byte[] encode(Learner l) {
+        return l.config().isSeedLayout() ? encodeSeed(l) : VariantCodec.encode(l);
+    }
+
+    private static byte[] encodeSeed(Learner l) {
         LearnerConfig c = l.config();
         List<byte[]> names = new ArrayList<>();
         for (String agent : c.roster()) names.add(agent.getBytes(StandardCharsets.UTF_8));
@@ -60,14 +77,7 @@ public final class LearnerCodec {
         out.putLong(adam.step());
 
         out.putLong(l.step).putLong(l.rng.state());
-        for (int i = 0; i < n; i++) {
-            out.putDouble(l.weights[i]).putLong(l.decisions[i]).putLong(l.correct[i]).putDouble(l.contribution[i]);
-        }
-        RollingWindow w = l.window;
-        out.putInt(w.size).putInt(w.next);
-        for (double p : w.predicted) out.putDouble(p);
-        for (double a : w.actual) out.putDouble(a);
-        out.putDouble(l.pnlLearned).putDouble(l.pnlUniform);
+        putRecord(out, l);
         if (out.hasRemaining()) throw new IllegalStateException("state size miscounted by " + out.remaining());
         return out.array();
     }
@@ -89,9 +99,11 @@ public final class LearnerCodec {
                 throw new IllegalArgumentException("not a metalearner state (bad magic)");
             }
             int version = in.getInt();
+            if (version == VARIANT_VERSION) return VariantCodec.decode(in, engine);
             if (version != VERSION) {
                 throw new IllegalArgumentException("learner state version " + version
-                        + " is not supported; this build reads version " + VERSION);
+                        + " is not supported; this build reads version " + VERSION + " (the original learner) and "
+                        + VARIANT_VERSION + " (variants)");
             }
             int agents = in.getInt();
             List<String> roster = new ArrayList<>(agents);
@@ -111,19 +123,7 @@ public final class LearnerCodec {
             long step = in.getLong();
             var learner = new Learner(config, adam, new Rng(in.getLong()));
             learner.step = step;
-            for (int i = 0; i < agents; i++) {
-                learner.weights[i] = in.getDouble();
-                learner.decisions[i] = in.getLong();
-                learner.correct[i] = in.getLong();
-                learner.contribution[i] = in.getDouble();
-            }
-            RollingWindow w = learner.window;
-            w.size = in.getInt();
-            w.next = in.getInt();
-            for (int i = 0; i < w.predicted.length; i++) w.predicted[i] = in.getDouble();
-            for (int i = 0; i < w.actual.length; i++) w.actual[i] = in.getDouble();
-            learner.pnlLearned = in.getDouble();
-            learner.pnlUniform = in.getDouble();
+            getRecord(in, learner);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException("learner state has " + in.remaining() + " trailing bytes");
             }
@@ -131,6 +131,38 @@ public final class LearnerCodec {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("learner state is truncated", e);
         }
+    }
+
+    /** Bytes of {@link #putRecord}: agents, window and P&L, the part every layout shares. */
+    static int recordSize(Learner l) {
+        return l.weights.length * (8 + 8 + 8 + 8) + 4 + 4 + 2 * 8 * l.window.predicted.length + 8 + 8;
+    }
+
+    static void putRecord(ByteBuffer out, Learner l) {
+        for (int i = 0; i < l.weights.length; i++) {
+            out.putDouble(l.weights[i]).putLong(l.decisions[i]).putLong(l.correct[i]).putDouble(l.contribution[i]);
+        }
+        RollingWindow w = l.window;
+        out.putInt(w.size).putInt(w.next);
+        for (double p : w.predicted) out.putDouble(p);
+        for (double a : w.actual) out.putDouble(a);
+        out.putDouble(l.pnlLearned).putDouble(l.pnlUniform);
+    }
+
+    static void getRecord(ByteBuffer in, Learner learner) {
+        for (int i = 0; i < learner.weights.length; i++) {
+            learner.weights[i] = in.getDouble();
+            learner.decisions[i] = in.getLong();
+            learner.correct[i] = in.getLong();
+            learner.contribution[i] = in.getDouble();
+        }
+        RollingWindow w = learner.window;
+        w.size = in.getInt();
+        w.next = in.getInt();
+        for (int i = 0; i < w.predicted.length; i++) w.predicted[i] = in.getDouble();
+        for (int i = 0; i < w.actual.length; i++) w.actual[i] = in.getDouble();
+        learner.pnlLearned = in.getDouble();
+        learner.pnlUniform = in.getDouble();
     }
 
     /** The fingerprint of a learner: SHA-256 (hex) of its encoded state. */
@@ -157,11 +189,11 @@ public final class LearnerCodec {
         out.position(out.position() + 4 * values.length);
     }
 
-    private static void putBytes(ByteBuffer out, byte[] b) {
+    static void putBytes(ByteBuffer out, byte[] b) {
         out.putInt(b.length).put(b);
     }
 
-    private static String getString(ByteBuffer in) {
+    static String getString(ByteBuffer in) {
         int length = in.getInt();
         if (length < 0 || length > in.remaining()) throw new IllegalArgumentException("learner state is corrupt");
         byte[] b = new byte[length];

@@ -10,19 +10,25 @@ import java.util.Objects;
  *
  * @param roster    agents in feature order; changing it changes the network's input size
  * @param engine    {@code fast} or {@code dl4j}: how the network is computed, not what it computes
- * @param rule      agent weight rule: {@code seed-ema} or {@code hedge}
- * @param hedgeRate η of the {@code hedge} rule (ignored by {@code seed-ema})
+ * @param rule      agent weight rule: {@code seed-ema}, {@code hedge} or {@code linear(forget=λ)}
+ *                  (canonical text, see {@link LinearRule})
+ * @param hedgeRate η of the {@code hedge} rule (ignored by the others)
  * @param seed      seeds initial parameters and dropout masks
  * @param window    trades in the rolling metric windows (the seed's alert uses 50)
+ * @param model     the predictor, as the canonical text of a {@link ModelSpec}: {@code seed-net} (the
+ *                  original network, the default) or another family with its hyperparameters
  */
 public record LearnerConfig(List<String> roster, String engine, String rule, double hedgeRate,
-                            long seed, int window) {
+                            long seed, int window, String model) {
 
     public static final List<String> DEFAULT_ROSTER = List.of(
             "TradingAgent", "TechnicalAgent", "FundamentalAgent", "SentimentAgent", "RiskAgent",
             "MacroAgent", "MomentumAgent", "VolatilityAgent", "NewsAgent");
     public static final List<String> ENGINES = List.of("fast", "dl4j");
+    /** The rules the service config offers today. */
     public static final List<String> RULES = List.of("seed-ema", "hedge");
+    /** Every rule a learner can have: {@code linear} is reached through a {@link LearnerSpec}. */
+    public static final List<String> ALL_RULES = List.of("seed-ema", "hedge", "linear");
     /**
      * η = 1 makes a hedge weight compound like an account that follows the agent: a trade with
      * signed return r multiplies it by e^r ≈ 1 + r. With returns of a few percent, a consistently
@@ -37,9 +43,11 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
         if (!ENGINES.contains(engine)) {
             throw new IllegalArgumentException("engine: '" + engine + "' is not one of " + String.join(", ", ENGINES));
         }
-        if (!RULES.contains(rule)) {
-            throw new IllegalArgumentException("rule: '" + rule + "' is not one of " + String.join(", ", RULES));
+        rule = LinearRule.canonical(rule); // validates linear(...); other names pass unchanged
+        if (!ALL_RULES.contains(LinearRule.nameOf(rule))) {
+            throw new IllegalArgumentException("rule: '" + rule + "' is not one of " + String.join(", ", ALL_RULES));
         }
+        model = ModelSpec.parse(model == null ? ModelSpec.SEED_NET : model).canonical();
         if (!(hedgeRate > 0) || Double.isInfinite(hedgeRate)) {
             throw new IllegalArgumentException("hedgeRate: must be a finite number > 0, was " + hedgeRate);
         }
@@ -65,31 +73,59 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
         return List.copyOf(roster);
     }
 
+    /** The original's shape (no {@code model}): the seed's network. */
+    public LearnerConfig(List<String> roster, String engine, String rule, double hedgeRate, long seed, int window) {
+        this(roster, engine, rule, hedgeRate, seed, window, ModelSpec.SEED_NET);
+    }
+
+    /** The parsed {@link #model}. */
+    public ModelSpec modelSpec() {
+        return ModelSpec.parse(model);
+    }
+
+    /**
+     * Whether this is the original learner's layout: the seed's network with a per-agent rule. Its
+     * state keeps the original codec version (and so its bytes and fingerprints); any other variant
+     * is written in the variant layout.
+     */
+    public boolean isSeedLayout() {
+        return model.equals(ModelSpec.SEED_NET) && !LinearRule.nameOf(rule).equals("linear");
+    }
+
+    /** The variant as one spec string, {@code MODEL+RULE} ({@link LearnerSpec}). */
+    public String spec() {
+        return model + "+" + (rule.equals("hedge") ? "hedge(eta=" + ModelSpec.number(hedgeRate) + ")" : rule);
+    }
+
     public static LearnerConfig defaults() {
         return new LearnerConfig(DEFAULT_ROSTER, "fast", "seed-ema", DEFAULT_HEDGE_RATE, DEFAULT_SEED, DEFAULT_WINDOW);
     }
 
     public LearnerConfig withRoster(List<String> roster) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
     }
 
     public LearnerConfig withEngine(String engine) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
     }
 
     public LearnerConfig withRule(String rule) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
     }
 
     public LearnerConfig withHedgeRate(double hedgeRate) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
     }
 
     public LearnerConfig withSeed(long seed) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
     }
 
     public LearnerConfig withWindow(int window) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+    }
+
+    public LearnerConfig withModel(String model) {
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
     }
 }

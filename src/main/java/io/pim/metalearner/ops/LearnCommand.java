@@ -2,11 +2,13 @@ package io.pim.metalearner.ops;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.StepResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -41,9 +43,14 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--summary", paramLabel = "FILE", description = "Write a JSON summary of the run here.")
     Path summary;
 
+    @Option(names = "--candidates", paramLabel = "SPECS", description = "Learner specs (comma-separated, or 'default') "
+            + "that learn beside the main learner on the same trades; the summary gets a 'candidates' object.")
+    String candidates;
+
     @Override
     public Integer call() throws IOException {
         Learner learner = learnerFlags.create(spec.commandLine());
+        CandidateRace race = createRace(learner.config());
         input.refuseToOverwrite(spec.commandLine(), "--out", out);
         input.refuseToOverwrite(spec.commandLine(), "--summary", summary);
         PrintWriter err = spec.commandLine().getErr();
@@ -62,12 +69,14 @@ final class LearnCommand implements Callable<Integer> {
             run = TrainingRun.run("learn", learner, in, err, (trade, step, model) -> {
                 w.write(TrainingRun.MAPPER.writeValueAsString(line(step)));
                 w.write('\n');
+                if (race != null) race.train(trade); // after the main learner's timed step: untimed in its figures
             });
         }
         if (!run.unknownAgents().isEmpty()) {
             err.printf("learn: ignored votes of agents outside the roster: %s%n", run.unknownAgents());
         }
         ObjectNode s = run.summary();
+        if (race != null) race.summarize(s.putObject("candidates"));
         if (summary != null) Files.writeString(summary, TrainingRun.MAPPER.writeValueAsString(s) + "\n", StandardCharsets.UTF_8);
         err.printf(Locale.ROOT, "learn: %d trades, %d trained, %d rejected; loss_last_1000 %s, r2_last_1000 %s, "
                         + "committee P&L learned %.4f vs uniform %.4f; fingerprint %s%n",
@@ -76,6 +85,15 @@ final class LearnCommand implements Callable<Integer> {
                 s.get("fingerprint").asText());
         err.flush();
         return 0;
+    }
+
+    private CandidateRace createRace(LearnerConfig main) {
+        if (candidates == null) return null;
+        try {
+            return new CandidateRace(candidates, main);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--candidates " + e.getMessage());
+        }
     }
 
     /** The output line of one trained trade. */

@@ -25,11 +25,13 @@ import java.util.concurrent.Callable;
  * <ul>
  * <li>without {@code --as}: every record (trades and commands) through the live rules, from the
  *     beginning; prints the fingerprint, equal to the live model's when nothing is lost or repeated;</li>
- * <li>with {@code --as C}: trains candidate C (optionally another rule or seed) on M's trades up
+ * <li>with {@code --as C}: trains candidate C (optionally another variant, {@code --spec}, or rule or seed) on M's trades up
  *     to the topic's end, then installs it beside M: from then on the service trains C on each of
  *     M's new trades, so {@code compare M C} and {@code promote --from C --to M} work. {@code --engine}
  *     picks the engine of this catch-up only; live, C learns on the service's engine.
- *     If M learned more while C caught up, the install is refused as stale and C catches up again.</li>
+ *     If M learned more while C caught up, the install is refused as stale and C catches up again.
+ *     A variant's state names its spec ({@code LearnerCodec} version 3), so the service continues it
+ *     as the variant it is, whatever the service's own learner config.</li>
  * </ul>
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,

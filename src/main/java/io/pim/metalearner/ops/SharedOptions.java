@@ -53,6 +53,12 @@ final class SharedOptions {
      * base config's value (learn: the defaults; replay: the service config's).
      */
     static final class LearnerChoice {
+        @Option(names = "--spec", paramLabel = "SPEC",
+                description = "Learner variant: MODEL[+RULE] or a preset (original, ridge, ridge-tracking, net, "
+                        + "net-batch8, ensemble, seed-hedge), e.g. 'ridge(forget=0.998)+linear'. Default: original, or the "
+                        + "service config's. --rule and --hedge-rate apply after it.")
+        String variant;
+
         @Option(names = "--engine", paramLabel = "fast|dl4j",
                 description = "How the network is computed (not what). Default: fast, or the service config's.")
         String engine;
@@ -69,6 +75,7 @@ final class SharedOptions {
         /** @throws IllegalArgumentException naming the field ({@link LearnerFlags#usageError} turns it into the flag) */
         io.pim.metalearner.learn.LearnerConfig applyTo(io.pim.metalearner.learn.LearnerConfig base) {
             var c = base;
+            if (variant != null) c = io.pim.metalearner.learn.LearnerSpec.parse(variant).applyTo(c);
             if (engine != null) c = c.withEngine(engine);
             if (rule != null) c = c.withRule(rule);
             if (hedgeRate != null) c = c.withHedgeRate(hedgeRate);

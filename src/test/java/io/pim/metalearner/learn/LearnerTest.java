@@ -255,7 +255,7 @@ class LearnerTest {
         assertThatThrownBy(() -> LearnerConfig.defaults().withEngine("gpu"))
                 .hasMessage("engine: 'gpu' is not one of fast, dl4j");
         assertThatThrownBy(() -> LearnerConfig.defaults().withRule("ema"))
-                .hasMessage("rule: 'ema' is not one of seed-ema, hedge");
+                .hasMessage("rule: 'ema' is not one of seed-ema, hedge, linear");
         assertThatThrownBy(() -> LearnerConfig.defaults().withRoster(List.of("A", "A")))
                 .hasMessageStartingWith("roster:");
         assertThatThrownBy(() -> LearnerConfig.defaults().withHedgeRate(0))

@@ -2,6 +2,7 @@ package io.pim.metalearner.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pim.metalearner.learn.StepResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +99,54 @@ class LearnCommandTest {
         run("learn", "--input", trades.toString(), "--rule", "hedge", "--seed", "9", "--out", b.toString());
         // then
         assertThat(Files.readAllBytes(a)).isNotEmpty().isEqualTo(Files.readAllBytes(b));
+    }
+
+    @Test
+    void candidatesLearnBesideTheMainLearnerWithoutChangingItsOutput() throws Exception {
+        // given the same trades learned without and with candidates
+        Path aloneOut = dir.resolve("alone.jsonl"), aloneSummary = dir.resolve("alone.json");
+        Path racedOut = dir.resolve("raced.jsonl"), racedSummary = dir.resolve("raced.json");
+        // when
+        Run alone = run("learn", "--input", trades.toString(), "--out", aloneOut.toString(), "--summary", aloneSummary.toString());
+        Run raced = run("learn", "--input", trades.toString(), "--out", racedOut.toString(), "--summary", racedSummary.toString(),
+                "--candidates", "default,net(hidden=8x4,batch=4)+hedge(eta=0.5)");
+        // then the main learner's lines and figures are the same, and each candidate is reported by its name
+        assertThat(alone.exitCode()).as(alone.err()).isZero();
+        assertThat(raced.exitCode()).as(raced.err()).isZero();
+        assertThat(Files.readAllBytes(racedOut)).isEqualTo(Files.readAllBytes(aloneOut));
+        ObjectNode a = (ObjectNode) JSON.readTree(aloneSummary.toFile()), r = (ObjectNode) JSON.readTree(racedSummary.toFile());
+        JsonNode candidates = r.remove("candidates");
+        for (ObjectNode s : List.of(a, r)) s.remove(List.of("median_step_us", "p99_step_us"));
+        assertThat(r).isEqualTo(a);
+        assertThat(fieldNames(candidates)).containsExactly("ridge", "ridge-tracking", "net-batch8", "net(hidden=8x4,batch=4)+hedge(eta=0.5)");
+        JsonNode ridge = candidates.get("ridge");
+        assertThat(new TreeSet<>(fieldNames(ridge))).containsAll(List.of("r2_last_1000", "loss_last_1000",
+                "committee_pnl_learned", "committee_pnl_uniform", "median_step_us", "fingerprint"));
+        assertThat(ridge.get("trained").asInt()).isEqualTo(TRADES);
+        assertThat(ridge.get("committee_pnl_uniform")).isEqualTo(a.get("committee_pnl_uniform"));
+        assertThat(ridge.get("spec").asText()).isEqualTo("ridge(features=side,forget=1,delta=1)+linear(forget=1)");
+        assertThat(ridge.get("fingerprint").asText()).hasSize(64).isNotEqualTo(a.get("fingerprint").asText());
+    }
+
+    @Test
+    void aVariantIsTheMainLearnerWithSpecAndABadSpecIsAUsageError() throws Exception {
+        // given
+        Path summary = dir.resolve("ridge-main.json"), raced = dir.resolve("ridge-raced.json");
+        // when the ridge is the main learner, and when it is a candidate
+        Run main = run("learn", "--input", trades.toString(), "--spec", "ridge", "--out", dir.resolve("r.jsonl").toString(),
+                "--summary", summary.toString());
+        run("learn", "--input", trades.toString(), "--candidates", "ridge", "--out", dir.resolve("c.jsonl").toString(),
+                "--summary", raced.toString());
+        Run badSpec = run("learn", "--input", trades.toString(), "--spec", "ridge(lr=1)");
+        Run badCandidate = run("learn", "--input", trades.toString(), "--candidates", "ridge,nope");
+        // then it is the same learner either way (same trades, same state)
+        assertThat(main.exitCode()).as(main.err()).isZero();
+        assertThat(JSON.readTree(summary.toFile()).get("fingerprint"))
+                .isEqualTo(JSON.readTree(raced.toFile()).get("candidates").get("ridge").get("fingerprint"));
+        assertThat(badSpec.exitCode()).isEqualTo(2);
+        assertThat(badSpec.err()).contains("--spec: ridge has no parameter 'lr'");
+        assertThat(badCandidate.exitCode()).isEqualTo(2);
+        assertThat(badCandidate.err()).contains("--candidates 'nope': model: family 'nope' is not one of");
     }
 
     @Test

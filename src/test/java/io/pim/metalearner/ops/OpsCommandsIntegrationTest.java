@@ -12,6 +12,7 @@ import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.Trade;
 import io.pim.metalearner.learn.Vote;
 import io.pim.metalearner.learn.alert.AlertType;
@@ -229,6 +230,35 @@ class OpsCommandsIntegrationTest {
             }
         } finally {
             service.close();
+        }
+    }
+
+    @Test
+    void aVariantCandidateReplayedWithASpecLearnsLiveExactlyAsOffline() throws Exception {
+        // given: a service and 30 trades learned by "live"
+        Path configFile = configFile("variant-story", Map.of());
+        ServiceConfig config = ServiceConfig.load(configFile, Map.of());
+        Topics topics = Topics.of(config);
+        try (LearningService service = start(config)) {
+            publish(config, topics, "live", 30);
+            awaitUpdates(config, topics, 30);
+
+            // when: an online-ridge candidate is replayed from the training topic, then 10 more trades come
+            JsonNode installed = cli("replay", "--config", configFile.toString(), "--model-id", "live", "--as", "ridge",
+                    "--spec", "ridge-tracking");
+            assertThat(installed.get("applied").asBoolean()).isTrue();
+            publish(config, topics, "live", 10);
+
+            // then: the service continues the variant (its state names its spec) as if replayed over all 40
+            List<WeightsUpdated> updates = awaitUpdates(config, topics, 30 + 1 + 2 * 10);
+            WeightsUpdated ridgeNow = lastOf(updates, "ridge");
+            assertThat(ridgeNow.getTrainingStep()).isEqualTo(40);
+            Learner offline = TrainingReplay.candidate(config,
+                    Learner.create(LearnerSpec.parse("ridge-tracking").applyTo(config.learner())), "live", 0,
+                    TrainingReplay.Progress.NONE).learner();
+            assertThat(ridgeNow.getFingerprint()).isEqualTo(offline.fingerprint());
+            assertThat(lastOf(updates, "live").getFingerprint()).isEqualTo(TrainingReplay.fromTopic(config, config.learner(), "live")
+                    .learner().fingerprint());
         }
     }
 
