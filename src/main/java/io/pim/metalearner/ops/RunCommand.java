@@ -52,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
         if (!noCreateTopics) service.createTopics();
 
         CountDownLatch stopped = new CountDownLatch(1);
-        service.streams().setStateListener((now, before) -> {
+        service.onStateChange((now, before) -> {
             log.info("Kafka Streams {} -> {}", before, now);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) stopped.countDown();
         });
