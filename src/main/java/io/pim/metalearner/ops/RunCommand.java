@@ -46,6 +46,7 @@ final class RunCommand implements Callable<Integer> {
         ServiceConfig serviceConfig = ServiceConfig.load(config.file);
         // the flag wins over file and environment, and is validated like them
         if (httpPort != null) serviceConfig = serviceConfig.with(Map.of(ConfigParts.HTTP_PORT, Integer.toString(httpPort)));
+        io.pim.metalearner.learn.Engines.checkAvailable(serviceConfig.learner().engine());
         ApiConfig apiConfig = ApiConfig.from(serviceConfig);
         ServiceMetrics metrics = new ServiceMetrics();
         LearningService service = new LearningService(serviceConfig, metrics);
