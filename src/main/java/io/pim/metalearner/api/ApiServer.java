@@ -63,6 +63,8 @@ public final class ApiServer implements AutoCloseable {
     private final FeedbackParser parser;
     /** Guards the admin endpoints and the state path; null: admin endpoints off, state path open. */
     private final BearerToken token;
+    /** Guards POST /api/pim/feedback, which creates training data; null: open (the embedded demo). */
+    private final BearerToken feedbackToken;
     private final Javalin app;
 
     /** @param metrics the Prometheus text exposition, produced per scrape */
@@ -73,6 +75,12 @@ public final class ApiServer implements AutoCloseable {
     /** @param admin sends the admin endpoints' commands; they exist only with {@link ApiConfig#adminToken()} set */
     public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics,
                      AdminRoutes.Sender admin) {
+        this(config, learner, feedback, metrics, admin, null);
+    }
+
+    /** @param health answers {@link Health#LIVE_PATH} and {@link Health#READY_PATH}; null: those paths are not served */
+    public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics,
+                     AdminRoutes.Sender admin, Health health) {
         this.config = config;
         this.learner = learner;
         this.feedback = feedback;
@@ -80,6 +88,7 @@ public final class ApiServer implements AutoCloseable {
         ObjectMapper json = JsonMapper.builder().build();
         this.parser = new FeedbackParser();
         this.token = config.adminToken() == null ? null : new BearerToken(config.adminToken());
+        this.feedbackToken = config.feedbackToken() == null ? null : new BearerToken(config.feedbackToken());
         this.app = Javalin.create(c -> {
             c.jsonMapper(new JavalinJackson(json, false));
             c.jetty.port = config.port();
@@ -99,6 +108,10 @@ public final class ApiServer implements AutoCloseable {
             c.routes.get("/api/pim/metalearner/models", this::models);
             c.routes.get(STATE_PATH, this::localState);
             c.routes.get(MODELS_PATH, this::localModels);
+            if (health != null) {
+                c.routes.get(Health.LIVE_PATH, ctx -> answer(ctx, health.live()));
+                c.routes.get(Health.READY_PATH, ctx -> answer(ctx, health.ready()));
+            }
             if (token != null && admin != null) new AdminRoutes(token, admin).register(c);
             c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
                 log.warn("state not available: {}", e.getMessage());
@@ -191,6 +204,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void feedback(Context ctx) {
+        if (feedbackToken != null && !feedbackToken.accepts(ctx)) {
+            ctx.header("WWW-Authenticate", "Bearer").status(HttpStatus.UNAUTHORIZED)
+                    .json(failure("unauthorized", "feedback needs the configured http.feedback-token as a bearer token"));
+            return;
+        }
         Feedback parsed;
         try {
             parsed = parser.parse(ctx.body());
@@ -247,6 +265,12 @@ public final class ApiServer implements AutoCloseable {
         body.put("agents_updated", parsed.trade().votes().keySet().stream().filter(t.agentWeights()::containsKey).count());
         body.put("meta_learner", learner);
         return body;
+    }
+
+    /** 200 or 503 with the check as JSON; never cached, a probe must see the state of now. */
+    private static void answer(Context ctx, Health.Check check) {
+        ctx.header("Cache-Control", "no-store").status(check.ok() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                .json(ordered("status", check.ok() ? "UP" : "DOWN", "state", check.state(), "detail", check.detail()));
     }
 
     private void metrics(Context ctx) {

@@ -34,8 +34,10 @@ public final class HttpService implements AutoCloseable {
         try {
             OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);
-            ApiServer server = new ApiServer(config, new StreamLearnerView(service, config.adminToken()), gateway, metrics::scrape, admin).start();
+            ApiServer server = new ApiServer(config, new StreamLearnerView(service, config.adminToken()), gateway, metrics::scrape,
+                    admin, new StreamHealth(service)).start();
             log.info("admin endpoints {}", ops == null ? "off (no http.admin-token configured)" : "on, behind the configured bearer token");
+            log.info("feedback {}", config.feedbackToken() == null ? "open (no http.feedback-token configured)" : "behind the configured bearer token");
             return new HttpService(gateway, server, ops);
         } catch (RuntimeException e) {
             gateway.close();

@@ -45,9 +45,11 @@ public final class ConfigParts {
     public static final String CHECKPOINT_MAX_BYTES = "checkpoint.max-bytes";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_ADMIN_TOKEN = "http.admin-token";
+    public static final String HTTP_FEEDBACK_TOKEN = "http.feedback-token";
     public static final String HTTP_FEEDBACK_TIMEOUT = "http.feedback.timeout";
     public static final String HTTP_CURVE_POINTS = "http.curve.points";
     public static final String GROUP_ID = "group.id";
+    public static final String HEALTH_PORT = "health.port";
     public static final String JDBC_URL = "jdbc.url";
     public static final String JDBC_USER = "jdbc.user";
     public static final String JDBC_PASSWORD = "jdbc.password";
@@ -206,20 +208,27 @@ public final class ConfigParts {
     public static ConfigDef http(ConfigDef d) {
         return d.define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
                         "Port of the HTTP API, dashboard and /metrics; 0 turns HTTP off in run.")
-                .define(HTTP_ADMIN_TOKEN, Type.PASSWORD, "", ADMIN_TOKEN, Importance.MEDIUM,
+                .define(HTTP_ADMIN_TOKEN, Type.PASSWORD, "", token("the admin endpoints off"), Importance.MEDIUM,
                         "Bearer token of the admin endpoints and of /internal/model-state (every instance of a "
                                 + "group needs the same); unset: the admin endpoints are off. At least "
                                 + MIN_TOKEN_LENGTH + " characters; better from METALEARNER_HTTP_ADMIN_TOKEN.")
+                .define(HTTP_FEEDBACK_TOKEN, Type.PASSWORD, "", token("POST /api/pim/feedback open"), Importance.MEDIUM,
+                        "Bearer token POST /api/pim/feedback requires (it creates training data); unset: open, as "
+                                + "the embedded demo wants. At least " + MIN_TOKEN_LENGTH + " characters; better from "
+                                + "METALEARNER_HTTP_FEEDBACK_TOKEN. Put TLS in front (README, Deployment) when it is set.")
                 .define(HTTP_FEEDBACK_TIMEOUT, Type.STRING, "5s", Durations.POSITIVE, Importance.LOW,
                         "How long POST /api/pim/feedback waits for the weight update before answering 202.")
                 .define(HTTP_CURVE_POINTS, Type.INT, 200, Range.atLeast(1), Importance.LOW,
                         "Recent steps in the status's learning curve.");
     }
 
-    /** The JDBI writer's consumer group. */
+    /** The JDBI writer's consumer group and its health listener. */
     public static ConfigDef writer(ConfigDef d) {
         return d.define(GROUP_ID, Type.STRING, "metalearner-writer", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                "Consumer group of the writer: writers sharing it share the partitions.");
+                        "Consumer group of the writer: writers sharing it share the partitions.")
+                .define(HEALTH_PORT, Type.INT, 0, Range.between(0, 65535), Importance.MEDIUM,
+                        "Port of the writer's GET /health/live and /health/ready (what a Compose healthcheck or a "
+                                + "Kubernetes probe calls); 0: no health listener.");
     }
 
     public static ConfigDef database(ConfigDef d) {
@@ -253,21 +262,23 @@ public final class ConfigParts {
             value -> Double.isFinite(((Number) value).doubleValue()) && ((Number) value).doubleValue() > 0);
 
     /** Blank (off) or long enough; its message never shows the token. */
-    static final ConfigDef.Validator ADMIN_TOKEN = new ConfigDef.Validator() {
-        @Override
-        public void ensureValid(String name, Object value) {
-            String token = value == null ? "" : ((Password) value).value();
-            if (!token.isBlank() && token.length() < MIN_TOKEN_LENGTH) {
-                throw new ConfigException(name + " (or " + ConfigFile.envName(name) + "): must be at least "
-                        + MIN_TOKEN_LENGTH + " characters, or unset to keep the admin endpoints off");
+    static ConfigDef.Validator token(String whatUnsetMeans) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                String token = value == null ? "" : ((Password) value).value();
+                if (!token.isBlank() && token.length() < MIN_TOKEN_LENGTH) {
+                    throw new ConfigException(name + " (or " + ConfigFile.envName(name) + "): must be at least "
+                            + MIN_TOKEN_LENGTH + " characters, or unset to keep " + whatUnsetMeans);
+                }
             }
-        }
 
-        @Override
-        public String toString() {
-            return "unset, or at least " + MIN_TOKEN_LENGTH + " characters";
-        }
-    };
+            @Override
+            public String toString() {
+                return "unset, or at least " + MIN_TOKEN_LENGTH + " characters";
+            }
+        };
+    }
 
     private static ConfigDef.Validator validator(String accepts, java.util.function.Predicate<Object> ok) {
         return new ConfigDef.Validator() {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "metalearner", mixinStandardHelpOptions = true, version = "metalearner 0.1.0",
         description = "Meta-learner of a trading committee.",
         subcommands = {LearnCommand.class, EvaluateCommand.class, SimulateCommand.class, RunCommand.class, WriterCommand.class,
-                MigrateCommand.class, DemoCommand.class, ReplayCommand.class, ModelCommands.Export.class, ModelCommands.Import.class,
+                MigrateCommand.class, CreateTopicsCommand.class, DemoCommand.class, ReplayCommand.class, ModelCommands.Export.class, ModelCommands.Import.class,
                 ModelCommands.Reset.class, ModelCommands.Rollback.class, ModelCommands.Promote.class,
                 ModelCommands.Compare.class, ConfigReference.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -46,13 +46,14 @@ final class RunCommand implements Callable<Integer> {
         ServiceConfig serviceConfig = ServiceConfig.load(config.file);
         // the flag wins over file and environment, and is validated like them
         if (httpPort != null) serviceConfig = serviceConfig.with(Map.of(ConfigParts.HTTP_PORT, Integer.toString(httpPort)));
+        io.pim.metalearner.learn.Engines.checkAvailable(serviceConfig.learner().engine());
         ApiConfig apiConfig = ApiConfig.from(serviceConfig);
         ServiceMetrics metrics = new ServiceMetrics();
         LearningService service = new LearningService(serviceConfig, metrics);
         if (!noCreateTopics) service.createTopics();
 
         CountDownLatch stopped = new CountDownLatch(1);
-        service.streams().setStateListener((now, before) -> {
+        service.onStateChange((now, before) -> {
             log.info("Kafka Streams {} -> {}", before, now);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) stopped.countDown();
         });

@@ -2,6 +2,7 @@ package io.pim.metalearner.ops;
 
 import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.sink.WriterConfig;
+import io.pim.metalearner.sink.WriterHealth;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -10,7 +11,8 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code metalearner writer --config FILE}: the JDBI writer as a process of its own, until stopped. */
 @Command(name = "writer", mixinStandardHelpOptions = true,
-        description = "Land the training-log, agent-performance and weight-snapshot topics in PostgreSQL.")
+        description = "Land the training-log, agent-performance and weight-snapshot topics in PostgreSQL; with "
+                + "health.port set, answer GET /health/live and /health/ready there.")
 public final class WriterCommand implements Callable<Integer> {
 
     @Mixin
@@ -24,7 +26,9 @@ public final class WriterCommand implements Callable<Integer> {
         logFormat.apply();
         WriterConfig writerConfig = WriterConfig.load(config.file);
         CountDownLatch stop = new CountDownLatch(1);
-        try (JdbiWriter writer = JdbiWriter.start(writerConfig)) {
+        try (JdbiWriter writer = JdbiWriter.start(writerConfig);
+             WriterHealth health = writerConfig.healthPort() == 0 ? null
+                     : WriterHealth.start(writer, writerConfig.healthPort(), writerConfig.maxPollInterval())) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stop.countDown();
                 try {

@@ -64,6 +64,10 @@ public final class JdbiWriter implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
     private volatile boolean migrated;
+    /** When the loop last polled (System.nanoTime), for the liveness check; every wait polls too. */
+    private volatile long lastPoll = System.nanoTime();
+    /** What the writer is waiting out now (the database, the registry), or null. */
+    private volatile String waitingFor;
 
     private final AtomicLong landed = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
@@ -113,6 +117,7 @@ public final class JdbiWriter implements AutoCloseable {
             migrate();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                lastPoll = System.nanoTime();
                 if (records.isEmpty()) {
                     offsets.commitPositionsPastMarkers();
                     continue;
@@ -145,6 +150,7 @@ public final class JdbiWriter implements AutoCloseable {
                     // without the landing socket timeout: a migration may build an index for longer than a minute
                     Migrations.migrate(config.database().dataSource());
                     migrated = true;
+                    waitingFor = null;
                     if (backoff.waited()) log.info("Database at {} reached and migrated; writing", config.jdbcUrl());
                     return;
                 } catch (RuntimeException e) {
@@ -181,6 +187,7 @@ public final class JdbiWriter implements AutoCloseable {
                     commitHook.afterDatabaseCommit(records.count());
                     offsets.commitLanded(records);
                     landed.addAndGet(batch.records);
+                    waitingFor = null;
                     if (backoff.waited()) log.info("Writing again: the batch of {} records is landed", records.count());
                     return;
                 } catch (Unavailable e) {
@@ -202,6 +209,7 @@ public final class JdbiWriter implements AutoCloseable {
      */
     private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
         retries.incrementAndGet();
+        waitingFor = e.what;
         Duration pause = backoff.next();
         log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, Unavailable.rootMessage(e), pause.toMillis(),
                 inHand == null ? "" : " with the same batch of " + inHand.count() + " record(s)");
@@ -209,6 +217,7 @@ public final class JdbiWriter implements AutoCloseable {
         long until = System.nanoTime() + pause.toNanos();
         while (running && System.nanoTime() < until) {
             offsets.seekBack(consumer.poll(Duration.ofMillis(Math.min(100, pause.toMillis()))));
+            lastPoll = System.nanoTime();
             if (offsets.rewoundAfterRebalance(inHand)) return false;
             consumer.pause(consumer.assignment());
         }
@@ -261,6 +270,21 @@ public final class JdbiWriter implements AutoCloseable {
     /** The error that stopped the writer, if one did. */
     public Throwable failure() {
         return failure.get();
+    }
+
+    /** Whether the database has this code's schema (the writer migrated it) and writing has begun. */
+    public boolean isMigrated() {
+        return migrated;
+    }
+
+    /** What the writer is waiting for now (e.g. "the database at ..."), or null when it is not waiting. */
+    public String waitingFor() {
+        return waitingFor;
+    }
+
+    /** How long ago the poll loop last polled; it polls while waiting too, so only a stuck thread lets this grow. */
+    public Duration sinceLastPoll() {
+        return Duration.ofNanos(System.nanoTime() - lastPoll);
     }
 
     public boolean isRunning() {

@@ -152,6 +152,18 @@ public final class WriterConfig extends RoleConfig {
         return getPassword(JDBC_PASSWORD).value();
     }
 
+    /** {@code health.port}; 0: no health listener. */
+    public int healthPort() {
+        return getInt(HEALTH_PORT);
+    }
+
+    /** The consumer's {@code max.poll.interval.ms} ({@code consumer.*} or {@code kafka.*} override, else Kafka's 5 min). */
+    public java.time.Duration maxPollInterval() {
+        String key = org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG;
+        Object value = consumerOverrides().containsKey(key) ? consumerOverrides().get(key) : kafkaClientProperties().get(key);
+        return java.time.Duration.ofMillis(value == null ? 300_000L : Long.parseLong(value.toString()));
+    }
+
     public String groupId() {
         return getString(GROUP_ID);
     }

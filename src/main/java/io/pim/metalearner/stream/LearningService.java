@@ -43,6 +43,9 @@ public final class LearningService implements AutoCloseable {
     private final Topics topics;
     private final Topology topology;
     private final KafkaStreams streams;
+    /** Set on the first RUNNING: the tasks were assigned and their stores restored once. */
+    private volatile boolean restored;
+    private volatile KafkaStreams.StateListener stateListener = (now, before) -> { };
 
     public LearningService(ServiceConfig config) {
         this(config, StepListener.NONE);
@@ -61,6 +64,22 @@ public final class LearningService implements AutoCloseable {
             log.error("stream thread failed; replacing it, its tasks resume from the last commit", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        // Kafka Streams takes one state listener, and only before start: this one records the first
+        // RUNNING (what readiness asks) and hands every change on to the one set by onStateChange.
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) restored = true;
+            stateListener.onChange(now, before);
+        });
+    }
+
+    /** Hears every state change of the Kafka Streams client (one listener; a later call replaces it). */
+    public void onStateChange(KafkaStreams.StateListener listener) {
+        this.stateListener = listener;
+    }
+
+    /** Whether the client has been RUNNING at least once, i.e. its stores were restored at start. */
+    public boolean hasBeenRunning() {
+        return restored;
     }
 
     /** Kafka Streams settings derived from the config; {@code streams.*} keys override them. */

@@ -54,13 +54,15 @@ public final class ServiceConfig extends RoleConfig {
      * @param adminToken      {@code http.admin-token}; null: admin endpoints off
      * @param feedbackTimeout {@code http.feedback.timeout}
      * @param curvePoints     {@code http.curve.points}
+     * @param feedbackToken   {@code http.feedback-token}; null: feedback is open
      */
-    public record HttpSettings(int port, String adminToken, Duration feedbackTimeout, int curvePoints) {
+    public record HttpSettings(int port, String adminToken, Duration feedbackTimeout, int curvePoints, String feedbackToken) {
         /** Never the token itself: configs end up in logs. */
         @Override
         public String toString() {
             return "HttpSettings[port=" + port + ", adminToken=" + (adminToken == null ? "unset" : "set")
-                    + ", feedbackTimeout=" + feedbackTimeout + ", curvePoints=" + curvePoints + "]";
+                    + ", feedbackTimeout=" + feedbackTimeout + ", curvePoints=" + curvePoints
+                    + ", feedbackToken=" + (feedbackToken == null ? "unset" : "set") + "]";
         }
     }
 
@@ -87,7 +89,7 @@ public final class ServiceConfig extends RoleConfig {
         this.alerts = alertConfig();
         this.checkpoints = new CheckpointPolicy(getInt(CHECKPOINT_EVERY), getInt(CHECKPOINT_KEEP), getInt(CHECKPOINT_MAX_BYTES));
         this.http = new HttpSettings(getInt(HTTP_PORT), secret(HTTP_ADMIN_TOKEN), duration(HTTP_FEEDBACK_TIMEOUT),
-                getInt(HTTP_CURVE_POINTS));
+                getInt(HTTP_CURVE_POINTS), secret(HTTP_FEEDBACK_TOKEN));
     }
 
     private LearnerConfig learnerConfig() {

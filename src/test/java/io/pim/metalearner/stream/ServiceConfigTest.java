@@ -96,9 +96,9 @@ class ServiceConfigTest {
                 "METALEARNER_HTTP_CURVE_POINTS", "50"));
 
         // then
-        assertThat(defaults.http()).isEqualTo(new ServiceConfig.HttpSettings(8080, null, Duration.ofSeconds(5), 200));
+        assertThat(defaults.http()).isEqualTo(new ServiceConfig.HttpSettings(8080, null, Duration.ofSeconds(5), 200, null));
         assertThat(configured.http()).isEqualTo(
-                new ServiceConfig.HttpSettings(9090, "an-admin-token-of-24-ch", Duration.ofMillis(250), 50));
+                new ServiceConfig.HttpSettings(9090, "an-admin-token-of-24-ch", Duration.ofMillis(250), 50, null));
         assertThat(configured.toString()).doesNotContain("an-admin-token-of-24-ch");
         assertThat(ServiceConfig.from(with("http.admin-token", "  "), Map.of()).http().adminToken()).isNull();
     }

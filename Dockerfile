@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+# One image for every role: run (the service), writer, migrate, create-topics and the ops
+# subcommands (export, import, reset, rollback, promote, compare, replay, simulate, learn).
+#   docker build -t metalearner:0.1.0 .                              (fast engine only, the default)
+#   docker build -t metalearner:0.1.0-dl4j --build-arg WITH_DL4J=true .   (+ ND4J natives: dl4j engine, export)
+#   docker run --rm -v $PWD/deploy/service.properties:/etc/metalearner/service.properties:ro \
+#     -e METALEARNER_BOOTSTRAP_SERVERS=kafka:9092 metalearner:0.1.0 run --config /etc/metalearner/service.properties
+# Not in the image: the embedded demo (it starts its own broker, registry and PostgreSQL).
+
+# ---- build: the Maven wrapper, as on a developer's machine --------------------------------------
+FROM eclipse-temurin:17.0.16_8-jdk-jammy AS build
+WORKDIR /src
+COPY .mvn/ .mvn/
+COPY mvnw pom.xml ./
+COPY schemas/ schemas/
+COPY src/main/ src/main/
+# The cache mount keeps ~/.m2 between builds; tests run in CI (./mvnw -B verify), not here.
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q package -Dmaven.test.skip=true
+
+# What the runtime needs of target/: the jar and its runtime dependencies, less
+#  - the ND4J and OpenBLAS native libraries (about 100 MB): only the dl4j engine and `export` use
+#    them, the default fast engine is plain Java. WITH_DL4J=true keeps them; without them, a service
+#    configured with engine=dl4j refuses to start and says so;
+#  - the embedded PostgreSQL binaries: only the demo and the tests start a database.
+ARG WITH_DL4J=false
+RUN mkdir -p /out/lib \
+ && cp target/metalearner.jar /out/ \
+ && cp target/lib/*.jar /out/lib/ \
+ && rm -f /out/lib/embedded-postgres-binaries-*.jar \
+ && if [ "$WITH_DL4J" != "true" ]; then rm -f /out/lib/nd4j-native-*-linux-x86_64.jar /out/lib/openblas-*-linux-x86_64.jar; fi
+
+# ---- runtime: a JRE 17, a non-root user, the state directory as a volume --------------------------
+FROM eclipse-temurin:17.0.16_8-jre-jammy
+# curl: the healthchecks; jq: the Connect registration job (deploy/connect/register.sh)
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl jq \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 metalearner \
+ && useradd --system --uid 10001 --gid metalearner --home-dir /var/lib/metalearner --no-create-home metalearner \
+ && mkdir -p /var/lib/metalearner/streams /etc/metalearner \
+ && chown -R metalearner:metalearner /var/lib/metalearner
+COPY --from=build /out/ /opt/metalearner/
+COPY deploy/connect/ /opt/metalearner/deploy/connect/
+COPY deploy/service.properties deploy/writer.properties /etc/metalearner/
+# Kafka Streams' local state (the learner stores): keep it across restarts for a fast start.
+VOLUME ["/var/lib/metalearner"]
+# 8080: the service's HTTP API, dashboard, /metrics and /health/*; 8081: the writer's health.port
+EXPOSE 8080 8081
+USER 10001:10001
+WORKDIR /var/lib/metalearner
+# JAVA_OPTS reaches the JVM; config comes from --config FILE (mount your own over /etc/metalearner)
+# plus METALEARNER_* variables, e.g. METALEARNER_JDBC_PASSWORD.
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
+    METALEARNER_LOG_FORMAT=json
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/opt/metalearner/metalearner.jar:/opt/metalearner/lib/*' io.pim.metalearner.ops.Main \"$@\"", "metalearner"]
+CMD ["--help"]

@@ -1,0 +1,257 @@
+package io.pim.metalearner.deploy;
+
+import io.pim.metalearner.api.Health;
+import io.pim.metalearner.config.ConfigFile;
+import io.pim.metalearner.config.ConfigParts;
+import io.pim.metalearner.config.Durations;
+import io.pim.metalearner.ops.Main;
+import io.pim.metalearner.sink.WriterConfig;
+import io.pim.metalearner.sink.WriterHealth;
+import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topic;
+import io.pim.metalearner.stream.Topics;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.apache.kafka.common.config.ConfigDef;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.pim.metalearner.deploy.DeployFiles.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docker-compose.yml and the Kubernetes manifests (rendered by {@code kubectl kustomize}) checked
+ * against the code they deploy: the topic registry, the config keys, the health paths and ports.
+ * Nothing here runs a container; this is what can be checked without an engine or a cluster.
+ */
+class DeploymentFilesTest {
+    private static final List<String> OVERLAYS = List.of("example", "example-connect");
+    private static final Pattern HEALTH_URL = Pattern.compile("localhost:(\\d+)(/\\S*)");
+    /** Read by the CLI ({@code --log-format}'s default), not a config key. */
+    private static final String LOG_FORMAT_VARIABLE = "METALEARNER_LOG_FORMAT";
+
+    private static final ServiceConfig DEFAULTS = ServiceConfig.of("kafka:9092", "http://registry:8080/apis/registry/v3");
+
+    @Test
+    void composeCreatesTheRegistrysTopicsInAJobBeforeTheServiceStarts() throws Exception {
+        // given the compose file and the CLI
+        Map<String, Object> services = map(compose().get("services"));
+        List<Container> containers = composeContainers(compose());
+
+        // then a one-shot job runs create-topics (a real subcommand) with the service's config...
+        assertThat(Main.commandLine().getSubcommands()).containsKey("create-topics");
+        Container topics = containers.stream().filter(c -> c.subcommand().equals("create-topics")).findFirst().orElseThrow();
+        assertThat(at(services, "topics", "restart")).isEqualTo("no");
+        // ...and the service waits for it to succeed, and does not create topics itself
+        Container service = only(containers, "run");
+        assertThat(service.args()).contains("--no-create-topics");
+        assertThat(at(services, "metalearner", "depends_on", "topics", "condition")).isEqualTo("service_completed_successfully");
+        assertThat(topics.config()).isEqualTo(service.config());
+        // and both sinks come after migrate
+        assertThat(at(services, "writer", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
+        assertThat(at(services, "connect-register", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
+    }
+
+    @Test
+    void everyKafkaTopicMatchesTheTopicRegistrysNamePartitionsAndConfigs() throws Exception {
+        for (String overlay : OVERLAYS) {
+            // given the rendered manifests
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            Map<String, Map<String, Object>> kafkaTopics = new TreeMap<>();
+            for (Map<String, Object> t : ofKind(objects, "KafkaTopic")) {
+                Object topicName = at(t, "spec", "topicName");
+                kafkaTopics.put(topicName == null ? name(t) : (String) topicName, map(t.get("spec")));
+            }
+            // then every topic of the service exists with the registry's spec
+            for (Topic<?, ?> topic : Topics.of(DEFAULTS).all()) {
+                assertThat(kafkaTopics).as(overlay + ": KafkaTopic " + topic.name()).containsKey(topic.name());
+                Map<String, Object> spec = kafkaTopics.get(topic.name());
+                assertThat(spec.get("partitions")).as(topic.name() + " partitions").isEqualTo(topic.spec().partitions());
+                Map<String, String> configs = new TreeMap<>();
+                map(spec.get("config")).forEach((k, v) -> configs.put(k, String.valueOf(v)));
+                assertThat(configs).as(topic.name() + " configs").isEqualTo(new TreeMap<>(topic.spec().configs()));
+            }
+        }
+    }
+
+    @Test
+    void everyMetalearnerVariableIsAConfigKeyOfItsRoleAndEveryConfigLoads() throws Exception {
+        // given every container of the image, in Compose and in each overlay
+        List<Container> containers = new ArrayList<>(composeContainers(compose()));
+        for (String overlay : OVERLAYS) rendered(overlay).ifPresent(o -> containers.addAll(kubernetesContainers(o)));
+
+        for (Container c : containers) {
+            boolean service = List.of("run", "create-topics").contains(c.subcommand());
+            ConfigDef definition = service ? ServiceConfig.DEFINITION : WriterConfig.DEFINITION;
+            List<String> passThrough = service ? List.of(ConfigParts.KAFKA_PREFIX, ConfigParts.STREAMS_PREFIX)
+                    : List.of(ConfigParts.KAFKA_PREFIX, ConfigParts.CONSUMER_PREFIX);
+            // then each METALEARNER_ variable names a key of the role, or a pass-through prefix
+            for (String variable : c.env().keySet()) {
+                if (!variable.startsWith(ConfigFile.ENV_PREFIX) || variable.equals(LOG_FORMAT_VARIABLE)) continue;
+                boolean key = definition.names().stream().anyMatch(k -> ConfigFile.envName(k).equals(variable));
+                boolean passed = passThrough.stream().anyMatch(p -> variable.startsWith(ConfigFile.envName(p)));
+                assertThat(key || passed).as(c.where() + ": " + variable + " is no config key of " + c.subcommand()).isTrue();
+            }
+            // and its config file with its environment is a valid config of its role
+            if (service) ServiceConfig.from(c.config(), c.env());
+            else if (!c.subcommand().isEmpty()) WriterConfig.databaseFrom(c.config(), c.env());
+            if (c.subcommand().equals("writer")) WriterConfig.from(c.config(), c.env());
+        }
+        assertThat(containers).extracting(Container::subcommand).contains("run", "writer", "migrate", "create-topics");
+    }
+
+    @Test
+    void healthchecksAndProbesCallTheHealthPathsOnTheConfiguredPorts() throws Exception {
+        // Compose: the service's and the writer's healthchecks
+        Map<String, Object> services = map(compose().get("services"));
+        for (Container c : composeContainers(compose())) {
+            if (c.subcommand().equals("run")) {
+                int port = ServiceConfig.from(c.config(), c.env()).http().port();
+                assertHealthcheck(services, "metalearner", port, Health.READY_PATH);
+                assertThat(strings(at(services, "metalearner", "ports"))).contains(port + ":" + port);
+                assertThat(c.env().get("METALEARNER_STREAMS_APPLICATION_SERVER")).endsWith(":" + port);
+            } else if (c.subcommand().equals("writer")) {
+                assertHealthcheck(services, "writer", WriterConfig.from(c.config(), c.env()).healthPort(), WriterHealth.READY_PATH);
+            }
+        }
+        // Kubernetes: the probes of the service and the writer
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            for (Container c : kubernetesContainers(objects)) {
+                Map<String, Object> spec = containerSpec(objects, c);
+                if (c.subcommand().equals("run")) {
+                    int port = ServiceConfig.from(c.config(), c.env()).http().port();
+                    assertProbes(spec, port, Health.LIVE_PATH, Health.READY_PATH);
+                    assertThat(c.env().get("METALEARNER_STREAMS_APPLICATION_SERVER"))
+                            .startsWith("$(POD_NAME).metalearner-headless.").endsWith(":" + port);
+                    Map<String, Object> sts = ofKind(objects, "StatefulSet").stream().filter(s -> name(s).equals("metalearner")).findFirst().orElseThrow();
+                    assertThat(map(at(sts, "spec", "template", "metadata", "annotations")))
+                            .containsEntry("prometheus.io/port", Integer.toString(port)).containsEntry("prometheus.io/path", "/metrics");
+                } else if (c.subcommand().equals("writer")) {
+                    assertProbes(spec, WriterConfig.from(c.config(), c.env()).healthPort(), WriterHealth.LIVE_PATH, WriterHealth.READY_PATH);
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyImageIsPinnedAndKafkaIsTheVersionTheCodeIsBuiltWith() throws Exception {
+        List<String> images = new ArrayList<>();
+        map(compose().get("services")).forEach((name, s) -> images.add(String.valueOf(map(s).get("image"))));
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            for (Map<String, Object> w : workloads(objects)) podContainers(w).forEach(c -> images.add((String) c.get("image")));
+            for (Map<String, Object> k : ofKind(objects, "Kafka")) {
+                assertThat(at(k, "spec", "kafka", "version")).isEqualTo(AppInfoParser.getVersion());
+            }
+        }
+        for (String image : images) {
+            String tag = image.substring(image.lastIndexOf('/') + 1);
+            assertThat(tag).as(image + " is pinned to a tag").contains(":");
+            assertThat(tag.substring(tag.indexOf(':') + 1)).as(image).isNotIn("latest", "nightly", "latest-release");
+        }
+        assertThat(images).contains("apache/kafka:" + AppInfoParser.getVersion());
+    }
+
+    @Test
+    void everyLongRunningServiceHasAHealthcheckOrProbesAndStopsGracefully() throws Exception {
+        // Compose: everything but the one-shot jobs has a healthcheck and time for a clean stop
+        map(compose().get("services")).forEach((name, s) -> {
+            Map<String, Object> service = map(s);
+            if ("no".equals(service.get("restart"))) return;
+            assertThat(service).as(name + " healthcheck").containsKey("healthcheck");
+            assertThat(service).as(name + " stop_grace_period").containsKey("stop_grace_period");
+        });
+        // the service's grace period outlasts its own close (LearningService.close waits up to 30 s)
+        Duration grace = Durations.parse(String.valueOf(at(compose(), "services", "metalearner", "stop_grace_period")));
+        assertThat(grace).isGreaterThan(Duration.ofSeconds(30));
+        // Kubernetes: every long-running container has a liveness and a readiness probe
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            for (Map<String, Object> w : workloads(objects)) {
+                if ("Job".equals(w.get("kind"))) continue;
+                for (Map<String, Object> c : podContainers(w)) {
+                    assertThat(c).as(w.get("kind") + "/" + name(w)).containsKeys("livenessProbe", "readinessProbe");
+                }
+            }
+        }
+    }
+
+    @Test
+    void strimziResourcesAreV1AndTheServicesUserMayWriteItsTransactions() throws Exception {
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            // then every Strimzi resource is kafka.strimzi.io/v1, KRaft through a node pool
+            objects.stream().filter(o -> String.valueOf(o.get("apiVersion")).startsWith("kafka.strimzi.io"))
+                    .forEach(o -> assertThat(o.get("apiVersion")).as(o.get("kind") + "/" + name(o)).isEqualTo("kafka.strimzi.io/v1"));
+            assertThat(ofKind(objects, "KafkaNodePool")).isNotEmpty();
+            // and the service's user has Write and Describe on its transactional ids and its topics
+            Map<String, Object> user = ofKind(objects, "KafkaUser").stream().filter(u -> name(u).equals("metalearner")).findFirst().orElseThrow();
+            List<Map<String, Object>> acls = list(at(user, "spec", "authorization", "acls")).stream().map(DeployFiles::map).toList();
+            assertThat(acls).anySatisfy(a -> {
+                assertThat(at(a, "resource", "type")).isEqualTo("transactionalId");
+                assertThat(at(a, "resource", "name")).isEqualTo(DEFAULTS.applicationId());
+                assertThat(at(a, "resource", "patternType")).isEqualTo("prefix");
+                assertThat(strings(a.get("operations"))).contains("Write", "Describe");
+            });
+            for (Topic<?, ?> topic : Topics.of(DEFAULTS).all()) {
+                assertThat(acls).as("ACL on " + topic.name()).anySatisfy(a -> {
+                    assertThat(at(a, "resource", "name")).isEqualTo(topic.name());
+                    assertThat(strings(a.get("operations"))).contains("Read", "Write");
+                });
+            }
+            // and a KafkaConnect takes its connectors from KafkaConnector resources
+            for (Map<String, Object> connect : ofKind(objects, "KafkaConnect")) {
+                assertThat(map(at(connect, "metadata", "annotations"))).containsEntry("strimzi.io/use-connector-resources", "true");
+                assertThat(ofKind(objects, "KafkaConnector")).hasSize(3);
+            }
+        }
+    }
+
+    private static Container only(List<Container> containers, String subcommand) {
+        List<Container> found = containers.stream().filter(c -> c.subcommand().equals(subcommand)).toList();
+        assertThat(found).as(subcommand).hasSize(1);
+        return found.get(0);
+    }
+
+    private static List<Map<String, Object>> renderedOrSkip(String overlay) throws Exception {
+        var rendered = rendered(overlay);
+        Assumptions.assumeTrue(rendered.isPresent(),
+                "kubectl is not installed: deploy/k8s is not rendered, so its manifests are not checked here");
+        return rendered.get();
+    }
+
+    private static void assertHealthcheck(Map<String, Object> services, String service, int port, String path) {
+        String test = String.join(" ", strings(at(services, service, "healthcheck", "test")));
+        Matcher m = HEALTH_URL.matcher(test);
+        assertThat(m.find()).as(service + " healthcheck " + test).isTrue();
+        assertThat(Integer.parseInt(m.group(1))).as(service + " healthcheck port").isEqualTo(port);
+        assertThat(m.group(2)).as(service + " healthcheck path").isEqualTo(path);
+    }
+
+    private static Map<String, Object> containerSpec(List<Map<String, Object>> objects, Container c) {
+        String[] kindAndName = c.where().split("/");
+        Map<String, Object> workload = workloads(objects).stream()
+                .filter(w -> w.get("kind").equals(kindAndName[0]) && name(w).equals(kindAndName[1])).findFirst().orElseThrow();
+        return podContainers(workload).stream().filter(s -> String.valueOf(s.get("image")).contains("/" + IMAGE + ":"))
+                .findFirst().orElseThrow();
+    }
+
+    private static void assertProbes(Map<String, Object> container, int port, String livePath, String readyPath) {
+        Map<String, Integer> ports = new TreeMap<>();
+        list(container.get("ports")).forEach(p -> ports.put((String) map(p).get("name"), (Integer) map(p).get("containerPort")));
+        for (var probe : Map.of("livenessProbe", livePath, "readinessProbe", readyPath).entrySet()) {
+            Object probePort = at(container, probe.getKey(), "httpGet", "port");
+            int resolved = probePort instanceof Integer n ? n : ports.get((String) probePort);
+            assertThat(resolved).as(probe.getKey() + " port").isEqualTo(port);
+            assertThat(at(container, probe.getKey(), "httpGet", "path")).as(probe.getKey() + " path").isEqualTo(probe.getValue());
+        }
+    }
+}
