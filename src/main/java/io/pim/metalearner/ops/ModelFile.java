@@ -3,6 +3,7 @@ package io.pim.metalearner.ops;
 import io.pim.metalearner.learn.Dl4jExport;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.ModelSpec;
 import io.pim.metalearner.learn.Network;
 
 import java.io.IOException;
@@ -17,7 +18,9 @@ import java.util.zip.ZipOutputStream;
 /**
  * An exported model: one zip holding {@value #DL4J} (a DL4J {@code ModelSerializer} file: the
  * network, its parameters and Adam state, for DL4J tooling) and {@value #STATE} (the whole learner:
- * what {@code import} restores, byte for byte, so the fingerprint survives the round trip).
+ * what {@code import} restores, byte for byte, so the fingerprint survives the round trip). A
+ * learner variant that is not the seed's network (ridge, another net, an ensemble) has no DL4J
+ * form: its file holds {@value #STATE} only.
  */
 final class ModelFile {
     static final String DL4J = "model.dl4j.zip";
@@ -28,19 +31,22 @@ final class ModelFile {
 
     static void write(byte[] state, Path file) throws IOException {
         Learner learner = LearnerCodec.decode(state);
-        Path dl4j = Files.createTempFile("metalearner-export", ".zip");
+        boolean seedNetwork = learner.config().model().equals(ModelSpec.SEED_NET);
+        Path dl4j = seedNetwork ? Files.createTempFile("metalearner-export", ".zip") : null;
         try {
-            Dl4jExport.write(new Network(learner.config().roster().size()), learner.adamState(), dl4j);
+            if (seedNetwork) Dl4jExport.write(new Network(learner.config().roster().size()), learner.adamState(), dl4j);
             try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
-                zip.putNextEntry(new ZipEntry(DL4J));
-                Files.copy(dl4j, zip);
-                zip.closeEntry();
+                if (seedNetwork) {
+                    zip.putNextEntry(new ZipEntry(DL4J));
+                    Files.copy(dl4j, zip);
+                    zip.closeEntry();
+                }
                 zip.putNextEntry(new ZipEntry(STATE));
                 zip.write(state);
                 zip.closeEntry();
             }
         } finally {
-            Files.deleteIfExists(dl4j);
+            if (dl4j != null) Files.deleteIfExists(dl4j);
         }
     }
 
