@@ -40,14 +40,8 @@ final class EvaluateCommand implements Callable<Integer> {
         Learner learner = learnerFlags.create(spec.commandLine());
         input.refuseToOverwrite(spec.commandLine(), "--report", report);
         PrintWriter err = spec.commandLine().getErr();
-        Utf8Lines in;
-        try {
-            in = input.open();
-        } catch (IOException e) {
-            err.printf("metalearner evaluate: cannot read --input %s: %s%n", input.input, SharedOptions.TradesInput.describe(e));
-            err.flush();
-            return 1;
-        }
+        Utf8Lines in = input.openOrSay("evaluate", err);
+        if (in == null) return 1;
         var ev = new Evaluation(learner.config().roster());
         TrainingRun.Outcome run;
         try (in) {

@@ -55,14 +55,8 @@ final class LearnCommand implements Callable<Integer> {
         input.refuseToOverwrite(spec.commandLine(), "--summary", summary);
         PrintWriter err = spec.commandLine().getErr();
 
-        Utf8Lines in;
-        try {
-            in = input.open();
-        } catch (IOException e) {
-            err.printf("metalearner learn: cannot read --input %s: %s%n", input.input, SharedOptions.TradesInput.describe(e));
-            err.flush();
-            return 1;
-        }
+        Utf8Lines in = input.openOrSay("learn", err);
+        if (in == null) return 1;
         TrainingRun.Outcome run;
         try (in; Writer w = out == null ? SimulateCommand.nonClosing(spec.commandLine().getOut())
                 : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {

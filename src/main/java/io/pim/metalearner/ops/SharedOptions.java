@@ -96,6 +96,17 @@ final class SharedOptions {
             return new Utf8Lines(Files.newInputStream(path));
         }
 
+        /** The input, or null after telling {@code err} why it cannot be read (the command then exits 1). */
+        Utf8Lines openOrSay(String command, java.io.PrintWriter err) {
+            try {
+                return open();
+            } catch (IOException e) {
+                err.printf("metalearner %s: cannot read --input %s: %s%n", command, input, describe(e));
+                err.flush();
+                return null;
+            }
+        }
+
         /** Writing would truncate the input before it is read: refuse, whatever the two paths look like. */
         void refuseToOverwrite(CommandLine cli, String option, Path target) {
             if (target == null || input.equals("-")) return;
