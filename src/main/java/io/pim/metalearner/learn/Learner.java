@@ -149,6 +149,26 @@ public final class Learner {
         return engine.predict(features.encode(votes).values());
     }
 
+    /**
+     * Scores a decision before its outcome: the eval-mode prediction and the committee's score with
+     * the current and with uniform weights. Reads the state only (no dropout mask, no draw from the
+     * generator), so the fingerprint after it is the one before it.
+     */
+    public VoteScore score(Map<String, Vote> votes) {
+        Features.Encoded in = features.encode(votes);
+        float predicted = engine.predict(in.values());
+        double learned = 0, uniform = 0;
+        Vote[] byAgent = in.votes();
+        for (int i = 0; i < byAgent.length; i++) {
+            Vote v = byAgent[i];
+            if (v == null) continue;
+            double signal = v.direction().sign * v.confidence();
+            learned += weights[i] * signal;
+            uniform += signal;
+        }
+        return new VoteScore(step, fingerprint(), predicted, learned, uniform);
+    }
+
     /** Parameters, Adam moments and Adam step: a copy. */
     public AdamState adamState() {
         return engine.state();

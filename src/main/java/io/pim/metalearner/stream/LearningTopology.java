@@ -14,15 +14,18 @@ import java.util.Map;
  * The service as one Kafka Streams topology, read top to bottom:
  * <pre>
  * decision-votes ─┐ (bytes)
- *                 ├─ join ──> training (key model id, 1 partition)
+ *                 ├─ join ──> training (key model id, 1 partition): joined pairs, and valid votes as they came
  * trade-closed ───┘   └────> dead-letter
  * commands ──────────────────> training (copied as they are: bytes)
  * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts,
- *                        │     checkpoints, command-results
+ *                        │     checkpoints, command-results, decision-scores
  *                        └───> dead-letter
  * </pre>
  * Ops commands are copied onto the training topic, so the one partition orders them with the
  * trades: a replay of the training topic applies each command exactly where the live model did.
+ * Valid votes are copied there too (their original bytes), so the training task scores each
+ * decision with the model exactly as it stands between two steps ({@code decision-scores}); a
+ * replay skips them, since scoring changes nothing.
  * Two sub-topologies meet only through the training topic, the canonical ordered record of what
  * each model learned from: the join may run on many partitions, training on one.
  * A pure function of the configuration, shared by {@code run}, the embedded demo and the tests.
@@ -52,6 +55,8 @@ public final class LearningTopology {
     static final String CHECKPOINTS_SINK = "to-checkpoints";
     static final String COMMAND_RESULTS_SINK = "to-command-results";
     static final String COMMANDS_TO_TRAINING_SINK = "commands-to-training";
+    static final String VOTES_TO_TRAINING_SINK = "votes-to-training";
+    static final String DECISION_SCORES_SINK = "to-decision-scores";
 
     /**
      * Changelog of the learner store. One value is the whole learner, ~47 KB for 9 agents
@@ -107,6 +112,9 @@ public final class LearningTopology {
                 topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), "join");
         t.addSink(JOIN_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "join");
+        // valid votes, as the bytes they came in (their registry frame included), for scoring in order with training
+        t.addSink(VOTES_TO_TRAINING_SINK, topics.training().name(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer(), "join");
 
         // 2. Commands join the trades on the training topic, unchanged; the training step decodes them.
         t.addSource("commands", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
@@ -153,6 +161,8 @@ public final class LearningTopology {
                 topics.commandResults().keySerde().serializer(), topics.commandResults().valueSerde().serializer(), "train");
         t.addSink(TRAINING_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "train");
+        t.addSink(DECISION_SCORES_SINK, topics.decisionScores().name(),
+                topics.decisionScores().keySerde().serializer(), topics.decisionScores().valueSerde().serializer(), "train");
         return t;
     }
 
