@@ -9,7 +9,6 @@ import io.pim.metalearner.avro.AgentVote;
 import io.pim.metalearner.avro.Checkpoint;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandResult;
-import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.TrainingLog;
@@ -193,14 +192,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             return;
         }
         long now = context.currentSystemTimeMs();
-        forward(LearningTopology.DECISION_SCORES_SINK, votes.getDecisionId(), DecisionScore.newBuilder()
-                .setDecisionId(votes.getDecisionId()).setModelId(modelId)
-                .setSymbol(votes.getSymbol()).setAction(votes.getAction())
-                .setTrainingStep(score.step()).setFingerprint(score.fingerprint())
-                .setPredictedReturn(score.predictedReturn())
-                .setCommitteeScoreLearned(score.committeeLearned()).setCommitteeScoreUniform(score.committeeUniform())
-                .setDecidedAt(votes.getDecidedAt()).setSourceOffset(offset).setTimestamp(Instant.ofEpochMilli(now))
-                .build(), now);
+        forward(LearningTopology.DECISION_SCORES_SINK, votes.getDecisionId(),
+                AvroTrades.decisionScore(modelId, votes, score, offset, Instant.ofEpochMilli(now)), now);
         ModelMonitor watch = watch(modelId);
         watch.onScore(votes.getDecisionId(), score);
         watchStore.put(modelId, watch.encode());
