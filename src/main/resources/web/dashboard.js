@@ -3,6 +3,7 @@
 'use strict';
 
 const REFRESH_MS = 2000;
+const SCORE_ROWS = 15; // of the 50 the model keeps: the newest fit the panel
 const params = new URLSearchParams(window.location.search);
 const statusUrl = '/api/pim/metalearner/status' + (params.has('model_id')
   ? '?model_id=' + encodeURIComponent(params.get('model_id')) : '');
@@ -95,6 +96,40 @@ function renderAgentTable(agents) {
   document.querySelector('#agents-table tbody').replaceChildren(...rows);
 }
 
+function signed(value, digits) {
+  return missing(value) ? '–' : (value > 0 ? '+' : '') + Number(value).toFixed(digits);
+}
+
+// newest first, as the status endpoint lists them; a decision still open shows "pending" until its close trains
+function renderScores(scores) {
+  const rows = scores.slice(0, SCORE_ROWS).map(d => {
+    const tr = document.createElement('tr');
+    tr.className = missing(d.actual_return) ? 'pending' : 'closed';
+    cell(tr, d.decision_id);
+    cell(tr, String(d.scored_after_step), true);
+    cell(tr, signed(d.predicted_return, 5), true);
+    cell(tr, signed(d.committee_score_learned, 3) + ' / ' + signed(d.committee_score_uniform, 3), true);
+    cell(tr, missing(d.actual_return) ? 'pending' : signed(d.actual_return, 5) + ' (step ' + d.trained_at_step + ')', true);
+    const actual = tr.lastChild;
+    actual.classList.add('actual');
+    if (!missing(d.actual_return) && !missing(d.predicted_return) && d.actual_return !== 0) {
+      // green when the prediction had the sign of what happened
+      actual.classList.add(Math.sign(d.actual_return) === Math.sign(d.predicted_return) ? 'up' : 'down');
+    }
+    return tr;
+  });
+  if (rows.length === 0) {
+    const tr = document.createElement('tr');
+    const td = document.createElement('td');
+    td.className = 'muted';
+    td.colSpan = 5;
+    td.textContent = 'no decision scored yet';
+    tr.appendChild(td);
+    rows.push(tr);
+  }
+  document.querySelector('#scores-table tbody').replaceChildren(...rows);
+}
+
 function renderCurve(curve) {
   const steps = curve.map(p => p.training_step);
   lossChart.data.labels = steps;
@@ -129,6 +164,7 @@ async function refresh() {
     renderAgents(status.agent_weights || {});
     renderAgentTable(status.agents || []);
     renderAlerts(status.active_alerts || []);
+    renderScores(status.recent_scores || []);
     text('updated', 'updated ' + new Date().toLocaleTimeString());
   } catch (e) {
     text('updated', 'status unavailable (' + e.message + '), retrying');

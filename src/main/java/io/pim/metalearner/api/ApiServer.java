@@ -14,6 +14,8 @@ import io.pim.metalearner.api.FeedbackGateway.Rejected;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
 import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.alert.AlertEvent;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face of the service: status, weights and feedback under the seed's paths, Prometheus
+ * The HTTP face of the service: status, weights and feedback under the seed's paths, predict
+ * ({@link PredictRoute}), Prometheus
  * metrics, and the dashboard's static files at {@code /}. It only talks to {@link LearnerView}
  * and {@link FeedbackGateway}, so it runs the same over the stream or over a test double.
  */
@@ -104,6 +107,7 @@ public final class ApiServer implements AutoCloseable {
             c.routes.get("/api/pim/metalearner/status", this::status);
             c.routes.get("/api/pim/metalearner/weights", this::weights);
             c.routes.post("/api/pim/feedback", this::feedback);
+            new PredictRoute(learner, config.defaultModelId()).register(c);
             c.routes.get("/metrics", this::metrics);
             c.routes.get("/api/pim/metalearner/models", this::models);
             c.routes.get(STATE_PATH, this::localState);
@@ -174,12 +178,16 @@ public final class ApiServer implements AutoCloseable {
             body.put("agent_weights", weights(s));
             body.put("agents", agents(s));
             body.put("active_alerts", s.activeAlerts().stream().map(ApiServer::alert).toList());
+            List<LearnerView.ScoredDecision> newestFirst = new ArrayList<>(s.recentScores());
+            Collections.reverse(newestFirst);
+            body.put("recent_scores", newestFirst.stream().map(ApiServer::scored).toList());
         }, () -> {
             body.put("training_step", 0);
             body.put("learning_curve", List.of());
             body.put("agent_weights", Map.of());
             body.put("agents", List.of());
             body.put("active_alerts", List.of());
+            body.put("recent_scores", List.of());
         });
         body.put("dead_letters", learner.deadLetterCounts());
         ctx.json(body);
@@ -328,6 +336,14 @@ public final class ApiServer implements AutoCloseable {
         }).toList();
     }
 
+    /** A decision scored at vote time; actual_return and trained_at_step stay null until its close trained. */
+    private static Map<String, Object> scored(LearnerView.ScoredDecision d) {
+        return ordered("decision_id", d.decisionId(), "scored_after_step", d.scoredAfterStep(),
+                "predicted_return", finite(d.predictedReturn()), "committee_score_learned", finite(d.committeeLearned()),
+                "committee_score_uniform", finite(d.committeeUniform()),
+                "actual_return", d.actualReturn() == null ? null : finite(d.actualReturn()), "trained_at_step", d.trainedAtStep());
+    }
+
     private static Map<String, Object> alert(AlertEvent e) {
         Map<String, Object> alert = new LinkedHashMap<>();
         alert.put("type", e.type().id());
@@ -338,7 +354,7 @@ public final class ApiServer implements AutoCloseable {
         return alert;
     }
 
-    private static Map<String, Object> failure(String reason, String detail) {
+    static Map<String, Object> failure(String reason, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", false);
         body.put("error", reason);
@@ -354,7 +370,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** JSON has no NaN or infinity: an undefined figure is null. */
-    private static Double finite(double value) {
+    static Double finite(double value) {
         return Double.isFinite(value) ? value : null;
     }
 }

@@ -1,5 +1,7 @@
 package io.pim.metalearner.api;
 
+import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +12,12 @@ public interface LearnerView {
 
     /** The model's current state; empty when no instance holds any for it (not trained yet, or no such model). */
     Optional<Status> status(String modelId);
+
+    /**
+     * Scores a decision now with the model's current state, as the stream scores it at vote time:
+     * for a model no instance holds state for, a fresh learner of the configured config (step 0).
+     */
+    VoteScore score(String modelId, Map<String, Vote> votes);
 
     /** Dead-lettered inputs so far, by reason (on this instance, when there are several). */
     Map<String, Long> deadLetterCounts();
@@ -46,7 +54,15 @@ public interface LearnerView {
     /** A snapshot of one model after its latest step. {@code rollingR2} is null while undefined. */
     record Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
                   double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,
-                  List<Agent> agents, List<AlertEvent> activeAlerts) {
+                  List<Agent> agents, List<AlertEvent> activeAlerts, List<ScoredDecision> recentScores) {
+    }
+
+    /**
+     * A decision scored at vote time, oldest first; {@code actualReturn} and {@code trainedAtStep}
+     * are null until the model trained on its close.
+     */
+    record ScoredDecision(String decisionId, long scoredAfterStep, double predictedReturn, double committeeLearned,
+                          double committeeUniform, Double actualReturn, Long trainedAtStep) {
     }
 
     /** One step of the learning curve: its loss, the rolling loss after it, and the prequential prediction. */

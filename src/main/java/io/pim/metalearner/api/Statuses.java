@@ -4,6 +4,7 @@ import io.pim.metalearner.learn.AgentStats;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearningCurve;
 import io.pim.metalearner.learn.Metrics;
+import io.pim.metalearner.learn.RecentScores;
 import io.pim.metalearner.learn.alert.AlertMonitor;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,11 @@ public final class Statuses {
     }
 
     public static LearnerView.Status of(String modelId, Learner learner, LearningCurve curve, AlertMonitor alerts) {
+        return of(modelId, learner, curve, alerts, new RecentScores(1));
+    }
+
+    public static LearnerView.Status of(String modelId, Learner learner, LearningCurve curve, AlertMonitor alerts,
+                                        RecentScores scores) {
         Metrics m = learner.metrics();
         List<LearnerView.CurvePoint> points = curve.points().stream()
                 .map(p -> new LearnerView.CurvePoint(p.step(), p.loss(), p.rollingLoss(), p.predictedReturn(), p.actualReturn()))
@@ -23,7 +29,13 @@ public final class Statuses {
                 .map(Statuses::agent)
                 .toList();
         return new LearnerView.Status(modelId, learner.step(), m.rollingLoss(), m.rollingR2(), m.rollingDirectionAccuracy(),
-                m.committeePnlLearned(), m.committeePnlUniform(), points, agents, alerts.active());
+                m.committeePnlLearned(), m.committeePnlUniform(), points, agents, alerts.active(),
+                scores.entries().stream().map(Statuses::scored).toList());
+    }
+
+    private static LearnerView.ScoredDecision scored(RecentScores.Entry e) {
+        return new LearnerView.ScoredDecision(e.decisionId(), e.scoredAfterStep(), e.predictedReturn(), e.committeeLearned(),
+                e.committeeUniform(), e.closed() ? e.actualReturn() : null, e.closed() ? e.trainedAtStep() : null);
     }
 
     private static LearnerView.Agent agent(Map.Entry<String, AgentStats> e) {

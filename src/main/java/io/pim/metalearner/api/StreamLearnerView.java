@@ -2,6 +2,8 @@ package io.pim.metalearner.api;
 
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
+import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ModelMonitor;
@@ -64,6 +66,17 @@ public final class StreamLearnerView implements LearnerView {
     @Override
     public Optional<Status> status(String modelId) {
         return state(modelId).map(bytes -> decode(modelId, bytes));
+    }
+
+    /**
+     * Decodes the model's stored learner (here or fetched from its instance) and scores with that
+     * copy, so a request never touches the stream's learner and needs no Kafka round trip.
+     */
+    @Override
+    public VoteScore score(String modelId, Map<String, Vote> votes) {
+        Learner learner = state(modelId).map(StreamLearnerView::learnerOf)
+                .orElseGet(() -> Learner.create(service.config().learner()));
+        return learner.score(votes);
     }
 
     @Override
@@ -222,6 +235,14 @@ public final class StreamLearnerView implements LearnerView {
         }
     }
 
+    private static Learner learnerOf(byte[] framed) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(framed))) {
+            return LearnerCodec.decode(in.readNBytes(in.readInt()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private Status decode(String modelId, byte[] framed) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(framed))) {
             byte[] learnerBytes = in.readNBytes(in.readInt());
@@ -229,7 +250,7 @@ public final class StreamLearnerView implements LearnerView {
             Learner learner = LearnerCodec.decode(learnerBytes);
             ModelMonitor watch = watchLength < 0 ? ModelMonitor.fresh(service.config().alerts())
                     : ModelMonitor.decode(in.readNBytes(watchLength), service.config().alerts());
-            return Statuses.of(modelId, learner, watch.curve(), watch.alerts());
+            return Statuses.of(modelId, learner, watch.curve(), watch.alerts(), watch.scores());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -64,7 +64,7 @@ public final class ConfigParts {
     /** Default names of every topic; each is configurable as {@code topic.<default name>}. */
     public static final List<String> TOPICS = List.of("decision-votes", "trade-closed", "training",
             "weights-updated", "training-log", "agent-performance", "weight-snapshots", "alerts", "dead-letter",
-            "commands", "checkpoints", "command-results");
+            "commands", "checkpoints", "command-results", "decision-scores");
 
     /** The shortest admin token accepted: a guessable one would make the admin endpoints open. */
     public static final int MIN_TOKEN_LENGTH = 16;

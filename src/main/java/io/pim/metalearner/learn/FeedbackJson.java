@@ -29,6 +29,37 @@ public final class FeedbackJson {
 
     /** @throws InvalidTradeException if the body cannot be trained on */
     public static Trade parse(String body) {
+        JsonNode root = object(body);
+        String decisionId = text(root, "decision_id");
+        String symbol = root.hasNonNull("symbol") ? root.get("symbol").asText() : null;
+        String action = text(root, "action");
+        double entry = number(root, "entry_price", "");
+        double exit = number(root, "exit_price", "");
+        Map<String, Vote> votes = votes(root);
+        return TradeValidator.validate(new Trade(decisionId, symbol, action, entry, exit, votes));
+    }
+
+    /**
+     * A decision to score, in the feedback body's shape without its outcome (prices and profit are
+     * ignored if present): {@code agent_votes} required and checked as for training;
+     * {@code decision_id}, {@code action} and {@code model_id} optional (null when absent), an
+     * action given must be one the learner knows.
+     */
+    public record Decision(String decisionId, String action, String modelId, Map<String, Vote> votes) {
+    }
+
+    /** @throws InvalidTradeException with the reason code training would give the same votes */
+    public static Decision parseDecision(String body) {
+        JsonNode root = object(body);
+        String decisionId = optionalText(root, "decision_id");
+        String action = optionalText(root, "action");
+        String modelId = optionalText(root, "model_id");
+        Map<String, Vote> votes = votes(root);
+        TradeValidator.validateVotes(action, votes);
+        return new Decision(decisionId, action, modelId, votes);
+    }
+
+    private static JsonNode object(String body) {
         JsonNode root;
         try {
             root = MAPPER.readTree(body);
@@ -38,18 +69,24 @@ public final class FeedbackJson {
         if (root == null || !root.isObject()) {
             throw new InvalidTradeException(Rejection.UNREADABLE, "not a JSON object");
         }
-        String decisionId = text(root, "decision_id");
-        String symbol = root.hasNonNull("symbol") ? root.get("symbol").asText() : null;
-        String action = text(root, "action");
-        double entry = number(root, "entry_price", "");
-        double exit = number(root, "exit_price", "");
+        return root;
+    }
+
+    private static Map<String, Vote> votes(JsonNode root) {
         JsonNode votesNode = required(root, "agent_votes", "");
         if (!votesNode.isObject()) throw wrongType("agent_votes", "an object");
         Map<String, Vote> votes = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : votesNode.properties()) {
             votes.put(e.getKey(), vote(e.getKey(), e.getValue()));
         }
-        return TradeValidator.validate(new Trade(decisionId, symbol, action, entry, exit, votes));
+        return votes;
+    }
+
+    private static String optionalText(JsonNode node, String field) {
+        if (!node.hasNonNull(field)) return null;
+        JsonNode v = node.get(field);
+        if (!v.isTextual()) throw wrongType(field, "a string");
+        return v.asText().isBlank() ? null : v.asText();
     }
 
     private static Vote vote(String agent, JsonNode node) {

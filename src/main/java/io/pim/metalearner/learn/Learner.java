@@ -179,6 +179,26 @@ public final class Learner {
     }
 
     /**
+     * Scores a decision before its outcome: the eval-mode prediction and the committee's score with
+     * the current and with uniform weights. Reads the state only (no dropout mask, no draw from the
+     * generator), so the fingerprint after it is the one before it.
+     */
+    public VoteScore score(Map<String, Vote> votes) {
+        Features.Encoded in = features.encode(votes);
+        float predicted = predict(votes); // eval mode: the seed's network or the variant's predictor
+        double learned = 0, uniform = 0;
+        Vote[] byAgent = in.votes();
+        for (int i = 0; i < byAgent.length; i++) {
+            Vote v = byAgent[i];
+            if (v == null) continue;
+            double signal = v.direction().sign * v.confidence();
+            learned += weights[i] * signal;
+            uniform += signal;
+        }
+        return new VoteScore(step, fingerprint(), predicted, learned, uniform);
+    }
+
+    /**
      * Parameters, Adam moments and Adam step of the seed's network: a copy.
      *
      * @throws IllegalStateException for a variant, which has no such network (nothing to export to DL4J)

@@ -36,6 +36,16 @@ public final class TradeValidator {
     }
 
     /**
+     * A decision to score before it exists as a trade: its votes, and its action when given.
+     *
+     * @throws InvalidTradeException with the first problem found
+     */
+    public static void validateVotes(String action, Map<String, Vote> votes) {
+        if (action != null) checkAction(action);
+        checkVotes(votes);
+    }
+
+    /**
      * The outcome's half on its own: decision id, finite positive prices, a price move finite as a float.
      *
      * @throws InvalidTradeException with the first problem found

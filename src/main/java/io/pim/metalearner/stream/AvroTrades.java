@@ -1,6 +1,7 @@
 package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.AgentVote;
+import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.learn.Direction;
@@ -9,6 +10,7 @@ import io.pim.metalearner.learn.Rejection;
 import io.pim.metalearner.learn.Trade;
 import io.pim.metalearner.learn.TradeValidator;
 import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.VoteScore;
 import org.apache.avro.AvroTypeException;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -17,6 +19,7 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,6 +28,7 @@ import java.util.TreeMap;
  * The Avro inputs turned into the learner's types, with the same checks the learner applies to
  * any trade ({@link TradeValidator}), so a record is judged the same whether it came through Kafka
  * or the offline CLI. Problems surface as {@link InvalidTradeException} with a {@link Rejection}.
+ * The other way, a learner's {@link VoteScore} as the {@code DecisionScore} record.
  */
 final class AvroTrades {
     private AvroTrades() {
@@ -115,5 +119,17 @@ final class AvroTrades {
             if (t.getMessage() != null) s.append(" ").append(t.getMessage());
         }
         return s.length() > 300 ? s.substring(0, 300) : s.toString();
+    }
+
+    /** What {@code modelId} said about the decision of {@code votes} at vote time, read at training-topic {@code sourceOffset}. */
+    static DecisionScore decisionScore(String modelId, DecisionVotes votes, VoteScore score, long sourceOffset, Instant at) {
+        return DecisionScore.newBuilder()
+                .setDecisionId(votes.getDecisionId()).setModelId(modelId)
+                .setSymbol(votes.getSymbol()).setAction(votes.getAction())
+                .setTrainingStep(score.step()).setFingerprint(score.fingerprint())
+                .setPredictedReturn(score.predictedReturn())
+                .setCommitteeScoreLearned(score.committeeLearned()).setCommitteeScoreUniform(score.committeeUniform())
+                .setDecidedAt(votes.getDecidedAt()).setSourceOffset(sourceOffset).setTimestamp(at)
+                .build();
     }
 }

@@ -34,6 +34,11 @@ public record CountSnapshot(Map<String, Long> values) {
         return get(CountStore.TRAINED);
     }
 
+    /** Decisions scored at vote time (decision-scores records published). */
+    public long scored() {
+        return get(CountStore.SCORED);
+    }
+
     public long votesExpired() {
         return get(CountStore.EXPIRED);
     }
@@ -77,8 +82,9 @@ public record CountSnapshot(Map<String, Long> values) {
     private long joinDeadLettered() {
         // The training processor's dead letters (unusable training-topic records) are not input
         // records; each training record is either trained or dead-lettered, so they number
-        // training-in − trained − applied commands (commands travel on the training topic too).
-        return deadLetteredTotal() - (get(CountStore.TRAINING_IN) - trained() - get(CountStore.COMMANDS_APPLIED));
+        // training-in − trained − applied commands − scored votes (commands and votes travel on the training topic too).
+        return deadLetteredTotal() - (get(CountStore.TRAINING_IN) - trained() - get(CountStore.COMMANDS_APPLIED)
+                - scored());
     }
 
     @Override

@@ -22,6 +22,8 @@ final class CountStore {
     static final String TRAINED = "trained";
     static final String COMMANDS_IN = "commands-in";
     static final String COMMANDS_APPLIED = "commands-applied";
+    /** Votes on the training topic scored (each published one decision-scores record). */
+    static final String SCORED = "scored";
     static final String DEAD_LETTER_PREFIX = "dead-letter:";
 
     private final KeyValueStore<String, Long> store;

@@ -33,7 +33,7 @@ import java.util.Set;
 
 /**
  * Joins a decision's votes to its closed trade, by decision_id, and sends the pair to the training
- * topic keyed by model id. Both inputs arrive as raw bytes and are decoded here, so a record that
+ * topic keyed by model id; valid votes also go there at once, for the model to score them. Both inputs arrive as raw bytes and are decoded here, so a record that
  * does not decode is dead-lettered with its original bytes instead of stopping the stream.
  * <p>
  * One {@link JoinState} per decision id says where it stands: votes waiting for their trade (up to
@@ -136,6 +136,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
             return;
         }
         countUnknownAgents(checked);
+        toScoring(record, votes);
         if (waitingTrade != null) {
             TradeClosed trade = AvroTrades.decode(tradesDeserializer, tradesTopic, bytes(waitingTrade.getValue()));
             sendToTraining(votes, trade, waitingTrade.getTopic(), waitingTrade.getPartition(), waitingTrade.getOffset());
@@ -189,6 +190,16 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
                 .build();
         context.forward(new Record<Object, Object>(modelId, example, now()), LearningTopology.TRAINING_SINK);
         counts.increment(CountStore.JOINED);
+    }
+
+    /**
+     * Valid votes go to the training topic as they came (the same bytes), keyed by their model, so
+     * the training task scores the decision between the same two steps wherever it runs; before
+     * the pair when the close came first, so a score never comes after its own trade's step.
+     */
+    private void toScoring(Record<byte[], byte[]> record, DecisionVotes votes) {
+        String modelId = LearningTopology.modelIdOf(votes.getModelId(), defaultModelId);
+        context.forward(new Record<Object, Object>(modelId, record.value(), now()), LearningTopology.VOTES_TO_TRAINING_SINK);
     }
 
     /** The join relies on producers keying by decision_id: otherwise the two halves may never meet. */

@@ -14,16 +14,19 @@ import java.util.Map;
  * The service as one Kafka Streams topology, read top to bottom:
  * <pre>
  * decision-votes ─┐ (bytes)
- *                 ├─ join ──> training (key model id, training.partitions)
+ *                 ├─ join ──> training (key model id, training.partitions): joined pairs, and valid votes as they came
  * trade-closed ───┘   └────> dead-letter
  * commands ──────────────────> training (copied as they are: bytes)
  * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts,
- *                        │     checkpoints, command-results
+ *                        │     checkpoints, command-results, decision-scores
  *                        └───> dead-letter
  * </pre>
  * Ops commands are copied onto the training topic under their key (the model whose task applies
  * them, {@link ModelPartitions#commandKey}), so the model's partition orders them with its trades:
  * a replay of that partition applies each command exactly where the live model did.
+ * Valid votes are copied there too (their original bytes, keyed by their model), so the training
+ * task scores each decision with the model exactly as it stands between two steps
+ * ({@code decision-scores}); a replay skips them, since scoring changes nothing.
  * Three sub-topologies meet only through the training topic, the canonical ordered record of what
  * each model learned from: the join runs on {@code input.partitions} tasks, training on
  * {@code training.partitions}, one model always in one of them (one strictly ordered learner).
@@ -54,6 +57,8 @@ public final class LearningTopology {
     static final String CHECKPOINTS_SINK = "to-checkpoints";
     static final String COMMAND_RESULTS_SINK = "to-command-results";
     static final String COMMANDS_TO_TRAINING_SINK = "commands-to-training";
+    static final String VOTES_TO_TRAINING_SINK = "votes-to-training";
+    static final String DECISION_SCORES_SINK = "to-decision-scores";
 
     /**
      * Changelog of the learner store. One value is the whole learner, ~47 KB for 9 agents
@@ -109,6 +114,9 @@ public final class LearningTopology {
                 topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), "join");
         t.addSink(JOIN_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "join");
+        // valid votes, as the bytes they came in (their registry frame included), for scoring in order with training
+        t.addSink(VOTES_TO_TRAINING_SINK, topics.training().name(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer(), "join");
 
         // 2. Commands join the trades on the training topic, unchanged; the training step decodes them.
         t.addSource("commands", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
@@ -155,6 +163,8 @@ public final class LearningTopology {
                 topics.commandResults().keySerde().serializer(), topics.commandResults().valueSerde().serializer(), "train");
         t.addSink(TRAINING_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "train");
+        t.addSink(DECISION_SCORES_SINK, topics.decisionScores().name(),
+                topics.decisionScores().keySerde().serializer(), topics.decisionScores().valueSerde().serializer(), "train");
         return t;
     }
 

@@ -6,6 +6,7 @@ import io.pim.metalearner.avro.Checkpoint;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.avro.DeadLetter;
+import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.TrainingExample;
@@ -42,6 +43,8 @@ import java.util.Map;
  * <li>every per-model output (weights-updated, training-log, agent-performance, weight-snapshots,
  *     alerts, checkpoints, command-results): {@code training.partitions}, written by the model's
  *     training task, so one model's records are in step order within their partition;</li>
+ * <li>decision-scores: {@code training.partitions}, written by the model's training task; key
+ *     decision id, so a consumer that wants one decision's score finds it by key;</li>
  * <li>dead-letter: one partition, the cluster's retention.</li>
  * </ul>
  * Kafka Streams creates its own changelog topics; their settings are on the stores ({@link LearningTopology}).
@@ -57,7 +60,8 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                      Topic<byte[], DeadLetter> deadLetter,
                      Topic<String, Command> commands,
                      Topic<String, Checkpoint> checkpoints,
-                     Topic<String, CommandResult> commandResults) {
+                     Topic<String, CommandResult> commandResults,
+                     Topic<String, DecisionScore> decisionScores) {
 
     private static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
     private static final Map<String, String> COMPACTED =
@@ -84,13 +88,14 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                         AvroSerdes.value(config.registryUrl()), Topic.Spec.of(1)),
                 r.topic("commands", new Topic.Spec(models, KEEP_FOREVER)),
                 r.topic("checkpoints", new Topic.Spec(models, checkpoints)),
-                r.topic("command-results", Topic.Spec.of(models)));
+                r.topic("command-results", Topic.Spec.of(models)),
+                r.topic("decision-scores", Topic.Spec.of(models)));
     }
 
     /** Every topic, in the order of {@link ConfigParts#TOPICS}. */
     public List<Topic<?, ?>> all() {
         return List.of(decisionVotes, tradeClosed, training, weightsUpdated, trainingLog, agentPerformance,
-                weightSnapshots, alerts, deadLetter, commands, checkpoints, commandResults);
+                weightSnapshots, alerts, deadLetter, commands, checkpoints, commandResults, decisionScores);
     }
 
     /** The two topics the broker side publishes: the join needs them co-partitioned. */
@@ -104,6 +109,16 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
      */
     public Topic<String, Command> trainingCommands() {
         return new Topic<>(training.configKey(), training.name(), commands.keySerde(), commands.valueSerde(), null);
+    }
+
+    /**
+     * The training topic as it is read: each value is the writer schema's class, a
+     * {@code TrainingExample}, a {@code Command} or the {@code DecisionVotes} copied there to be scored.
+     */
+    public Topic<String, SpecificRecord> trainingRecords() {
+        @SuppressWarnings("unchecked")
+        Serde<SpecificRecord> any = (Serde<SpecificRecord>) (Serde<?>) training.valueSerde();
+        return new Topic<>(training.configKey(), training.name(), training.keySerde(), any, null);
     }
 
     private static String key(String defaultName) {

@@ -9,6 +9,7 @@ import io.pim.metalearner.avro.AgentVote;
 import io.pim.metalearner.avro.Checkpoint;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandResult;
+import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
@@ -22,6 +23,7 @@ import io.pim.metalearner.learn.Metrics;
 import io.pim.metalearner.learn.Rejection;
 import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -128,8 +130,10 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 command(record, command, offset);
             } else if (decoded instanceof TrainingExample example) {
                 train(record, example, offset);
+            } else if (decoded instanceof DecisionVotes votes) {
+                score(record, votes, offset);
             } else {
-                deadLetters.send(record, Rejection.WRONG_TYPE.code, "a training-topic record is a TrainingExample or a Command, not "
+                deadLetters.send(record, Rejection.WRONG_TYPE.code, "a training-topic record is a TrainingExample, a Command or DecisionVotes, not "
                         + decoded.getClass().getSimpleName());
             }
         } catch (RuntimeException e) {
@@ -168,6 +172,32 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
         }
         counts.increment(CountStore.TRAINED);
+    }
+
+    /**
+     * Scores a decision with its model as it stands after its last step, before the next record
+     * (the model's own only: candidates do not score). Reads the learner, changes none.
+     */
+    private void score(Record<byte[], byte[]> record, DecisionVotes votes, long offset) {
+        String modelId = LearningTopology.modelIdOf(votes.getModelId(), config.defaultModelId());
+        VoteScore score;
+        try {
+            score = book.scorer(modelId).score(AvroTrades.votes(votes));
+        } catch (InvalidTradeException e) {
+            deadLetters.send(record, e.reason().code, e.getMessage());
+            return;
+        }
+        if (!Double.isFinite(score.predictedReturn())) {
+            deadLetters.send(record, Rejection.NON_FINITE_VALUE.code, "the prediction is " + score.predictedReturn());
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        forward(LearningTopology.DECISION_SCORES_SINK, votes.getDecisionId(),
+                AvroTrades.decisionScore(modelId, votes, score, offset, Instant.ofEpochMilli(now)), now);
+        ModelMonitor watch = watch(modelId);
+        watch.onScore(votes.getDecisionId(), score);
+        watchStore.put(modelId, watch.encode());
+        counts.increment(CountStore.SCORED);
     }
 
     /** Writes a checkpoint (and the tombstones of those past retention), or reports why it could not. */

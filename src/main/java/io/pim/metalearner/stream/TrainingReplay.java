@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  * <li>{@link #candidate}: a candidate learner (any config) trained on one model's trades only,
  *     from an offset to the end: what {@code replay --as} installs beside the live model.</li>
  * </ul>
- * A record that fails validation, or whose step the learner refuses, is skipped here as it was
+ * Votes copied there for scoring are skipped (scoring reads a model, never changes it). A record
+ * that fails validation, or whose step the learner refuses, is skipped here as it was
  * dead-lettered live: the same code ({@link AvroTrades#trade}, {@link TrainingRules}) decides.
  */
 public final class TrainingReplay {
@@ -69,6 +70,7 @@ public final class TrainingReplay {
                 if (mine) records[0]++;
                 if (!train(example, trade -> book.train(example.getModelId(), trade, offset)) && mine) records[1]++;
             }
+            // DecisionVotes are on the topic to be scored live; a score changes no model, so a replay skips them
         });
         Learner learner = storage.learner(modelId);
         // a model with no records is what it would start as

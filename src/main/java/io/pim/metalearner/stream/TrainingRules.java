@@ -28,7 +28,8 @@ import java.util.Locale;
  * over its state stores and by {@link TrainingReplay} over memory, so a replay of the training
  * topic reproduces the live models byte for byte, commands included.
  * <p>
- * It only changes state; the caller emits what the returned results describe.
+ * It only changes state; the caller emits what the returned results describe. Votes on the
+ * training topic (there to be scored) change nothing: {@link #scorer} only reads.
  */
 final class TrainingRules {
     private static final Logger log = LoggerFactory.getLogger(TrainingRules.class);
@@ -132,6 +133,8 @@ final class TrainingRules {
     private final ModelStates storage;
     private final LearnerConfig defaultConfig;
     private final ServiceConfig.CheckpointPolicy policy;
+    /** Scores for models not trained yet; only ever read (see {@link #scorer}). */
+    private Learner fresh;
 
     TrainingRules(ModelStates storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy) {
         this.storage = storage;
@@ -183,6 +186,18 @@ final class TrainingRules {
         long oldestKept = step - (long) (policy.keep() - 1) * policy.every();
         List<Long> deleted = oldestKept > 0 ? storage.deleteCheckpoints(modelId, 0, oldestKept - 1) : List.of();
         return new CheckpointWrite(modelId, step, state, fingerprint, null, deleted);
+    }
+
+    /**
+     * The learner that scores a decision of {@code modelId} now: the model's own, or for a model
+     * never trained a fresh learner of the default config (step 0), not stored: a score changes no
+     * state, so a replay, which skips the votes, ends at the same models.
+     */
+    Learner scorer(String modelId) {
+        Learner learner = storage.learner(modelId);
+        if (learner != null) return learner;
+        if (fresh == null) fresh = Learner.create(defaultConfig);
+        return fresh;
     }
 
     private Learner learnerOrFresh(String modelId) {

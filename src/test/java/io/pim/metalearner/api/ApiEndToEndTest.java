@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.LearningService;
+import io.pim.metalearner.stream.Topic;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
@@ -20,9 +23,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -250,6 +258,65 @@ class ApiEndToEndTest {
                 .contains("metalearner_feedback_answers_up 1.0")
                 .contains("metalearner_feedback_answers_restarts_total 0.0")
                 .contains("kafka_stream_");
+    }
+
+    @Test
+    void predictAnswersWhatTheStreamPublishesForTheSameVotesAtTheSameStep() throws Exception {
+        // given a model that has trained
+        assertThat(post(seedBody("e2e-predict-0")).statusCode()).isEqualTo(200);
+        long step = JSON.readTree(get("/api/pim/metalearner/status").body()).get("training_step").asLong();
+
+        // when the committee asks about its next decision's votes (no prices: it has not traded yet)
+        HttpResponse<String> predicted = predict("""
+                {"decision_id":"e2e-predict-1","action":"BUY",
+                 "agent_votes":{"TradingAgent":{"direction":"LONG","confidence":0.85,"position_size":10.0}}}""");
+
+        // then it gets the model's figures at once, from its current state
+        assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
+        JsonNode answer = JSON.readTree(predicted.body());
+        assertThat(answer.get("model_id").asText()).isEqualTo("default");
+        assertThat(answer.get("training_step").asLong()).isEqualTo(step);
+        assertThat(answer.at("/committee_score/uniform").asDouble()).isEqualTo(0.85);
+
+        // and when the decision then goes through the stream, its decision-scores record says the same
+        assertThat(post(seedBody("e2e-predict-1")).statusCode()).isEqualTo(200);
+        DecisionScore published = scoreOf("e2e-predict-1");
+        assertThat(published.getTrainingStep()).isEqualTo(step);
+        assertThat(published.getFingerprint()).isEqualTo(answer.get("fingerprint").asText());
+        assertThat(published.getPredictedReturn()).isEqualTo(answer.get("predicted_return").asDouble());
+        assertThat(published.getCommitteeScoreLearned()).isEqualTo(answer.at("/committee_score/learned").asDouble());
+        assertThat(published.getCommitteeScoreUniform()).isEqualTo(0.85);
+
+        // and a body the stream would dead-letter is refused with the same reason
+        HttpResponse<String> bad = predict("{\"agent_votes\":{\"TradingAgent\":{\"direction\":\"UP\",\"confidence\":0.5}}}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).get("error").asText()).isEqualTo("unknown-direction");
+    }
+
+    /** The decision's record on decision-scores, read_committed, waiting for it as long as a busy machine needs. */
+    static DecisionScore scoreOf(String decisionId) throws Exception {
+        Topic<String, DecisionScore> topic = service.topics().decisionScores();
+        Map<String, DecisionScore> seen = new HashMap<>();
+        try (KafkaConsumer<String, DecisionScore> consumer = new KafkaClients(service.config()).consumer("e2e-scores",
+                topic.keySerde().deserializer(), topic.valueSerde().deserializer(),
+                Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+            // every partition: records keyed by decision id spread over all of them
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Await.until("the score of " + decisionId, Duration.ofSeconds(120), () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.put(r.key(), r.value()));
+                return seen.containsKey(decisionId);
+            });
+        }
+        return seen.get(decisionId);
+    }
+
+    static HttpResponse<String> predict(String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + "/api/pim/metalearner/predict"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static String seedBody(String decisionId) {

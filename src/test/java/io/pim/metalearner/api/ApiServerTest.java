@@ -10,6 +10,11 @@ import io.pim.metalearner.api.FeedbackGateway.AlreadyTrained;
 import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Outcome;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
+import io.pim.metalearner.learn.FeedbackJson;
+import io.pim.metalearner.learn.Learner;
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;
 import java.net.URI;
@@ -42,6 +47,13 @@ class ApiServerTest {
     static final List<Feedback> published = new CopyOnWriteArrayList<>();
     static ApiServer server;
 
+    /** The default model behind the predict endpoint: trained on one trade, so its figures are not a fresh learner's. */
+    static final Learner TRAINED = Learner.create(LearnerConfig.defaults());
+
+    static {
+        TRAINED.train(FeedbackJson.parse(SEED_BODY));
+    }
+
     static final LearnerView VIEW = new LearnerView() {
         @Override
         public Optional<Status> status(String modelId) {
@@ -52,7 +64,15 @@ class ApiServerTest {
             return Optional.of(new Status("default", 120, 0.0021, 0.12, 0.58, 1.9, 0.7,
                     List.of(new CurvePoint(119, 0.002, 0.0022, 0.01, 0.03), new CurvePoint(120, 0.001, 0.0021, 0.02, 0.05)),
                     List.of(new Agent("TradingAgent", 1.3, 100, 0.61, 0.004), new Agent("RiskAgent", 0.8, 90, 0.4, -0.001)),
-                    List.of(new AlertEvent(AlertType.LOW_R2, AlertEvent.State.RAISED, 50, 0.12, 0.3, "rolling R² 0.120 is below 0.30"))));
+                    List.of(new AlertEvent(AlertType.LOW_R2, AlertEvent.State.RAISED, 50, 0.12, 0.3, "rolling R² 0.120 is below 0.30")),
+                    List.of(new ScoredDecision("d-118", 117, 0.011, 1.4, 1.1, 0.02, 118L),
+                            new ScoredDecision("d-121", 120, -0.004, -0.3, 0.2, null, null))));
+        }
+
+        /** A real learner's figures: the default model as trained (a seeded one), any other as a fresh one. */
+        @Override
+        public VoteScore score(String modelId, Map<String, Vote> votes) {
+            return (modelId.equals("default") ? TRAINED : Learner.create(LearnerConfig.defaults())).score(votes);
         }
 
         @Override
@@ -108,6 +128,75 @@ class ApiServerTest {
         assertThat(status.at("/active_alerts/0/type").asText()).isEqualTo("low-r2");
         assertThat(status.at("/active_alerts/0/threshold").asDouble()).isEqualTo(0.3);
         assertThat(status.at("/dead_letters/duplicate").asLong()).isEqualTo(2);
+        // the decisions scored at vote time, newest first; the open one has no actual return yet
+        assertThat(status.at("/recent_scores/0/decision_id").asText()).isEqualTo("d-121");
+        assertThat(status.at("/recent_scores/0/actual_return").isNull()).isTrue();
+        assertThat(status.at("/recent_scores/0/trained_at_step").isNull()).isTrue();
+        assertThat(status.at("/recent_scores/1/predicted_return").asDouble()).isEqualTo(0.011);
+        assertThat(status.at("/recent_scores/1/actual_return").asDouble()).isEqualTo(0.02);
+        assertThat(status.at("/recent_scores/1/trained_at_step").asLong()).isEqualTo(118);
+    }
+
+    static final String PREDICT_BODY = """
+            {"decision_id":"d-9","action":"BUY","symbol":"AAPL","workflow_id":"wf-9",
+             "agent_votes":{"TradingAgent":{"direction":"LONG","confidence":0.85,"position_size":10.0},
+                            "RiskAgent":{"direction":"SHORT","confidence":0.4}}}""";
+
+    @Test
+    void predictAnswersTheModelsFiguresForVotesWithoutPublishingAnything() throws Exception {
+        int before = published.size();
+
+        // when
+        HttpResponse<String> response = predict(PREDICT_BODY);
+
+        // then: the trained default model's own figures, computed from its state
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        var votes = FeedbackJson.parseDecision(PREDICT_BODY).votes();
+        VoteScore expected = TRAINED.score(votes);
+        assertThat(body.get("success").asBoolean()).isTrue();
+        assertThat(body.get("decision_id").asText()).isEqualTo("d-9");
+        assertThat(body.get("model_id").asText()).isEqualTo("default");
+        assertThat(body.get("training_step").asLong()).isEqualTo(1);
+        assertThat(body.get("fingerprint").asText()).isEqualTo(TRAINED.fingerprint());
+        assertThat(body.get("predicted_return").asDouble()).isEqualTo(expected.predictedReturn());
+        assertThat(body.at("/committee_score/uniform").asDouble()).isCloseTo(0.85 - 0.4, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(body.at("/committee_score/learned").asDouble()).isEqualTo(expected.committeeLearned());
+        assertThat(published).hasSize(before);
+    }
+
+    @Test
+    void predictNeedsOnlyTheVotesAndScoresAModelNeverTrainedWithAFreshLearner() throws Exception {
+        // when: no decision id, no action, a model no instance holds
+        HttpResponse<String> response = predict("""
+                {"model_id":"committee-b","agent_votes":{"TradingAgent":{"direction":"SHORT","confidence":0.5}}}""");
+
+        // then
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.has("decision_id")).isFalse();
+        assertThat(body.get("model_id").asText()).isEqualTo("committee-b");
+        assertThat(body.get("training_step").asLong()).isZero();
+        assertThat(body.get("fingerprint").asText()).isEqualTo(Learner.create(LearnerConfig.defaults()).fingerprint());
+        assertThat(body.at("/committee_score/learned").asDouble()).isEqualTo(-0.5);
+    }
+
+    @Test
+    void predictRefusesBadVotesWithTheStreamsReasonCodes() throws Exception {
+        HttpResponse<String> notJson = predict("[1,2]");
+        HttpResponse<String> noVotes = predict("{\"decision_id\":\"d-9\"}");
+        HttpResponse<String> badConfidence = predict(PREDICT_BODY.replace("0.85", "1.5"));
+        HttpResponse<String> badDirection = predict(PREDICT_BODY.replace("\"LONG\"", "\"UP\""));
+        HttpResponse<String> badAction = predict(PREDICT_BODY.replace("\"BUY\"", "\"HOLD\""));
+        HttpResponse<String> badSize = predict(PREDICT_BODY.replace("10.0", "1e39"));
+        HttpResponse<String> textConfidence = predict(PREDICT_BODY.replace("0.85", "\"high\""));
+
+        assertThat(List.of(notJson, noVotes, badConfidence, badDirection, badAction, badSize, textConfidence))
+                .allMatch(r -> r.statusCode() == 400);
+        assertThat(List.of(notJson, noVotes, badConfidence, badDirection, badAction, badSize, textConfidence))
+                .map(ApiServerTest::error)
+                .containsExactly("unreadable", "missing-field", "confidence-out-of-range", "unknown-direction",
+                        "unknown-action", "non-finite-value", "wrong-type");
     }
 
     @Test
@@ -287,6 +376,19 @@ class ApiServerTest {
     static HttpResponse<String> get(int port, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String error(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body()).get("error").asText();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static HttpResponse<String> predict(String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/api/pim/metalearner/predict"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> post(String body) throws Exception {

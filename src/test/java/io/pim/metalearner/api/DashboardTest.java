@@ -9,7 +9,11 @@ import io.pim.metalearner.learn.FeedbackJson;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearningCurve;
+import io.pim.metalearner.learn.RecentScores;
 import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertMonitor;
 import io.pim.metalearner.ops.TradeSimulator;
@@ -25,7 +29,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -41,9 +48,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * panels and the alerts fill in, follow new trades without a reload, and show input as text.
  * Needs Debian's {@code chromium} and {@code chromium-driver} ({@code .ci/run} installs them).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the tests share one model: the steps they expect follow from this order
 class DashboardTest {
 
     static final String MARKUP_AGENT = "<img src=x onerror=\"window.__xss=1\">";
+    static final String MARKUP_DECISION = "<b onmouseover=\"window.__xss=2\">d-markup</b>";
     static final List<String> ROSTER = List.of("TradingAgent", "TechnicalAgent", MARKUP_AGENT, "RiskAgent", "MacroAgent");
 
     static TrainedModel model;
@@ -80,6 +89,7 @@ class DashboardTest {
     }
 
     @Test
+    @Order(1)
     void panelsRenderWithDataFollowNewTradesWithoutReloadAndShowInputAsText() throws Exception {
         // given a model that trained 100 trades and has a failed checkpoint
         model.checkpointFailed("disk full");
@@ -117,6 +127,7 @@ class DashboardTest {
     }
 
     @Test
+    @Order(2)
     void metricsThatAreUndefinedSoFarShowAsADashNotAsZero() {
         // when the dashboard opens on a model that has not traded yet (no loss, R² or accuracy so far)
         browser.get("http://localhost:" + server.port() + "/?model_id=" + TrainedModel.FRESH);
@@ -126,6 +137,44 @@ class DashboardTest {
         assertThat(text("stat-accuracy")).isEqualTo("–");
         assertThat(text("stat-r2")).isEqualTo("–");
         assertThat(text("stat-loss")).isEqualTo("–");
+    }
+
+    @Test
+    @Order(3)
+    void decisionsScoredAtVoteTimeShowTheirPredictionThenTheirActualReturnOnceClosed() {
+        // given the model at step 120, and two decisions the committee just voted on (one id is markup)
+        model.decide(2, MARKUP_DECISION);
+
+        // when the dashboard opens
+        browser.get("http://localhost:" + server.port() + "/");
+        waitFor(() -> browser.findElements(By.cssSelector("#scores-table tr.pending")).size() == 2);
+
+        // then the newest decisions first, predicted at vote time after step 120, actual pending
+        List<WebElement> rows = browser.findElements(By.cssSelector("#scores-table tbody tr"));
+        assertThat(rows).hasSize(15);
+        List<String> open = cells(rows.get(1));
+        assertThat(open.get(0)).isEqualTo(MARKUP_DECISION);
+        assertThat(open.get(1)).isEqualTo("120");
+        assertThat(open.get(2)).matches("[+-]?0\\.\\d{5}");
+        assertThat(open.get(3)).matches("[+-]?\\d+\\.\\d{3} / [+-]?\\d+\\.\\d{3}");
+        assertThat(open.get(4)).isEqualTo("pending");
+        // the decisions trained before them show what they returned, and the step that learned it
+        assertThat(cells(rows.get(2)).get(4)).matches("[+-]?\\d+\\.\\d{5} \\(step 120\\)");
+        assertThat(browser.findElements(By.cssSelector("#scores-table b, #scores-table img"))).isEmpty();
+
+        // when their trades close and the model trains on them, the page left open
+        model.close(2);
+
+        // then their actual returns appear in place
+        waitFor(() -> browser.findElements(By.cssSelector("#scores-table tr.pending")).isEmpty());
+        List<String> closed = cells(browser.findElements(By.cssSelector("#scores-table tbody tr")).get(1));
+        assertThat(closed.get(0)).isEqualTo(MARKUP_DECISION);
+        assertThat(closed.get(4)).matches("[+-]?\\d+\\.\\d{5} \\(step 121\\)");
+        assertThat(js("return window.__xss === undefined")).isEqualTo(true);
+    }
+
+    private static List<String> cells(WebElement row) {
+        return row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
     }
 
     private static long points(String canvas, int dataset) {
@@ -167,16 +216,37 @@ class DashboardTest {
         private final Learner learner;
         private final LearningCurve curve = new LearningCurve(200);
         private final AlertMonitor alerts = new AlertMonitor(AlertConfig.defaults());
+        private final RecentScores scores = new RecentScores(50);
+        /** Decided and scored, not closed yet: what {@link #close} trains on. */
+        private final List<Trade> open = new ArrayList<>();
 
         TrainedModel(LearnerConfig config) {
             this.config = config;
             this.learner = Learner.create(config);
         }
 
+        /** Each trade scored at vote time, then closed and trained on, as the training processor sees them. */
         synchronized void train(int count) {
+            decide(count);
+            close(count);
+        }
+
+        /** {@code count} decisions scored at vote time, left open; the first under {@code id} if given. */
+        synchronized void decide(int count, String... ids) {
             for (int i = 0; i < count; i++) {
-                StepResult step = learner.train(FeedbackJson.parse(trades.next()));
+                Trade t = FeedbackJson.parse(trades.next());
+                if (i < ids.length) t = new Trade(ids[i], t.symbol(), t.action(), t.entryPrice(), t.exitPrice(), t.votes());
+                scores.add(t.decisionId(), learner.score(t.votes()));
+                open.add(t);
+            }
+        }
+
+        /** The {@code count} oldest open decisions close and train. */
+        synchronized void close(int count) {
+            for (int i = 0; i < count; i++) {
+                StepResult step = learner.train(open.remove(0));
                 curve.add(step);
+                scores.settle(step.decisionId(), step.actualReturn(), step.step());
                 alerts.onStep(step.step(), step.loss(), step.rollingR2(), step.agentWeights());
             }
         }
@@ -195,7 +265,12 @@ class DashboardTest {
                 return Optional.of(Statuses.of(modelId, Learner.create(config), new LearningCurve(200),
                         new AlertMonitor(AlertConfig.defaults())));
             }
-            return Optional.of(Statuses.of(modelId, learner, curve, alerts));
+            return Optional.of(Statuses.of(modelId, learner, curve, alerts, scores));
+        }
+
+        @Override
+        public synchronized VoteScore score(String modelId, Map<String, Vote> votes) {
+            return (modelId.equals(FRESH) ? Learner.create(config) : learner).score(votes);
         }
 
         @Override

@@ -76,6 +76,23 @@ class TwoInstancesApiTest {
                 assertThat(status.at("/agent_weights/TradingAgent").asDouble()).isEqualTo(1.02125, org.assertj.core.data.Offset.offset(1e-9));
             }
 
+            // and both score votes with the model's state, the instance without it with the holder's
+            List<JsonNode> predictions = new ArrayList<>();
+            for (Instance instance : instances) {
+                HttpResponse<String> predicted = HTTP.send(HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + instance.port + "/api/pim/metalearner/predict"))
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"agent_votes\":{\"TradingAgent\":{\"direction\":\"LONG\",\"confidence\":1.0}}}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
+                predictions.add(JSON.readTree(predicted.body()));
+            }
+            assertThat(predictions).allSatisfy(p -> {
+                assertThat(p.get("training_step").asLong()).isEqualTo(1);
+                assertThat(p.at("/committee_score/learned").asDouble()).isEqualTo(1.02125, org.assertj.core.data.Offset.offset(1e-9));
+            });
+            assertThat(predictions.get(0)).isEqualTo(predictions.get(1));
+
             // and the holder serves the raw state only with the shared token
             String statePath = "http://localhost:" + owner.activeHost().port() + ApiServer.STATE_PATH + "?model_id=default";
             assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(statePath)).build(),

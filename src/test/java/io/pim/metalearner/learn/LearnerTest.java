@@ -263,4 +263,28 @@ class LearnerTest {
         assertThatThrownBy(() -> LearnerConfig.defaults().withWindow(1))
                 .hasMessageStartingWith("window:");
     }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"fast", "dl4j"})
+    void scoringBetweenStepsLeavesEveryStepAsWithoutScoring(String engine) {
+        // given two learners of one config, on the same trades; one scores the next decision before each step
+        LearnerConfig config = LearnerConfig.defaults().withEngine(engine);
+        Learner scoring = Learner.create(config), plain = Learner.create(config);
+        TradeSimulator trades = new TradeSimulator(config.roster(), 5, TradeSimulator.Scenario.SKILLS, 200);
+
+        for (int i = 0; i < 200; i++) {
+            Trade t = FeedbackJson.parse(trades.next());
+            String before = plain.fingerprint();
+            // when
+            VoteScore score = scoring.score(t.votes());
+            StepResult step = scoring.train(t);
+            plain.train(t);
+
+            // then: the score is the model before the step (its step, its state, its eval-mode prediction)
+            assertThat(score.step()).isEqualTo(i);
+            assertThat(score.fingerprint()).isEqualTo(before);
+            assertThat(score.predictedReturn()).isEqualTo((double) step.predictedReturn());
+            assertThat(scoring.fingerprint()).isEqualTo(plain.fingerprint());
+        }
+    }
 }

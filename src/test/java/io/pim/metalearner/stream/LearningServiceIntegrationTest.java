@@ -190,6 +190,15 @@ class LearningServiceIntegrationTest {
     }
 
     /** Everything committed on a topic now: read_committed, up to each partition's last stable offset. */
+    /** The first {@code n} joined pairs on the training topic, without the votes copied there to be scored. */
+    @SuppressWarnings("unchecked")
+    private static List<ConsumerRecord<String, TrainingExample>> examples(ServiceConfig config, Topics topics, int n) {
+        var records = readUntil(config, topics.trainingRecords(),
+                r -> r.stream().filter(x -> x.value() instanceof TrainingExample).count() >= n, OUTPUT);
+        return records.stream().filter(r -> r.value() instanceof TrainingExample)
+                .map(r -> (ConsumerRecord<String, TrainingExample>) (ConsumerRecord<String, ?>) r).toList();
+    }
+
     private static <K, V> List<ConsumerRecord<K, V>> readToEnd(ServiceConfig config, Topic<K, V> topic) throws Exception {
         return readToEnd(config, topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
     }
@@ -245,8 +254,7 @@ class LearningServiceIntegrationTest {
     }
 
     private static String replayFingerprint(ServiceConfig config, Topics topics, int expected) {
-        List<ConsumerRecord<String, TrainingExample>> examples =
-                readUntil(config, topics.training(), r -> r.size() >= expected, OUTPUT);
+        List<ConsumerRecord<String, TrainingExample>> examples = examples(config, topics, expected);
         Learner replay = Learner.create(config.learner());
         for (var e : examples) replay.train(AvroTrades.trade(e.value().getVotes(), e.value().getTrade()));
         assertThat(examples).hasSize(expected);
@@ -273,7 +281,7 @@ class LearningServiceIntegrationTest {
             assertThat(weights.stream().map(r -> r.value().getDecisionId()).sorted().toList())
                     .isEqualTo(published.trainable().stream().sorted().toList());
             // and step k consumed the k-th training record: the exactly-once oracle
-            var examples = readUntil(config, topics.training(), r -> r.size() >= n, OUTPUT);
+            var examples = examples(config, topics, n);
             assertThat(weights.stream().map(r -> r.value().getSourceOffset()).toList())
                     .isEqualTo(examples.stream().map(ConsumerRecord::offset).toList());
 

@@ -17,8 +17,10 @@ import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +55,8 @@ class LearningTopologyTest {
     private TestInputTopic<String, TradeClosed> closes;
     private TestInputTopic<byte[], byte[]> rawVotes;
     private TestInputTopic<byte[], byte[]> rawCloses;
-    private TestOutputTopic<String, TrainingExample> training;
+    /** Joined pairs, and the votes copied there to be scored. */
+    private TestOutputTopic<String, SpecificRecord> training;
     private TestOutputTopic<String, WeightsUpdated> weights;
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
 
@@ -72,7 +75,7 @@ class LearningTopologyTest {
         closes = fixture.input(topics.tradeClosed());
         rawVotes = fixture.rawInput(topics.decisionVotes());
         rawCloses = fixture.rawInput(topics.tradeClosed());
-        training = fixture.output(topics.training());
+        training = fixture.output(topics.trainingRecords());
         weights = fixture.output(topics.weightsUpdated());
         deadLetters = fixture.output(topics.deadLetter());
     }
@@ -94,6 +97,16 @@ class LearningTopologyTest {
         driver.advanceWallClockTime(d);
     }
 
+    /** The joined pairs on the training topic so far, by model id. */
+    private List<KeyValue<String, TrainingExample>> examples() {
+        return training.readKeyValuesToList().stream().filter(kv -> kv.value instanceof TrainingExample)
+                .map(kv -> KeyValue.pair(kv.key, (TrainingExample) kv.value)).toList();
+    }
+
+    private KeyValue<String, TrainingExample> nextExample() {
+        return examples().get(0);
+    }
+
     private CountSnapshot counts() {
         return fixture.counts();
     }
@@ -113,7 +126,7 @@ class LearningTopologyTest {
         publish(Trades.close("d-1"));
 
         // then
-        var example = training.readKeyValue();
+        var example = nextExample();
         assertThat(example.key).isEqualTo("default");
         assertThat(example.value.getTrade().getDecisionId()).isEqualTo("d-1");
         assertThat(example.value.getSourceTopic()).isEqualTo(topics.tradeClosed().name());
@@ -122,7 +135,7 @@ class LearningTopologyTest {
         assertThat(step.getDecisionId()).isEqualTo("d-1");
         assertThat(step.getActualReturn()).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(step.getSourceTopic()).isEqualTo(topics.training().name());
-        assertThat(step.getSourceOffset()).isEqualTo(0);
+        assertThat(step.getSourceOffset()).isEqualTo(1); // offset 0: the votes, copied there to be scored
         assertThat(deadLetters.isEmpty()).isTrue();
         assertThat(counts().trained()).isEqualTo(1);
         assertThat(counts().reconciles()).isTrue();
@@ -139,7 +152,7 @@ class LearningTopologyTest {
         publish(Trades.close("d-1"));
 
         // then
-        assertThat(training.readKeyValue().key).isEqualTo("candidate");
+        assertThat(nextExample().key).isEqualTo("candidate");
         assertThat(weights.readValue().getModelId()).isEqualTo("candidate");
     }
 
@@ -530,7 +543,7 @@ class LearningTopologyTest {
             publish(Trades.votes("d-" + i));
             publish(Trades.close("d-" + i, 100, 100 + (i * 37 % 11) - 5));
         }
-        List<TrainingExample> examples = training.readValuesToList();
+        List<TrainingExample> examples = examples().stream().map(kv -> kv.value).toList();
         List<WeightsUpdated> steps = weights.readValuesToList();
 
         // when
