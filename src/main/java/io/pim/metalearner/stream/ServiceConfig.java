@@ -9,7 +9,6 @@ import org.apache.kafka.common.config.ConfigDef;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;

@@ -17,7 +17,6 @@ import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertMonitor;
 import io.pim.metalearner.ops.TradeSimulator;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

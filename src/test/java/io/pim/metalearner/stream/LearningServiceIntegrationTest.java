@@ -1,7 +1,6 @@
 package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.AgentVote;
-import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.TrainingExample;

@@ -7,7 +7,6 @@ import io.pim.metalearner.stream.Topics;
 import io.pim.metalearner.stream.ServiceConfig;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
