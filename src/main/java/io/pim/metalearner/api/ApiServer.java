@@ -13,11 +13,7 @@ import io.pim.metalearner.api.FeedbackGateway.Outcome;
 import io.pim.metalearner.api.FeedbackGateway.Rejected;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
 import io.pim.metalearner.learn.InvalidTradeException;
-import io.pim.metalearner.learn.alert.AlertEvent;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -162,33 +158,7 @@ public final class ApiServer implements AutoCloseable {
         String modelId = modelId(ctx);
         Optional<LearnerView.Status> state = learner.status(modelId);
         if (unknownModel(ctx, modelId, state)) return;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model_id", modelId);
-        state.ifPresentOrElse(s -> {
-            body.put("training_step", s.trainingStep());
-            body.put("rolling_loss", finite(s.rollingLoss()));
-            body.put("rolling_r2", s.rollingR2() == null ? null : finite(s.rollingR2()));
-            body.put("direction_accuracy", finite(s.directionAccuracy()));
-            body.put("committee_pnl", ordered("learned", s.committeePnlLearned(), "uniform", s.committeePnlUniform()));
-            List<LearnerView.CurvePoint> curve = s.curve();
-            body.put("learning_curve", curve.subList(Math.max(0, curve.size() - config.curvePoints()), curve.size()).stream()
-                    .map(p -> ordered("training_step", p.trainingStep(), "loss", p.loss(), "rolling_loss", p.rollingLoss(),
-                            "predicted_return", p.predictedReturn(), "actual_return", p.actualReturn()))
-                    .toList());
-            body.put("agent_weights", weights(s));
-            body.put("agents", agents(s));
-            body.put("active_alerts", s.activeAlerts().stream().map(ApiServer::alert).toList());
-            List<LearnerView.ScoredDecision> newestFirst = new ArrayList<>(s.recentScores());
-            Collections.reverse(newestFirst);
-            body.put("recent_scores", newestFirst.stream().map(ApiServer::scored).toList());
-        }, () -> {
-            body.put("training_step", 0);
-            body.put("learning_curve", List.of());
-            body.put("agent_weights", Map.of());
-            body.put("agents", List.of());
-            body.put("active_alerts", List.of());
-            body.put("recent_scores", List.of());
-        });
+        Map<String, Object> body = ApiJson.status(modelId, state, config.curvePoints());
         body.put("dead_letters", learner.deadLetterCounts());
         ctx.json(body);
     }
@@ -197,18 +167,7 @@ public final class ApiServer implements AutoCloseable {
         String modelId = modelId(ctx);
         Optional<LearnerView.Status> state = learner.status(modelId);
         if (unknownModel(ctx, modelId, state)) return;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model_id", modelId);
-        state.ifPresentOrElse(s -> {
-            body.put("training_step", s.trainingStep());
-            body.put("agent_weights", weights(s));
-            body.put("agents", agents(s));
-        }, () -> {
-            body.put("training_step", 0);
-            body.put("agent_weights", Map.of());
-            body.put("agents", List.of());
-        });
-        ctx.json(body);
+        ctx.json(ApiJson.weights(modelId, state));
     }
 
     private void feedback(Context ctx) {
@@ -242,7 +201,7 @@ public final class ApiServer implements AutoCloseable {
             log.warn("feedback {} could not be published", decisionId, cause);
             ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", "could not publish: " + cause.getMessage()));
         } else if (outcome instanceof Trained t) {
-            ctx.json(trained(parsed, t));
+            ctx.json(ApiJson.trained(parsed, t));
         } else if (outcome instanceof AlreadyTrained) {
             ctx.status(HttpStatus.CONFLICT).json(failure("duplicate", "decision " + decisionId + " was already trained"));
         } else if (outcome instanceof Rejected r) {
@@ -258,27 +217,10 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** The seed's response shape. Its model predicted the position's return, which it called profit. */
-    private static Map<String, Object> trained(Feedback parsed, Trained t) {
-        Map<String, Object> learner = new LinkedHashMap<>();
-        learner.put("predicted_profit", t.predictedReturn());
-        learner.put("actual_profit", t.actualReturn());
-        learner.put("loss", t.loss());
-        learner.put("training_step", t.trainingStep());
-        learner.put("agent_weights", t.agentWeights());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("success", true);
-        // the seed's meaning: the agents of this vote the learner used, i.e. those in its roster (another agent's
-        // vote is ignored). A NEUTRAL vote counts: it is one of the model's inputs, though its weight stays put.
-        body.put("agents_updated", parsed.trade().votes().keySet().stream().filter(t.agentWeights()::containsKey).count());
-        body.put("meta_learner", learner);
-        return body;
-    }
-
     /** 200 or 503 with the check as JSON; never cached, a probe must see the state of now. */
     private static void answer(Context ctx, Health.Check check) {
         ctx.header("Cache-Control", "no-store").status(check.ok() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-                .json(ordered("status", check.ok() ? "UP" : "DOWN", "state", check.state(), "detail", check.detail()));
+                .json(ApiJson.ordered("status", check.ok() ? "UP" : "DOWN", "state", check.state(), "detail", check.detail()));
     }
 
     private void metrics(Context ctx) {
@@ -287,18 +229,13 @@ public final class ApiServer implements AutoCloseable {
 
     /** Every model any instance trains, with its owner and step, sorted by model id. */
     private void models(Context ctx) {
-        ctx.json(Map.of("models", modelList(learner.models())));
+        ctx.json(Map.of("models", ApiJson.models(learner.models())));
     }
 
     /** The models this instance trains, for another instance; guarded like {@link #localState}. */
     private void localModels(Context ctx) {
         if (refusedInternal(ctx)) return;
-        ctx.json(Map.of("models", modelList(learner.localModels())));
-    }
-
-    private static List<Map<String, Object>> modelList(List<LearnerView.ModelEntry> models) {
-        return models.stream().map(m -> ordered("model_id", m.modelId(), "owner", m.owner(),
-                "training_step", m.trainingStep())).toList();
+        ctx.json(Map.of("models", ApiJson.models(learner.localModels())));
     }
 
     /** With an admin token configured (shared by the instances), an internal path wants it. */
@@ -318,55 +255,12 @@ public final class ApiServer implements AutoCloseable {
                 () -> ctx.status(HttpStatus.NOT_FOUND));
     }
 
-    private static Map<String, Double> weights(LearnerView.Status s) {
-        Map<String, Double> weights = new LinkedHashMap<>();
-        s.agents().forEach(a -> weights.put(a.name(), a.weight()));
-        return weights;
-    }
-
-    private static List<Map<String, Object>> agents(LearnerView.Status s) {
-        return s.agents().stream().map(a -> {
-            Map<String, Object> agent = new LinkedHashMap<>();
-            agent.put("agent_id", a.name());
-            agent.put("weight", a.weight());
-            agent.put("total_decisions", a.decisions());
-            agent.put("accuracy", finite(a.accuracy()));
-            agent.put("avg_profit_contribution", finite(a.avgProfitContribution()));
-            return agent;
-        }).toList();
-    }
-
-    /** A decision scored at vote time; actual_return and trained_at_step stay null until its close trained. */
-    private static Map<String, Object> scored(LearnerView.ScoredDecision d) {
-        return ordered("decision_id", d.decisionId(), "scored_after_step", d.scoredAfterStep(),
-                "predicted_return", finite(d.predictedReturn()), "committee_score_learned", finite(d.committeeLearned()),
-                "committee_score_uniform", finite(d.committeeUniform()),
-                "actual_return", d.actualReturn() == null ? null : finite(d.actualReturn()), "trained_at_step", d.trainedAtStep());
-    }
-
-    private static Map<String, Object> alert(AlertEvent e) {
-        Map<String, Object> alert = new LinkedHashMap<>();
-        alert.put("type", e.type().id());
-        alert.put("raised_at_step", e.trainingStep());
-        alert.put("value", finite(e.value()));
-        alert.put("threshold", finite(e.threshold()));
-        alert.put("message", e.message());
-        return alert;
-    }
-
     static Map<String, Object> failure(String reason, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", false);
         body.put("error", reason);
         body.put("detail", detail);
         return body;
-    }
-
-    /** A JSON object with its keys in the order given (Map.of has none), for readable responses. */
-    private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        return map;
     }
 
     /** JSON has no NaN or infinity: an undefined figure is null. */
