@@ -1,11 +1,7 @@
 package io.pim.metalearner.stream;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.Alert;
-import io.pim.metalearner.avro.AlertState;
-import io.pim.metalearner.avro.AgentVote;
 import io.pim.metalearner.avro.Checkpoint;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandResult;
@@ -14,7 +10,6 @@ import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.avro.WeightsUpdated;
-import io.pim.metalearner.learn.AgentStats;
 import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
@@ -44,7 +39,6 @@ import java.util.Optional;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Trains one step per training-topic record. The whole learner of each model lives in the
@@ -63,7 +57,6 @@ import java.util.TreeMap;
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The decision id of a {@code WeightsUpdated} that announces an applied command, not a trained trade. */
     public static final String COMMAND_DECISION_PREFIX = "command:";
 
@@ -275,28 +268,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
 
     /**
      * What the PostgreSQL tables show of the model after a step or a command: one agent-performance
-     * row per roster agent and, when asked, a weight snapshot. Rows carry the training-topic offset
-     * of the record that produced them: it grows across a reset, the step does not.
+     * row per roster agent and, when asked, a weight snapshot.
      */
     private void emitTables(String modelId, Learner learner, boolean snapshot, long sourceOffset, long now) {
         Instant at = Instant.ofEpochMilli(now);
-        for (Map.Entry<String, AgentStats> e : learner.agentStats().entrySet()) {
-            AgentStats s = e.getValue();
-            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + e.getKey(), AgentPerformance.newBuilder()
-                    .setModelId(modelId).setAgentId(e.getKey()).setTrainingStep(learner.step())
-                    .setTotalDecisions(s.decisions()).setAccuracy(s.accuracy())
-                    .setAvgProfitContribution(s.avgProfitContribution()).setCurrentWeight(s.weight())
-                    .setUpdatedAt(at).setSourceOffset(sourceOffset)
-                    .build(), now);
+        for (AgentPerformance row : OutputRecords.agentPerformance(modelId, learner, sourceOffset, at)) {
+            forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + row.getAgentId(), row, now);
         }
-        if (!snapshot) return;
-        Metrics m = learner.metrics();
-        forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, WeightSnapshot.newBuilder()
-                .setModelId(modelId).setTrainingStep(learner.step()).setTimestamp(at)
-                .setAgentWeights(json(learner.weights()))
-                .setTrainingLoss(m.rollingLoss()).setPredictionAccuracy(m.rollingDirectionAccuracy())
-                .setSourceOffset(sourceOffset)
-                .build(), now);
+        if (snapshot) {
+            forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, OutputRecords.weightSnapshot(modelId, learner, sourceOffset, at), now);
+        }
     }
 
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */
@@ -311,62 +292,20 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         log.info("model '{}' alert {} {} at step {}: {}", modelId, alert.type().id(), alert.state(),
                 alert.trainingStep(), alert.message());
         long now = context.currentSystemTimeMs();
-        forward(LearningTopology.ALERTS_SINK, modelId, Alert.newBuilder()
-                .setModelId(modelId).setType(alert.type().id())
-                .setState(alert.raised() ? AlertState.RAISED : AlertState.CLEARED)
-                .setMessage(alert.message()).setTrainingStep(alert.trainingStep())
-                .setValue(Double.isFinite(alert.value()) ? alert.value() : null)
-                .setThreshold(Double.isFinite(alert.threshold()) ? alert.threshold() : null)
-                .setTimestamp(Instant.ofEpochMilli(now))
-                .build(), now);
+        forward(LearningTopology.ALERTS_SINK, modelId, OutputRecords.alert(modelId, alert, Instant.ofEpochMilli(now)), now);
     }
 
     private void emit(String modelId, TrainingExample example, Learner learner, StepResult step, String fingerprint) {
         long now = context.currentSystemTimeMs();
         Instant at = Instant.ofEpochMilli(now);
         RecordMetadata source = context.recordMetadata().orElseThrow();
-        forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId, WeightsUpdated.newBuilder()
-                .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
-                .setAgentWeights(new LinkedHashMap<>(step.agentWeights()))
-                .setPredictedReturn(step.predictedReturn()).setActualReturn(step.actualReturn())
-                .setLoss(step.loss()).setRollingLoss(step.rollingLoss()).setRollingR2(step.rollingR2())
-                .setRollingDirectionAccuracy(step.rollingDirectionAccuracy())
-                .setFingerprint(fingerprint)
-                .setSourceTopic(source.topic()).setSourcePartition(source.partition()).setSourceOffset(source.offset())
-                .setTimestamp(at)
-                .build(), now);
-        forward(LearningTopology.TRAINING_LOG_SINK, modelId, TrainingLog.newBuilder()
-                .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
-                .setAgentVotes(votesJson(example.getVotes().getAgentVotes()))
-                .setPredictedProfit(step.predictedReturn()).setActualProfit(step.actualReturn())
-                .setLoss(step.loss()).setTimestamp(at).setSourceOffset(source.offset())
-                .build(), now);
+        forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId,
+                OutputRecords.weightsUpdated(modelId, step, fingerprint, source, at), now);
+        forward(LearningTopology.TRAINING_LOG_SINK, modelId, OutputRecords.trainingLog(modelId, example, step, source, at), now);
         emitTables(modelId, learner, step.step() % snapshotEvery == 0, source.offset(), now);
     }
 
     private void forward(String sink, String key, Object value, long timestamp) {
         context.forward(new Record<Object, Object>(key, value, timestamp), sink);
     }
-
-    /** The seed's agent_votes JSON: agent → {direction, confidence, position_size}, agents sorted. */
-    static String votesJson(Map<String, AgentVote> votes) {
-        Map<String, Map<String, Object>> out = new TreeMap<>();
-        votes.forEach((agent, v) -> {
-            Map<String, Object> vote = new LinkedHashMap<>();
-            vote.put("direction", v.getDirection().name());
-            vote.put("confidence", v.getConfidence());
-            vote.put("position_size", v.getPositionSize());
-            out.put(agent, vote);
-        });
-        return json(out);
-    }
-
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("maps of strings and numbers always serialize", e);
-        }
-    }
-
 }
