@@ -188,15 +188,22 @@ public final class ChaosCheck implements Callable<Integer> {
         }
     }
 
-    /** Failover times from the kill log: kill → the next committed step of each model the killed instance owned. */
+    /**
+     * Failover times from the kill log. A model the killed instance trained stops until another
+     * instance (or the restarted one) has its task; the others keep stepping every few ms while the
+     * stream flows. So for each kill and model: the stall, kill → the model's next committed step;
+     * the models stalled longer than {@link #STALLED} are the ones the kill stopped (when the
+     * instance's own model list was available before the kill, it names them too).
+     */
     static final class Failover {
+        static final long STALLED = 1_000;
+
         private Failover() {
         }
 
         static void report(Path killLog, Map<String, List<WeightsUpdated>> steps) throws Exception {
-            ObjectMapper json = new ObjectMapper();
-            List<Long> times = new ArrayList<>();
-            int instanceKills = 0, writerKills = 0, unknownOwners = 0;
+            List<Long> moves = new ArrayList<>(), perKill = new ArrayList<>();
+            int instanceKills = 0, writerKills = 0;
             for (String line : Files.readAllLines(killLog)) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length < 3) continue;
@@ -206,34 +213,40 @@ public final class ChaosCheck implements Callable<Integer> {
                     continue;
                 }
                 instanceKills++;
-                Set<String> owned = new HashSet<>();
-                Path owners = f.length >= 5 ? Path.of(f[4]) : null;
-                if (owners != null && Files.size(owners) > 0) {
-                    for (JsonNode m : json.readTree(owners.toFile()).path("models")) {
-                        if (m.path("owner").asText().equals(f[3])) owned.add(m.path("model_id").asText());
-                    }
-                } else {
-                    unknownOwners++;
+                Set<String> owned = owners(f);
+                Map<String, Long> stalled = new TreeMap<>();
+                for (var e : steps.entrySet()) {
+                    long next = e.getValue().stream().mapToLong(w -> w.getTimestamp().toEpochMilli()).filter(t -> t > at).min().orElse(-1);
+                    if (next >= 0 && (next - at > STALLED || owned.contains(e.getKey()))) stalled.put(e.getKey(), next - at);
                 }
-                List<String> parts = new ArrayList<>();
-                for (String model : owned) {
-                    long next = steps.getOrDefault(model, List.of()).stream().mapToLong(w -> w.getTimestamp().toEpochMilli())
-                            .filter(t -> t > at).min().orElse(-1);
-                    if (next < 0) continue; // the model had nothing left to learn
-                    times.add(next - at);
-                    parts.add(model + " " + (next - at) + " ms");
-                }
-                System.out.printf(Locale.ROOT, "kill %s at %d: %s (%s) owned %s; next steps: %s%n", f[0], at, f[2],
-                        f.length > 3 ? f[3] : "?", owned.isEmpty() ? "(unknown or none)" : new java.util.TreeSet<>(owned), parts);
+                moves.addAll(stalled.values());
+                stalled.values().stream().max(Long::compare).ifPresent(perKill::add);
+                System.out.printf(Locale.ROOT, "kill %s at %d: %s%s; models stalled > 1 s (kill -> next step): %s%n", f[0], at, f[2],
+                        owned.isEmpty() ? "" : " owning " + new java.util.TreeSet<>(owned), stalled);
+            }
+            System.out.printf(Locale.ROOT, "kills: %d instance, %d writer%n", instanceKills, writerKills);
+            summary("failover per stalled model (kill -> its next committed step)", moves);
+            summary("failover per kill (kill -> the last stalled model's next step)", perKill);
+        }
+
+        /** The models the killed instance listed as its own just before the kill; empty when it could not say. */
+        private static Set<String> owners(String[] f) throws java.io.IOException {
+            Set<String> owned = new HashSet<>();
+            if (f.length < 5 || !Files.isRegularFile(Path.of(f[4])) || Files.size(Path.of(f[4])) == 0) return owned;
+            for (JsonNode m : new ObjectMapper().readTree(Path.of(f[4]).toFile()).path("models")) {
+                if (m.path("owner").asText().equals(f[3])) owned.add(m.path("model_id").asText());
+            }
+            return owned;
+        }
+
+        private static void summary(String what, List<Long> times) {
+            if (times.isEmpty()) {
+                System.out.println(what + ": none");
+                return;
             }
             times.sort(null);
-            System.out.printf(Locale.ROOT, "kills: %d instance, %d writer; %d with owners unknown (the instance did not answer /models)%n",
-                    instanceKills, writerKills, unknownOwners);
-            if (!times.isEmpty()) {
-                System.out.printf(Locale.ROOT, "failover (kill -> the model's next committed step), %d model moves: p50 %.1f s, "
-                                + "p99 %.1f s, min %.1f s, max %.1f s%n", times.size(), pct(times, 0.50) / 1e3, pct(times, 0.99) / 1e3,
-                        times.get(0) / 1e3, times.get(times.size() - 1) / 1e3);
-            }
+            System.out.printf(Locale.ROOT, "%s, n=%d: p50 %.1f s, p99 %.1f s, min %.1f s, max %.1f s%n", what, times.size(),
+                    pct(times, 0.50) / 1e3, pct(times, 0.99) / 1e3, times.get(0) / 1e3, times.get(times.size() - 1) / 1e3);
         }
 
         private static long pct(List<Long> sorted, double q) {
