@@ -122,7 +122,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** What {@code kafka-storage.sh format} does: write meta.properties and the bootstrap metadata. */
-    private static void format(String logDir) throws Exception {
+    static void format(String logDir) throws Exception {
         new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(NODE_ID)

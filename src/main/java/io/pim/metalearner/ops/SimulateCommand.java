@@ -79,6 +79,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + "close after later decisions. Default ${DEFAULT-VALUE}.")
     int closeLag;
 
+    @Option(names = "--rate", defaultValue = "0", paramLabel = "R",
+            description = "When publishing: at most R trades a second, so the stream flows for a while (a chaos run "
+                    + "kills processes meanwhile); 0, the default, publishes as fast as the broker takes them.")
+    double rate;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (prices != null) return backtest();
@@ -159,6 +164,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (registryUrl == null) throw new ParameterException(spec.commandLine(), "--registry-url is required with --bootstrap-servers");
         if (out != null) throw new ParameterException(spec.commandLine(), "--out cannot be combined with --bootstrap-servers");
         if (closeLag < 0) throw new ParameterException(spec.commandLine(), "--close-lag: must be >= 0, was " + closeLag);
+        if (!(rate >= 0) || Double.isInfinite(rate)) throw new ParameterException(spec.commandLine(), "--rate: must be a number >= 0, was " + rate);
         ServiceConfig config;
         try {
             config = ServiceConfig.of(bootstrapServers, registryUrl);
@@ -173,8 +179,10 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Deque<FeedbackEvents.Pair> open = new ArrayDeque<>();
         long published = 0;
+        long start = System.nanoTime();
         try (TradePublisher publisher = TradePublisher.batch(clients, topics, 5)) {
             while (sim.hasNext()) {
+                if (rate > 0) pace(start, published);
                 FeedbackEvents.Pair pair;
                 try {
                     pair = FeedbackEvents.parse(sim.next(), Instant.now());
@@ -193,6 +201,12 @@ final class SimulateCommand implements Callable<Integer> {
                 published, bootstrapServers, topics.decisionVotes().name(), topics.tradeClosed().name());
         err.flush();
         return 0;
+    }
+
+    /** Sleeps until trade {@code published} is due at {@link #rate} trades a second from {@code start}. */
+    private void pace(long start, long published) throws InterruptedException {
+        long dueNanos = start + (long) (published * 1e9 / rate) - System.nanoTime();
+        if (dueNanos > 0) java.util.concurrent.TimeUnit.NANOSECONDS.sleep(dueNanos);
     }
 
     /** stdout belongs to the process: flush it at the end, never close it. */
