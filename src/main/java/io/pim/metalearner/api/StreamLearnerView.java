@@ -139,6 +139,10 @@ public final class StreamLearnerView implements LearnerView {
 
     @Override
     public List<ModelEntry> localModels() {
+        // while tasks move, the local store lists only what stayed here: a short list would be a wrong answer
+        if (service.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+            throw new Unavailable("this instance's models are being reassigned (" + service.streams().state() + ")", null);
+        }
         String owner = self.map(h -> h.host() + ":" + h.port()).orElse("local");
         List<ModelEntry> models = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = store(LearningTopology.LEARNER_STORE).all()) {
