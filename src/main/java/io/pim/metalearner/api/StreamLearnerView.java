@@ -74,9 +74,10 @@ public final class StreamLearnerView implements LearnerView {
      */
     @Override
     public VoteScore score(String modelId, Map<String, Vote> votes) {
-        Learner learner = state(modelId).map(StreamLearnerView::learnerOf)
-                .orElseGet(() -> Learner.create(service.config().learner()));
-        return learner.score(votes);
+        Optional<byte[]> state = state(modelId);
+        if (state.isEmpty()) return Learner.create(service.config().learner()).score(votes);
+        byte[] learnerBytes = learnerBytesOf(state.get());
+        return LearnerCodec.decode(learnerBytes).score(votes, LearnerCodec.fingerprint(learnerBytes));
     }
 
     @Override
@@ -239,9 +240,10 @@ public final class StreamLearnerView implements LearnerView {
         }
     }
 
-    private static Learner learnerOf(byte[] framed) {
+    /** The learner's state bytes in a framed answer of {@link #localState}. */
+    private static byte[] learnerBytesOf(byte[] framed) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(framed))) {
-            return LearnerCodec.decode(in.readNBytes(in.readInt()));
+            return in.readNBytes(in.readInt());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -121,13 +121,8 @@ public final class Learner {
                 window.loss(), window.r2(), window.directionAccuracy(), weights(), in.unknownAgents());
     }
 
-    private static void requireFinite(float predicted) {
-        if (!Float.isFinite(predicted)) {
-            throw new InvalidTradeException(Rejection.NON_FINITE_VALUE, "the prediction is " + predicted);
-        }
-    }
-
-    private void recordCommittee(Vote[] votes, double priceMove) {
+    /** The committee's score Σ direction·confidence of the votes, weighted by the agents' weights and uniformly. */
+    private double[] committee(Vote[] votes) {
         double learned = 0, uniform = 0;
         for (int i = 0; i < votes.length; i++) {
             Vote v = votes[i];
@@ -136,8 +131,19 @@ public final class Learner {
             learned += weights[i] * signal;
             uniform += signal;
         }
-        pnlLearned += Math.signum(learned) * priceMove;
-        pnlUniform += Math.signum(uniform) * priceMove;
+        return new double[]{learned, uniform};
+    }
+
+    private static void requireFinite(float predicted) {
+        if (!Float.isFinite(predicted)) {
+            throw new InvalidTradeException(Rejection.NON_FINITE_VALUE, "the prediction is " + predicted);
+        }
+    }
+
+    private void recordCommittee(Vote[] votes, double priceMove) {
+        double[] committee = committee(votes);
+        pnlLearned += Math.signum(committee[0]) * priceMove;
+        pnlUniform += Math.signum(committee[1]) * priceMove;
     }
 
     public long step() {
@@ -184,18 +190,14 @@ public final class Learner {
      * generator), so the fingerprint after it is the one before it.
      */
     public VoteScore score(Map<String, Vote> votes) {
-        Features.Encoded in = features.encode(votes);
+        return score(votes, fingerprint());
+    }
+
+    /** As {@link #score(Map)}, for a caller that holds this learner's fingerprint already (the stream, per vote). */
+    public VoteScore score(Map<String, Vote> votes, String fingerprint) {
         float predicted = predict(votes); // eval mode: the seed's network or the variant's predictor
-        double learned = 0, uniform = 0;
-        Vote[] byAgent = in.votes();
-        for (int i = 0; i < byAgent.length; i++) {
-            Vote v = byAgent[i];
-            if (v == null) continue;
-            double signal = v.direction().sign * v.confidence();
-            learned += weights[i] * signal;
-            uniform += signal;
-        }
-        return new VoteScore(step, fingerprint(), predicted, learned, uniform);
+        double[] committee = committee(features.encode(votes).votes());
+        return new VoteScore(step, fingerprint, predicted, committee[0], committee[1]);
     }
 
     /**

@@ -28,6 +28,8 @@ final class StoreModelStates implements TrainingRules.ModelStates {
      * fails after training in memory, so the retry re-reads the store.
      */
     private final Map<String, Learner> decoded = new HashMap<>();
+    /** The stored learners' fingerprints, so a score between two steps does not hash the state again; a copy like {@link #decoded}. */
+    private final Map<String, String> fingerprints = new HashMap<>();
 
     StoreModelStates(KeyValueStore<String, byte[]> learners, KeyValueStore<String, byte[]> followers,
                  KeyValueStore<String, byte[]> checkpoints, LearnerConfig configured) {
@@ -39,6 +41,7 @@ final class StoreModelStates implements TrainingRules.ModelStates {
 
     void forget() {
         decoded.clear();
+        fingerprints.clear();
     }
 
     @Override
@@ -57,9 +60,21 @@ final class StoreModelStates implements TrainingRules.ModelStates {
     }
 
     @Override
-    public void putLearner(String modelId, Learner learner, byte[] state) {
+    public void putLearner(String modelId, Learner learner, byte[] state, String fingerprint) {
         learners.put(modelId, state);
         decoded.put(modelId, learner);
+        fingerprints.put(modelId, fingerprint);
+    }
+
+    @Override
+    public String fingerprint(String modelId) {
+        String known = fingerprints.get(modelId);
+        if (known != null) return known;
+        byte[] state = learners.get(modelId); // after a restart: hashed once, then kept like the learner
+        if (state == null) return null;
+        String fingerprint = LearnerCodec.fingerprint(state);
+        fingerprints.put(modelId, fingerprint);
+        return fingerprint;
     }
 
     @Override

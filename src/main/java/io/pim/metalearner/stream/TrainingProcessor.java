@@ -172,7 +172,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         String modelId = LearningTopology.modelIdOf(votes.getModelId(), config.defaultModelId());
         VoteScore score;
         try {
-            score = book.scorer(modelId).score(AvroTrades.votes(votes));
+            score = book.score(modelId, AvroTrades.votes(votes));
         } catch (InvalidTradeException e) {
             deadLetters.send(record, e.reason().code, e.getMessage());
             return;

@@ -147,6 +147,7 @@ public final class TrainingReplay {
     /** {@link TrainingRules.ModelStates} in maps: the replay keeps every model, as the live stores do. */
     private static final class MemoryModelStates implements TrainingRules.ModelStates {
         private final Map<String, Learner> learners = new HashMap<>();
+        private final Map<String, String> fingerprints = new HashMap<>();
         private final Map<String, TrainingRules.CandidatesAndOffset> followers = new HashMap<>();
         private final NavigableMap<String, byte[]> checkpoints = new TreeMap<>();
 
@@ -156,8 +157,14 @@ public final class TrainingReplay {
         }
 
         @Override
-        public void putLearner(String modelId, Learner learner, byte[] state) {
+        public void putLearner(String modelId, Learner learner, byte[] state, String fingerprint) {
             learners.put(modelId, learner);
+            fingerprints.put(modelId, fingerprint);
+        }
+
+        @Override
+        public String fingerprint(String modelId) {
+            return fingerprints.get(modelId);
         }
 
         @Override

@@ -8,6 +8,8 @@ import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.VoteScore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What a training-topic record does to the models: a trade trains its model and the model's
@@ -41,7 +44,11 @@ final class TrainingRules {
         /** The model's learner, or null if the model has never existed. */
         Learner learner(String modelId);
 
-        void putLearner(String modelId, Learner learner, byte[] state);
+        /** @param fingerprint {@link LearnerCodec#fingerprint(byte[])} of {@code state}, computed once by the caller */
+        void putLearner(String modelId, Learner learner, byte[] state, String fingerprint);
+
+        /** The fingerprint of the model's stored learner, or null if the model has never existed. */
+        String fingerprint(String modelId);
 
         /** The model's candidates and last trained offset; {@link CandidatesAndOffset#NONE} if it has none. */
         CandidatesAndOffset candidatesAndOffset(String modelId);
@@ -135,6 +142,7 @@ final class TrainingRules {
     private final ServiceConfig.CheckpointPolicy policy;
     /** Scores for models not trained yet; only ever read (see {@link #scorer}). */
     private Learner fresh;
+    private String freshFingerprint;
 
     TrainingRules(ModelStates storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy) {
         this.storage = storage;
@@ -171,7 +179,7 @@ final class TrainingRules {
         StepResult result = learner.train(trade);
         byte[] state = LearnerCodec.encode(learner);
         String fingerprint = LearnerCodec.fingerprint(state);
-        storage.putLearner(modelId, learner, state);
+        storage.putLearner(modelId, learner, state, fingerprint);
         if (result.step() % policy.every() == 0) checkpoints.add(checkpoint(modelId, result.step(), state, fingerprint));
         return new Step(modelId, learner, result, state, fingerprint);
     }
@@ -189,15 +197,19 @@ final class TrainingRules {
     }
 
     /**
-     * The learner that scores a decision of {@code modelId} now: the model's own, or for a model
-     * never trained a fresh learner of the default config (step 0), not stored: a score changes no
-     * state, so a replay, which skips the votes, ends at the same models.
+     * Scores a decision of {@code modelId} now: with the model's own learner, or for a model never
+     * trained a fresh learner of the default config (step 0), not stored: a score changes no state,
+     * so a replay, which skips the votes, ends at the same models. The fingerprint is the one stored
+     * with the learner at its last step: a score does not encode and hash the state again.
      */
-    Learner scorer(String modelId) {
+    VoteScore score(String modelId, Map<String, Vote> votes) {
         Learner learner = storage.learner(modelId);
-        if (learner != null) return learner;
-        if (fresh == null) fresh = Learner.create(defaultConfig);
-        return fresh;
+        if (learner != null) return learner.score(votes, storage.fingerprint(modelId));
+        if (fresh == null) {
+            fresh = Learner.create(defaultConfig);
+            freshFingerprint = fresh.fingerprint();
+        }
+        return fresh.score(votes, freshFingerprint);
     }
 
     private Learner learnerOrFresh(String modelId) {
@@ -240,10 +252,11 @@ final class TrainingRules {
             default -> throw new Rejected("bad-command", "unknown command type " + command.getType());
         };
         byte[] state = LearnerCodec.encode(learner);
-        storage.putLearner(modelId, learner, state);
+        String fingerprint = LearnerCodec.fingerprint(state);
+        storage.putLearner(modelId, learner, state, fingerprint);
         long keptUpTo = command.getType() == CommandType.ROLLBACK ? learner.step() : -1;
         List<Long> deleted = storage.deleteCheckpoints(modelId, keptUpTo + 1, Long.MAX_VALUE);
-        return new Applied(modelId, learner, state, LearnerCodec.fingerprint(state), deleted);
+        return new Applied(modelId, learner, state, fingerprint, deleted);
     }
 
     private Learner installCandidate(Command command, String candidateId) throws Rejected {
