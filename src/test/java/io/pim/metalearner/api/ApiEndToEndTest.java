@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.ops.EmbeddedRegistry;
@@ -300,11 +301,7 @@ class ApiEndToEndTest {
         try (KafkaConsumer<String, DecisionScore> consumer = new KafkaClients(service.config()).consumer("e2e-scores",
                 topic.keySerde().deserializer(), topic.valueSerde().deserializer(),
                 Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
-            // every partition: records keyed by decision id spread over all of them
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topic.name());
             Await.until("the score of " + decisionId, Duration.ofSeconds(120), () -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.put(r.key(), r.value()));
                 return seen.containsKey(decisionId);

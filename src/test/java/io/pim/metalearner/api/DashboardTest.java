@@ -1,10 +1,10 @@
 package io.pim.metalearner.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pim.metalearner.testing.HeadlessChromium;
 import io.pim.metalearner.learn.FeedbackJson;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -38,8 +37,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -61,24 +58,13 @@ class DashboardTest {
 
     @BeforeAll
     static void start() {
-        Optional<Path> chromium = firstExisting("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
-        Optional<Path> driver = firstExisting("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
-        assumeTrue(chromium.isPresent() && driver.isPresent(),
-                "skipped: no chromium and chromedriver found (apt-get install -y chromium chromium-driver)");
-
+        browser = HeadlessChromium.start(1280, 1000); // first: without Chromium the class is skipped
         model = new TrainedModel(LearnerConfig.defaults().withRoster(ROSTER));
         trades = new TradeSimulator(ROSTER, 3, TradeSimulator.Scenario.SKILLS, 1_000);
         model.train(100);
         server = new ApiServer(new ApiConfig(0, "default", 200, Duration.ofSeconds(1)), model,
                 f -> CompletableFuture.failedFuture(new UnsupportedOperationException("no feedback in this test")),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)::scrape).start();
-
-        ChromeOptions options = new ChromeOptions().setBinary(chromium.get().toFile()).addArguments(
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1280,1000");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
     }
 
     @AfterAll
@@ -201,10 +187,6 @@ class DashboardTest {
         Path target = Path.of("target", "dashboard.png");
         Files.createDirectories(target.getParent());
         Files.write(target, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-    }
-
-    private static Optional<Path> firstExisting(String... candidates) {
-        return Stream.of(candidates).map(Path::of).filter(p -> p.toFile().canExecute()).findFirst();
     }
 
     /** A real learner with its curve and alert monitor, as the training processor keeps them, trained in-process. */

@@ -1,5 +1,6 @@
 package io.pim.metalearner.bench;
 
+import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.ops.EmbeddedStack;
@@ -113,11 +114,7 @@ public final class DecisionScoreBenchmark {
         try (KafkaConsumer<String, DecisionScore> consumer = new KafkaClients(config).consumer("score-bench",
                 topic.keySerde().deserializer(), topic.valueSerde().deserializer(),
                 Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
-            // every partition: records keyed by decision id spread over all of them
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topic.name());
             while (running.get()) {
                 consumer.poll(Duration.ofMillis(5)).forEach(r -> seenAt.putIfAbsent(r.key(), System.nanoTime()));
             }

@@ -2,6 +2,7 @@ package io.pim.metalearner.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.AgentVote;
 import io.pim.metalearner.avro.Alert;
 import io.pim.metalearner.avro.AlertState;
@@ -310,10 +311,7 @@ class OpsCommandsIntegrationTest {
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topic.name());
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);
@@ -407,10 +405,7 @@ class OpsCommandsIntegrationTest {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         try (var consumer = new KafkaConsumer<>(p, topics.weightsUpdated().keySerde().deserializer(),
                 topics.weightsUpdated().valueSerde().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.weightsUpdated().name()).stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topics.weightsUpdated().name());
             long deadline = System.nanoTime() + OUTPUT.toNanos();
             while (out.size() < n && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));

@@ -1,5 +1,6 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
@@ -108,11 +109,7 @@ class DecisionScoresIntegrationTest {
         KafkaConsumer<String, V> consumer = new KafkaClients(config).consumer("scores-test-" + topic.name(),
                 topic.keySerde().deserializer(), topic.valueSerde().deserializer(),
                 Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
-        // every partition: records keyed by decision id spread over all of them
-        List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topic.name());
         return consumer;
     }
 }

@@ -1,5 +1,6 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.AgentVote;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TradeClosed;
@@ -175,11 +176,7 @@ class LearningServiceIntegrationTest {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            // no group: assign every partition and read from the start
-            var partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topic.name());
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!done.test(out) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);
@@ -209,10 +206,7 @@ class LearningServiceIntegrationTest {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), keys, values)) {
-            var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topic);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             Await.until(() -> "reading " + topic + " to its end " + end + ", " + out.size() + " records so far", OUTPUT,
                     () -> {

@@ -1,5 +1,6 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.ops.DeskSimulator;
@@ -108,10 +109,7 @@ class PartitionedTrainingIntegrationTest {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 topics.weightsUpdated().keySerde().deserializer(), topics.weightsUpdated().valueSerde().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = TestConsumers.fromStart(consumer, topic);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
