@@ -1,5 +1,6 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.stream.AvroLimits;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
@@ -42,6 +43,7 @@ final class AvroRecordReader {
     private BinaryDecoder decoder;
 
     AvroRecordReader(String registryApiUrl) {
+        AvroLimits.apply(); // a damaged length must not allocate gigabytes here either
         this.registryApiUrl = registryApiUrl.endsWith("/") ? registryApiUrl.substring(0, registryApiUrl.length() - 1) : registryApiUrl;
     }
 

@@ -18,6 +18,10 @@ import java.util.Map;
  * read and write the same bytes through the registry's {@code /apis/ccompat/v7} API.
  */
 public final class AvroSerdes {
+    static {
+        AvroLimits.apply(); // before any of these serdes decodes a record
+    }
+
     private AvroSerdes() {
     }
 

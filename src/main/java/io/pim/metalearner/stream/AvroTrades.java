@@ -59,6 +59,21 @@ final class AvroTrades {
         return decoded;
     }
 
+    /**
+     * Decodes one record value that must be of {@code type}. With the specific reader, a record
+     * framed with another registered schema's id (a close on the votes topic) decodes to that
+     * schema's class; it is {@code wrong-type} here, where it can be dead-lettered, not a
+     * {@code ClassCastException} in the caller that fails the task on every retry.
+     */
+    static <T> T decode(Deserializer<T> deserializer, String topic, byte[] value, Class<T> type) {
+        Object decoded = decode(deserializer, topic, value);
+        if (!type.isInstance(decoded)) {
+            throw new InvalidTradeException(Rejection.WRONG_TYPE,
+                    "a " + decoded.getClass().getSimpleName() + " where a " + type.getSimpleName() + " belongs");
+        }
+        return type.cast(decoded);
+    }
+
     /** Votes as the learner sees them, checked: known action and directions, confidence in [0, 1], finite sizes. */
     static Map<String, Vote> votes(DecisionVotes v) {
         requireText("decision_id", v.getDecisionId());

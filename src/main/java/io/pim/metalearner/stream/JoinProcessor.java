@@ -108,7 +108,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private void onVotes(Record<byte[], byte[]> record) {
         DecisionVotes votes;
         try {
-            votes = AvroTrades.decode(votesDeserializer, votesTopic, record.value());
+            votes = AvroTrades.decode(votesDeserializer, votesTopic, record.value(), DecisionVotes.class);
         } catch (InvalidTradeException e) {
             deadLetters.send(record, e.reason().code, e.getMessage());
             return;
@@ -151,7 +151,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private void onTrade(Record<byte[], byte[]> record) {
         TradeClosed trade;
         try {
-            trade = AvroTrades.decode(tradesDeserializer, tradesTopic, record.value());
+            trade = AvroTrades.decode(tradesDeserializer, tradesTopic, record.value(), TradeClosed.class);
             AvroTrades.checkTrade(trade);
         } catch (InvalidTradeException e) {
             // a bad close leaves the votes waiting: a corrected close may still come
