@@ -11,7 +11,11 @@ import java.util.Set;
  * retrying and not by dead-lettering every record that meets it.
  */
 enum SqlFailure {
-    /** Class 22 (data exception), 23 (integrity constraint violation), 21000 (cardinality): dead-letter that row. */
+    /**
+     * Class 22 (data exception), 23 (integrity constraint violation), 21000 (cardinality), 54000
+     * (a limit a value exceeds, e.g. a 200 KB decision id is too big for its index: found by the
+     * fuzzer, it stopped the writer): dead-letter that row.
+     */
     DATA,
     /**
      * Class 08 (connection), 53 (insufficient resources), 57 (operator intervention: shutdown,
@@ -28,7 +32,7 @@ enum SqlFailure {
     static SqlFailure of(Throwable e) {
         String state = sqlState(e);
         if (state == null) return causedBy(e, IOException.class) ? TRANSIENT : FATAL;
-        if (state.startsWith("22") || state.startsWith("23") || state.equals("21000")) return DATA;
+        if (state.startsWith("22") || state.startsWith("23") || state.equals("21000") || state.equals("54000")) return DATA;
         if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57") || TRANSIENT_STATES.contains(state)) {
             return TRANSIENT;
         }

@@ -269,6 +269,41 @@ class JdbiWriterTest {
     }
 
     @Test
+    void aRowTooBigForItsIndexIsDeadLetteredAndTheWriterGoesOn() throws Exception {
+        // given: a step whose decision id is 200 KB (the stream trains on it: any non-blank id is valid),
+        // too big for PostgreSQL's index on decision_id
+        String name = TestNames.unique("huge");
+        WriterConfig.Topics topics = Landing.topics(name);
+        Landing.createTopics(broker, topics);
+        String database = postgres.createDatabase(name).jdbcUrl();
+        List<TradeHistory.Step> steps = TradeHistory.generate(MODEL, 3, 5);
+        // random letters: PostgreSQL compresses a repeated one below the limit
+        java.util.Random letters = new java.util.Random(7);
+        String id = letters.ints(200_000, 'a', 'z' + 1).collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        TrainingLog hugeId = TrainingLog.newBuilder(steps.get(1).log()).setDecisionId(id).build();
+        try (KafkaProducer<String, SpecificRecord> avro = Landing.producer(broker.bootstrapServers(), registry.apiUrl())) {
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(0).log()));
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, hugeId));
+            sendAndWait(avro, new ProducerRecord<>(topics.trainingLog(), MODEL, steps.get(2).log()));
+        }
+
+        // when
+        try (JdbiWriter writer = JdbiWriter.start(config(database, topics, name))) {
+            writer.awaitCaughtUp(CATCH_UP);
+
+            // then: the writer did not stop; the other rows landed
+            assertThat(writer.failure()).isNull();
+            assertThat(Landing.column(Landing.jdbi(database), "SELECT training_step FROM metalearner_training_log ORDER BY 1"))
+                    .containsExactly(1L, 3L);
+            assertThat(writer.deadLettered()).isEqualTo(1);
+        }
+        List<DeadLetter> dead = Landing.readDeadLetters(broker.bootstrapServers(), registry.apiUrl(), topics.deadLetter(), 1);
+        assertThat(dead).extracting(DeadLetter::getReason).containsExactly("database-refused");
+        assertThat(dead.get(0).getSourceOffset()).isEqualTo(1L);
+        assertThat(dead.get(0).getDetail()).contains("54000");
+    }
+
+    @Test
     void aWriterKilledBetweenItsDatabaseCommitAndItsOffsetCommitLeavesExactlyOneRowPerStepAfterRestart() throws Exception {
         // given
         String name = TestNames.unique("crash");

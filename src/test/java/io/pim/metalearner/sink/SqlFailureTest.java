@@ -20,6 +20,7 @@ class SqlFailureTest {
         assertThat(of("22P05")).as("untranslatable character").isEqualTo(SqlFailure.DATA);
         assertThat(of("23502")).as("not-null violation").isEqualTo(SqlFailure.DATA);
         assertThat(of("21000")).as("cardinality violation").isEqualTo(SqlFailure.DATA);
+        assertThat(of("54000")).as("a value over a limit, e.g. an index row too big").isEqualTo(SqlFailure.DATA);
     }
 
     @Test
