@@ -55,8 +55,8 @@ import java.util.stream.Stream;
  * outcome and checks: each Kafka record is dead-lettered with a reason, scored (valid votes) or
  * trained (a valid close), each HTTP body answered with a status and reason, nothing is left
  * unaccounted for; the closes on {@code trade-closed} reconcile (in = trained + dead-lettered +
- * pending, pending 0); every instance is still alive and ready; and each instance's resident
- * memory stays under a bound. Prints a table, kind tried → how many → what became of them, and
+ * pending, pending 0); every instance (and the writer) is still alive and ready; and each one's
+ * resident memory stays under a bound. Prints a table, kind tried → how many → what became of them, and
  * exits 0 when every check holds.
  */
 @Command(name = "fuzz", mixinStandardHelpOptions = true,
@@ -85,8 +85,12 @@ final class FuzzCommand implements Callable<Integer> {
                     + "must be ready at the end. None: no HTTP records.")
     List<URI> instances = new ArrayList<>();
 
-    @Option(names = "--pids", paramLabel = "DIR", description = "The harness's pids folder: each instance-*.pid is checked "
-            + "alive and its resident memory (VmRSS) printed before and after.")
+    @Option(names = "--writer", paramLabel = "URL", description = "The JDBI writer's health address (e.g. http://localhost:19095): "
+            + "it must be ready at the end.")
+    URI writer;
+
+    @Option(names = "--pids", paramLabel = "DIR", description = "The harness's pids folder: each instance-*.pid and writer.pid is "
+            + "checked alive and its resident memory (VmRSS) printed before and after.")
     Path pids;
 
     @Option(names = "--max-rss-mb", defaultValue = "1536", paramLabel = "MB",
@@ -326,7 +330,9 @@ final class FuzzCommand implements Callable<Integer> {
     /** Every instance alive (its pid) and ready (its HTTP port), and under the memory bound. */
     private void checkInstances(PrintWriter out, Map<String, Long> before) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        for (URI instance : instances) {
+        List<URI> services = new ArrayList<>(instances);
+        if (writer != null) services.add(writer);
+        for (URI instance : services) {
             int status;
             try {
                 status = http.send(HttpRequest.newBuilder(instance.resolve("/health/ready")).timeout(Duration.ofSeconds(10)).build(),
@@ -334,8 +340,8 @@ final class FuzzCommand implements Callable<Integer> {
             } catch (IOException e) {
                 status = -1;
             }
-            out.printf(Locale.ROOT, "instance %s: /health/ready %d%n", instance, status);
-            if (status != 200) failures.add("instance " + instance + " is not ready (" + status + ")");
+            out.printf(Locale.ROOT, "%s: /health/ready %d%n", instance, status);
+            if (status != 200) failures.add(instance + " is not ready (" + status + ")");
         }
         Map<String, Long> after = rss();
         for (String name : before.keySet()) {
@@ -350,12 +356,12 @@ final class FuzzCommand implements Callable<Integer> {
         }
     }
 
-    /** VmRSS in kB of each live process named instance-*.pid in the pids folder. */
+    /** VmRSS in kB of each live process named instance-*.pid or writer.pid in the pids folder. */
     private Map<String, Long> rss() throws IOException {
         Map<String, Long> rss = new TreeMap<>();
         if (pids == null) return rss;
         try (Stream<Path> files = Files.list(pids)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("instance-\\d+\\.pid")).toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("(instance-\\d+|writer)\\.pid")).toList()) {
                 String pid = Files.readString(f).trim();
                 Path status = Path.of("/proc", pid, "status");
                 if (!Files.isReadable(status)) continue;
