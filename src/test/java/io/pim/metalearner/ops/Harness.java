@@ -39,16 +39,19 @@ final class Harness implements AutoCloseable {
 
     /** {@code bin/harness up ARGS} in {@code dir}, on free ports; throws with the script's output if it fails. */
     static Harness up(Path dir, String... args) {
-        Harness h = new Harness(dir, freePorts());
         List<String> up = new ArrayList<>(List.of("up"));
         up.addAll(List.of(args));
-        try {
-            h.run(up.toArray(String[]::new));
-        } catch (RuntimeException e) {
-            h.close();
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            Harness h = new Harness(dir, freePorts());
+            try {
+                h.run(up.toArray(String[]::new));
+                return h;
+            } catch (RuntimeException e) {
+                h.close();
+                // another process took one of the ports since we looked: the script started nothing, try others
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("is taken")) throw e;
+            }
         }
-        return h;
     }
 
     Path dir() {
