@@ -57,6 +57,8 @@ public final class RegimeResponseBench {
             for (String response : responses) {
                 List<Integer> recoveries = new ArrayList<>();
                 List<Double> ratios = new ArrayList<>();
+                List<String> detections = new ArrayList<>();
+                double preLoss = 0;
                 long before = 0, after = 0;
                 for (long seed = 1; seed <= seeds; seed++) {
                     RegimeResponse r = RegimeResponse.of(List.of(response.split(",")), boostFactor, boostSteps, drift);
@@ -65,25 +67,31 @@ public final class RegimeResponseBench {
                     recoveries.add(run.recovery);
                     ratios.add(run.lossRatio);
                     before += run.responsesBefore;
+                    preLoss += run.preSwitchLoss / seeds;
+                    detections.add(run.firstResponse < 0 ? "-" : Integer.toString(run.firstResponse));
                     after += run.responsesAfter;
                     System.out.printf(Locale.ROOT, "%s\t%s\t%d\t%s\t%.3f\t%d\t%d%n", spec, response, seed,
                             run.recovery < 0 ? "never" : Integer.toString(run.recovery), run.lossRatio,
                             run.responsesBefore, run.responsesAfter);
                 }
-                table.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.3f | %d | %d |", spec, response,
-                        recoveries.stream().map(x -> x < 0 ? "never" : x.toString()).toList(), median(recoveries),
-                        ratios.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), before, after));
+                table.add(String.format(Locale.ROOT, "| %s | %s | %.3e | %s | %s | %.3f | %d | %d | %s |", spec, response, preLoss,
+                        String.join(", ", recoveries.stream().map(x -> x < 0 ? "never" : x.toString()).toList()), median(recoveries),
+                        ratios.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), before, after,
+                        response.equals("none") ? "" : String.join(", ", detections)));
             }
         }
         System.out.println();
-        System.out.println("| learner | response | trades to recover, seeds 1.." + seeds + " | median | mean loss ratio, 2,000 trades after the switch | responses before the switch | after |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+        System.out.println("| learner | response | pre-switch loss (mean) | trades to recover, seeds 1.." + seeds + " | median | mean loss ratio, 2,000 trades "
+                + "after the switch | responses before the switch | after | first response, trades after the switch |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         table.forEach(System.out::println);
     }
 
-    private record Run(int recovery, double lossRatio, long responsesBefore, long responsesAfter) {
+    private record Run(int recovery, double lossRatio, long responsesBefore, long responsesAfter, int firstResponse,
+                       double preSwitchLoss) {
     }
 
+    /** {@code firstResponse}: trades from the switch to the first response after it, -1 if none. */
     private static Run run(LearnerConfig config, long seed, int trades, int window) {
         var sim = new TradeSimulator(config.roster(), seed, TradeSimulator.Scenario.SWITCH, trades);
         Learner learner = Learner.create(config);
@@ -110,8 +118,7 @@ public final class RegimeResponseBench {
             }
         }
         double ratio = mean(error, at, Math.min(trades, at + 2000)) / pre;
-        System.err.printf(Locale.ROOT, "seed %d: pre-switch loss %.3g, first response %d trades after the switch%n", seed, pre, firstAfter);
-        return new Run(recovery, ratio, responsesBefore, learner.regimeResponses() - responsesBefore);
+        return new Run(recovery, ratio, responsesBefore, learner.regimeResponses() - responsesBefore, firstAfter, pre);
     }
 
     private static double mean(double[] x, int from, int to) {
