@@ -56,7 +56,7 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
         if (window < 2) {
             throw new IllegalArgumentException("window: must be at least 2 trades (R² needs two points), was " + window);
         }
-        if (response == null) response = RegimeResponse.NONE;
+        if (response == null || response.isNone()) response = RegimeResponse.NONE; // one "none", whatever its detector
         if (!response.isNone() && ModelSpec.parse(model).family().equals("ridge")) {
             throw new IllegalArgumentException("response: the ridge model has no optimiser moments or learning rate to "
                     + "respond with; its forget factor (e.g. the ridge-tracking preset) is how it follows a changing market");
