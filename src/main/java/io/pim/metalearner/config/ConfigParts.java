@@ -1,8 +1,8 @@
 package io.pim.metalearner.config;
 
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.learn.RegimeResponse;
 import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.RegimeResponse;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;

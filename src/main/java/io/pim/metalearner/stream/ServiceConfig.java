@@ -4,9 +4,9 @@ import io.pim.metalearner.config.ConfigFile;
 import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.config.RoleConfig;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.ModelSpec;
 import io.pim.metalearner.learn.RegimeResponse;
-import io.pim.metalearner.learn.alert.AlertConfig;
 import org.apache.kafka.common.config.ConfigDef;
 
 import java.nio.file.Path;
