@@ -3,7 +3,6 @@ package io.pim.metalearner.ops;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.learn.RegimeResponse;
 import io.pim.metalearner.learn.StepResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,8 +84,7 @@ final class LearnCommand implements Callable<Integer> {
     private CandidateRace createRace(LearnerConfig main) {
         if (candidates == null) return null;
         try {
-            // the regime response is the main learner's: the candidates race as their specs say
-            return new CandidateRace(candidates, main.withResponse(RegimeResponse.NONE));
+            return new CandidateRace(candidates, main);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--candidates " + e.getMessage());
         }

@@ -98,7 +98,7 @@ final class SharedOptions {
         io.pim.metalearner.learn.LearnerConfig applyTo(io.pim.metalearner.learn.LearnerConfig base) {
             var c = base;
             // a variant is its own recipe: it has a regime response only when --response gives one
-            if (variant != null) c = io.pim.metalearner.learn.LearnerSpec.parse(variant).applyTo(c.withResponse(RegimeResponse.NONE));
+            if (variant != null) c = io.pim.metalearner.learn.LearnerSpec.parse(variant).applyTo(c);
             if (engine != null) c = c.withEngine(engine);
             if (rule != null) c = c.withRule(rule);
             if (hedgeRate != null) c = c.withHedgeRate(hedgeRate);

@@ -206,7 +206,7 @@ class RegimeResponseTest {
     }
 
     @Test
-    void badResponsesAreRefusedWithTheirReason() {
+    void badResponsesAreRefusedWithTheirReasonAndASpecDoesNotInheritOne() {
         var drift = RegimeResponse.Drift.of(AlertConfig.defaults());
         assertThatThrownBy(() -> RegimeResponse.of(List.of("panic"), 3, 10, drift))
                 .hasMessageStartingWith("response: [panic] is not among none, reset-moments, boost");
@@ -215,6 +215,9 @@ class RegimeResponseTest {
         assertThatThrownBy(() -> LearnerSpec.parse("ridge").applyTo(LearnerConfig.defaults()).withResponse(RESET_AND_BOOST))
                 .hasMessageStartingWith("response: the ridge model has no optimiser moments");
         assertThat(RegimeResponse.of(List.of("none"), 3, 10, drift)).isEqualTo(RegimeResponse.NONE);
+        // a spec is its own recipe: applied to a base with a response (a live model's), it has none
+        assertThat(LearnerSpec.parse("ridge").applyTo(LearnerConfig.defaults().withResponse(RESET_AND_BOOST)).response())
+                .isEqualTo(RegimeResponse.NONE);
     }
 
     private static boolean allZero(float[] values) {
