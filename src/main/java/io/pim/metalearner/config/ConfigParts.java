@@ -2,6 +2,7 @@ package io.pim.metalearner.config;
 
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.RegimeResponse;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -40,6 +41,9 @@ public final class ConfigParts {
     public static final String SEED = "seed";
     public static final String WINDOW = "window";
     public static final String ROSTER = "roster";
+    public static final String REGIME_RESPONSE = "regime.response";
+    public static final String REGIME_BOOST_FACTOR = "regime.boost-factor";
+    public static final String REGIME_BOOST_STEPS = "regime.boost-steps";
     public static final String CHECKPOINT_EVERY = "checkpoint.every";
     public static final String CHECKPOINT_KEEP = "checkpoint.keep";
     public static final String CHECKPOINT_MAX_BYTES = "checkpoint.max-bytes";
@@ -158,7 +162,17 @@ public final class ConfigParts {
                 .define(WINDOW, Type.INT, LearnerConfig.DEFAULT_WINDOW, Range.atLeast(2), Importance.LOW,
                         "Trades in the rolling metric windows.")
                 .define(ROSTER, Type.LIST, String.join(",", LearnerConfig.DEFAULT_ROSTER), new ConfigDef.NonNullValidator(),
-                        Importance.MEDIUM, "Agents in feature order; changing it changes the network's input size.");
+                        Importance.MEDIUM, "Agents in feature order; changing it changes the network's input size.")
+                .define(REGIME_RESPONSE, Type.LIST, "none", ConfigDef.ValidList.in("none", RegimeResponse.RESET_MOMENTS,
+                                RegimeResponse.BOOST), Importance.LOW,
+                        "What a new model does when its loss drifts (the loss-drift alert's detector, alert.drift.*, "
+                                + "run inside the learner so a replay reproduces it): none, or reset-moments (Adam's "
+                                + "moments and step count zeroed) and/or boost (the learning rate multiplied by "
+                                + REGIME_BOOST_FACTOR + " for " + REGIME_BOOST_STEPS + " steps). Not for the ridge model.")
+                .define(REGIME_BOOST_FACTOR, Type.DOUBLE, RegimeResponse.DEFAULT_BOOST_FACTOR, POSITIVE_NUMBER, Importance.LOW,
+                        "The boost's learning-rate factor.")
+                .define(REGIME_BOOST_STEPS, Type.INT, RegimeResponse.DEFAULT_BOOST_STEPS, Range.atLeast(1), Importance.LOW,
+                        "Training steps the boost lasts after a drift is detected.");
     }
 
     /** Alert thresholds ({@link AlertConfig} says what each means); defaults are {@link AlertConfig#defaults()}. */

@@ -5,6 +5,8 @@ import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.config.RoleConfig;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.ModelSpec;
+import io.pim.metalearner.learn.RegimeResponse;
 import org.apache.kafka.common.config.ConfigDef;
 
 import java.nio.file.Path;
@@ -84,8 +86,8 @@ public final class ServiceConfig extends RoleConfig {
                 topicName("weights-updated"), topicName("training-log"), topicName("agent-performance"),
                 topicName("weight-snapshots"), topicName("alerts"), topicName("dead-letter"), topicName("commands"),
                 topicName("checkpoints"), topicName("command-results"));
-        this.learner = learnerConfig();
         this.alerts = alertConfig();
+        this.learner = learnerConfig();
         this.checkpoints = new CheckpointPolicy(getInt(CHECKPOINT_EVERY), getInt(CHECKPOINT_KEEP), getInt(CHECKPOINT_MAX_BYTES));
         this.http = new HttpSettings(getInt(HTTP_PORT), secret(HTTP_ADMIN_TOKEN), duration(HTTP_FEEDBACK_TIMEOUT),
                 getInt(HTTP_CURVE_POINTS), secret(HTTP_FEEDBACK_TOKEN));
@@ -94,7 +96,9 @@ public final class ServiceConfig extends RoleConfig {
     private LearnerConfig learnerConfig() {
         try {
             return new LearnerConfig(getList(ROSTER).stream().map(String::trim).toList(), getString(ENGINE),
-                    getString(RULE), getDouble(HEDGE_RATE), getLong(SEED), getInt(WINDOW));
+                    getString(RULE), getDouble(HEDGE_RATE), getLong(SEED), getInt(WINDOW), ModelSpec.SEED_NET,
+                    RegimeResponse.of(getList(REGIME_RESPONSE), getDouble(REGIME_BOOST_FACTOR), getInt(REGIME_BOOST_STEPS),
+                            RegimeResponse.Drift.of(alerts)));
         } catch (IllegalArgumentException e) {
             // LearnerConfig names its field, which is the key (hedgeRate is hedge.rate)
             throw new IllegalArgumentException("invalid learner config: " + e.getMessage(), e);
