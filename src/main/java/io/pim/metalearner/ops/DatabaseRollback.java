@@ -1,5 +1,6 @@
 package io.pim.metalearner.ops;
 
+import io.pim.metalearner.api.AdminRoutes;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.config.ConfigFile;
 import io.pim.metalearner.config.ConfigParts;
@@ -7,6 +8,7 @@ import io.pim.metalearner.sink.CheckpointQueries;
 import io.pim.metalearner.sink.DatabaseCheckpoints;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.stream.OpsCommands;
+import io.pim.metalearner.stream.ServiceConfig;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -14,6 +16,7 @@ import picocli.CommandLine.ParameterException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.Properties;
 
 /**
@@ -54,6 +57,20 @@ final class DatabaseRollback {
             if (jdbcUser != null) p.setProperty(ConfigParts.JDBC_USER, jdbcUser);
             return WriterConfig.databaseFrom(p, System.getenv());
         }
+    }
+
+    /** The admin endpoint's lookup on {@code http.rollback-database.*}; null when that is not configured. */
+    static AdminRoutes.Checkpoints forAdmin(ServiceConfig.RollbackDatabase configured) {
+        if (configured == null) return null;
+        DatabaseCheckpoints database = new DatabaseCheckpoints(
+                new WriterConfig.Database(configured.jdbcUrl(), configured.user(), configured.password()));
+        return (modelId, step, minAccuracy, includeDeleted) -> {
+            try {
+                return database.find(modelId, new DatabaseCheckpoints.Choice(step, minAccuracy, includeDeleted)).state();
+            } catch (DatabaseCheckpoints.NotFound e) {
+                throw new NoSuchElementException(e.getMessage());
+            }
+        };
     }
 
     /** The RESTORE of the chosen checkpoint, or null after saying on stderr why there is none. */

@@ -2,6 +2,9 @@ package io.pim.metalearner.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pim.metalearner.api.ApiConfig;
+import io.pim.metalearner.api.HttpService;
+import io.pim.metalearner.api.ServiceMetrics;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.FeedbackJson;
 import io.pim.metalearner.learn.Learner;
@@ -38,6 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +59,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Two ways a model gets a learner from outside, as a user types them, on a real broker, Apicurio and
  * PostgreSQL: {@code rollback --from-database} (the service checkpoints, the writer lands the
- * checkpoints, ops restore one by step or by accuracy) and {@code pretrain} (a candidate learns a
+ * checkpoints, ops restore one by step or by accuracy, from the CLI and the admin endpoint) and {@code pretrain} (a candidate learns a
  * history file, is installed and checkpointed, then learns the live model's trades).
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
@@ -60,6 +67,7 @@ class DatabaseRollbackAndPretrainTest {
     private static final JsonMapper JSON = new JsonMapper();
     private static final Duration OUTPUT = Duration.ofSeconds(120);
     private static final String LIVE = "default";
+    private static final String ADMIN_TOKEN = "db-rollback-admin-token-0123456789";
     private static TestKafka kafka;
     private static EmbeddedRegistry registry;
     private static TestPostgres postgres;
@@ -77,10 +85,12 @@ class DatabaseRollbackAndPretrainTest {
     @Test
     void opsRestoreACheckpointFromPostgresByStepAndByAccuracy() throws Exception {
         // given: a service checkpointing every 10 steps, the writer landing its topics, and 50 trades learned
-        Path configFile = configFile("db-rollback", Map.of("checkpoint.every", "10"));
+        String jdbcUrl = postgres.createDatabase("dbrollback").jdbcUrl();
+        Path configFile = configFile("db-rollback", Map.of("checkpoint.every", "10", "http.port", "0",
+                "http.admin-token", ADMIN_TOKEN, "http.rollback-database.url", jdbcUrl,
+                "http.rollback-database.user", EmbeddedDatabase.USER, "http.rollback-database.password", EmbeddedDatabase.PASSWORD));
         ServiceConfig config = ServiceConfig.load(configFile, Map.of());
         Topics topics = Topics.of(config);
-        String jdbcUrl = postgres.createDatabase("dbrollback").jdbcUrl();
         WriterConfig writerConfig = WriterConfig.of(config.bootstrapServers(), registry.apiUrl(), jdbcUrl, EmbeddedDatabase.USER,
                 EmbeddedDatabase.PASSWORD).withGroupId(TestNames.unique("writer")).withTopics(new WriterConfig.Topics(
                 topics.trainingLog().name(), topics.agentPerformance().name(), topics.weightSnapshots().name(),
@@ -89,7 +99,10 @@ class DatabaseRollbackAndPretrainTest {
         Files.writeString(database, "jdbc.url=" + jdbcUrl + "\njdbc.user=" + EmbeddedDatabase.USER + "\njdbc.password="
                 + EmbeddedDatabase.PASSWORD + "\n");
         Jdbi db = Jdbi.create(jdbcUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
-        try (LearningService service = start(config); JdbiWriter writer = JdbiWriter.start(writerConfig)) {
+        try (LearningService service = start(config); JdbiWriter writer = JdbiWriter.start(writerConfig);
+             ServiceMetrics metrics = new ServiceMetrics();
+             HttpService api = HttpService.start(service, metrics, ApiConfig.from(config),
+                     DatabaseRollback.forAdmin(config.rollbackDatabase()))) {
             publish(config, topics, trades(3, 50));
             List<WeightsUpdated> updates = awaitUpdates(config, topics, LIVE, 50);
             writer.awaitCaughtUp(OUTPUT);
@@ -136,6 +149,23 @@ class DatabaseRollbackAndPretrainTest {
             assertThat(byAccuracy.get("training_step").asLong()).isEqualTo(expected.get(0));
             assertThat(byAccuracy.get("fingerprint").asText()).isEqualTo(expected.get(1));
             assertThat(lastOf(awaitUpdates(config, topics, LIVE, 52), LIVE).getFingerprint()).isEqualTo(expected.get(1));
+
+
+            // when: the same over the admin endpoint: step 20's checkpoint, then an accuracy none has, then no token
+            HttpResponse<String> restored = admin(api.port(), "rollback?model_id=default&from_database=true&to_step=20"
+                    + "&include_deleted=true", "Bearer " + ADMIN_TOKEN);
+            HttpResponse<String> noneAbove = admin(api.port(), "rollback?model_id=default&from_database=true&min_accuracy=1",
+                    "Bearer " + ADMIN_TOKEN);
+            HttpResponse<String> anonymous = admin(api.port(), "rollback?model_id=default&from_database=true&to_step=20", null);
+
+            // then: 200 with step 20's learner, 404 saying why, 401
+            assertThat(restored.statusCode()).as(restored.body()).isEqualTo(200);
+            assertThat(JSON.readTree(restored.body()).get("training_step").asLong()).isEqualTo(20);
+            assertThat(JSON.readTree(restored.body()).get("fingerprint").asText()).isEqualTo(rows.get(1).get(1));
+            assertThat(noneAbove.statusCode()).isEqualTo(404);
+            assertThat(JSON.readTree(noneAbove.body()).get("error").asText()).isEqualTo("no-checkpoint");
+            assertThat(JSON.readTree(noneAbove.body()).get("detail").asText()).contains("best recorded accuracy");
+            assertThat(anonymous.statusCode()).isEqualTo(401);
 
             // when: there is no such checkpoint, or no database
             StringWriter none = new StringWriter(), away = new StringWriter(), usage = new StringWriter();
@@ -317,6 +347,13 @@ class DatabaseRollbackAndPretrainTest {
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         return cli.execute(args);
+    }
+
+    private static HttpResponse<String> admin(int port, String pathAndQuery, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/pim/metalearner/admin/"
+                + pathAndQuery)).timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.noBody());
+        if (authorization != null) request.header("Authorization", authorization);
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static int freePort() throws Exception {
