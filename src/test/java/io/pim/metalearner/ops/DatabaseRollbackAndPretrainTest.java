@@ -154,8 +154,8 @@ class DatabaseRollbackAndPretrainTest {
             // when: the same over the admin endpoint: step 20's checkpoint, then an accuracy none has, then no token
             HttpResponse<String> restored = admin(api.port(), "rollback?model_id=default&from_database=true&to_step=20"
                     + "&include_deleted=true", "Bearer " + ADMIN_TOKEN);
-            HttpResponse<String> noneAbove = admin(api.port(), "rollback?model_id=default&from_database=true&min_accuracy=1",
-                    "Bearer " + ADMIN_TOKEN);
+            HttpResponse<String> noneAbove = admin(api.port(), "rollback?model_id=default&from_database=true&min_accuracy=1"
+                    + "&include_deleted=true", "Bearer " + ADMIN_TOKEN);
             HttpResponse<String> anonymous = admin(api.port(), "rollback?model_id=default&from_database=true&to_step=20", null);
 
             // then: 200 with step 20's learner, 404 saying why, 401

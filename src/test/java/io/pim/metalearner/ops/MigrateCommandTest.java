@@ -52,7 +52,8 @@ class MigrateCommandTest {
         List<String> tables = database.jdbi().withHandle(h -> h.createQuery(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'flyway%' ORDER BY 1")
                 .mapTo(String.class).list());
-        assertThat(tables).containsExactly("agent_performance", "metalearner_training_log", "metalearner_weights");
+        assertThat(tables).containsExactly("agent_performance", "metalearner_checkpoints", "metalearner_training_log",
+                "metalearner_weights");
     }
 
     @Test
