@@ -48,14 +48,14 @@ public final class ConfigParts {
     public static final String HTTP_FEEDBACK_TOKEN = "http.feedback-token";
     public static final String HTTP_FEEDBACK_TIMEOUT = "http.feedback.timeout";
     public static final String HTTP_CURVE_POINTS = "http.curve.points";
-    public static final String HTTP_ROLLBACK_DATABASE_URL = "http.rollback-database.url";
-    public static final String HTTP_ROLLBACK_DATABASE_USER = "http.rollback-database.user";
-    public static final String HTTP_ROLLBACK_DATABASE_PASSWORD = "http.rollback-database.password";
     public static final String GROUP_ID = "group.id";
     public static final String HEALTH_PORT = "health.port";
     public static final String JDBC_URL = "jdbc.url";
     public static final String JDBC_USER = "jdbc.user";
     public static final String JDBC_PASSWORD = "jdbc.password";
+    public static final String HTTP_ROLLBACK_DATABASE_URL = "http.rollback-database.url";
+    public static final String HTTP_ROLLBACK_DATABASE_USER = "http.rollback-database.user";
+    public static final String HTTP_ROLLBACK_DATABASE_PASSWORD = "http.rollback-database.password";
 
     /** Keys passed to every Kafka client this product makes (prefix removed), e.g. {@code kafka.security.protocol}. */
     public static final String KAFKA_PREFIX = "kafka.";

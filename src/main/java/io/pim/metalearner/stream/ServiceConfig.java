@@ -238,14 +238,14 @@ public final class ServiceConfig extends RoleConfig {
         return checkpoints;
     }
 
-    public HttpSettings http() {
-        return http;
-    }
-
     /** The database of the admin endpoint's rollback from PostgreSQL, or null when not configured. */
     public RollbackDatabase rollbackDatabase() {
         String url = getString(HTTP_ROLLBACK_DATABASE_URL);
         return url.isEmpty() ? null : new RollbackDatabase(url, getString(HTTP_ROLLBACK_DATABASE_USER),
                 getPassword(HTTP_ROLLBACK_DATABASE_PASSWORD).value());
+    }
+
+    public HttpSettings http() {
+        return http;
     }
 }

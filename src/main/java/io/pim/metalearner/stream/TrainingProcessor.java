@@ -249,14 +249,15 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         // what was watched of the learner it replaced is over: curve, detectors, alerts
         String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
         for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        // the tables show the model as it is now, not as it was before the command
+        emitTables(modelId, learner, true, offset, now);
+        // an installed candidate's first checkpoint (after the tombstones above), watched by its fresh watch
         if (applied.checkpoint() != null) {
             ModelMonitor watch = watch(modelId);
             Optional<AlertEvent> alert = checkpoint(applied.checkpoint(), offset, watch);
             watchStore.put(modelId, watch.encode());
             alert.ifPresent(a -> emitAlert(modelId, a));
         }
-        // the tables show the model as it is now, not as it was before the command
-        emitTables(modelId, learner, true, offset, now);
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
                 m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
