@@ -57,6 +57,9 @@ public final class ConfigParts {
     public static final String JDBC_URL = "jdbc.url";
     public static final String JDBC_USER = "jdbc.user";
     public static final String JDBC_PASSWORD = "jdbc.password";
+    public static final String HTTP_ROLLBACK_DATABASE_URL = "http.rollback-database.url";
+    public static final String HTTP_ROLLBACK_DATABASE_USER = "http.rollback-database.user";
+    public static final String HTTP_ROLLBACK_DATABASE_PASSWORD = "http.rollback-database.password";
 
     /** Keys passed to every Kafka client this product makes (prefix removed), e.g. {@code kafka.security.protocol}. */
     public static final String KAFKA_PREFIX = "kafka.";
@@ -233,7 +236,15 @@ public final class ConfigParts {
                 .define(HTTP_FEEDBACK_TIMEOUT, Type.STRING, "5s", Durations.POSITIVE, Importance.LOW,
                         "How long POST /api/pim/feedback waits for the weight update before answering 202.")
                 .define(HTTP_CURVE_POINTS, Type.INT, 200, Range.atLeast(1), Importance.LOW,
-                        "Recent steps in the status's learning curve.");
+                        "Recent steps in the status's learning curve.")
+                .define(HTTP_ROLLBACK_DATABASE_URL, Type.STRING, "", validator("empty or " + JDBC_POSTGRES_TEXT,
+                                value -> value.toString().isEmpty() || value.toString().startsWith("jdbc:postgresql:")),
+                        Importance.LOW, "PostgreSQL the writer lands checkpoints in (its jdbc.url), for the admin endpoint "
+                                + "rollback?from_database=true; unset: that endpoint answers 400.")
+                .define(HTTP_ROLLBACK_DATABASE_USER, Type.STRING, "", Importance.LOW,
+                        "Database user of " + HTTP_ROLLBACK_DATABASE_URL + " (read only is enough).")
+                .define(HTTP_ROLLBACK_DATABASE_PASSWORD, Type.PASSWORD, "", Importance.LOW,
+                        "Its password; better from METALEARNER_HTTP_ROLLBACK_DATABASE_PASSWORD than from the file.");
     }
 
     /** The JDBI writer's consumer group and its health listener. */
@@ -266,7 +277,9 @@ public final class ConfigParts {
     static final ConfigDef.Validator TOPIC_NAME = validator("a topic name (letters, digits, '.', '_', '-'; at most 249)",
             value -> value.toString().matches("[a-zA-Z0-9._-]{1,249}"));
 
-    static final ConfigDef.Validator JDBC_POSTGRES = validator("a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db",
+    private static final String JDBC_POSTGRES_TEXT = "a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db";
+
+    static final ConfigDef.Validator JDBC_POSTGRES = validator(JDBC_POSTGRES_TEXT,
             value -> value.toString().startsWith("jdbc:postgresql:"));
 
     static final ConfigDef.Validator FINITE = validator("a finite number",

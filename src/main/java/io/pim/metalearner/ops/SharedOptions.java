@@ -33,7 +33,7 @@ final class SharedOptions {
 
     /** {@code --model-id M} of the commands that act on one model. */
     static final class ModelOption {
-        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
+        @Option(names = {"--model-id", "--model"}, paramLabel = "M", description = "The model; default the config's model.default-id (default).")
         String modelId;
 
         /** The model named, or the config's default model. */

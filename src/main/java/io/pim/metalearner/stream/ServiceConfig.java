@@ -67,6 +67,15 @@ public final class ServiceConfig extends RoleConfig {
         }
     }
 
+    /** {@code http.rollback-database.*}: where the admin endpoint finds landed checkpoints. */
+    public record RollbackDatabase(String jdbcUrl, String user, String password) {
+        /** Never the password: configs end up in logs. */
+        @Override
+        public String toString() {
+            return "RollbackDatabase[jdbcUrl=" + jdbcUrl + ", user=" + user + "]";
+        }
+    }
+
     /** Topic names, each from its key {@code topic.<default name>}. */
     public record TopicNames(String decisionVotes, String tradeClosed, String training, String weightsUpdated,
                              String trainingLog, String agentPerformance, String weightSnapshots,
@@ -231,6 +240,13 @@ public final class ServiceConfig extends RoleConfig {
 
     public CheckpointPolicy checkpoints() {
         return checkpoints;
+    }
+
+    /** The database of the admin endpoint's rollback from PostgreSQL, or null when not configured. */
+    public RollbackDatabase rollbackDatabase() {
+        String url = getString(HTTP_ROLLBACK_DATABASE_URL);
+        return url.isEmpty() ? null : new RollbackDatabase(url, getString(HTTP_ROLLBACK_DATABASE_USER),
+                getPassword(HTTP_ROLLBACK_DATABASE_PASSWORD).value());
     }
 
     public HttpSettings http() {
