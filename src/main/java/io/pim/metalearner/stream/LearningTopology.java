@@ -18,7 +18,7 @@ import java.util.Map;
  * trade-closed ───┘   └────> dead-letter
  * commands ──────────────────> training (copied as they are: bytes)
  * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts,
- *                        │     checkpoints, command-results, decision-scores
+ *                        │     checkpoints, command-results, decision-scores, commands (automatic promotions)
  *                        └───> dead-letter
  * </pre>
  * Ops commands are copied onto the training topic under their key (the model whose task applies
@@ -45,6 +45,8 @@ public final class LearningTopology {
     public static final String FOLLOWERS_STORE = "followers";
     /** Learner checkpoints by {@link CheckpointKeys} key, what a rollback restores from. */
     public static final String CHECKPOINTS_STORE = "checkpoints";
+    /** Per live model with shadow candidates: their race ({@link ShadowRaces}). */
+    public static final String RACE_STORE = "candidate-race";
 
     static final String TRAINING_SINK = "to-training";
     static final String JOIN_DEAD_LETTER_SINK = "join-dead-letters";
@@ -59,6 +61,7 @@ public final class LearningTopology {
     static final String COMMANDS_TO_TRAINING_SINK = "commands-to-training";
     static final String VOTES_TO_TRAINING_SINK = "votes-to-training";
     static final String DECISION_SCORES_SINK = "to-decision-scores";
+    static final String COMMANDS_SINK = "to-commands";
 
     /**
      * Changelog of the learner store. One value is the whole learner, ~47 KB for 9 agents
@@ -145,6 +148,10 @@ public final class LearningTopology {
                         Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(LEARNER_CHANGELOG), "train");
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RACE_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(LEARNER_CHANGELOG), "train");
         t.addSink(WEIGHTS_UPDATED_SINK, topics.weightsUpdated().name(),
                 topics.weightsUpdated().keySerde().serializer(), topics.weightsUpdated().valueSerde().serializer(), "train");
         t.addSink(TRAINING_LOG_SINK, topics.trainingLog().name(),
@@ -165,6 +172,9 @@ public final class LearningTopology {
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "train");
         t.addSink(DECISION_SCORES_SINK, topics.decisionScores().name(),
                 topics.decisionScores().keySerde().serializer(), topics.decisionScores().valueSerde().serializer(), "train");
+        // an automatic promotion: a command like an operator's, in the step's transaction
+        t.addSink(COMMANDS_SINK, topics.commands().name(),
+                topics.commands().keySerde().serializer(), topics.commands().valueSerde().serializer(), "train");
         return t;
     }
 
