@@ -42,6 +42,11 @@ public final class Statuses {
                 scores.entries().stream().map(Statuses::scored).toList(), race);
     }
 
+    /** The race as the status endpoint's {@code candidate_race} shows it. */
+    public static java.util.Map<String, Object> json(LearnerView.Race race) {
+        return ApiJson.race(race);
+    }
+
     /** The view of a race; whether a drift alert is active comes from the model's watch. */
     public static LearnerView.Race race(ShadowRace race, PromotionPolicy policy, AlertMonitor alerts) {
         boolean driftActive = alerts.active().stream().anyMatch(a -> a.type() == AlertType.LOSS_DRIFT);

@@ -85,6 +85,17 @@ public final class LearningTopology {
     private LearningTopology() {
     }
 
+    /** The decision id prefix of a {@code weights-updated} that announces an applied command, not a trained trade. */
+    public static final String COMMAND_DECISION_PREFIX = TrainingProcessor.COMMAND_DECISION_PREFIX;
+
+    /** Between a model id and a spec name in the id of a configured shadow candidate. */
+    public static final String CANDIDATE_SEPARATOR = "~";
+
+    /** The id of the shadow candidate that the spec named {@code specName} makes for {@code modelId}: {@code <model>~<spec>}. */
+    public static String candidateId(String modelId, String specName) {
+        return modelId + CANDIDATE_SEPARATOR + specName;
+    }
+
     /** The model a decision trains, its key on the training topic: the one it names, else the default model. */
     public static String modelIdOf(String named, String defaultModelId) {
         return named == null || named.isBlank() ? defaultModelId : named;

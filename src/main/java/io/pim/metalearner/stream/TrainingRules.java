@@ -156,12 +156,6 @@ final class TrainingRules {
         this.candidateSpecs = List.copyOf(candidateSpecs);
     }
 
-    /** The id of the shadow candidate that {@code spec} makes for {@code modelId}. */
-    static String candidateId(String modelId, LearnerSpec spec) {
-        return modelId + CANDIDATE_SEPARATOR + spec.name();
-    }
-
-    static final String CANDIDATE_SEPARATOR = "~";
 
     /**
      * Trains {@code modelId} on the (already validated) trade at {@code offset}, then each of its
@@ -198,7 +192,7 @@ final class TrainingRules {
     private CandidatesAndOffset withConfiguredCandidates(String modelId, CandidatesAndOffset followers,
                                                          Map<String, Learner> created) {
         for (LearnerSpec spec : candidateSpecs) {
-            String id = candidateId(modelId, spec);
+            String id = LearningTopology.candidateId(modelId, spec.name());
             if (storage.learner(id) != null) continue; // an id in use is never overwritten
             created.put(id, Learner.create(spec.applyTo(defaultConfig)));
             followers = followers.withCandidate(id);
