@@ -96,6 +96,15 @@ public final class LearningTopology {
         return modelId + CANDIDATE_SEPARATOR + specName;
     }
 
+    /**
+     * The model whose task trains {@code modelId}: for a configured shadow candidate its live model
+     * (the part before the last {@link #CANDIDATE_SEPARATOR}), else the model itself.
+     */
+    public static String liveModelOf(String modelId) {
+        int at = modelId.lastIndexOf(CANDIDATE_SEPARATOR);
+        return at > 0 ? modelId.substring(0, at) : modelId;
+    }
+
     /** The model a decision trains, its key on the training topic: the one it names, else the default model. */
     public static String modelIdOf(String named, String defaultModelId) {
         return named == null || named.isBlank() ? defaultModelId : named;

@@ -53,10 +53,13 @@ public final class TrainingReplay {
     private TrainingReplay() {
     }
 
-    /** Replays the whole training topic (read_committed) and returns {@code modelId}'s learner. */
+    /**
+     * Replays the whole training topic (read_committed) and returns {@code modelId}'s learner; a
+     * configured shadow candidate ({@code <model>~<spec>}) is replayed from its live model's partition.
+     */
     public static Result fromTopic(ServiceConfig config, LearnerConfig learnerConfig, String modelId) {
         Run run = new Run(config, learnerConfig, modelId);
-        long end = read(config, modelId, 0, Progress.NONE, run::accept);
+        long end = read(config, LearningTopology.liveModelOf(modelId), 0, Progress.NONE, run::accept);
         return run.result(end);
     }
 
@@ -85,7 +88,8 @@ public final class TrainingReplay {
                     // rejected live as well: nothing changed
                 }
             } else if (value instanceof TrainingExample example) {
-                boolean mine = modelId.equals(example.getModelId());
+                // a shadow candidate learns its live model's records
+                boolean mine = LearningTopology.liveModelOf(modelId).equals(example.getModelId());
                 if (mine) records++;
                 if (!train(example, trade -> book.train(example.getModelId(), trade, offset)) && mine) skipped++;
             }
