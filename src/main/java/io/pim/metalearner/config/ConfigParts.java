@@ -193,7 +193,7 @@ public final class ConfigParts {
                         "A candidate is better when the one-sided Diebold–Mariano p-value of its squared-error "
                                 + "advantage is below this.")
                 .define(PROMOTION_COOLDOWN, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
-                        "Trades after an automatic promotion before the next one.")
+                        "Trades after an automatic promotion was applied before the next one (never two in flight).")
                 .define(PROMOTION_ALLOW_DRIFT, Type.BOOLEAN, false, Importance.LOW,
                         "Promote automatically even when the race window holds a loss-drift alert of the live model.");
     }

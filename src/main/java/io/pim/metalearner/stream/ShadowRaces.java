@@ -82,6 +82,15 @@ final class ShadowRaces {
         return cleared;
     }
 
+    /** A command was applied or rejected: if it is the model's automatic promotion, the race may issue another later. */
+    void onCommandSettled(Command command) {
+        if (command.getType() != CommandType.PROMOTE || !ISSUER.equals(String.valueOf(command.getIssuedBy()))) return;
+        ShadowRace race = race(command.getModelId());
+        if (race == null) return;
+        race.promotionSettled();
+        store.put(command.getModelId(), race.encode());
+    }
+
     private ShadowRace race(String modelId) {
         ShadowRace race = decoded.get(modelId);
         if (race != null) return race;

@@ -249,6 +249,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             deadLetters.send(record, e.reason, e.getMessage());
             forward(LearningTopology.COMMAND_RESULTS_SINK, command.getModelId(), result.setApplied(false)
                     .setReason(e.reason).setDetail(e.getMessage()).build(), now);
+            races.onCommandSettled(command);
             return;
         }
         Learner learner = applied.learner();
@@ -278,6 +279,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
         for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
         for (AlertEvent cleared : races.onReplaced(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        races.onCommandSettled(command);
         // the tables show the model as it is now, not as it was before the command
         emitTables(modelId, learner, true, offset, now);
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),

@@ -167,6 +167,7 @@ class CandidateRaceTopologyTest {
             assertThat(race.trades()).isEqualTo(TRADES);
             assertThat(race.standings().get(0).trades()).isLessThan(300);
             assertThat(race.alerted()).isEmpty();
+            assertThat(race.pendingPromotion()).isNull(); // settled by its result
 
             // and a replay of the training topic (the copied command included) ends at the same bytes
             @SuppressWarnings("unchecked")

@@ -60,6 +60,12 @@ public final class ShadowRace {
     private long trades;
     private long promotedAt = -1;
     private long driftAt = -1;
+    /**
+     * The candidate of a promotion issued and not yet applied or rejected, "" if none: the command
+     * queues behind the trades already on the training topic, and a backlog must not make the race
+     * issue it again and again.
+     */
+    private String pending = "";
     private final TreeSet<String> alerted = new TreeSet<>();
 
     public ShadowRace(int window) {
@@ -208,11 +214,28 @@ public final class ShadowRace {
             }
         }
         String promote = null;
-        if (best != null && policy.auto() && coolDownOver(policy) && (policy.allowDrift() || !driftInWindow(driftActive))) {
+        if (best != null && policy.auto() && pending.isEmpty() && coolDownOver(policy)
+                && (policy.allowDrift() || !driftInWindow(driftActive))) {
             promote = best.candidate();
+            pending = promote;
             promotedAt = trades;
         }
         return new Verdict(alerts, promote, standings);
+    }
+
+    /**
+     * The promotion this race issued was applied or rejected: another may follow, the cool-down
+     * counted from now.
+     */
+    public void promotionSettled() {
+        if (pending.isEmpty()) return;
+        pending = "";
+        promotedAt = trades;
+    }
+
+    /** The candidate of a promotion issued and not settled yet, or null. */
+    public String pendingPromotion() {
+        return pending.isEmpty() ? null : pending;
     }
 
     private boolean coolDownOver(PromotionPolicy policy) {
@@ -276,13 +299,15 @@ public final class ShadowRace {
         for (String c : candidates) names.add(utf8(c));
         List<byte[]> alertedNames = new ArrayList<>();
         for (String c : alerted) alertedNames.add(utf8(c));
-        int size = 4 + 4 + 8 * 4 + 4 + 4 + 8 * lastPnl.length + 4 + 4;
+        byte[] pendingName = utf8(pending);
+        int size = 4 + 4 + 8 * 4 + 2 + pendingName.length + 4 + 4 + 8 * lastPnl.length + 4 + 4;
         for (byte[] b : names) size += 2 + b.length;
         for (byte[] b : alertedNames) size += 2 + b.length;
         for (double[] row : rows) size += 4 + 8 * row.length;
         ByteBuffer out = ByteBuffer.allocate(size);
         out.putInt(FORMAT_VERSION).putInt(window).putLong(trades).putLong(promotedAt).putLong(driftAt)
                 .putDouble(lastUniform);
+        out.putShort((short) pendingName.length).put(pendingName);
         out.putInt(names.size());
         for (byte[] b : names) out.putShort((short) b.length).put(b);
         out.putInt(lastPnl.length);
@@ -315,6 +340,7 @@ public final class ShadowRace {
             race.promotedAt = in.getLong();
             race.driftAt = in.getLong();
             race.lastUniform = in.getDouble();
+            race.pending = string(in);
             int n = count(in.getInt(), in);
             for (int i = 0; i < n; i++) race.candidates.add(string(in));
             race.lastPnl = new double[count(in.getInt(), in)];

@@ -108,17 +108,27 @@ class ShadowRaceTest {
     }
 
     @Test
-    void autoPromotesTheWinnerThenWaitsOutTheCooldown() {
+    void autoPromotesTheWinnerOnceUntilItsCommandIsSettledThenWaitsOutTheCooldown() {
         ShadowRace race = new ShadowRace(40);
         betterTrades(race, 20);
         assertThat(race.judge(AUTO, step, false).promote()).isEqualTo("m~ridge");
-        assertThat(race.tradesSincePromotion()).isZero();
+        assertThat(race.pendingPromotion()).isEqualTo("m~ridge");
 
-        // the promotion travels as a command: until the cooldown is over, no second one
-        for (int i = 0; i < 49; i++) {
+        // the command queues behind a backlog of trades: however long, no second one is issued
+        for (int i = 0; i < 200; i++) {
             betterTrades(race, 1);
             assertThat(race.judge(AUTO, step, false).promote()).isNull();
         }
+
+        // when it is applied (the live model is the candidate now, the race starts over)
+        race.restart(step, "promoted");
+        race.promotionSettled();
+        assertThat(race.pendingPromotion()).isNull();
+        assertThat(race.tradesSincePromotion()).isZero();
+
+        // then: a candidate that wins again is promoted only once the cooldown (50) since the application is over
+        betterTrades(race, 49);
+        assertThat(race.judge(AUTO, step, false).promote()).isNull();
         betterTrades(race, 1);
         assertThat(race.judge(AUTO, step, false).promote()).isEqualTo("m~ridge");
     }
@@ -184,7 +194,7 @@ class ShadowRaceTest {
         ShadowRace race = new ShadowRace(40);
         betterTrades(race, 25);
         race.driftRaised();
-        race.judge(AUTO, step, false);
+        assertThat(race.judge(new PromotionPolicy("auto", 20, 0.01, 50, true), step, false).promote()).isEqualTo("m~ridge");
 
         byte[] bytes = race.encode();
         ShadowRace back = ShadowRace.decode(bytes, 40);
@@ -193,6 +203,7 @@ class ShadowRaceTest {
         assertThat(back.standings()).isEqualTo(race.standings());
         assertThat(back.alerted()).isEqualTo(race.alerted());
         assertThat(back.tradesSincePromotion()).isEqualTo(race.tradesSincePromotion());
+        assertThat(back.pendingPromotion()).isEqualTo("m~ridge");
         // a smaller configured window keeps the newest trades
         assertThat(ShadowRace.decode(bytes, 10).standings().get(0).trades()).isEqualTo(10);
     }
