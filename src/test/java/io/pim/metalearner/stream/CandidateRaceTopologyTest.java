@@ -183,6 +183,31 @@ class CandidateRaceTopologyTest {
     }
 
     @Test
+    void underAutoNothingIsPromotedWhileTheLiveModelsDriftAlertIsActive() throws Exception {
+        // given: a drift detector set so sensitive that loss-drift is raised early and never clears
+        Map<String, String> settings = new HashMap<>(candidates("auto"));
+        settings.putAll(Map.of("alert.drift.threshold", "0.000001", "alert.drift.delta", "0",
+                "alert.drift.min-instances", "5", "alert.drift.clear-steps", "100000"));
+        try (TopologyFixture fixture = new TopologyFixture(config("drift", settings))) {
+            TestOutputTopic<String, Command> commands = fixture.output(fixture.topics().commands());
+            TestOutputTopic<String, Alert> alerts = fixture.output(fixture.topics().alerts());
+
+            // when
+            feed(fixture);
+
+            // then: the candidate is reported better, but not promoted
+            List<Alert> raised = alerts.readValuesToList().stream().filter(a -> a.getState() == AlertState.RAISED).toList();
+            assertThat(raised).extracting(Alert::getType).contains("loss-drift", "candidate-better");
+            KeyValueStore<String, byte[]> watches = fixture.store(LearningTopology.MODEL_WATCH_STORE);
+            assertThat(ModelMonitor.decode(watches.get(LIVE), fixture.config().alerts()).alerts().active())
+                    .extracting(a -> a.type().id()).contains("loss-drift");
+            // (on the same trades without the drift alert the candidate is promoted: the test above)
+            assertThat(commands.isEmpty()).isTrue();
+            assertThat(learner(fixture, LIVE)).isNotEqualTo(learner(fixture, RIDGE));
+        }
+    }
+
+    @Test
     void theLiveModelLearnsExactlyAsItWouldWithoutCandidates() throws Exception {
         Map<String, List<String>> fingerprints = new HashMap<>();
         Map<String, List<String>> logs = new HashMap<>();
