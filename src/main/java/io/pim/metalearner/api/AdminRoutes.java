@@ -9,6 +9,7 @@ import io.pim.metalearner.stream.OpsCommands;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeoutException;
  * <pre>
  * POST /api/pim/metalearner/admin/reset?model_id=M
  * POST /api/pim/metalearner/admin/rollback?model_id=M&amp;to_step=S
+ * POST /api/pim/metalearner/admin/rollback?model_id=M&amp;from_database=true&amp;(to_step=S|min_accuracy=X)[&amp;include_deleted=true]
  * POST /api/pim/metalearner/admin/promote?from=C&amp;to=M
  * POST /api/pim/metalearner/admin/restore?model_id=M      body: learner state bytes (learner.state of an export)
  * </pre>
@@ -31,20 +33,51 @@ public final class AdminRoutes {
         CommandResult send(Command command) throws TimeoutException, InterruptedException;
     }
 
+    /**
+     * Finds the state of a checkpoint the writer landed in PostgreSQL (as {@code rollback --from-database}):
+     * at or before {@code step}, or the newest whose recorded accuracy is above {@code minAccuracy}.
+     */
+    public interface Checkpoints {
+        /**
+         * @throws java.util.NoSuchElementException no such checkpoint (404, the message says what there is)
+         * @throws IllegalStateException            the database cannot be reached or refused (503)
+         */
+        byte[] state(String modelId, Long step, Double minAccuracy, boolean includeDeleted);
+    }
+
     private final BearerToken token;
     private final Sender sender;
+    /** Null: no database configured ({@code http.rollback-database.url}), rollback from it answers 400. */
+    private final Checkpoints checkpoints;
 
-    AdminRoutes(BearerToken token, Sender sender) {
+    AdminRoutes(BearerToken token, Sender sender, Checkpoints checkpoints) {
         this.token = token;
         this.sender = sender;
+        this.checkpoints = checkpoints;
     }
 
     void register(JavalinConfig c) {
         c.routes.post(PREFIX + "reset", ctx -> handle(ctx, () -> OpsCommands.reset(required(ctx, "model_id"))));
-        c.routes.post(PREFIX + "rollback", ctx -> handle(ctx, () -> OpsCommands.rollback(required(ctx, "model_id"),
-                Long.parseLong(required(ctx, "to_step")))));
+        c.routes.post(PREFIX + "rollback", ctx -> handle(ctx, () -> "true".equals(ctx.queryParam("from_database"))
+                ? fromDatabase(ctx)
+                : OpsCommands.rollback(required(ctx, "model_id"), Long.parseLong(required(ctx, "to_step")))));
         c.routes.post(PREFIX + "promote", ctx -> handle(ctx, () -> OpsCommands.promote(required(ctx, "from"), required(ctx, "to"))));
         c.routes.post(PREFIX + "restore", ctx -> handle(ctx, () -> OpsCommands.restore(required(ctx, "model_id"), ctx.bodyAsBytes())));
+    }
+
+    /** A RESTORE of the landed checkpoint the request names; only bound parameters reach the database. */
+    private Command fromDatabase(Context ctx) {
+        String modelId = required(ctx, "model_id");
+        String step = ctx.queryParam("to_step"), minAccuracy = ctx.queryParam("min_accuracy");
+        if ((step == null) == (minAccuracy == null)) {
+            throw new IllegalArgumentException("give one of the query parameters 'to_step' and 'min_accuracy'");
+        }
+        if (checkpoints == null) {
+            throw new IllegalArgumentException("no checkpoint database is configured (http.rollback-database.url)");
+        }
+        byte[] state = checkpoints.state(modelId, step == null ? null : Long.parseLong(step),
+                minAccuracy == null ? null : Double.parseDouble(minAccuracy), "true".equals(ctx.queryParam("include_deleted")));
+        return OpsCommands.restore(modelId, state);
     }
 
     private interface CommandFromRequest {
@@ -61,6 +94,13 @@ public final class AdminRoutes {
             command = request.build();
         } catch (IllegalArgumentException e) { // a missing or non-numeric parameter
             ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("success", false, "error", "bad-request", "detail", e.getMessage()));
+            return;
+        } catch (NoSuchElementException e) { // no landed checkpoint matches
+            ctx.status(HttpStatus.NOT_FOUND).json(Map.of("success", false, "error", "no-checkpoint", "detail", e.getMessage()));
+            return;
+        } catch (IllegalStateException e) { // the checkpoint database is away
+            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("success", false, "error", "database-unavailable",
+                    "detail", e.getMessage()));
             return;
         }
         try {

@@ -80,6 +80,12 @@ public final class ApiServer implements AutoCloseable {
     /** @param health answers {@link Health#LIVE_PATH} and {@link Health#READY_PATH}; null: those paths are not served */
     public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics,
                      AdminRoutes.Sender admin, Health health) {
+        this(config, learner, feedback, metrics, admin, health, null);
+    }
+
+    /** @param checkpoints finds landed checkpoints for the admin rollback from PostgreSQL; null: not configured */
+    public ApiServer(ApiConfig config, LearnerView learner, FeedbackGateway feedback, Supplier<String> metrics,
+                     AdminRoutes.Sender admin, Health health, AdminRoutes.Checkpoints checkpoints) {
         this.config = config;
         this.learner = learner;
         this.feedback = feedback;
@@ -112,7 +118,7 @@ public final class ApiServer implements AutoCloseable {
                 c.routes.get(Health.LIVE_PATH, ctx -> answer(ctx, health.live()));
                 c.routes.get(Health.READY_PATH, ctx -> answer(ctx, health.ready()));
             }
-            if (token != null && admin != null) new AdminRoutes(token, admin).register(c);
+            if (token != null && admin != null) new AdminRoutes(token, admin, checkpoints).register(c);
             c.routes.exception(LearnerView.Unavailable.class, (e, ctx) -> {
                 log.warn("state not available: {}", e.getMessage());
                 ctx.header("Retry-After", RETRY_AFTER_SECONDS);

@@ -28,6 +28,12 @@ public final class HttpService implements AutoCloseable {
 
     /** @param metrics the listener the service was built with, bound here to its Kafka Streams client */
     public static HttpService start(LearningService service, ServiceMetrics metrics, ApiConfig config) {
+        return start(service, metrics, config, null);
+    }
+
+    /** @param checkpoints finds landed checkpoints for the admin rollback from PostgreSQL; null: not configured */
+    public static HttpService start(LearningService service, ServiceMetrics metrics, ApiConfig config,
+                                    AdminRoutes.Checkpoints checkpoints) {
         metrics.bind(service);
         StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), config.feedbackTimeout());
         metrics.bindFeedbackAnswers(gateway);
@@ -35,7 +41,7 @@ public final class HttpService implements AutoCloseable {
             OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);
             ApiServer server = new ApiServer(config, new StreamLearnerView(service, config.adminToken()), gateway, metrics::scrape,
-                    admin, new StreamHealth(service)).start();
+                    admin, new StreamHealth(service), checkpoints).start();
             log.info("admin endpoints {}", ops == null ? "off (no http.admin-token configured)" : "on, behind the configured bearer token");
             log.info("feedback {}", config.feedbackToken() == null ? "open (no http.feedback-token configured)" : "behind the configured bearer token");
             return new HttpService(gateway, server, ops);

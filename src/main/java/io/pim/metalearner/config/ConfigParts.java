@@ -4,6 +4,7 @@ import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.RegimeResponse;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -42,6 +43,9 @@ public final class ConfigParts {
     public static final String SEED = "seed";
     public static final String WINDOW = "window";
     public static final String ROSTER = "roster";
+    public static final String REGIME_RESPONSE = "regime.response";
+    public static final String REGIME_BOOST_FACTOR = "regime.boost-factor";
+    public static final String REGIME_BOOST_STEPS = "regime.boost-steps";
     public static final String CHECKPOINT_EVERY = "checkpoint.every";
     public static final String CHECKPOINT_KEEP = "checkpoint.keep";
     public static final String CHECKPOINT_MAX_BYTES = "checkpoint.max-bytes";
@@ -62,6 +66,9 @@ public final class ConfigParts {
     public static final String JDBC_URL = "jdbc.url";
     public static final String JDBC_USER = "jdbc.user";
     public static final String JDBC_PASSWORD = "jdbc.password";
+    public static final String HTTP_ROLLBACK_DATABASE_URL = "http.rollback-database.url";
+    public static final String HTTP_ROLLBACK_DATABASE_USER = "http.rollback-database.user";
+    public static final String HTTP_ROLLBACK_DATABASE_PASSWORD = "http.rollback-database.password";
 
     /** Keys passed to every Kafka client this product makes (prefix removed), e.g. {@code kafka.security.protocol}. */
     public static final String KAFKA_PREFIX = "kafka.";
@@ -167,7 +174,17 @@ public final class ConfigParts {
                 .define(WINDOW, Type.INT, LearnerConfig.DEFAULT_WINDOW, Range.atLeast(2), Importance.LOW,
                         "Trades in the rolling metric windows.")
                 .define(ROSTER, Type.LIST, String.join(",", LearnerConfig.DEFAULT_ROSTER), new ConfigDef.NonNullValidator(),
-                        Importance.MEDIUM, "Agents in feature order; changing it changes the network's input size.");
+                        Importance.MEDIUM, "Agents in feature order; changing it changes the network's input size.")
+                .define(REGIME_RESPONSE, Type.LIST, "none", ConfigDef.ValidList.in("none", RegimeResponse.RESET_MOMENTS,
+                                RegimeResponse.BOOST), Importance.LOW,
+                        "What a new model does when its loss drifts (the loss-drift alert's detector, alert.drift.*, "
+                                + "run inside the learner so a replay reproduces it): none, or reset-moments (Adam's "
+                                + "moments and step count zeroed) and/or boost (the learning rate multiplied by "
+                                + REGIME_BOOST_FACTOR + " for " + REGIME_BOOST_STEPS + " steps). Not for the ridge model.")
+                .define(REGIME_BOOST_FACTOR, Type.DOUBLE, RegimeResponse.DEFAULT_BOOST_FACTOR, POSITIVE_NUMBER, Importance.LOW,
+                        "The boost's learning-rate factor.")
+                .define(REGIME_BOOST_STEPS, Type.INT, RegimeResponse.DEFAULT_BOOST_STEPS, Range.atLeast(1), Importance.LOW,
+                        "Training steps the boost lasts after a drift is detected.");
     }
 
     /**
@@ -256,7 +273,15 @@ public final class ConfigParts {
                 .define(HTTP_FEEDBACK_TIMEOUT, Type.STRING, "5s", Durations.POSITIVE, Importance.LOW,
                         "How long POST /api/pim/feedback waits for the weight update before answering 202.")
                 .define(HTTP_CURVE_POINTS, Type.INT, 200, Range.atLeast(1), Importance.LOW,
-                        "Recent steps in the status's learning curve.");
+                        "Recent steps in the status's learning curve.")
+                .define(HTTP_ROLLBACK_DATABASE_URL, Type.STRING, "", validator("empty or " + JDBC_POSTGRES_TEXT,
+                                value -> value.toString().isEmpty() || value.toString().startsWith("jdbc:postgresql:")),
+                        Importance.LOW, "PostgreSQL the writer lands checkpoints in (its jdbc.url), for the admin endpoint "
+                                + "rollback?from_database=true; unset: that endpoint answers 400.")
+                .define(HTTP_ROLLBACK_DATABASE_USER, Type.STRING, "", Importance.LOW,
+                        "Database user of " + HTTP_ROLLBACK_DATABASE_URL + " (read only is enough).")
+                .define(HTTP_ROLLBACK_DATABASE_PASSWORD, Type.PASSWORD, "", Importance.LOW,
+                        "Its password; better from METALEARNER_HTTP_ROLLBACK_DATABASE_PASSWORD than from the file.");
     }
 
     /** The JDBI writer's consumer group and its health listener. */
@@ -289,7 +314,9 @@ public final class ConfigParts {
     static final ConfigDef.Validator TOPIC_NAME = validator("a topic name (letters, digits, '.', '_', '-'; at most 249)",
             value -> value.toString().matches("[a-zA-Z0-9._-]{1,249}"));
 
-    static final ConfigDef.Validator JDBC_POSTGRES = validator("a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db",
+    private static final String JDBC_POSTGRES_TEXT = "a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db";
+
+    static final ConfigDef.Validator JDBC_POSTGRES = validator(JDBC_POSTGRES_TEXT,
             value -> value.toString().startsWith("jdbc:postgresql:"));
 
     static final ConfigDef.Validator FINITE = validator("a finite number",

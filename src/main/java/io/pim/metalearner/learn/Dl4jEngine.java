@@ -34,6 +34,7 @@ public final class Dl4jEngine implements Engine {
     private final Network net;
     private final MultiLayerNetwork model;
     private final INDArray params, gradient;
+    private float lrScale = 1f;
     private final INDArray update; // the gradient view in params' shape: after the updater it holds Adam's update
     private final FloatBuffer gradientFloats; // DL4J's gradient memory, readable from Java
     private final float[] gradientCopy;
@@ -164,6 +165,8 @@ public final class Dl4jEngine implements Engine {
         if (coef < 1f) gradient.muli(coef);
         int iteration = model.getIterationCount();
         model.getUpdater().update(model, model.gradient(), iteration, model.getEpochCount(), 1, noWorkspaces);
+        // Adam's update is linear in the learning rate: a boost scales it (the seed's rate leaves it alone)
+        if (lrScale != 1f) update.muli(lrScale);
         params.subi(update); // as DL4J's fit() does
         model.setIterationCount(iteration + 1);
         return loss;
@@ -197,6 +200,11 @@ public final class Dl4jEngine implements Engine {
     /** A copy of the flat gradient view (tests compare it with FastEngine's). */
     float[] gradient() {
         return gradient.toFloatVector();
+    }
+
+    @Override
+    public void learningRateScale(float scale) {
+        lrScale = scale;
     }
 
     @Override

@@ -34,6 +34,13 @@ public interface Engine {
         return state();
     }
 
+    /**
+     * Multiplies the learning rate of the following steps by {@code scale} (1, the default, is the
+     * seed's 1e-3): a regime response's boost ({@link RegimeResponse}). Not part of the state: the
+     * learner sets it before every step while a response is configured.
+     */
+    void learningRateScale(float scale);
+
     /** Replaces parameters, moments and step count. */
     void load(AdamState state);
 

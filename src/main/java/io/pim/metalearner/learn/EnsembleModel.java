@@ -45,6 +45,16 @@ final class EnsembleModel implements Predictor {
     }
 
     @Override
+    public void resetMoments() {
+        for (NetModel m : members) m.resetMoments();
+    }
+
+    @Override
+    public void learningRateScale(double scale) {
+        for (NetModel m : members) m.learningRateScale(scale);
+    }
+
+    @Override
     public int stateSize() {
         int size = 0;
         for (NetModel m : members) size += m.stateSize();

@@ -16,6 +16,7 @@ public final class FastEngine implements Engine {
     private final Network net;
     private final float[] p, g, m, v;
     private long step;
+    private float lrScale = 1f;
 
     // per-step scratch, allocated once
     private final float[] z1 = new float[Network.HIDDEN1], a1 = new float[Network.HIDDEN1], dz1 = new float[Network.HIDDEN1];
@@ -169,13 +170,19 @@ public final class FastEngine implements Engine {
         step++;
         float beta1T = (float) Math.pow(Network.BETA1, (float) step);
         float beta2T = (float) Math.pow(Network.BETA2, (float) step);
-        float alphaT = (float) ((Network.LEARNING_RATE * (float) Math.sqrt((float) (1.0 - beta2T))) / (1.0 - beta1T));
+        // LEARNING_RATE * 1f is LEARNING_RATE exactly: unboosted, the seed's numbers bit for bit
+        float alphaT = (float) ((Network.LEARNING_RATE * lrScale * (float) Math.sqrt((float) (1.0 - beta2T))) / (1.0 - beta1T));
         for (int i = 0; i < p.length; i++) {
             float gi = g[i];
             m[i] = Network.BETA1 * m[i] + gi * (1f - Network.BETA1);
             v[i] = Network.BETA2 * v[i] + gi * gi * (1f - Network.BETA2);
             p[i] -= (m[i] * alphaT) / ((float) Math.sqrt(v[i]) + Network.EPSILON);
         }
+    }
+
+    @Override
+    public void learningRateScale(float scale) {
+        lrScale = scale;
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class Learner {
     // Draws the seed network's initial parameters, then every dropout mask: its state is part of
     // the learner state. A variant keeps its own random state inside its predictor.
     final Rng rng;
+    // The regime response's detector and boost (null when none is configured: nothing changes then).
+    final Regime regime;
 
     long step;
     final double[] weights;
@@ -50,6 +52,7 @@ public final class Learner {
         this.correct = new long[n];
         this.contribution = new double[n];
         this.window = new RollingWindow(config.window());
+        this.regime = config.response().isNone() ? null : new Regime(config.response());
     }
 
     /** A fresh model: parameters drawn from Rng(seed), every weight 1.0. */
@@ -82,7 +85,9 @@ public final class Learner {
         double actual = trade.targetReturn();
 
         float predicted, loss;
+        double lrScale = regime == null ? 1 : regime.learningRateScale(step + 1);
         if (variant == null) {
+            if (regime != null) engine.learningRateScale((float) lrScale);
             predicted = engine.predict(in.values());
             requireFinite(predicted);
             long rngBefore = rng.state();
@@ -95,6 +100,7 @@ public final class Learner {
                 throw e;
             }
         } else {
+            if (regime != null) variant.learningRateScale(lrScale);
             double[] x = variantInputs(in, trade.isShort() ? -1 : 1);
             predicted = (float) variant.predict(x);
             requireFinite(predicted);
@@ -117,8 +123,38 @@ public final class Learner {
         rule.update(weights, votes, priceMove);
         window.add(predicted, actual);
         step++;
+        // after the step, which can no longer be refused: the response acts from the next step on.
+        // The error is the one the drift alert watches (ModelMonitor), computed the same way.
+        if (regime != null && regime.observe(step, Math.pow(predicted - actual, 2))) respond();
         return new StepResult(step, trade.decisionId(), predicted, actual, loss,
                 window.loss(), window.r2(), window.directionAccuracy(), weights(), in.unknownAgents());
+    }
+
+    /** The regime response is due: the optimiser restarts (if configured); the boost was set by {@link Regime#observe}. */
+    private void respond() {
+        if (!regime.response.resetMoments()) return;
+        if (variant != null) {
+            variant.resetMoments();
+            return;
+        }
+        AdamState s = engine.stateView();
+        int n = s.params().length;
+        engine.load(new AdamState(s.params(), new float[n], new float[n], 0));
+    }
+
+    /** How many times the regime response was triggered (0 without one). */
+    public long regimeResponses() {
+        return regime == null ? 0 : regime.responses;
+    }
+
+    /** The step whose error triggered the last regime response, 0 if none did. */
+    public long lastRegimeResponse() {
+        return regime == null ? 0 : regime.lastResponseStep;
+    }
+
+    /** The factor the next training step's learning rate is multiplied by: 1 unless a regime response boosts it. */
+    public double learningRateScale() {
+        return regime == null ? 1 : regime.learningRateScale(step + 1);
     }
 
     /** The committee's score Σ direction·confidence of the votes, weighted by the agents' weights and uniformly. */

@@ -35,18 +35,45 @@ import java.util.List;
  * rule:     size:int bytes[size]
  * agents, window, pnl as in version 2
  * </pre>
+ * A learner with a regime response ({@link RegimeResponse}, none by default) is version 4: the
+ * response, the learner without it in version 2 or 3, then the response's state ({@link Regime}):
+ * <pre>
+ * "PIML" 4
+ * response: resetMoments:byte boostFactor:double boostSteps:int
+ *           drift(delta:double threshold:double alpha:double minInstances:int clearSteps:int)
+ * learner:  size:int bytes[size]      (version 2 or 3, as above)
+ * regime:   pageHinkley(count:long mean:double sum:double min:double detected:byte) episode:byte
+ *           stepsSinceDrift:long boostedUntil:long responses:long lastResponseStep:long
+ * </pre>
  */
 public final class LearnerCodec {
     static final int MAGIC = 0x50494D4C; // "PIML"
     public static final int VERSION = 2;
     /** The layout of a variant learner. */
     public static final int VARIANT_VERSION = 3;
+    /** The layout of a learner with a regime response. */
+    public static final int RESPONSE_VERSION = 4;
+    private static final int RESPONSE_SIZE = 1 + 8 + 4 + 8 + 8 + 8 + 4 + 4;
 
     private LearnerCodec() {
     }
 
     public static byte[] encode(Learner l) {
+        if (l.regime != null) return encodeWithResponse(l);
         return l.config().isSeedLayout() ? encodeSeed(l) : VariantCodec.encode(l);
+    }
+
+    private static byte[] encodeWithResponse(Learner l) {
+        byte[] inner = l.config().isSeedLayout() ? encodeSeed(l) : VariantCodec.encode(l);
+        ByteBuffer out = ByteBuffer.allocate(4 + 4 + Regime.ENCODED_SIZE + 4 + inner.length);
+        out.putInt(MAGIC).putInt(RESPONSE_VERSION);
+        ByteBuffer regime = ByteBuffer.allocate(Regime.ENCODED_SIZE);
+        l.regime.encode(regime);
+        out.put(regime.array(), 0, RESPONSE_SIZE);
+        putBytes(out, inner);
+        out.put(regime.array(), RESPONSE_SIZE, Regime.ENCODED_SIZE - RESPONSE_SIZE);
+        if (out.hasRemaining()) throw new IllegalStateException("state size miscounted by " + out.remaining());
+        return out.array();
     }
 
     private static byte[] encodeSeed(Learner l) {
@@ -93,23 +120,29 @@ public final class LearnerCodec {
      * @throws IllegalArgumentException if the bytes are not a learner state this version can read
      */
     public static Learner decode(byte[] bytes, String engine) {
+        return decode(bytes, engine, null);
+    }
+
+    /** {@code response} is null at the top level, the one read from a version 4 header inside it. */
+    private static Learner decode(byte[] bytes, String engine, RegimeResponse response) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             if (bytes.length < 8 || in.getInt() != MAGIC) {
                 throw new IllegalArgumentException("not a metalearner state (bad magic)");
             }
             int version = in.getInt();
-            if (version == VARIANT_VERSION) return VariantCodec.decode(in, engine);
+            if (version == RESPONSE_VERSION && response == null) return decodeWithResponse(in, engine);
+            if (version == VARIANT_VERSION) return VariantCodec.decode(in, engine, response);
             if (version != VERSION) {
                 throw new IllegalArgumentException("learner state version " + version
-                        + " is not supported; this build reads version " + VERSION + " (the original learner) and "
-                        + VARIANT_VERSION + " (variants)");
+                        + " is not supported; this build reads version " + VERSION + " (the original learner), "
+                        + VARIANT_VERSION + " (variants) and " + RESPONSE_VERSION + " (with a regime response)");
             }
             int agents = in.getInt();
             List<String> roster = new ArrayList<>(agents);
             for (int i = 0; i < agents; i++) roster.add(getString(in));
             var config = new LearnerConfig(roster, engine, getString(in), in.getDouble(),
-                    in.getLong(), in.getInt());
+                    in.getLong(), in.getInt(), ModelSpec.SEED_NET, response);
 
             int count = in.getInt();
             int expected = new Network(agents).paramCount;
@@ -131,6 +164,19 @@ public final class LearnerCodec {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("learner state is truncated", e);
         }
+    }
+
+    private static Learner decodeWithResponse(ByteBuffer in, String engine) {
+        RegimeResponse response = Regime.decodeResponse(in);
+        if (response.isNone()) throw new IllegalArgumentException("learner state version 4 names no regime response");
+        int size = in.getInt();
+        if (size < 0 || size > in.remaining()) throw new IllegalArgumentException("learner state is corrupt");
+        byte[] inner = new byte[size];
+        in.get(inner);
+        Learner learner = decode(inner, engine, response);
+        learner.regime.decodeState(in);
+        if (in.hasRemaining()) throw new IllegalArgumentException("learner state has " + in.remaining() + " trailing bytes");
+        return learner;
     }
 
     /** Bytes of {@link #putRecord}: agents, window and P&L, the part every layout shares. */

@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param window    trades in the rolling metric windows (the seed's alert uses 50)
  * @param model     the predictor, as the canonical text of a {@link ModelSpec}: {@code seed-net} (the
  *                  original network, the default) or another family with its hyperparameters
+ * @param response  what the learner does when its loss drifts ({@link RegimeResponse#NONE}, the
+ *                  default, changes nothing)
  */
 public record LearnerConfig(List<String> roster, String engine, String rule, double hedgeRate,
-                            long seed, int window, String model) {
+                            long seed, int window, String model, RegimeResponse response) {
 
     public static final List<String> DEFAULT_ROSTER = List.of(
             "TradingAgent", "TechnicalAgent", "FundamentalAgent", "SentimentAgent", "RiskAgent",
@@ -54,6 +56,11 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
         if (window < 2) {
             throw new IllegalArgumentException("window: must be at least 2 trades (R² needs two points), was " + window);
         }
+        if (response == null || response.isNone()) response = RegimeResponse.NONE; // one "none", whatever its detector
+        if (!response.isNone() && ModelSpec.parse(model).family().equals("ridge")) {
+            throw new IllegalArgumentException("response: the ridge model has no optimiser moments or learning rate to "
+                    + "respond with; its forget factor (e.g. the ridge-tracking preset) is how it follows a changing market");
+        }
     }
 
     /**
@@ -71,6 +78,11 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
             if (!seen.add(agent)) throw new IllegalArgumentException("roster: agent '" + agent + "' is listed twice");
         }
         return List.copyOf(roster);
+    }
+
+    /** Without a regime response. */
+    public LearnerConfig(List<String> roster, String engine, String rule, double hedgeRate, long seed, int window, String model) {
+        this(roster, engine, rule, hedgeRate, seed, window, model, RegimeResponse.NONE);
     }
 
     /** The original's shape (no {@code model}): the seed's network. */
@@ -102,30 +114,34 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
     }
 
     public LearnerConfig withRoster(List<String> roster) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
     }
 
     public LearnerConfig withEngine(String engine) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
     }
 
     public LearnerConfig withRule(String rule) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
     }
 
     public LearnerConfig withHedgeRate(double hedgeRate) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
     }
 
     public LearnerConfig withSeed(long seed) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
     }
 
     public LearnerConfig withWindow(int window) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
     }
 
     public LearnerConfig withModel(String model) {
-        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model);
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
+    }
+
+    public LearnerConfig withResponse(RegimeResponse response) {
+        return new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, model, response);
     }
 }

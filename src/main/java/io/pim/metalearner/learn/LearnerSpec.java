@@ -86,7 +86,9 @@ public record LearnerSpec(String name, String text) {
     }
 
     /**
-     * {@code base} with this spec's model and rule.
+     * {@code base} with this spec's model and rule. The base's regime response is not carried over:
+     * a spec is a recipe of its own, so a candidate races as its spec says (a ridge model could not
+     * take a response at all); a response is given to it explicitly ({@link LearnerConfig#withResponse}).
      *
      * @throws IllegalArgumentException naming the part that is wrong
      */
@@ -97,7 +99,7 @@ public record LearnerSpec(String name, String text) {
             model = text.substring(0, plus).trim();
             rule = text.substring(plus + 1).trim();
         }
-        LearnerConfig c = base.withModel(ModelSpec.parse(model).canonical());
+        LearnerConfig c = base.withResponse(RegimeResponse.NONE).withModel(ModelSpec.parse(model).canonical());
         if (rule == null) return c;
         String ruleName = LinearRule.nameOf(rule).toLowerCase(java.util.Locale.ROOT);
         if (ruleName.equals("hedge")) {

@@ -22,6 +22,7 @@ final class NetModel implements Predictor {
     private final double[] p, m, v, g, acc;
     private long adamStep;
     private int pending;
+    private double lrScale = 1;
 
     private final double[][] z, a, masks, delta;
     private long rngBefore;
@@ -123,7 +124,7 @@ final class NetModel implements Predictor {
         }
         adamStep++;
         double b1 = Network.BETA1, b2 = Network.BETA2;
-        double alpha = lr * Math.sqrt(1 - Math.pow(b2, adamStep)) / (1 - Math.pow(b1, adamStep));
+        double alpha = lr * lrScale * Math.sqrt(1 - Math.pow(b2, adamStep)) / (1 - Math.pow(b1, adamStep));
         for (int i = 0; i < p.length; i++) {
             double gi = step[i];
             m[i] = b1 * m[i] + (1 - b1) * gi;
@@ -131,6 +132,19 @@ final class NetModel implements Predictor {
             p[i] -= alpha * m[i] / (Math.sqrt(v[i]) + Network.EPSILON);
         }
         if (batch > 1) java.util.Arrays.fill(acc, 0);
+    }
+
+    /** The pending mini-batch is kept: its gradients are the new regime's too. */
+    @Override
+    public void resetMoments() {
+        java.util.Arrays.fill(m, 0);
+        java.util.Arrays.fill(v, 0);
+        adamStep = 0;
+    }
+
+    @Override
+    public void learningRateScale(double scale) {
+        lrScale = scale;
     }
 
     private double forward(double[] x, boolean dropout) {

@@ -21,6 +21,16 @@ interface Predictor {
      */
     double train(double[] x, double target);
 
+    /** Zeroes the optimiser's moments and step count (a regime response); families without them refuse the config. */
+    default void resetMoments() {
+        throw new UnsupportedOperationException("this model has no optimiser moments");
+    }
+
+    /** Multiplies the learning rate of the following steps by {@code scale} (a regime response's boost). */
+    default void learningRateScale(double scale) {
+        throw new UnsupportedOperationException("this model has no learning rate");
+    }
+
     int stateSize();
 
     void encode(ByteBuffer out);

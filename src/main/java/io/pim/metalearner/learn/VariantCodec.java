@@ -52,7 +52,7 @@ final class VariantCodec {
     }
 
     /** Continues after magic and version. */
-    static Learner decode(ByteBuffer in, String engine) {
+    static Learner decode(ByteBuffer in, String engine, RegimeResponse response) {
         int agents = in.getInt();
         List<String> roster = new ArrayList<>(agents);
         for (int i = 0; i < agents; i++) roster.add(LearnerCodec.getString(in));
@@ -60,7 +60,7 @@ final class VariantCodec {
         double hedgeRate = in.getDouble();
         long seed = in.getLong();
         int window = in.getInt();
-        var config = new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, LearnerCodec.getString(in));
+        var config = new LearnerConfig(roster, engine, rule, hedgeRate, seed, window, LearnerCodec.getString(in), response);
         long step = in.getLong();
         Learner learner;
         if (config.modelSpec().family().equals(ModelSpec.SEED_NET)) {

@@ -122,7 +122,8 @@ final class DemoCommand implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9, stack.kafka().bootstrapServers(), stack.registry().url());
             if (serve) {
                 stack.own(metrics);
-                HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.from(config)));
+                HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.from(config),
+                        DatabaseRollback.forAdmin(config.rollbackDatabase())));
                 err.printf(Locale.ROOT, "demo: dashboard at http://localhost:%d/ (API under /api/pim, metrics at /metrics)%n",
                         http.port());
             }

@@ -1,5 +1,6 @@
 package io.pim.metalearner.ops;
 
+import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.sink.EmbeddedDatabase;
 import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.sink.WriterConfig;
@@ -99,6 +100,11 @@ public final class EmbeddedStack implements AutoCloseable {
         p.setProperty("bootstrap.servers", kafka.bootstrapServers());
         p.setProperty("registry.url", registry.apiUrl());
         p.setProperty("state.dir", stateDir.toString());
+        if (database != null) { // the admin rollback from PostgreSQL reads the checkpoints the writer lands there
+            p.setProperty(ConfigParts.HTTP_ROLLBACK_DATABASE_URL, database.jdbcUrl());
+            p.setProperty(ConfigParts.HTTP_ROLLBACK_DATABASE_USER, EmbeddedDatabase.USER);
+            p.setProperty(ConfigParts.HTTP_ROLLBACK_DATABASE_PASSWORD, EmbeddedDatabase.PASSWORD);
+        }
         // not the environment: METALEARNER_* variables meant for `run` must not redirect the demo
         config = ServiceConfig.from(p, Map.of());
         phases.accept("starting the learning service ...");

@@ -10,7 +10,8 @@ import java.util.Map;
 /** The learner's settings as the command line spells them (learn, simulate). */
 final class LearnerFlags {
     private static final Map<String, String> FLAG_OF_FIELD = Map.of("roster", "--agents", "engine", "--engine",
-            "rule", "--rule", "hedgeRate", "--hedge-rate", "window", "--window", "model", "--spec", "spec", "--spec");
+            "rule", "--rule", "hedgeRate", "--hedge-rate", "window", "--window", "model", "--spec", "spec", "--spec",
+            "response", "--response");
 
     private LearnerFlags() {
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         subcommands = {LearnCommand.class, EvaluateCommand.class, SimulateCommand.class, RunCommand.class, WriterCommand.class,
                 MigrateCommand.class, CreateTopicsCommand.class, DemoCommand.class, ReplayCommand.class, ModelCommands.Export.class, ModelCommands.Import.class,
                 ModelCommands.Reset.class, ModelCommands.Rollback.class, ModelCommands.Promote.class,
-                ModelCommands.Compare.class, ConfigReference.class, CommandLine.HelpCommand.class})
+                ModelCommands.Compare.class, PretrainCommand.class, ConfigReference.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;

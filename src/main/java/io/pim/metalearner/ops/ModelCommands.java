@@ -45,12 +45,14 @@ final class ModelCommands {
         @Mixin
         SharedOptions.TimeoutOption wait;
 
+        /** The command to send, or null after saying on stderr why there is none. */
         abstract io.pim.metalearner.avro.Command command(ServiceConfig config) throws Exception;
 
         @Override
         public Integer call() throws Exception {
             ServiceConfig config = config(spec, cluster);
             io.pim.metalearner.avro.Command command = command(config);
+            if (command == null) return 1; // it said why on stderr
             try (OpsCommands ops = new OpsCommands(config, "cli")) {
                 return print(spec, ops.send(command, wait.timeout));
             } catch (TimeoutException e) {
@@ -73,17 +75,35 @@ final class ModelCommands {
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
-            description = "Put a model back to its newest checkpoint at or before step S (checkpoint.every, checkpoint.keep).")
+            description = {"Put a model back to its newest checkpoint at or before step S (checkpoint.every, checkpoint.keep).",
+                    "With --from-database: restore a checkpoint the writer landed in PostgreSQL (metalearner_checkpoints), "
+                            + "the newest at or before --to-step S or the newest whose recorded accuracy is above "
+                            + "--min-accuracy X, sent as a restore."})
     static final class Rollback extends Sending {
         @Mixin
         SharedOptions.ModelOption model;
 
-        @Option(names = "--to-step", required = true, paramLabel = "S")
-        long toStep;
+        @Option(names = {"--to-step", "--step"}, paramLabel = "S")
+        Long toStep;
+
+        @Option(names = "--min-accuracy", paramLabel = "X",
+                description = "With --from-database: the newest checkpoint whose recorded rolling direction accuracy is above X.")
+        Double minAccuracy;
+
+        @Mixin
+        DatabaseRollback.Options database;
 
         @Override
-        io.pim.metalearner.avro.Command command(ServiceConfig config) {
-            return OpsCommands.rollback(model.resolve(config), toStep);
+        io.pim.metalearner.avro.Command command(ServiceConfig config) throws Exception {
+            if ((toStep == null) == (minAccuracy == null)) {
+                throw new ParameterException(spec.commandLine(), "give one of --to-step S and --min-accuracy X");
+            }
+            String modelId = model.resolve(config);
+            if (!database.fromDatabase) {
+                if (minAccuracy != null) throw new ParameterException(spec.commandLine(), "--min-accuracy needs --from-database");
+                return OpsCommands.rollback(modelId, toStep);
+            }
+            return DatabaseRollback.restore(spec, database, modelId, toStep, minAccuracy);
         }
     }
 
@@ -279,6 +299,12 @@ final class ModelCommands {
     }
 
     static int print(CommandSpec spec, CommandResult r) {
+        println(spec, resultLine(r));
+        return r.getApplied() ? 0 : 1;
+    }
+
+    /** The printed form of a command's result. */
+    static ObjectNode resultLine(CommandResult r) {
         ObjectNode line = MAPPER.createObjectNode();
         line.put("command_id", r.getCommandId());
         line.put("model_id", r.getModelId());
@@ -292,8 +318,7 @@ final class ModelCommands {
             line.put("detail", r.getDetail());
         }
         line.put("training_offset", r.getSourceOffset());
-        println(spec, line);
-        return r.getApplied() ? 0 : 1;
+        return line;
     }
 
     static void println(CommandSpec spec, Object json) {

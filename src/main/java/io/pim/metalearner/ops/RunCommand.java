@@ -71,7 +71,7 @@ final class RunCommand implements Callable<Integer> {
 
         service.start();
         if (apiConfig.port() > 0) {
-            http.set(HttpService.start(service, metrics, apiConfig));
+            http.set(HttpService.start(service, metrics, apiConfig, DatabaseRollback.forAdmin(serviceConfig.rollbackDatabase())));
         }
         stopped.await();
         boolean failed = service.streams().state() == KafkaStreams.State.ERROR;

@@ -4,6 +4,7 @@ import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.RegimeResponse;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,7 +33,7 @@ final class SharedOptions {
 
     /** {@code --model-id M} of the commands that act on one model. */
     static final class ModelOption {
-        @Option(names = "--model-id", paramLabel = "M", description = "The model; default the config's model.default-id (default).")
+        @Option(names = {"--model-id", "--model"}, paramLabel = "M", description = "The model; default the config's model.default-id (default).")
         String modelId;
 
         /** The model named, or the config's default model. */
@@ -72,15 +73,61 @@ final class SharedOptions {
         @Option(names = "--seed", paramLabel = "N", description = "Seed of initial parameters and dropout. Default: 42, or the service config's.")
         Long seed;
 
+        @Option(names = "--response", split = ",", paramLabel = "ACTIONS",
+                description = "Regime response when the loss drifts (the loss-drift alert's detector): none, reset-moments, "
+                        + "boost, or reset-moments,boost. Default: none, or the service config's (regime.response).")
+        List<String> response;
+
+        @Option(names = "--boost-factor", paramLabel = "F", description = "Learning-rate factor of the boost response (default 3).")
+        Double boostFactor;
+
+        @Option(names = "--boost-steps", paramLabel = "K", description = "Steps the boost response lasts (default 200).")
+        Integer boostSteps;
+
+        @Option(names = "--drift-delta", paramLabel = "D",
+                description = "The response's drift detector: Page-Hinkley tolerated change of the mean loss per step "
+                        + "(default 0.001, or the service config's alert.drift.delta).")
+        Double driftDelta;
+
+        @Option(names = "--drift-threshold", paramLabel = "LAMBDA",
+                description = "The response's drift detector: Page-Hinkley threshold (default 0.05, or the service config's "
+                        + "alert.drift.threshold).")
+        Double driftThreshold;
+
         /** @throws IllegalArgumentException naming the field ({@link LearnerFlags#usageError} turns it into the flag) */
         io.pim.metalearner.learn.LearnerConfig applyTo(io.pim.metalearner.learn.LearnerConfig base) {
             var c = base;
+            // a variant is its own recipe: it has a regime response only when --response gives one
             if (variant != null) c = io.pim.metalearner.learn.LearnerSpec.parse(variant).applyTo(c);
             if (engine != null) c = c.withEngine(engine);
             if (rule != null) c = c.withRule(rule);
             if (hedgeRate != null) c = c.withHedgeRate(hedgeRate);
             if (seed != null) c = c.withSeed(seed);
+            if (response != null || boostFactor != null || boostSteps != null || driftDelta != null || driftThreshold != null) {
+                c = c.withResponse(response(c.response()));
+            }
             return c;
+        }
+
+        /** The flags over {@code base}'s response: a flag left out keeps its value, or the default. */
+        private RegimeResponse response(RegimeResponse base) {
+            var actions = response != null ? response : List.of(base.actions().split(","));
+            boolean baseBoosts = base.boostSteps() > 0;
+            var d = base.drift();
+            var drift = new RegimeResponse.Drift(driftDelta != null ? driftDelta : d.delta(),
+                    driftThreshold != null ? driftThreshold : d.threshold(), d.alpha(), d.minInstances(), d.clearSteps());
+            var r = RegimeResponse.of(actions,
+                    boostFactor != null ? boostFactor : baseBoosts ? base.boostFactor() : RegimeResponse.DEFAULT_BOOST_FACTOR,
+                    boostSteps != null ? boostSteps : baseBoosts ? base.boostSteps() : RegimeResponse.DEFAULT_BOOST_STEPS,
+                    drift);
+            if ((boostFactor != null || boostSteps != null) && r.boostSteps() == 0) {
+                throw new IllegalArgumentException("response: --boost-factor and --boost-steps need the boost action (--response boost)");
+            }
+            if ((driftDelta != null || driftThreshold != null) && r.isNone()) {
+                throw new IllegalArgumentException("response: --drift-delta and --drift-threshold tune the response's detector; "
+                        + "give --response too");
+            }
+            return r;
         }
     }
 

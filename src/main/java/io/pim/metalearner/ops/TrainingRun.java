@@ -125,6 +125,13 @@ final class TrainingRun {
         putNumber(o, "committee_pnl_learned", m.committeePnlLearned());
         putNumber(o, "committee_pnl_uniform", m.committeePnlUniform());
         putNumbers(o.putObject("agent_weights"), learner.weights());
+        if (!learner.config().response().isNone()) {
+            // only with a response configured: a summary without one stays as it was
+            ObjectNode regime = o.putObject("regime_response");
+            regime.put("response", learner.config().response().toString());
+            regime.put("responses", learner.regimeResponses());
+            regime.put("last_response_step", learner.lastRegimeResponse());
+        }
         o.put("fingerprint", learner.fingerprint());
         return o;
     }

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The rows of one poll, deduplicated by primary key (the newest row per key wins), and what could
+ * The rows of one poll, deduplicated by primary key (the newest row per key wins; checkpoints in
+ * topic order), and what could
  * not be used. {@link BatchDecoder} fills it; {@link BatchLander} may move a row the database
  * refuses to the dead letters, so that a retry of the same batch does not meet it again.
  */
@@ -25,6 +26,8 @@ final class Batch {
     final Map<List<Object>, Pending<TrainingLog>> trainingLogs = new LinkedHashMap<>();
     final Map<List<Object>, Pending<AgentPerformance>> agentPerformance = new LinkedHashMap<>();
     final Map<List<Object>, Pending<WeightSnapshot>> weightSnapshots = new LinkedHashMap<>();
+    /** In the order of the topic, not deduplicated: a tombstone and a new checkpoint of one key must land in turn. */
+    final List<Pending<CheckpointEvent>> checkpoints = new ArrayList<>();
     final List<DeadLetter> deadLetters = new ArrayList<>();
     /** Records that became a row (one superseded within the poll by a newer one for the same row counts too). */
     int records;

@@ -3,6 +3,7 @@ package io.pim.metalearner.sink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pim.metalearner.avro.AgentPerformance;
+import io.pim.metalearner.avro.Checkpoint;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import org.apache.avro.specific.SpecificRecord;
@@ -11,9 +12,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.util.List;
 
 /**
- * Turns a poll's records into a {@link Batch}: rows for the three tables, and a dead letter with
- * its reason for each record that cannot become one (unreadable bytes, an unknown schema, the
- * wrong type for its topic, a JSON column that is not a JSON object). No consumer and no
+ * Turns a poll's records into a {@link Batch}: rows for the four tables (a checkpoint, or a
+ * checkpoint's tombstone, as a {@link CheckpointEvent}), and a dead letter with its reason for each
+ * record that cannot become one (unreadable bytes, an unknown schema, the wrong type for its topic,
+ * a JSON column that is not a JSON object, a checkpoint state that is not what it claims). No consumer and no
  * database here, so it can be tested alone; only the writer schemas come from the registry.
  * <p>
  * A registry that is away is not a record's fault: {@link AvroRecordReader} throws
@@ -32,6 +34,10 @@ final class BatchDecoder {
     Batch decode(Iterable<ConsumerRecord<byte[], byte[]>> records) {
         Batch batch = new Batch();
         for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (record.topic().equals(topics.checkpoints())) {
+                checkpoint(batch, record);
+                continue;
+            }
             Object value;
             try {
                 value = avro.read(record.value(), expectedType(record.topic()));
@@ -65,7 +71,22 @@ final class BatchDecoder {
         return batch;
     }
 
-    // the consumer reads only the three topics, so anything not one of the first two is a snapshot topic
+    private void checkpoint(Batch batch, ConsumerRecord<byte[], byte[]> record) {
+        CheckpointEvent event;
+        try {
+            event = record.value() == null ? CheckpointEvent.Deleted.of(record.key(), record.timestamp())
+                    : CheckpointEvent.Row.of(avro.read(record.value(), Checkpoint.class));
+        } catch (AvroRecordReader.Unusable e) {
+            batch.deadLetter(record, e.reason, e.getMessage() + " on topic " + record.topic());
+            return;
+        }
+        long sourceOffset = event instanceof CheckpointEvent.Row row ? row.sourceOffset() : -1;
+        long step = event instanceof CheckpointEvent.Row row ? row.trainingStep() : ((CheckpointEvent.Deleted) event).trainingStep();
+        batch.checkpoints.add(new Batch.Pending<>(event, record, sourceOffset, step));
+        batch.records++;
+    }
+
+    // the consumer reads only the landed topics; checkpoints are decoded apart, so anything not one of the first two is a snapshot topic
     private Class<? extends SpecificRecord> expectedType(String topic) {
         if (topic.equals(topics.trainingLog())) return TrainingLog.class;
         if (topic.equals(topics.agentPerformance())) return AgentPerformance.class;

@@ -5,8 +5,8 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -34,6 +34,7 @@ final class BatchLander implements AutoCloseable {
                 if (!batch.trainingLogs.isEmpty()) dao.upsertTrainingLogs(Batch.rows(batch.trainingLogs));
                 if (!batch.agentPerformance.isEmpty()) dao.upsertAgentPerformance(Batch.rows(batch.agentPerformance));
                 if (!batch.weightSnapshots.isEmpty()) dao.upsertWeightSnapshots(Batch.rows(batch.weightSnapshots));
+                for (Batch.Pending<CheckpointEvent> event : batch.checkpoints) dao.land(event.row());
             });
         } catch (RuntimeException e) {
             if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
@@ -55,13 +56,14 @@ final class BatchLander implements AutoCloseable {
     }
 
     private void landRowByRow(Batch batch) {
-        landEach(batch, batch.trainingLogs, (dao, row) -> dao.upsertTrainingLogs(List.of(row)));
-        landEach(batch, batch.agentPerformance, (dao, row) -> dao.upsertAgentPerformance(List.of(row)));
-        landEach(batch, batch.weightSnapshots, (dao, row) -> dao.upsertWeightSnapshots(List.of(row)));
+        landEach(batch, batch.trainingLogs.values(), (dao, row) -> dao.upsertTrainingLogs(List.of(row)));
+        landEach(batch, batch.agentPerformance.values(), (dao, row) -> dao.upsertAgentPerformance(List.of(row)));
+        landEach(batch, batch.weightSnapshots.values(), (dao, row) -> dao.upsertWeightSnapshots(List.of(row)));
+        landEach(batch, batch.checkpoints, LandingDao::land);
     }
 
-    private <T> void landEach(Batch batch, Map<List<Object>, Batch.Pending<T>> pending, BiConsumer<LandingDao, T> upsert) {
-        for (var rows = pending.values().iterator(); rows.hasNext(); ) {
+    private <T> void landEach(Batch batch, Collection<Batch.Pending<T>> pending, BiConsumer<LandingDao, T> upsert) {
+        for (var rows = pending.iterator(); rows.hasNext(); ) {
             Batch.Pending<T> p = rows.next();
             try {
                 handle.useTransaction(transaction -> upsert.accept(transaction.attach(LandingDao.class), p.row()));

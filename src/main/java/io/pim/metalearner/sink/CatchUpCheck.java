@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * Tells that a writer has landed everything produced so far: its database is migrated and its
- * group's committed offsets reach the end of every partition of the three topics. The end is
+ * group's committed offsets reach the end of every partition of the topics it lands (the
+ * checkpoints topic once it exists: the service creates it, and a writer may run before). The end is
  * read at read_committed, so a topic written in transactions counts its last commit marker (the
  * writer commits past markers for exactly this reason). The offsets are the group's, read with
  * an admin client, so the check holds whichever member of the group landed the records.
@@ -36,9 +37,8 @@ final class CatchUpCheck {
     void await(Duration timeout, BooleanSupplier migrated, Supplier<Throwable> failure) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = admins.get()) {
-            List<String> topics = List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                    config.topics().weightSnapshots());
             while (true) {
+                List<String> topics = landed(admin);
                 Throwable failed = failure.get();
                 if (failed != null) throw new IllegalStateException("JDBI writer failed", failed);
                 if (migrated.getAsBoolean() && lag(admin, topics) == 0) return;
@@ -51,6 +51,12 @@ final class CatchUpCheck {
         } catch (ExecutionException e) {
             throw new IllegalStateException("Cannot read offsets from " + config.bootstrapServers(), e.getCause());
         }
+    }
+
+    private List<String> landed(Admin admin) throws ExecutionException, InterruptedException {
+        String checkpoints = config.topics().checkpoints();
+        if (admin.listTopics().names().get().contains(checkpoints)) return config.topics().landed();
+        return config.topics().landed().stream().filter(t -> !t.equals(checkpoints)).toList();
     }
 
     private long lag(Admin admin, List<String> topics) throws ExecutionException, InterruptedException {

@@ -95,8 +95,7 @@ public final class JdbiWriter implements AutoCloseable {
 
     public static JdbiWriter start(WriterConfig config, CommitHook commitHook) {
         JdbiWriter writer = new JdbiWriter(config, commitHook);
-        writer.consumer.subscribe(List.of(config.topics().trainingLog(), config.topics().agentPerformance(),
-                config.topics().weightSnapshots()), writer.offsets);
+        writer.consumer.subscribe(config.topics().landed(), writer.offsets);
         writer.thread.start();
         log.info("JDBI writer started: {}", config);
         return writer;

@@ -4,7 +4,9 @@ import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import org.jdbi.v3.sqlobject.customizer.BindBean;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlBatch;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 import java.util.Collection;
 
@@ -65,4 +67,31 @@ public interface LandingDao {
             WHERE excluded.source_offset >= w.source_offset
             """)
     void upsertWeightSnapshots(@BindBean Collection<WeightSnapshot> rows);
+
+    /** A checkpoint lands as its row, a tombstone marks the rows of its key; in topic order (see {@link CheckpointEvent}). */
+    default void land(CheckpointEvent event) {
+        if (event instanceof CheckpointEvent.Row row) upsertCheckpoint(row);
+        else markCheckpointsDeleted((CheckpointEvent.Deleted) event);
+    }
+
+    /** One row per (model, step, fingerprint); the same checkpoint written again after a tombstone is live again. */
+    @SqlUpdate("""
+            INSERT INTO metalearner_checkpoints AS c
+                (model_id, training_step, fingerprint, source_offset, prediction_accuracy, training_loss, rolling_r2,
+                 state, "timestamp", deleted_at)
+            VALUES (:modelId, :trainingStep, :fingerprint, :sourceOffset, :predictionAccuracy, :trainingLoss, :rollingR2,
+                    :state, :timestamp, NULL)
+            ON CONFLICT (model_id, training_step, fingerprint) DO UPDATE SET
+                source_offset = excluded.source_offset, prediction_accuracy = excluded.prediction_accuracy,
+                training_loss = excluded.training_loss, rolling_r2 = excluded.rolling_r2, state = excluded.state,
+                "timestamp" = excluded."timestamp", deleted_at = NULL
+            """)
+    void upsertCheckpoint(@BindMethods CheckpointEvent.Row row);
+
+    /** The tombstone's own timestamp, so a redelivered tombstone writes the same row again. */
+    @SqlUpdate("""
+            UPDATE metalearner_checkpoints SET deleted_at = :deletedAt
+            WHERE model_id = :modelId AND training_step = :trainingStep AND deleted_at IS NULL
+            """)
+    void markCheckpointsDeleted(@BindMethods CheckpointEvent.Deleted deleted);
 }

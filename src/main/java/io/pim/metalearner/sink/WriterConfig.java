@@ -60,8 +60,15 @@ public final class WriterConfig extends RoleConfig {
     }
 
     /** The topics the writer reads, and where what it cannot write goes. */
-    public record Topics(String trainingLog, String agentPerformance, String weightSnapshots, String deadLetter) {
-        public static final Topics DEFAULT = new Topics("training-log", "agent-performance", "weight-snapshots", "dead-letter");
+    public record Topics(String trainingLog, String agentPerformance, String weightSnapshots, String checkpoints,
+                         String deadLetter) {
+        public static final Topics DEFAULT = new Topics("training-log", "agent-performance", "weight-snapshots",
+                "checkpoints", "dead-letter");
+
+        /** Every topic the writer lands. */
+        public List<String> landed() {
+            return List.of(trainingLog, agentPerformance, weightSnapshots, checkpoints);
+        }
     }
 
 
@@ -127,6 +134,7 @@ public final class WriterConfig extends RoleConfig {
         return with(Map.of(TOPIC_PREFIX + "training-log", topics.trainingLog(),
                 TOPIC_PREFIX + "agent-performance", topics.agentPerformance(),
                 TOPIC_PREFIX + "weight-snapshots", topics.weightSnapshots(),
+                TOPIC_PREFIX + "checkpoints", topics.checkpoints(),
                 TOPIC_PREFIX + "dead-letter", topics.deadLetter()));
     }
 
@@ -170,7 +178,7 @@ public final class WriterConfig extends RoleConfig {
 
     public Topics topics() {
         return new Topics(topicName("training-log"), topicName("agent-performance"), topicName("weight-snapshots"),
-                topicName("dead-letter"));
+                topicName("checkpoints"), topicName("dead-letter"));
     }
 
     /** {@code consumer.*} keys, prefix removed. */

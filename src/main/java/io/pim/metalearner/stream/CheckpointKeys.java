@@ -1,6 +1,7 @@
 package io.pim.metalearner.stream;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Keys of checkpoints, in the checkpoints store and topic: {@code model_id@step} with the step
@@ -24,5 +25,18 @@ public final class CheckpointKeys {
         String digits = key.substring(modelId.length() + 1);
         for (int i = 0; i < DIGITS; i++) if (!Character.isDigit(digits.charAt(i))) return -1;
         return Long.parseLong(digits);
+    }
+
+    /** A checkpoint key taken apart. */
+    public record Parsed(String modelId, long step) {
+    }
+
+    /** The model and step of a checkpoint key (the id is everything before the last '@'), if it is one. */
+    public static Optional<Parsed> parse(String key) {
+        int at = key.length() - DIGITS - 1;
+        if (at < 1 || key.charAt(at) != '@') return Optional.empty();
+        String modelId = key.substring(0, at);
+        long step = step(modelId, key);
+        return step < 0 ? Optional.empty() : Optional.of(new Parsed(modelId, step));
     }
 }

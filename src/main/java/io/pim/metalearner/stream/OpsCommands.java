@@ -110,6 +110,19 @@ public final class OpsCommands implements AutoCloseable {
     }
 
     /**
+     * The end of the model's partition of the training topic (read_committed): a candidate that
+     * learned none of the model's past records is caught up to here ({@code pretrain}).
+     */
+    public long trainingEnd(String modelId) {
+        String training = topics.training().name();
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer("metalearner-ops-end",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer(), Map.of())) {
+            TopicPartition partition = new TopicPartition(training, ModelPartitions.of(modelId, training, consumer));
+            return consumer.endOffsets(List.of(partition)).get(partition);
+        }
+    }
+
+    /**
      * The model's newest committed learner state, read from the learner store's changelog
      * ({@code <application.id>-learner-changelog}): what the service holds now, service running or not.
      * The model's own partition is read first; a candidate lives in its live model's task, so

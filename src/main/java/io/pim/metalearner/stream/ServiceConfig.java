@@ -7,6 +7,8 @@ import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.alert.AlertConfig;
+import io.pim.metalearner.learn.ModelSpec;
+import io.pim.metalearner.learn.RegimeResponse;
 import org.apache.kafka.common.config.ConfigDef;
 
 import java.nio.file.Path;
@@ -68,6 +70,15 @@ public final class ServiceConfig extends RoleConfig {
         }
     }
 
+    /** {@code http.rollback-database.*}: where the admin endpoint finds landed checkpoints. */
+    public record RollbackDatabase(String jdbcUrl, String user, String password) {
+        /** Never the password: configs end up in logs. */
+        @Override
+        public String toString() {
+            return "RollbackDatabase[jdbcUrl=" + jdbcUrl + ", user=" + user + "]";
+        }
+    }
+
     /** Topic names, each from its key {@code topic.<default name>}. */
     public record TopicNames(String decisionVotes, String tradeClosed, String training, String weightsUpdated,
                              String trainingLog, String agentPerformance, String weightSnapshots,
@@ -89,8 +100,8 @@ public final class ServiceConfig extends RoleConfig {
                 topicName("weights-updated"), topicName("training-log"), topicName("agent-performance"),
                 topicName("weight-snapshots"), topicName("alerts"), topicName("dead-letter"), topicName("commands"),
                 topicName("checkpoints"), topicName("command-results"));
-        this.learner = learnerConfig();
         this.alerts = alertConfig();
+        this.learner = learnerConfig();
         this.checkpoints = new CheckpointPolicy(getInt(CHECKPOINT_EVERY), getInt(CHECKPOINT_KEEP), getInt(CHECKPOINT_MAX_BYTES));
         this.http = new HttpSettings(getInt(HTTP_PORT), secret(HTTP_ADMIN_TOKEN), duration(HTTP_FEEDBACK_TIMEOUT),
                 getInt(HTTP_CURVE_POINTS), secret(HTTP_FEEDBACK_TOKEN));
@@ -110,7 +121,9 @@ public final class ServiceConfig extends RoleConfig {
     private LearnerConfig learnerConfig() {
         try {
             return new LearnerConfig(getList(ROSTER).stream().map(String::trim).toList(), getString(ENGINE),
-                    getString(RULE), getDouble(HEDGE_RATE), getLong(SEED), getInt(WINDOW));
+                    getString(RULE), getDouble(HEDGE_RATE), getLong(SEED), getInt(WINDOW), ModelSpec.SEED_NET,
+                    RegimeResponse.of(getList(REGIME_RESPONSE), getDouble(REGIME_BOOST_FACTOR), getInt(REGIME_BOOST_STEPS),
+                            RegimeResponse.Drift.of(alerts)));
         } catch (IllegalArgumentException e) {
             // LearnerConfig names its field, which is the key (hedgeRate is hedge.rate)
             throw new IllegalArgumentException("invalid learner config: " + e.getMessage(), e);
@@ -243,6 +256,13 @@ public final class ServiceConfig extends RoleConfig {
 
     public CheckpointPolicy checkpoints() {
         return checkpoints;
+    }
+
+    /** The database of the admin endpoint's rollback from PostgreSQL, or null when not configured. */
+    public RollbackDatabase rollbackDatabase() {
+        String url = getString(HTTP_ROLLBACK_DATABASE_URL);
+        return url.isEmpty() ? null : new RollbackDatabase(url, getString(HTTP_ROLLBACK_DATABASE_USER),
+                getPassword(HTTP_ROLLBACK_DATABASE_PASSWORD).value());
     }
 
     public HttpSettings http() {

@@ -53,7 +53,7 @@ import java.util.Map;
  * raised or cleared by the model's {@link ModelMonitor} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
  * <p>
  * An applied command replaces a model's learner: a {@code WeightsUpdated} notice, tombstones of the
- * checkpoints it deleted, a fresh watch (a {@code CLEARED} alert for each that was active), the new
+ * checkpoints it deleted (and an installed candidate's first checkpoint), a fresh watch (a {@code CLEARED} alert for each that was active), the new
  * learner's {@code AgentPerformance} records and {@code WeightSnapshot}, then its {@code CommandResult}.
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
@@ -282,6 +282,13 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         races.onCommandSettled(command);
         // the tables show the model as it is now, not as it was before the command
         emitTables(modelId, learner, true, offset, now);
+        // an installed candidate's first checkpoint (after the tombstones above), watched by its fresh watch
+        if (applied.checkpoint() != null) {
+            ModelMonitor watch = watch(modelId);
+            Optional<AlertEvent> alert = checkpoint(applied.checkpoint(), offset, watch);
+            watchStore.put(modelId, watch.encode());
+            alert.ifPresent(a -> emitAlert(modelId, a));
+        }
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
                 m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)

@@ -125,8 +125,12 @@ final class TrainingRules {
     record Trained(List<Step> steps, List<CheckpointWrite> checkpoints) {
     }
 
-    /** A command applied: the model's learner afterwards, and the steps of the checkpoints it deleted. */
-    record Applied(String modelId, Learner learner, byte[] state, String fingerprint, List<Long> deletedCheckpoints) {
+    /**
+     * A command applied: the model's learner afterwards, the steps of the checkpoints it deleted, and
+     * the checkpoint it starts the model's new line with (installing a candidate), or null.
+     */
+    record Applied(String modelId, Learner learner, byte[] state, String fingerprint, List<Long> deletedCheckpoints,
+                   CheckpointWrite checkpoint) {
     }
 
     /** A command that cannot be applied; {@code reason} is the dead-letter reason code. */
@@ -282,7 +286,11 @@ final class TrainingRules {
         storage.putLearner(modelId, learner, state, fingerprint);
         long keptUpTo = command.getType() == CommandType.ROLLBACK ? learner.step() : -1;
         List<Long> deleted = storage.deleteCheckpoints(modelId, keptUpTo + 1, Long.MAX_VALUE);
-        return new Applied(modelId, learner, state, fingerprint, deleted);
+        // an installed candidate (e.g. pre-trained on a file) may be far from a checkpoint.every step:
+        // its line starts with a checkpoint, so it can be rolled back to and lands in PostgreSQL
+        CheckpointWrite installed = command.getType() == CommandType.INSTALL_CANDIDATE
+                ? checkpoint(modelId, learner.step(), state, fingerprint) : null;
+        return new Applied(modelId, learner, state, fingerprint, deleted, installed);
     }
 
     private Learner installCandidate(Command command, String candidateId) throws Rejected {

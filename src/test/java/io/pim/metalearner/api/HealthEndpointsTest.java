@@ -33,6 +33,7 @@ class HealthEndpointsTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration START = Duration.ofSeconds(180);
     private static final String FEEDBACK_TOKEN = "feedback-token-0123456789";
+    private static final String MODELS = "/api/pim/metalearner/models";
 
     @Test
     void readinessFollowsTheStreamFromStartToCloseWhileLivenessHoldsUntilItFails(TestKafka kafka, EmbeddedRegistry registry)
@@ -49,6 +50,10 @@ class HealthEndpointsTest {
                 HttpResponse<String> notYet = get(http, Health.READY_PATH);
                 assertThat(notYet.statusCode()).isEqualTo(503);
                 assertThat(JSON.readTree(notYet.body()).get("status").asText()).isEqualTo("DOWN");
+                // and the model list is not an (empty, wrong) answer but a retry later
+                HttpResponse<String> noList = get(http, MODELS);
+                assertThat(noList.statusCode()).isEqualTo(503);
+                assertThat(noList.headers().firstValue("Retry-After")).isPresent();
 
                 // when the stream starts and restores its stores
                 service.start();
@@ -59,6 +64,7 @@ class HealthEndpointsTest {
                 assertThat(ready.get("state").asText()).isIn("RUNNING", "REBALANCING");
                 assertThat(service.hasBeenRunning()).isTrue();
                 assertThat(get(http, Health.LIVE_PATH).statusCode()).isEqualTo(200);
+                Await.until("the model list answers 200", START, () -> get(http, MODELS).statusCode() == 200);
 
                 // when the stream is closed (shutting down, as on SIGTERM)
                 service.close(Duration.ofSeconds(60));
@@ -67,6 +73,7 @@ class HealthEndpointsTest {
                 assertThat(stopped.statusCode()).isEqualTo(503);
                 assertThat(JSON.readTree(stopped.body()).get("state").asText()).isEqualTo("NOT_RUNNING");
                 assertThat(get(http, Health.LIVE_PATH).statusCode()).isEqualTo(200);
+                assertThat(get(http, MODELS).statusCode()).isEqualTo(503);
             }
         } finally {
             metrics.close();

@@ -53,6 +53,7 @@ public final class DecisionScoreBenchmark {
         int closeLag = Integer.parseInt(a.getOrDefault("close-lag", "10"));
         Properties settings = new Properties();
         if (a.containsKey("commit-interval")) settings.setProperty("commit.interval", a.get("commit-interval"));
+        BenchSettings.addTo(settings);
 
         try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
             stack.start(settings);

@@ -40,7 +40,6 @@ public final class FeedbackRoundTripBench {
         String commitInterval = args.length > 2 ? args[2] : null; // null: the service default
         // optional: more warm-up requests, and extra service settings as key=value,key=value
         int warmup = Integer.getInteger("bench.warmup", 1000);
-        String extra = System.getProperty("bench.settings", "");
         int total = rate * seconds;
         TradeSimulator trades = new TradeSimulator(LearnerConfig.DEFAULT_ROSTER, 7, TradeSimulator.Scenario.SKILLS, 100 + warmup + total);
 
@@ -48,9 +47,7 @@ public final class FeedbackRoundTripBench {
             ServiceMetrics metrics = new ServiceMetrics();
             Properties settings = new Properties();
             if (commitInterval != null) settings.setProperty("commit.interval", commitInterval);
-            for (String kv : extra.split(",")) {
-                if (kv.contains("=")) settings.setProperty(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
-            }
+            BenchSettings.addTo(settings);
             stack.start(settings, false, metrics);
             stack.own(metrics);
             HttpService http = stack.own(HttpService.start(stack.service(), metrics, ApiConfig.from(stack.config()).withPort(0)));
@@ -70,7 +67,7 @@ public final class FeedbackRoundTripBench {
 
             long[] sorted = micros.stream().mapToLong(Long::longValue).sorted().toArray();
             System.out.printf(Locale.ROOT, "feedback round trip: %d requests paced at %d/s (achieved %.1f/s), commit.interval %s %s%n",
-                    total, rate, achieved, stack.config().commitInterval().toMillis() + "ms", "(after " + warmup + " paced warm-up requests" + (extra.isEmpty() ? "" : "; " + extra) + ")");
+                    total, rate, achieved, stack.config().commitInterval().toMillis() + "ms", "(after " + warmup + " paced warm-up requests" + (System.getProperty("bench.settings", "").isEmpty() ? "" : "; " + System.getProperty("bench.settings")) + ")");
             System.out.printf(Locale.ROOT, "  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms%n",
                     pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99), sorted[sorted.length - 1] / 1e3);
             System.out.println("  status codes: " + new TreeMap<>(codes));

@@ -60,6 +60,7 @@ public final class StreamBenchmark {
         Properties settings = new Properties();
         if (commitInterval != null) settings.setProperty("commit.interval", commitInterval);
         if (streamThreads != null) settings.setProperty("stream.threads", streamThreads);
+        BenchSettings.addTo(settings);
         try (EmbeddedStack stack = new EmbeddedStack().closeOnExit()) {
             stack.start(settings);
             ServiceConfig config = stack.config();

@@ -43,6 +43,31 @@ class EnginesAgreeTest {
     }
 
     @Test
+    void aBoostedLearningRateAgreesToo() {
+        // given both engines boosted x3 (a regime response) for 100 of 300 steps, then back to the seed's rate
+        Network net = new Network(9);
+        AdamState start = AdamState.fresh(net.initialParams(new Rng(8)));
+        FastEngine fast = new FastEngine(net, start), unboosted = new FastEngine(net, start);
+        Dl4jEngine dl4j = new Dl4jEngine(net, start);
+        SyntheticStream stream = new SyntheticStream(net, 9);
+
+        // when
+        for (int step = 0; step < 300; step++) {
+            float scale = step >= 100 && step < 200 ? 3f : 1f;
+            fast.learningRateScale(scale);
+            dl4j.learningRateScale(scale);
+            stream.next();
+            fast.trainStep(stream.features, stream.target, stream.mask1, stream.mask2);
+            dl4j.trainStep(stream.features, stream.target, stream.mask1, stream.mask2);
+            unboosted.trainStep(stream.features, stream.target, stream.mask1, stream.mask2);
+        }
+
+        // then the engines agree, and the boost made a difference
+        assertThat(maxAbsDiff(fast.state().params(), dl4j.state().params())).isLessThanOrEqualTo(1e-6);
+        assertThat(maxAbsDiff(fast.state().params(), unboosted.state().params())).isGreaterThan(1e-4);
+    }
+
+    @Test
     void predictionsAgreeOverAThreeThousandTradeStream() {
         // given
         Network net = new Network(9);

@@ -129,6 +129,39 @@ class LearnCommandTest {
     }
 
     @Test
+    void aRegimeResponseIsReportedInTheSummaryAndBadResponseFlagsAreUsageErrors() throws Exception {
+        // given a detector sensitive enough to fire on this stream (the alert's defaults would not)
+        Path plain = dir.resolve("plain.json"), responded = dir.resolve("responded.json");
+        // when
+        Run a = run("learn", "--input", clean.toString(), "--out", dir.resolve("plain.jsonl").toString(),
+                "--summary", plain.toString());
+        Run b = run("learn", "--input", clean.toString(), "--out", dir.resolve("responded.jsonl").toString(),
+                "--summary", responded.toString(), "--response", "reset-moments,boost", "--boost-steps", "50",
+                "--drift-delta", "0.0001", "--drift-threshold", "0.01", "--candidates", "default");
+        // then the response fired and made another model; the candidates (ridge among them) race without it
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        assertThat(b.exitCode()).as(b.err()).isZero();
+        JsonNode p = JSON.readTree(plain.toFile()), r = JSON.readTree(responded.toFile());
+        assertThat(p.has("regime_response")).isFalse();
+        JsonNode regime = r.get("regime_response");
+        assertThat(regime.get("response").asText()).startsWith("reset-moments,boost (x3 for 50 steps) on drift(delta=0.0001,threshold=0.01");
+        assertThat(regime.get("responses").asLong()).isPositive();
+        assertThat(regime.get("last_response_step").asLong()).isBetween(1L, (long) TRADES);
+        assertThat(r.get("fingerprint").asText()).isNotEqualTo(p.get("fingerprint").asText());
+        assertThat(r.get("candidates").get("ridge").get("trained").asInt()).isEqualTo(TRADES);
+        // and flags that cannot work are usage errors naming the flag
+        Run ridge = run("learn", "--input", clean.toString(), "--spec", "ridge", "--response", "boost");
+        assertThat(ridge.exitCode()).isEqualTo(2);
+        assertThat(ridge.err()).contains("--response: the ridge model has no optimiser moments");
+        Run stepsAlone = run("learn", "--input", clean.toString(), "--boost-steps", "10");
+        assertThat(stepsAlone.exitCode()).isEqualTo(2);
+        assertThat(stepsAlone.err()).contains("need the boost action");
+        Run unknown = run("learn", "--input", clean.toString(), "--response", "panic");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("[panic] is not among none, reset-moments, boost");
+    }
+
+    @Test
     void aVariantIsTheMainLearnerWithSpecAndABadSpecIsAUsageError() throws Exception {
         // given
         Path summary = dir.resolve("ridge-main.json"), raced = dir.resolve("ridge-raced.json");

@@ -33,9 +33,20 @@ class MigrationsTest {
         List<String> sourceOffset = Jdbi.create(database).withHandle(h -> h.createQuery("""
                 SELECT table_name || ' ' || data_type || ' ' || is_nullable || ' ' || column_default
                 FROM information_schema.columns
-                WHERE column_name = 'source_offset' AND table_schema = 'public' ORDER BY 1""").mapTo(String.class).list());
+                WHERE column_name = 'source_offset' AND table_schema = 'public' AND table_name <> 'metalearner_checkpoints'
+                ORDER BY 1""").mapTo(String.class).list());
         assertThat(sourceOffset).containsExactly("agent_performance bigint NO '-1'::integer",
                 "metalearner_training_log bigint NO '-1'::integer", "metalearner_weights bigint NO '-1'::integer");
+        // and the checkpoints table (V3): the state as bytea, one row per model, step and fingerprint
+        List<String> checkpointKey = Jdbi.create(database).withHandle(h -> h.createQuery("""
+                SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                WHERE i.indrelid = 'metalearner_checkpoints'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)""")
+                .mapTo(String.class).list());
+        assertThat(checkpointKey).containsExactly("model_id", "training_step", "fingerprint");
+        String stateType = Jdbi.create(database).withHandle(h -> h.createQuery("""
+                SELECT data_type FROM information_schema.columns WHERE table_name = 'metalearner_checkpoints' AND column_name = 'state'""")
+                .mapTo(String.class).one());
+        assertThat(stateType).isEqualTo("bytea");
     }
 
     @Test
@@ -49,6 +60,6 @@ class MigrationsTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("ahead of this code")
                 .hasMessageContaining("99 (from a newer metalearner)")
-                .hasMessageContaining("knows migrations up to 2");
+                .hasMessageContaining("knows migrations up to 3");
     }
 }

@@ -170,4 +170,28 @@ class ServiceConfigTest {
         p.setProperty(key, value);
         return p;
     }
+
+    @Test
+    void aRegimeResponseIsConfiguredWithTheDriftAlertsDetectorAndNoneByDefault() {
+        // given
+        Properties p = minimal();
+        p.setProperty("regime.response", "reset-moments, boost");
+        p.setProperty("regime.boost-factor", "2.5");
+        p.setProperty("regime.boost-steps", "100");
+        p.setProperty("alert.drift.threshold", "0.02");
+
+        // when
+        var response = ServiceConfig.from(p, Map.of()).learner().response();
+
+        // then
+        assertThat(ServiceConfig.from(minimal(), Map.of()).learner().response())
+                .isEqualTo(io.pim.metalearner.learn.RegimeResponse.NONE);
+        assertThat(response.resetMoments()).isTrue();
+        assertThat(response.boostFactor()).isEqualTo(2.5);
+        assertThat(response.boostSteps()).isEqualTo(100);
+        assertThat(response.drift().threshold()).isEqualTo(0.02);
+        Properties bad = minimal();
+        bad.setProperty("regime.response", "panic");
+        assertThatThrownBy(() -> ServiceConfig.from(bad, Map.of())).hasMessageContaining("regime.response");
+    }
 }

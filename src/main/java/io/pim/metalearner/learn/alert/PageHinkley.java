@@ -58,14 +58,14 @@ public final class PageHinkley {
         driftDetected = false;
     }
 
-    static final int ENCODED_SIZE = 8 + 8 + 8 + 8 + 1;
+    public static final int ENCODED_SIZE = 8 + 8 + 8 + 8 + 1;
 
-    void encode(ByteBuffer out) {
+    public void encode(ByteBuffer out) {
         out.putLong(count).putDouble(mean).putDouble(sumIncrease).putDouble(minIncrease)
                 .put((byte) (driftDetected ? 1 : 0));
     }
 
-    void decode(ByteBuffer in) {
+    public void decode(ByteBuffer in) {
         count = in.getLong();
         mean = in.getDouble();
         sumIncrease = in.getDouble();
