@@ -130,6 +130,40 @@ function renderScores(scores) {
   document.querySelector('#scores-table tbody').replaceChildren(...rows);
 }
 
+// the live model, then each candidate on the trades both predicted; shown only when the model has candidates
+function renderRace(race) {
+  const panel = document.getElementById('race-panel');
+  panel.hidden = !race;
+  if (!race) return;
+  const p = race.policy;
+  text('race-summary', 'Last ' + race.window + ' trades. Policy ' + p.mode + ': better when p < ' + p.significance
+      + ' over at least ' + p.min_trades + ' trades' + (race.drift_in_window ? '; a drift alert is in the window' : '')
+      + (race.trades_since_promotion === null ? '' : '; last automatic promotion ' + race.trades_since_promotion + ' trades ago') + '.');
+  const live = document.createElement('tr');
+  cell(live, 'live model');
+  cell(live, String(race.live.trades), true);
+  cell(live, fixed(race.live.loss, 6), true);
+  cell(live, fixed(race.live.r2, 3), true);
+  cell(live, signed(race.live.committee_pnl_learned, 4) + ' (' + signed(race.live.committee_pnl_uniform, 4) + ')', true);
+  cell(live, '');
+  cell(live, '');
+  const rows = [live].concat(race.candidates.map(c => {
+    const tr = document.createElement('tr');
+    cell(tr, c.model_id);
+    cell(tr, String(c.trades), true);
+    cell(tr, fixed(c.loss, 6) + ' vs ' + fixed(c.live_loss, 6), true);
+    cell(tr, fixed(c.r2, 3) + ' vs ' + fixed(c.live_r2, 3), true);
+    cell(tr, signed(c.committee_pnl_learned, 4) + ' vs ' + signed(c.live_committee_pnl_learned, 4)
+        + ' (' + signed(c.committee_pnl_uniform, 4) + ')', true);
+    const dm = c.diebold_mariano;
+    cell(tr, fixed(dm.statistic, 2) + ' (' + (missing(dm.p_value) ? '–' : Number(dm.p_value).toPrecision(2)) + ')', true);
+    cell(tr, c.better ? 'better' : '');
+    if (c.better) tr.className = 'better';
+    return tr;
+  }));
+  document.querySelector('#race-table tbody').replaceChildren(...rows);
+}
+
 function renderCurve(curve) {
   const steps = curve.map(p => p.training_step);
   lossChart.data.labels = steps;
@@ -165,6 +199,7 @@ async function refresh() {
     renderAgentTable(status.agents || []);
     renderAlerts(status.active_alerts || []);
     renderScores(status.recent_scores || []);
+    renderRace(status.candidate_race || null);
     text('updated', 'updated ' + new Date().toLocaleTimeString());
   } catch (e) {
     text('updated', 'status unavailable (' + e.message + '), retrying');

@@ -3,6 +3,7 @@ package io.pim.metalearner.api;
 import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
 import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.race.ShadowRace;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,6 +40,7 @@ final class ApiJson {
             List<LearnerView.ScoredDecision> newestFirst = new ArrayList<>(s.recentScores());
             Collections.reverse(newestFirst);
             body.put("recent_scores", newestFirst.stream().map(ApiJson::scored).toList());
+            if (s.race() != null) body.put("candidate_race", race(s.race()));
         }, () -> {
             body.put("training_step", 0);
             body.put("learning_curve", List.of());
@@ -105,6 +107,41 @@ final class ApiJson {
                 "predicted_return", finite(d.predictedReturn()), "committee_score_learned", finite(d.committeeLearned()),
                 "committee_score_uniform", finite(d.committeeUniform()),
                 "actual_return", d.actualReturn() == null ? null : finite(d.actualReturn()), "trained_at_step", d.trainedAtStep());
+    }
+
+    /** The race with the shadow candidates: the live model's window figures, then each candidate's against it. */
+    static Map<String, Object> race(LearnerView.Race r) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("window", r.window());
+        body.put("policy", ordered("mode", r.policy().mode(), "min_trades", r.policy().minTrades(),
+                "significance", r.policy().significance(), "cooldown", r.policy().cooldown(),
+                "allow_drift", r.policy().allowDrift()));
+        ShadowRace.Live live = r.live();
+        body.put("live", ordered("trades", live.trades(), "loss", finite(live.loss()), "r2", nullable(live.r2()),
+                "committee_pnl_learned", finite(live.pnlLearned()), "committee_pnl_uniform", finite(live.pnlUniform())));
+        body.put("candidates", r.standings().stream().map(s -> {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("model_id", s.candidate());
+            c.put("trades", s.trades());
+            c.put("loss", finite(s.candidateLoss()));
+            c.put("live_loss", finite(s.liveLoss()));
+            c.put("r2", nullable(s.candidateR2()));
+            c.put("live_r2", nullable(s.liveR2()));
+            c.put("committee_pnl_learned", finite(s.candidatePnl()));
+            c.put("live_committee_pnl_learned", finite(s.livePnl()));
+            c.put("committee_pnl_uniform", finite(s.uniformPnl()));
+            c.put("diebold_mariano", ordered("mean_loss_differential", finite(s.test().meanDiff()),
+                    "statistic", finite(s.test().statistic()), "p_value", finite(s.test().pValue())));
+            c.put("better", r.better().contains(s.candidate()));
+            return c;
+        }).toList());
+        body.put("drift_in_window", r.driftInWindow());
+        body.put("trades_since_promotion", r.tradesSincePromotion() < 0 ? null : r.tradesSincePromotion());
+        return body;
+    }
+
+    private static Double nullable(Double value) {
+        return value == null ? null : finite(value);
     }
 
     static Map<String, Object> alert(AlertEvent e) {

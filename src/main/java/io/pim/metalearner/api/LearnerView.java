@@ -3,6 +3,8 @@ package io.pim.metalearner.api;
 import io.pim.metalearner.learn.Vote;
 import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.race.PromotionPolicy;
+import io.pim.metalearner.learn.race.ShadowRace;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +56,23 @@ public interface LearnerView {
     /** A snapshot of one model after its latest step. {@code rollingR2} is null while undefined. */
     record Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
                   double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,
-                  List<Agent> agents, List<AlertEvent> activeAlerts, List<ScoredDecision> recentScores) {
+                  List<Agent> agents, List<AlertEvent> activeAlerts, List<ScoredDecision> recentScores, Race race) {
+        /** A model without shadow candidates: no race. */
+        public Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
+                      double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,
+                      List<Agent> agents, List<AlertEvent> activeAlerts, List<ScoredDecision> recentScores) {
+            this(modelId, trainingStep, rollingLoss, rollingR2, directionAccuracy, committeePnlLearned, committeePnlUniform,
+                    curve, agents, activeAlerts, recentScores, null);
+        }
+    }
+
+    /**
+     * The model's race with its shadow candidates over the last {@code window} trades: the live
+     * model's figures, each candidate's against it, the candidates that beat it now
+     * ({@code candidate-better} raised) and the promotion policy.
+     */
+    record Race(int window, PromotionPolicy policy, ShadowRace.Live live, List<ShadowRace.Standing> standings,
+                List<String> better, boolean driftInWindow, long tradesSincePromotion) {
     }
 
     /**

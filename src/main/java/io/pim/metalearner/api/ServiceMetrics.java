@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;
+import io.pim.metalearner.learn.race.ShadowRace;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.StepListener;
 import io.pim.metalearner.stream.CountSnapshot;
@@ -41,6 +42,7 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
             .description("from a trade's close (closed_at) to the end of its training step")
             .publishPercentiles(0.5, 0.99).register(registry);
     private final Map<String, Model> models = new ConcurrentHashMap<>();
+    private final Map<String, Race> races = new ConcurrentHashMap<>();
     private final Set<String> countersRegistered = ConcurrentHashMap.newKeySet();
     private volatile CountSnapshot counts = new CountSnapshot(Map.of());
     private LearningService service;
@@ -51,6 +53,11 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         volatile StepResult last;
         volatile Set<AlertType> active = Set.of();
         final Set<String> agents = ConcurrentHashMap.newKeySet();
+    }
+
+    /** The latest standing of one candidate in its model's race. */
+    private static final class Race {
+        volatile ShadowRace.Standing last;
     }
 
     /** Binds Kafka Streams' metrics and the stream's counters; call once the service exists. */
@@ -82,6 +89,40 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
                         .tags("model_id", modelId, "agent", agent).register(registry);
             }
         }
+    }
+
+    /** Per model and candidate: the race's figures over its window ({@code metalearner_race_*}). */
+    @Override
+    public void onRace(String modelId, List<ShadowRace.Standing> standings) {
+        for (ShadowRace.Standing s : standings) {
+            String key = modelId + "\u0000" + s.candidate();
+            Race race = races.computeIfAbsent(key, k -> registerRace(modelId, s.candidate()));
+            race.last = s;
+        }
+    }
+
+    private Race registerRace(String modelId, String candidate) {
+        Race race = new Race();
+        Tags tags = Tags.of("model_id", modelId, "candidate", candidate);
+        raceGauge("metalearner.race.trades", tags, race, s -> s.trades());
+        raceGauge("metalearner.race.loss", tags.and("learner", "candidate"), race, s -> s.candidateLoss());
+        raceGauge("metalearner.race.loss", tags.and("learner", "live"), race, s -> s.liveLoss());
+        raceGauge("metalearner.race.r2", tags.and("learner", "candidate"), race, s -> orNaN(s.candidateR2()));
+        raceGauge("metalearner.race.r2", tags.and("learner", "live"), race, s -> orNaN(s.liveR2()));
+        raceGauge("metalearner.race.committee.pnl", tags.and("learner", "candidate"), race, s -> s.candidatePnl());
+        raceGauge("metalearner.race.committee.pnl", tags.and("learner", "live"), race, s -> s.livePnl());
+        raceGauge("metalearner.race.committee.pnl", tags.and("learner", "uniform"), race, s -> s.uniformPnl());
+        raceGauge("metalearner.race.dm.statistic", tags, race, s -> s.test().statistic());
+        raceGauge("metalearner.race.dm.p.value", tags, race, s -> s.test().pValue());
+        return race;
+    }
+
+    private void raceGauge(String name, Tags tags, Race race, ToDoubleFunction<ShadowRace.Standing> value) {
+        Gauge.builder(name, race, r -> r.last == null ? Double.NaN : value.applyAsDouble(r.last)).tags(tags).register(registry);
+    }
+
+    private static double orNaN(Double value) {
+        return value == null ? Double.NaN : value;
     }
 
     private Model register(String modelId) {

@@ -6,6 +6,9 @@ import io.pim.metalearner.learn.LearningCurve;
 import io.pim.metalearner.learn.Metrics;
 import io.pim.metalearner.learn.RecentScores;
 import io.pim.metalearner.learn.alert.AlertMonitor;
+import io.pim.metalearner.learn.alert.AlertType;
+import io.pim.metalearner.learn.race.PromotionPolicy;
+import io.pim.metalearner.learn.race.ShadowRace;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +24,12 @@ public final class Statuses {
 
     public static LearnerView.Status of(String modelId, Learner learner, LearningCurve curve, AlertMonitor alerts,
                                         RecentScores scores) {
+        return of(modelId, learner, curve, alerts, scores, null);
+    }
+
+    /** @param race the model's race with its candidates, null if it has none */
+    public static LearnerView.Status of(String modelId, Learner learner, LearningCurve curve, AlertMonitor alerts,
+                                        RecentScores scores, LearnerView.Race race) {
         Metrics m = learner.metrics();
         List<LearnerView.CurvePoint> points = curve.points().stream()
                 .map(p -> new LearnerView.CurvePoint(p.step(), p.loss(), p.rollingLoss(), p.predictedReturn(), p.actualReturn()))
@@ -30,7 +39,19 @@ public final class Statuses {
                 .toList();
         return new LearnerView.Status(modelId, learner.step(), m.rollingLoss(), m.rollingR2(), m.rollingDirectionAccuracy(),
                 m.committeePnlLearned(), m.committeePnlUniform(), points, agents, alerts.active(),
-                scores.entries().stream().map(Statuses::scored).toList());
+                scores.entries().stream().map(Statuses::scored).toList(), race);
+    }
+
+    /** The race as the status endpoint's {@code candidate_race} shows it. */
+    public static java.util.Map<String, Object> json(LearnerView.Race race) {
+        return ApiJson.race(race);
+    }
+
+    /** The view of a race; whether a drift alert is active comes from the model's watch. */
+    public static LearnerView.Race race(ShadowRace race, PromotionPolicy policy, AlertMonitor alerts) {
+        boolean driftActive = alerts.active().stream().anyMatch(a -> a.type() == AlertType.LOSS_DRIFT);
+        return new LearnerView.Race(race.window(), policy, race.live(), race.standings(), race.alerted(),
+                race.driftInWindow(driftActive), race.tradesSincePromotion());
     }
 
     private static LearnerView.ScoredDecision scored(RecentScores.Entry e) {

@@ -4,6 +4,7 @@ import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.Vote;
 import io.pim.metalearner.learn.VoteScore;
+import io.pim.metalearner.learn.race.ShadowRace;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ModelMonitor;
@@ -103,12 +104,16 @@ public final class StreamLearnerView implements LearnerView {
                 return Optional.empty();
             }
             byte[] watch = store(LearningTopology.MODEL_WATCH_STORE).get(modelId);
+            byte[] race = store(LearningTopology.RACE_STORE).get(modelId);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(learner.length + 16 * 1024);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(learner.length);
                 out.write(learner);
                 out.writeInt(watch == null ? -1 : watch.length);
                 if (watch != null) out.write(watch);
+                // last, so an instance that frames no race is still read
+                out.writeInt(race == null ? -1 : race.length);
+                if (race != null) out.write(race);
             }
             return Optional.of(bytes.toByteArray());
         } catch (InvalidStateStoreException e) {
@@ -256,7 +261,11 @@ public final class StreamLearnerView implements LearnerView {
             Learner learner = LearnerCodec.decode(learnerBytes);
             ModelMonitor watch = watchLength < 0 ? ModelMonitor.fresh(service.config().alerts())
                     : ModelMonitor.decode(in.readNBytes(watchLength), service.config().alerts());
-            return Statuses.of(modelId, learner, watch.curve(), watch.alerts(), watch.scores());
+            int raceLength = in.available() >= 4 ? in.readInt() : -1;
+            LearnerView.Race race = raceLength < 0 ? null : Statuses.race(
+                    ShadowRace.decode(in.readNBytes(raceLength), service.config().raceWindow()),
+                    service.config().promotion(), watch.alerts());
+            return Statuses.of(modelId, learner, watch.curve(), watch.alerts(), watch.scores(), race);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,8 @@
 package io.pim.metalearner.config;
 
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.LearnerSpec;
+import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.RegimeResponse;
 import org.apache.kafka.common.config.ConfigDef;
@@ -52,6 +54,13 @@ public final class ConfigParts {
     public static final String HTTP_FEEDBACK_TOKEN = "http.feedback-token";
     public static final String HTTP_FEEDBACK_TIMEOUT = "http.feedback.timeout";
     public static final String HTTP_CURVE_POINTS = "http.curve.points";
+    public static final String CANDIDATES = "candidates";
+    public static final String RACE_WINDOW = "race.window";
+    public static final String PROMOTION_POLICY = "promotion.policy";
+    public static final String PROMOTION_MIN_TRADES = "promotion.min-trades";
+    public static final String PROMOTION_SIGNIFICANCE = "promotion.significance";
+    public static final String PROMOTION_COOLDOWN = "promotion.cooldown";
+    public static final String PROMOTION_ALLOW_DRIFT = "promotion.allow-drift";
     public static final String GROUP_ID = "group.id";
     public static final String HEALTH_PORT = "health.port";
     public static final String JDBC_URL = "jdbc.url";
@@ -178,6 +187,34 @@ public final class ConfigParts {
                         "Training steps the boost lasts after a drift is detected.");
     }
 
+    /**
+     * Shadow candidates and their race with the live model ({@code ShadowRace}), and what happens
+     * when one wins ({@code PromotionPolicy}). Nothing is created or raced while {@code candidates}
+     * is empty.
+     */
+    public static ConfigDef candidates(ConfigDef d) {
+        return d.define(CANDIDATES, Type.STRING, "", SPEC_LIST, Importance.MEDIUM,
+                        "Shadow candidates created beside every model when it first trains, as learner specs or presets "
+                                + "separated by commas (original, ridge, ridge-tracking, net, net-batch8, ensemble, "
+                                + "seed-hedge, or MODEL+RULE; default = ridge, ridge-tracking, net-batch8). Each learns on "
+                                + "exactly the model's trades, in the same task, under the id <model>~<spec>. Empty: none.")
+                .define(RACE_WINDOW, Type.INT, 1000, Range.between(10, 100_000), Importance.LOW,
+                        "Trades the candidate race compares the live model and each candidate over (the newest ones).")
+                .define(PROMOTION_POLICY, Type.STRING, PromotionPolicy.MANUAL,
+                        ValidString.in(PromotionPolicy.MODES.toArray(String[]::new)), Importance.MEDIUM,
+                        "manual: a candidate that beats the live model raises candidate-better; auto: the service "
+                                + "also promotes it with a promote command on the commands topic.")
+                .define(PROMOTION_MIN_TRADES, Type.INT, 500, Range.atLeast(2), Importance.LOW,
+                        "Trades a candidate must have raced on (at most race.window) before it can be judged better.")
+                .define(PROMOTION_SIGNIFICANCE, Type.DOUBLE, 0.01, OPEN_UNIT, Importance.LOW,
+                        "A candidate is better when the one-sided Diebold–Mariano p-value of its squared-error "
+                                + "advantage is below this.")
+                .define(PROMOTION_COOLDOWN, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
+                        "Trades after an automatic promotion was applied before the next one (never two in flight).")
+                .define(PROMOTION_ALLOW_DRIFT, Type.BOOLEAN, false, Importance.LOW,
+                        "Promote automatically even when the race window holds a loss-drift alert of the live model.");
+    }
+
     /** Alert thresholds ({@link AlertConfig} says what each means); defaults are {@link AlertConfig#defaults()}. */
     public static ConfigDef alerts(ConfigDef d) {
         AlertConfig a = AlertConfig.defaults();
@@ -284,6 +321,28 @@ public final class ConfigParts {
 
     static final ConfigDef.Validator FINITE = validator("a finite number",
             value -> Double.isFinite(((Number) value).doubleValue()));
+
+    static final ConfigDef.Validator OPEN_UNIT = validator("a number in (0, 1)",
+            value -> ((Number) value).doubleValue() > 0 && ((Number) value).doubleValue() < 1);
+
+    /** Empty, or learner specs that each make a learner from the default config. */
+    static final ConfigDef.Validator SPEC_LIST = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            String text = value == null ? "" : value.toString();
+            if (text.isBlank()) return;
+            try {
+                for (LearnerSpec spec : LearnerSpec.parseList(text)) spec.applyTo(LearnerConfig.defaults());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "empty, or learner specs separated by commas";
+        }
+    };
 
     static final ConfigDef.Validator POSITIVE_NUMBER = validator("a finite number > 0",
             value -> Double.isFinite(((Number) value).doubleValue()) && ((Number) value).doubleValue() > 0);

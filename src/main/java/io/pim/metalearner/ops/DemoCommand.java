@@ -3,6 +3,9 @@ package io.pim.metalearner.ops;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pim.metalearner.api.ApiConfig;
+import io.pim.metalearner.api.LearnerView;
+import io.pim.metalearner.api.Statuses;
+import io.pim.metalearner.api.StreamLearnerView;
 import io.pim.metalearner.api.HttpService;
 import io.pim.metalearner.api.ServiceMetrics;
 import io.pim.metalearner.learn.LearnerConfig;
@@ -62,6 +65,10 @@ final class DemoCommand implements Callable<Integer> {
             + "model-1 … model-N, each with its own agent skills (default 1: the default model, as before).")
     Integer models;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A service config key for the demo's service "
+            + "(repeatable), e.g. --set candidates=default --set promotion.policy=auto (docs/CONFIG.md lists the keys).")
+    java.util.Map<String, String> set = new java.util.LinkedHashMap<>();
+
     @Option(names = "--input", paramLabel = "FILE.jsonl",
             description = "Publish this file's trades (one feedback JSON body per line) instead of simulated ones.")
     Path input;
@@ -94,6 +101,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: starting the broker, the registry and PostgreSQL ...");
             err.flush();
             Properties settings = new Properties();
+            settings.putAll(set);
             ServiceMetrics metrics = null;
             if (serve) {
                 if (httpPort < 1 || httpPort > 65535) {
@@ -162,6 +170,15 @@ final class DemoCommand implements Callable<Integer> {
                 } else {
                     ObjectNode perModel = summary.putObject("models");
                     checks.forEach(c -> c.into(perModel.putObject(c.modelId())));
+                }
+                if (!config.candidates().isEmpty()) {
+                    // what the dashboard's race panel shows, from the stream's own store
+                    StreamLearnerView view = new StreamLearnerView(stack.service(), null);
+                    for (String id : checked) {
+                        ObjectNode into = desks == 1 ? summary : (ObjectNode) summary.get("models").get(id);
+                        view.status(id).map(LearnerView.Status::race)
+                                .ifPresent(r -> into.set("candidate_race", MAPPER.valueToTree(Statuses.json(r))));
+                    }
                 }
                 err.println("demo: waiting for the JDBI writer to land everything in PostgreSQL ...");
                 err.flush();

@@ -6,6 +6,7 @@ import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.Metrics;
+import io.pim.metalearner.learn.race.ShadowRace;
 import io.pim.metalearner.stream.OpsCommands;
 import io.pim.metalearner.stream.ServiceConfig;
 import picocli.CommandLine.Command;
@@ -245,8 +246,42 @@ final class ModelCommands {
                 w.printf("%-28s %14s %14s%n", field, text(models.get(live).get(field)), text(models.get(candidate).get(field)));
             }
             if (out.has("note")) w.println("note: " + out.get("note").asText());
+            race(config, out, w);
             println(spec, out);
             return 0;
+        }
+
+        /**
+         * When C is a shadow candidate of M, their standing in M's race: the same trades, so the
+         * figures compare, with the Diebold–Mariano test of the difference.
+         */
+        private void race(ServiceConfig config, ObjectNode out, PrintWriter w) {
+            byte[] bytes;
+            try (OpsCommands ops = new OpsCommands(config, "cli")) {
+                bytes = ops.currentRace(live).orElse(null);
+            }
+            if (bytes == null) return;
+            ShadowRace race = ShadowRace.decode(bytes, config.raceWindow());
+            for (ShadowRace.Standing s : race.standings()) {
+                if (!s.candidate().equals(candidate)) continue;
+                ObjectNode r = out.putObject("race");
+                r.put("trades", s.trades());
+                r.put("live_loss", s.liveLoss());
+                r.put("candidate_loss", s.candidateLoss());
+                if (s.liveR2() == null) r.putNull("live_r2"); else r.put("live_r2", s.liveR2());
+                if (s.candidateR2() == null) r.putNull("candidate_r2"); else r.put("candidate_r2", s.candidateR2());
+                r.put("live_committee_pnl", s.livePnl());
+                r.put("candidate_committee_pnl", s.candidatePnl());
+                r.put("uniform_committee_pnl", s.uniformPnl());
+                r.put("dm_statistic", s.test().statistic());
+                r.put("dm_p_value", s.test().pValue());
+                r.put("candidate_better", race.alerted().contains(candidate));
+                w.printf(java.util.Locale.ROOT, "race over the same last %d trades: loss %.6g vs %.6g, R² %s vs %s, committee "
+                                + "P&L %+.4f vs %+.4f (uniform %+.4f); Diebold–Mariano %.2f, one-sided p %.3g%s%n",
+                        s.trades(), s.liveLoss(), s.candidateLoss(), text(r.get("live_r2")), text(r.get("candidate_r2")),
+                        s.livePnl(), s.candidatePnl(), s.uniformPnl(), s.test().statistic(), s.test().pValue(),
+                        race.alerted().contains(candidate) ? " (candidate-better raised)" : "");
+            }
         }
 
         private static String text(com.fasterxml.jackson.databind.JsonNode n) {

@@ -3,6 +3,7 @@ package io.pim.metalearner.ops;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.stream.KafkaClients;
+import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.Settlement;
 import io.pim.metalearner.stream.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -88,7 +89,11 @@ public final class OutcomeWatcher implements AutoCloseable {
                     if (record.topic().equals(weightsTopic)) {
                         WeightsUpdated update = weightsDeserializer.deserialize(record.topic(), record.value());
                         synchronized (this) {
-                            trained++;
+                            // a trade trained by its model: not a shadow candidate's step on it, nor a command's notice
+                            if (!update.getModelId().contains(LearningTopology.CANDIDATE_SEPARATOR)
+                                    && !update.getDecisionId().startsWith(LearningTopology.COMMAND_DECISION_PREFIX)) {
+                                trained++;
+                            }
                             last = update;
                             lastByModel.put(update.getModelId(), update);
                         }

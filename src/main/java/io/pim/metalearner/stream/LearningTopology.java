@@ -18,7 +18,7 @@ import java.util.Map;
  * trade-closed ───┘   └────> dead-letter
  * commands ──────────────────> training (copied as they are: bytes)
  * training (bytes) ── train ─> weights-updated, training-log, agent-performance, weight-snapshots, alerts,
- *                        │     checkpoints, command-results, decision-scores
+ *                        │     checkpoints, command-results, decision-scores, commands (automatic promotions)
  *                        └───> dead-letter
  * </pre>
  * Ops commands are copied onto the training topic under their key (the model whose task applies
@@ -45,6 +45,8 @@ public final class LearningTopology {
     public static final String FOLLOWERS_STORE = "followers";
     /** Learner checkpoints by {@link CheckpointKeys} key, what a rollback restores from. */
     public static final String CHECKPOINTS_STORE = "checkpoints";
+    /** Per live model with shadow candidates: their race ({@link ShadowRaces}). */
+    public static final String RACE_STORE = "candidate-race";
 
     static final String TRAINING_SINK = "to-training";
     static final String JOIN_DEAD_LETTER_SINK = "join-dead-letters";
@@ -59,6 +61,7 @@ public final class LearningTopology {
     static final String COMMANDS_TO_TRAINING_SINK = "commands-to-training";
     static final String VOTES_TO_TRAINING_SINK = "votes-to-training";
     static final String DECISION_SCORES_SINK = "to-decision-scores";
+    static final String COMMANDS_SINK = "to-commands";
 
     /**
      * Changelog of the learner store. One value is the whole learner, ~47 KB for 9 agents
@@ -80,6 +83,26 @@ public final class LearningTopology {
             TopicConfig.SEGMENT_MS_CONFIG, Long.toString(10 * 60 * 1000L));
 
     private LearningTopology() {
+    }
+
+    /** The decision id prefix of a {@code weights-updated} that announces an applied command, not a trained trade. */
+    public static final String COMMAND_DECISION_PREFIX = TrainingProcessor.COMMAND_DECISION_PREFIX;
+
+    /** Between a model id and a spec name in the id of a configured shadow candidate. */
+    public static final String CANDIDATE_SEPARATOR = "~";
+
+    /** The id of the shadow candidate that the spec named {@code specName} makes for {@code modelId}: {@code <model>~<spec>}. */
+    public static String candidateId(String modelId, String specName) {
+        return modelId + CANDIDATE_SEPARATOR + specName;
+    }
+
+    /**
+     * The model whose task trains {@code modelId}: for a configured shadow candidate its live model
+     * (the part before the last {@link #CANDIDATE_SEPARATOR}), else the model itself.
+     */
+    public static String liveModelOf(String modelId) {
+        int at = modelId.lastIndexOf(CANDIDATE_SEPARATOR);
+        return at > 0 ? modelId.substring(0, at) : modelId;
     }
 
     /** The model a decision trains, its key on the training topic: the one it names, else the default model. */
@@ -145,6 +168,10 @@ public final class LearningTopology {
                         Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(LEARNER_CHANGELOG), "train");
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RACE_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(LEARNER_CHANGELOG), "train");
         t.addSink(WEIGHTS_UPDATED_SINK, topics.weightsUpdated().name(),
                 topics.weightsUpdated().keySerde().serializer(), topics.weightsUpdated().valueSerde().serializer(), "train");
         t.addSink(TRAINING_LOG_SINK, topics.trainingLog().name(),
@@ -165,6 +192,9 @@ public final class LearningTopology {
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "train");
         t.addSink(DECISION_SCORES_SINK, topics.decisionScores().name(),
                 topics.decisionScores().keySerde().serializer(), topics.decisionScores().valueSerde().serializer(), "train");
+        // an automatic promotion: a command like an operator's, in the step's transaction
+        t.addSink(COMMANDS_SINK, topics.commands().name(),
+                topics.commands().keySerde().serializer(), topics.commands().valueSerde().serializer(), "train");
         return t;
     }
 

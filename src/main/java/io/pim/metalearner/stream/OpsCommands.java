@@ -129,7 +129,16 @@ public final class OpsCommands implements AutoCloseable {
      * when the model is not there the other partitions are read too.
      */
     public Optional<byte[]> currentState(String modelId) {
-        String changelog = config.applicationId() + "-" + LearningTopology.LEARNER_STORE + "-changelog";
+        return newestInChangelog(LearningTopology.LEARNER_STORE, modelId);
+    }
+
+    /** The live model's race with its shadow candidates as last committed ({@link LearningTopology#RACE_STORE}); empty if it has none. */
+    public Optional<byte[]> currentRace(String modelId) {
+        return newestInChangelog(LearningTopology.RACE_STORE, modelId);
+    }
+
+    private Optional<byte[]> newestInChangelog(String store, String modelId) {
+        String changelog = config.applicationId() + "-" + store + "-changelog";
         try (KafkaConsumer<String, byte[]> consumer = clients.consumer("metalearner-ops-export",
                 Serdes.String().deserializer(), new ByteArrayDeserializer(), Map.of())) {
             if (consumer.partitionsFor(changelog).isEmpty()) return Optional.empty();

@@ -4,6 +4,8 @@ import io.pim.metalearner.config.ConfigFile;
 import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.config.RoleConfig;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.LearnerSpec;
+import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.ModelSpec;
 import io.pim.metalearner.learn.RegimeResponse;
@@ -37,6 +39,7 @@ public final class ServiceConfig extends RoleConfig {
         ConfigParts.checkpoints(d);
         ConfigParts.http(d);
         ConfigParts.alerts(d);
+        ConfigParts.candidates(d);
         return d;
     }
 
@@ -88,6 +91,8 @@ public final class ServiceConfig extends RoleConfig {
     private final AlertConfig alerts;
     private final CheckpointPolicy checkpoints;
     private final HttpSettings http;
+    private final List<LearnerSpec> candidates;
+    private final PromotionPolicy promotion;
 
     private ServiceConfig(Map<String, String> values) {
         super(DEFINITION, values);
@@ -100,6 +105,17 @@ public final class ServiceConfig extends RoleConfig {
         this.checkpoints = new CheckpointPolicy(getInt(CHECKPOINT_EVERY), getInt(CHECKPOINT_KEEP), getInt(CHECKPOINT_MAX_BYTES));
         this.http = new HttpSettings(getInt(HTTP_PORT), secret(HTTP_ADMIN_TOKEN), duration(HTTP_FEEDBACK_TIMEOUT),
                 getInt(HTTP_CURVE_POINTS), secret(HTTP_FEEDBACK_TOKEN));
+        String specs = getString(CANDIDATES);
+        this.candidates = specs.isBlank() ? List.of() : List.copyOf(LearnerSpec.parseList(specs));
+        if (candidates.stream().map(LearnerSpec::name).distinct().count() < candidates.size()) {
+            throw new IllegalArgumentException(CANDIDATES + ": a candidate is listed twice in '" + specs + "'");
+        }
+        this.promotion = new PromotionPolicy(getString(PROMOTION_POLICY), getInt(PROMOTION_MIN_TRADES),
+                getDouble(PROMOTION_SIGNIFICANCE), getInt(PROMOTION_COOLDOWN), getBoolean(PROMOTION_ALLOW_DRIFT));
+        if (promotion.minTrades() > getInt(RACE_WINDOW)) {
+            throw new IllegalArgumentException(PROMOTION_MIN_TRADES + " (" + promotion.minTrades()
+                    + ") cannot be more than " + RACE_WINDOW + " (" + getInt(RACE_WINDOW) + "): no candidate could ever win");
+        }
     }
 
     private LearnerConfig learnerConfig() {
@@ -251,5 +267,20 @@ public final class ServiceConfig extends RoleConfig {
 
     public HttpSettings http() {
         return http;
+    }
+
+    /** {@code candidates}: the shadow candidates every new model gets; empty when none is configured. */
+    public List<LearnerSpec> candidates() {
+        return candidates;
+    }
+
+    /** {@code race.window}: trades the candidate race compares over. */
+    public int raceWindow() {
+        return getInt(RACE_WINDOW);
+    }
+
+    /** {@code promotion.*}: what a candidate that wins the race leads to. */
+    public PromotionPolicy promotion() {
+        return promotion;
     }
 }

@@ -2,6 +2,7 @@ package io.pim.metalearner.stream;
 
 import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.race.ShadowRace;
 import java.util.List;
 
 /**
@@ -24,4 +25,8 @@ public interface StepListener {
      * @param activeAlerts the model's alerts raised and not cleared, after this step
      */
     void onStep(String modelId, StepResult step, long stepNanos, long latencyMs, List<AlertEvent> activeAlerts);
+
+    /** The standings of the model's race with its shadow candidates after a step; only for a model that has candidates. */
+    default void onRace(String modelId, List<ShadowRace.Standing> standings) {
+    }
 }

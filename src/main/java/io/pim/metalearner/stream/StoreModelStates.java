@@ -51,7 +51,7 @@ final class StoreModelStates implements TrainingRules.ModelStates {
         byte[] state = learners.get(modelId);
         if (state == null) return null;
         Learner l = LearnerCodec.decode(state, configured.engine());
-        if (!l.config().equals(configured)) {
+        if (!l.config().equals(configured) && !modelId.contains(LearningTopology.CANDIDATE_SEPARATOR)) {
             // the state is self-describing; a changed config applies to new models only
             log.warn("model '{}' keeps its stored config {}, not the configured {}", modelId, l.config(), configured);
         }

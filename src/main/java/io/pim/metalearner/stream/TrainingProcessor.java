@@ -21,6 +21,7 @@ import io.pim.metalearner.learn.Trade;
 import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.alert.AlertType;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -78,6 +79,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private DeadLetters deadLetters;
     private StoreModelStates storage;
     private TrainingRules book;
+    private ShadowRaces races;
 
     TrainingProcessor(ServiceConfig config, Topics topics, StepListener listener) {
         this.listener = listener;
@@ -101,7 +103,9 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
         this.storage = new StoreModelStates(store, context.getStateStore(LearningTopology.FOLLOWERS_STORE),
                 context.getStateStore(LearningTopology.CHECKPOINTS_STORE), learnerConfig);
-        this.book = new TrainingRules(storage, learnerConfig, config.checkpoints());
+        this.book = new TrainingRules(storage, learnerConfig, config.checkpoints(), config.candidates());
+        this.races = new ShadowRaces(context.getStateStore(LearningTopology.RACE_STORE), config.raceWindow(),
+                config.promotion());
     }
 
     @Override
@@ -130,6 +134,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             // trained in memory but maybe not stored: re-read both on retry
             storage.forget();
             watches.clear();
+            races.forget();
             throw e;
         }
     }
@@ -146,11 +151,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             return;
         }
         long stepNanos = System.nanoTime() - started;
+        boolean driftRaised = false, driftActive = false;
         for (TrainingRules.Step step : trained.steps()) {
             String modelId = step.modelId();
             emit(modelId, example, step.learner(), step.result(), step.fingerprint());
             ModelMonitor watch = watch(modelId);
             List<AlertEvent> alerts = new ArrayList<>(watch.onStep(step.result()));
+            if (step == trained.steps().get(0)) {
+                driftRaised = alerts.stream().anyMatch(a -> a.raised() && a.type() == AlertType.LOSS_DRIFT);
+                driftActive = watch.alerts().active().stream().anyMatch(a -> a.type() == AlertType.LOSS_DRIFT);
+            }
             for (TrainingRules.CheckpointWrite c : trained.checkpoints()) {
                 if (c.modelId().equals(modelId)) checkpoint(c, offset, watch).ifPresent(alerts::add);
             }
@@ -161,7 +171,25 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                     ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
             listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
         }
+        race(trained.steps(), driftRaised, driftActive);
         counts.increment(CountStore.TRAINED);
+    }
+
+    /**
+     * The model's race with its candidates after the trade: its alerts, and under {@code auto} a
+     * promote command to the commands topic, in this step's transaction (no other producer).
+     */
+    private void race(List<TrainingRules.Step> steps, boolean driftRaised, boolean driftActive) {
+        long now = context.currentSystemTimeMs();
+        ShadowRaces.Outcome outcome = races.onTrained(steps, driftRaised, driftActive, now);
+        String modelId = steps.get(0).modelId();
+        for (AlertEvent alert : outcome.alerts()) emitAlert(modelId, alert);
+        if (!outcome.standings().isEmpty()) listener.onRace(modelId, outcome.standings());
+        if (outcome.promote() != null) {
+            log.info("model '{}': candidate '{}' wins the race; promoting it ({})", modelId,
+                    outcome.promote().getFromModel(), outcome.promote().getCommandId());
+            forward(LearningTopology.COMMANDS_SINK, modelId, outcome.promote(), now);
+        }
     }
 
     /**
@@ -221,6 +249,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             deadLetters.send(record, e.reason, e.getMessage());
             forward(LearningTopology.COMMAND_RESULTS_SINK, command.getModelId(), result.setApplied(false)
                     .setReason(e.reason).setDetail(e.getMessage()).build(), now);
+            races.onCommandSettled(command);
             return;
         }
         Learner learner = applied.learner();
@@ -249,6 +278,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         // what was watched of the learner it replaced is over: curve, detectors, alerts
         String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
         for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        for (AlertEvent cleared : races.onReplaced(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        races.onCommandSettled(command);
         // the tables show the model as it is now, not as it was before the command
         emitTables(modelId, learner, true, offset, now);
         // an installed candidate's first checkpoint (after the tombstones above), watched by its fresh watch

@@ -53,12 +53,34 @@ public final class TrainingReplay {
     private TrainingReplay() {
     }
 
-    /** Replays the whole training topic (read_committed) and returns {@code modelId}'s learner. */
+    /**
+     * Replays the whole training topic (read_committed) and returns {@code modelId}'s learner; a
+     * configured shadow candidate ({@code <model>~<spec>}) is replayed from its live model's partition.
+     */
     public static Result fromTopic(ServiceConfig config, LearnerConfig learnerConfig, String modelId) {
-        MemoryModelStates storage = new MemoryModelStates();
-        TrainingRules book = new TrainingRules(storage, learnerConfig, config.checkpoints());
-        long[] records = new long[2]; // [0] of the model, [1] of them skipped
-        long end = read(config, modelId, 0, Progress.NONE, (offset, value) -> {
+        Run run = new Run(config, learnerConfig, modelId);
+        long end = read(config, LearningTopology.liveModelOf(modelId), 0, Progress.NONE, run::accept);
+        return run.result(end);
+    }
+
+    /**
+     * The replay itself: the training topic's records, decoded, fed in order through the same
+     * {@link TrainingRules} as the training processor, over memory.
+     */
+    static final class Run {
+        private final MemoryModelStates storage = new MemoryModelStates();
+        private final TrainingRules book;
+        private final LearnerConfig learnerConfig;
+        private final String modelId;
+        private long records, skipped;
+
+        Run(ServiceConfig config, LearnerConfig learnerConfig, String modelId) {
+            this.book = new TrainingRules(storage, learnerConfig, config.checkpoints(), config.candidates());
+            this.learnerConfig = learnerConfig;
+            this.modelId = modelId;
+        }
+
+        void accept(long offset, Object value) {
             if (value instanceof Command command) {
                 try {
                     book.apply(command, offset);
@@ -66,15 +88,24 @@ public final class TrainingReplay {
                     // rejected live as well: nothing changed
                 }
             } else if (value instanceof TrainingExample example) {
-                boolean mine = modelId.equals(example.getModelId());
-                if (mine) records[0]++;
-                if (!train(example, trade -> book.train(example.getModelId(), trade, offset)) && mine) records[1]++;
+                // a shadow candidate learns its live model's records
+                boolean mine = LearningTopology.liveModelOf(modelId).equals(example.getModelId());
+                if (mine) records++;
+                if (!train(example, trade -> book.train(example.getModelId(), trade, offset)) && mine) skipped++;
             }
             // DecisionVotes are on the topic to be scored live; a score changes no model, so a replay skips them
-        });
-        Learner learner = storage.learner(modelId);
-        // a model with no records is what it would start as
-        return new Result(learner == null ? Learner.create(learnerConfig) : learner, records[0], records[1], end);
+        }
+
+        /** Any model's replayed learner (a candidate's too: it learns in its live model's partition); null if none. */
+        Learner learner(String id) {
+            return storage.learner(id);
+        }
+
+        Result result(long end) {
+            Learner learner = storage.learner(modelId);
+            // a model with no records is what it would start as
+            return new Result(learner == null ? Learner.create(learnerConfig) : learner, records, skipped, end);
+        }
     }
 
     /**

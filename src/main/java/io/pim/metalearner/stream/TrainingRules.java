@@ -6,6 +6,7 @@ import io.pim.metalearner.learn.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.StepResult;
 import io.pim.metalearner.learn.Trade;
 import io.pim.metalearner.learn.Vote;
@@ -20,6 +21,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -144,15 +146,20 @@ final class TrainingRules {
     private final ModelStates storage;
     private final LearnerConfig defaultConfig;
     private final ServiceConfig.CheckpointPolicy policy;
+    /** The shadow candidates every new model gets ({@code candidates}). */
+    private final List<LearnerSpec> candidateSpecs;
     /** Scores for models not trained yet; only ever read (see {@link #scorer}). */
     private Learner fresh;
     private String freshFingerprint;
 
-    TrainingRules(ModelStates storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy) {
+    TrainingRules(ModelStates storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy,
+                  List<LearnerSpec> candidateSpecs) {
         this.storage = storage;
         this.defaultConfig = defaultConfig;
         this.policy = policy;
+        this.candidateSpecs = List.copyOf(candidateSpecs);
     }
+
 
     /**
      * Trains {@code modelId} on the (already validated) trade at {@code offset}, then each of its
@@ -164,9 +171,11 @@ final class TrainingRules {
         List<Step> steps = new ArrayList<>();
         List<CheckpointWrite> checkpoints = new ArrayList<>();
         CandidatesAndOffset followers = storage.candidatesAndOffset(modelId);
+        Map<String, Learner> created = new HashMap<>();
+        if (storage.learner(modelId) == null) followers = withConfiguredCandidates(modelId, followers, created);
         steps.add(step(modelId, learnerOrFresh(modelId), trade, offset, checkpoints));
         for (String candidate : followers.candidates()) {
-            Learner learner = storage.learner(candidate);
+            Learner learner = created.containsKey(candidate) ? created.get(candidate) : storage.learner(candidate);
             if (learner == null) continue;
             try {
                 steps.add(step(candidate, learner, trade, offset, checkpoints));
@@ -177,6 +186,23 @@ final class TrainingRules {
         }
         storage.putCandidatesAndOffset(modelId, followers.withLastOffset(offset));
         return new Trained(steps, checkpoints);
+    }
+
+    /**
+     * A model's first trade brings its configured shadow candidates to life, fresh, so they learn
+     * from exactly the trades it learns from. Rules, not configuration read elsewhere: a replay
+     * with the same config creates them at the same record.
+     */
+    private CandidatesAndOffset withConfiguredCandidates(String modelId, CandidatesAndOffset followers,
+                                                         Map<String, Learner> created) {
+        for (LearnerSpec spec : candidateSpecs) {
+            String id = LearningTopology.candidateId(modelId, spec.name());
+            if (storage.learner(id) != null) continue; // an id in use is never overwritten
+            created.put(id, Learner.create(spec.applyTo(defaultConfig)));
+            followers = followers.withCandidate(id);
+            log.info("model '{}' starts with shadow candidate '{}': {}", modelId, id, spec.text());
+        }
+        return followers;
     }
 
     private Step step(String modelId, Learner learner, Trade trade, long offset, List<CheckpointWrite> checkpoints) {

@@ -17,6 +17,9 @@ import io.pim.metalearner.learn.Vote;
 import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;
+import io.pim.metalearner.learn.race.DieboldMariano;
+import io.pim.metalearner.learn.race.PromotionPolicy;
+import io.pim.metalearner.learn.race.ShadowRace;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,6 +62,13 @@ class ApiServerTest {
         public Optional<Status> status(String modelId) {
             if (modelId.equals("restoring")) {
                 throw new Unavailable("model 'restoring' is not queryable here now (REBALANCING)", null);
+            }
+            if (modelId.equals("raced")) {
+                ShadowRace.Standing ridge = new ShadowRace.Standing("raced~ridge", 100, 0.0005, 0.0003, 0.2, 0.55,
+                        1.5, 2.1, 1.1, new DieboldMariano(100, 0.0002, 3.1, 0.00097));
+                return Optional.of(new Status("raced", 100, 0.0005, 0.2, 0.6, 1.5, 1.1, List.of(), List.of(), List.of(),
+                        List.of(), new Race(100, new PromotionPolicy("auto", 50, 0.01, 500, false),
+                        new ShadowRace.Live(100, 0.0005, 0.2, 1.5, 1.1), List.of(ridge), List.of("raced~ridge"), false, 7)));
             }
             if (!modelId.equals("default")) return Optional.empty();
             return Optional.of(new Status("default", 120, 0.0021, 0.12, 0.58, 1.9, 0.7,
@@ -106,6 +116,32 @@ class ApiServerTest {
     @AfterAll
     static void stop() {
         server.close();
+    }
+
+    @Test
+    void statusShowsTheRaceWithTheShadowCandidatesWhenTheModelHasThem() throws Exception {
+        // when
+        JsonNode race = JSON.readTree(get("/api/pim/metalearner/status?model_id=raced").body()).get("candidate_race");
+        JsonNode none = JSON.readTree(get("/api/pim/metalearner/status").body()).get("candidate_race");
+
+        // then
+        assertThat(none).isNull();
+        assertThat(race.get("window").asInt()).isEqualTo(100);
+        assertThat(race.at("/policy/mode").asText()).isEqualTo("auto");
+        assertThat(race.at("/policy/significance").asDouble()).isEqualTo(0.01);
+        assertThat(race.at("/live/trades").asInt()).isEqualTo(100);
+        assertThat(race.at("/live/loss").asDouble()).isEqualTo(0.0005);
+        JsonNode ridge = race.at("/candidates/0");
+        assertThat(ridge.get("model_id").asText()).isEqualTo("raced~ridge");
+        assertThat(ridge.get("loss").asDouble()).isEqualTo(0.0003);
+        assertThat(ridge.get("live_loss").asDouble()).isEqualTo(0.0005);
+        assertThat(ridge.get("r2").asDouble()).isEqualTo(0.55);
+        assertThat(ridge.get("committee_pnl_learned").asDouble()).isEqualTo(2.1);
+        assertThat(ridge.get("committee_pnl_uniform").asDouble()).isEqualTo(1.1);
+        assertThat(ridge.at("/diebold_mariano/statistic").asDouble()).isEqualTo(3.1);
+        assertThat(ridge.at("/diebold_mariano/p_value").asDouble()).isEqualTo(0.00097);
+        assertThat(ridge.get("better").asBoolean()).isTrue();
+        assertThat(race.get("trades_since_promotion").asLong()).isEqualTo(7);
     }
 
     @Test

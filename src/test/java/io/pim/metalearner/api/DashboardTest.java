@@ -8,6 +8,7 @@ import io.pim.metalearner.testing.HeadlessChromium;
 import io.pim.metalearner.learn.FeedbackJson;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.LearningCurve;
 import io.pim.metalearner.learn.RecentScores;
 import io.pim.metalearner.learn.StepResult;
@@ -16,6 +17,8 @@ import io.pim.metalearner.learn.Vote;
 import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertMonitor;
+import io.pim.metalearner.learn.race.PromotionPolicy;
+import io.pim.metalearner.learn.race.ShadowRace;
 import io.pim.metalearner.ops.TradeSimulator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +125,30 @@ class DashboardTest {
         assertThat(text("stat-accuracy")).isEqualTo("–");
         assertThat(text("stat-r2")).isEqualTo("–");
         assertThat(text("stat-loss")).isEqualTo("–");
+        // and a model without candidates has no race panel
+        assertThat(browser.findElement(By.id("race-panel")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    @Order(4)
+    void theRaceWithTheShadowCandidateShowsBothLearnersOnTheSameTrades() {
+        // when the dashboard opens on the model, whose ridge candidate learned its 122 trades beside it
+        browser.get("http://localhost:" + server.port() + "/");
+        waitFor(() -> browser.findElement(By.id("race-panel")).isDisplayed()
+                && browser.findElements(By.cssSelector("#race-table tbody tr")).size() == 2);
+
+        // then the live model over the window, then the candidate against it with the test's statistic
+        List<WebElement> rows = browser.findElements(By.cssSelector("#race-table tbody tr"));
+        List<String> live = cells(rows.get(0));
+        assertThat(live.get(0)).isEqualTo("live model");
+        assertThat(live.get(1)).isEqualTo("100");
+        assertThat(live.get(2)).matches("0\\.\\d{6}");
+        List<String> candidate = cells(rows.get(1));
+        assertThat(candidate.get(0)).isEqualTo(TrainedModel.CANDIDATE);
+        assertThat(candidate.get(1)).isEqualTo("100");
+        assertThat(candidate.get(2)).matches("0\\.\\d{6} vs 0\\.\\d{6}");
+        assertThat(candidate.get(5)).matches("-?\\d+\\.\\d{2} \\(.+\\)");
+        assertThat(text("race-summary")).contains("Last 100 trades", "Policy manual");
     }
 
     @Test
@@ -193,17 +220,23 @@ class DashboardTest {
     static final class TrainedModel implements LearnerView {
         /** A model id answered with a fresh learner's state. */
         static final String FRESH = "fresh";
+        static final String CANDIDATE = "default~ridge";
         private final LearnerConfig config;
         private final Learner learner;
         private final LearningCurve curve = new LearningCurve(200);
         private final AlertMonitor alerts = new AlertMonitor(AlertConfig.defaults());
         private final RecentScores scores = new RecentScores(50);
+        /** A shadow candidate learning the same trades, raced against the learner as the training processor does. */
+        private final Learner candidate;
+        private final ShadowRace race = new ShadowRace(100);
+        private final PromotionPolicy policy = new PromotionPolicy("manual", 50, 0.01, 1000, false);
         /** Decided and scored, not closed yet: what {@link #close} trains on. */
         private final List<Trade> open = new ArrayList<>();
 
         TrainedModel(LearnerConfig config) {
             this.config = config;
             this.learner = Learner.create(config);
+            this.candidate = Learner.create(LearnerSpec.parse("ridge").applyTo(config));
         }
 
         /** Each trade scored at vote time, then closed and trained on, as the training processor sees them. */
@@ -225,7 +258,14 @@ class DashboardTest {
         /** The {@code count} oldest open decisions close and train. */
         synchronized void close(int count) {
             for (int i = 0; i < count; i++) {
-                StepResult step = learner.train(open.remove(0));
+                Trade trade = open.remove(0);
+                StepResult step = learner.train(trade);
+                StepResult shadow = candidate.train(trade);
+                race.add(step.actualReturn(), new ShadowRace.Entrant("default", step.step(), step.predictedReturn(),
+                        learner.metrics().committeePnlLearned()), learner.metrics().committeePnlUniform(),
+                        List.of(new ShadowRace.Entrant(CANDIDATE, shadow.step(), shadow.predictedReturn(),
+                                candidate.metrics().committeePnlLearned())));
+                race.judge(policy, step.step(), false);
                 curve.add(step);
                 scores.settle(step.decisionId(), step.actualReturn(), step.step());
                 alerts.onStep(step.step(), step.loss(), step.rollingR2(), step.agentWeights());
@@ -246,7 +286,7 @@ class DashboardTest {
                 return Optional.of(Statuses.of(modelId, Learner.create(config), new LearningCurve(200),
                         new AlertMonitor(AlertConfig.defaults())));
             }
-            return Optional.of(Statuses.of(modelId, learner, curve, alerts, scores));
+            return Optional.of(Statuses.of(modelId, learner, curve, alerts, scores, Statuses.race(race, policy, alerts)));
         }
 
         @Override

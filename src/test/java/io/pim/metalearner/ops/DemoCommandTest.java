@@ -126,4 +126,31 @@ class DemoCommandTest {
         }
         assertThat(summary.get("postgres").get("metalearner_training_log").asLong()).isEqualTo(60);
     }
+
+    @Test
+    void demoWithAShadowCandidateCountsEachTradeOnceAndReportsTheRace(@TempDir Path dir) throws Exception {
+        // when the demo's service gives the model a ridge shadow candidate
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("demo", "--trades", "40", "--seed", "5", "--set", "candidates=ridge",
+                "--set", "race.window=30", "--set", "promotion.min-trades=20", "--log-file", dir.resolve("demo.log").toString());
+
+        // then the trades are counted once (not once more for the candidate), the live model equals its replay,
+        // and the summary has the race of the last 30 trades
+        assertThat(exit).as(err.toString()).isZero();
+        String[] stdout = out.toString().strip().split("\n");
+        JsonNode summary = JsonMapper.builder().build().readTree(stdout[stdout.length - 1]);
+        assertThat(summary.get("trained").asLong()).isEqualTo(40);
+        assertThat(summary.get("training_step").asLong()).isEqualTo(40);
+        assertThat(summary.get("fingerprint").asText()).isEqualTo(summary.get("replay_fingerprint").asText());
+        JsonNode race = summary.get("candidate_race");
+        assertThat(race.get("window").asInt()).isEqualTo(30);
+        assertThat(race.at("/live/trades").asInt()).isEqualTo(30);
+        assertThat(race.at("/candidates/0/model_id").asText()).isEqualTo("default~ridge");
+        assertThat(race.at("/candidates/0/trades").asInt()).isEqualTo(30);
+        // the candidate's history lands beside the model's
+        assertThat(summary.get("postgres").get("metalearner_training_log").asLong()).isEqualTo(80);
+    }
 }

@@ -235,6 +235,41 @@ class OpsCommandsIntegrationTest {
     }
 
     @Test
+    void configuredShadowCandidatesLearnEveryTradeCompareShowsTheRaceAndReplaysEqualLive() throws Exception {
+        // given: a service that gives every new model a ridge shadow candidate, raced over 40 trades
+        Path configFile = configFile("shadow-story", Map.of("candidates", "ridge", "race.window", "40",
+                "promotion.min-trades", "20"));
+        ServiceConfig config = ServiceConfig.load(configFile, Map.of());
+        Topics topics = Topics.of(config);
+        try (LearningService service = start(config)) {
+            // when: 60 trades of "live"
+            publish(config, topics, "live", 60);
+            List<WeightsUpdated> updates = awaitUpdates(config, topics, 2 * 60);
+
+            // then: the candidate learned each of them, and a replay of the training topic gives both learners' bytes
+            WeightsUpdated shadow = lastOf(updates, "live~ridge");
+            assertThat(shadow.getTrainingStep()).isEqualTo(60);
+            assertThat(shadow.getFingerprint()).isEqualTo(
+                    TrainingReplay.fromTopic(config, config.learner(), "live~ridge").learner().fingerprint());
+            assertThat(lastOf(updates, "live").getFingerprint()).isEqualTo(
+                    TrainingReplay.fromTopic(config, config.learner(), "live").learner().fingerprint());
+            JsonNode replayed = cli("replay", "--config", configFile.toString(), "--model-id", "live~ridge");
+            assertThat(replayed.get("fingerprint").asText()).isEqualTo(shadow.getFingerprint());
+
+            // and compare shows their race on the same last 40 trades, with the test of the difference
+            // (the race's store commits with the outputs just read: its changelog holds the 60th trade)
+            String compare = cliText("compare", "--config", configFile.toString(), "live", "live~ridge");
+            assertThat(compare).contains("race over the same last 40 trades");
+            JsonNode race = lastLine(compare).get("race");
+            assertThat(race.get("trades").asInt()).isEqualTo(40);
+            assertThat(race.get("live_loss").asDouble()).isPositive();
+            assertThat(race.get("candidate_loss").asDouble()).isPositive();
+            assertThat(race.has("dm_statistic")).isTrue();
+            assertThat(race.get("dm_p_value").asDouble()).isBetween(0.0, 1.0);
+        }
+    }
+
+    @Test
     void aVariantCandidateReplayedWithASpecLearnsLiveExactlyAsOffline() throws Exception {
         // given: a service and 30 trades learned by "live"
         Path configFile = configFile("variant-story", Map.of());

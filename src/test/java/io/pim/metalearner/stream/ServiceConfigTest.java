@@ -133,6 +133,38 @@ class ServiceConfigTest {
         assertThat(c.toString()).doesNotContain("jaas-secret");
     }
 
+    @Test
+    void candidatesAndThePromotionPolicyAreReadAndNoneIsTheDefault() {
+        ServiceConfig none = ServiceConfig.from(minimal(), Map.of());
+        assertThat(none.candidates()).isEmpty();
+        assertThat(none.promotion().mode()).isEqualTo("manual");
+        assertThat(none.raceWindow()).isEqualTo(1000);
+
+        Properties p = with("candidates", "default, net(features=side,hidden=16x8,lr=0.01,dropout=0,batch=1)+hedge(eta=0.5)");
+        p.setProperty("promotion.policy", "auto");
+        p.setProperty("race.window", "500");
+        p.setProperty("promotion.min-trades", "300");
+        ServiceConfig raced = ServiceConfig.from(p, Map.of());
+        assertThat(raced.candidates()).extracting(io.pim.metalearner.learn.LearnerSpec::name).containsExactly(
+                "ridge", "ridge-tracking", "net-batch8", "net(features=side,hidden=16x8,lr=0.01,dropout=0,batch=1)+hedge(eta=0.5)");
+        assertThat(raced.promotion().auto()).isTrue();
+        assertThat(raced.promotion().minTrades()).isEqualTo(300);
+    }
+
+    @Test
+    void badCandidatesAndPoliciesFailNamingTheKey() {
+        assertThatThrownBy(() -> ServiceConfig.from(with("candidates", "ridge,lasso"), Map.of()))
+                .hasMessageContaining("candidates").hasMessageContaining("lasso");
+        assertThatThrownBy(() -> ServiceConfig.from(with("candidates", "ridge,ridge"), Map.of()))
+                .hasMessageContaining("candidates").hasMessageContaining("twice");
+        assertThatThrownBy(() -> ServiceConfig.from(with("promotion.policy", "yolo"), Map.of()))
+                .hasMessageContaining("promotion.policy").hasMessageContaining("manual");
+        assertThatThrownBy(() -> ServiceConfig.from(with("promotion.significance", "1.5"), Map.of()))
+                .hasMessageContaining("promotion.significance");
+        assertThatThrownBy(() -> ServiceConfig.from(with("promotion.min-trades", "5000"), Map.of()))
+                .hasMessageContaining("promotion.min-trades").hasMessageContaining("race.window");
+    }
+
     private static Properties with(String key, String value) {
         Properties p = minimal();
         p.setProperty(key, value);

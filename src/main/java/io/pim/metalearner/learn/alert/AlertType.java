@@ -13,7 +13,9 @@ public enum AlertType {
     /** Writing a checkpoint failed; raised and cleared by the caller that writes checkpoints. */
     CHECKPOINT_FAILED,
     /** Page-Hinkley detected an increase in the mean of the loss stream. */
-    LOSS_DRIFT;
+    LOSS_DRIFT,
+    /** A shadow candidate beats the live model significantly (raised and cleared by the candidate race). */
+    CANDIDATE_BETTER;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -1,0 +1,210 @@
+package io.pim.metalearner.learn.race;
+
+import io.pim.metalearner.learn.alert.AlertEvent;
+import io.pim.metalearner.learn.alert.AlertType;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class ShadowRaceTest {
+    private static final PromotionPolicy MANUAL = new PromotionPolicy("manual", 20, 0.01, 50, false);
+    private static final PromotionPolicy AUTO = new PromotionPolicy("auto", 20, 0.01, 50, false);
+
+    private long step;
+
+    /** One trade: the live model predicts 0 and the candidate the target minus {@code candidateError}. */
+    private void trade(ShadowRace race, double target, double candidateError) {
+        step++;
+        race.add(target, new ShadowRace.Entrant("m", step, 0, 0), 0,
+                List.of(new ShadowRace.Entrant("m~ridge", step, target - candidateError, 0)));
+    }
+
+    /** A candidate that is clearly better: errors ten times smaller on targets that alternate. */
+    private void betterTrades(ShadowRace race, int n) {
+        for (int i = 0; i < n; i++) {
+            double target = (i % 2 == 0 ? 1 : -1) * (0.01 + 0.001 * (i % 7));
+            trade(race, target, target / 10);
+        }
+    }
+
+    @Test
+    void standingsCompareLossR2AndPnlOnTheSameTrades() {
+        // given: four trades; the live model predicts 0, the candidate is close (worked by hand:
+        // squared errors live 1e-4, 4e-4, 9e-4, 0 and candidate 0, 1e-4, 1e-4, 1e-4)
+        ShadowRace race = new ShadowRace(10);
+        double[] targets = {0.01, -0.02, 0.03, 0.00};
+        double[] candidate = {0.01, -0.01, 0.02, 0.01};
+        double livePnl = 0, candPnl = 0, uniform = 0;
+        for (int i = 0; i < 4; i++) {
+            livePnl += 0.01;
+            candPnl += 0.02;
+            uniform += 0.005;
+            race.add(targets[i], new ShadowRace.Entrant("m", i + 1, 0, livePnl), uniform,
+                    List.of(new ShadowRace.Entrant("m~ridge", i + 1, candidate[i], candPnl)));
+        }
+
+        // when
+        ShadowRace.Standing s = race.standings().get(0);
+
+        // then: mean squared errors, R² against the window's mean target, P&L summed per trade,
+        // and DM on d = 1e-4, 3e-4, 8e-4, -1e-4: mean 2.75e-4, gamma0 1.11875e-7, DM 1.644357, p 0.050051
+        assertThat(s.candidate()).isEqualTo("m~ridge");
+        assertThat(s.trades()).isEqualTo(4);
+        assertThat(s.liveLoss()).isCloseTo(3.5e-4, within(1e-12));
+        assertThat(s.candidateLoss()).isCloseTo(0.75e-4, within(1e-12));
+        assertThat(s.liveR2()).isCloseTo(-0.0769231, within(1e-6));
+        assertThat(s.candidateR2()).isCloseTo(0.7692308, within(1e-6));
+        assertThat(s.livePnl()).isCloseTo(0.04, within(1e-12));
+        assertThat(s.candidatePnl()).isCloseTo(0.08, within(1e-12));
+        assertThat(s.uniformPnl()).isCloseTo(0.02, within(1e-12));
+        assertThat(s.test().statistic()).isCloseTo(1.644357, within(1e-6));
+        assertThat(s.test().pValue()).isCloseTo(0.050051, within(1e-6));
+        assertThat(race.live().trades()).isEqualTo(4);
+        assertThat(race.live().loss()).isCloseTo(3.5e-4, within(1e-12));
+    }
+
+    @Test
+    void theWindowKeepsTheNewestTrades() {
+        ShadowRace race = new ShadowRace(30);
+        betterTrades(race, 100);
+        assertThat(race.standings().get(0).trades()).isEqualTo(30);
+        assertThat(race.trades()).isEqualTo(100);
+    }
+
+    @Test
+    void manualRaisesCandidateBetterOnceAndClearsItWhenTheAdvantageIsGone() {
+        ShadowRace race = new ShadowRace(40);
+        // given: too few trades to judge
+        betterTrades(race, 19);
+        assertThat(race.judge(MANUAL, step, false).alerts()).isEmpty();
+
+        // when: the 20th trade, then more
+        trade(race, 0.02, 0.002);
+        ShadowRace.Verdict first = race.judge(MANUAL, step, false);
+        betterTrades(race, 5);
+        ShadowRace.Verdict later = race.judge(MANUAL, step, false);
+
+        // then: raised once, never promoted under manual
+        assertThat(first.alerts()).singleElement().satisfies(a -> {
+            assertThat(a.type()).isEqualTo(AlertType.CANDIDATE_BETTER);
+            assertThat(a.state()).isEqualTo(AlertEvent.State.RAISED);
+            assertThat(a.value()).isLessThan(0.01);
+            assertThat(a.message()).contains("m~ridge").contains("Diebold–Mariano");
+        });
+        assertThat(first.promote()).isNull();
+        assertThat(later.alerts()).isEmpty();
+        assertThat(race.alerted()).containsExactly("m~ridge");
+
+        // when: the candidate gets far worse than the live model for a whole window
+        for (int i = 0; i < 40; i++) trade(race, (i % 2 == 0 ? 1 : -1) * 0.01, 0.05);
+        ShadowRace.Verdict worse = race.judge(MANUAL, step, false);
+
+        // then
+        assertThat(worse.alerts()).singleElement().satisfies(a -> assertThat(a.state()).isEqualTo(AlertEvent.State.CLEARED));
+        assertThat(race.alerted()).isEmpty();
+    }
+
+    @Test
+    void autoPromotesTheWinnerOnceUntilItsCommandIsSettledThenWaitsOutTheCooldown() {
+        ShadowRace race = new ShadowRace(40);
+        betterTrades(race, 20);
+        assertThat(race.judge(AUTO, step, false).promote()).isEqualTo("m~ridge");
+        assertThat(race.pendingPromotion()).isEqualTo("m~ridge");
+
+        // the command queues behind a backlog of trades: however long, no second one is issued
+        for (int i = 0; i < 200; i++) {
+            betterTrades(race, 1);
+            assertThat(race.judge(AUTO, step, false).promote()).isNull();
+        }
+
+        // when it is applied (the live model is the candidate now, the race starts over)
+        race.restart(step, "promoted");
+        race.promotionSettled();
+        assertThat(race.pendingPromotion()).isNull();
+        assertThat(race.tradesSincePromotion()).isZero();
+
+        // then: a candidate that wins again is promoted only once the cooldown (50) since the application is over
+        betterTrades(race, 49);
+        assertThat(race.judge(AUTO, step, false).promote()).isNull();
+        betterTrades(race, 1);
+        assertThat(race.judge(AUTO, step, false).promote()).isEqualTo("m~ridge");
+    }
+
+    @Test
+    void autoDoesNotPromoteOnAWindowWithADriftAlertUnlessAllowed() {
+        ShadowRace race = new ShadowRace(40);
+        betterTrades(race, 10);
+        race.driftRaised();
+        betterTrades(race, 20);
+
+        assertThat(race.driftInWindow(false)).isTrue();
+        ShadowRace.Verdict guarded = race.judge(AUTO, step, false);
+        assertThat(guarded.promote()).isNull();
+        assertThat(guarded.alerts()).hasSize(1); // still reported
+        assertThat(race.judge(new PromotionPolicy("auto", 20, 0.01, 50, true), step, false).promote()).isEqualTo("m~ridge");
+
+        // once the drift left the window it no longer blocks, unless a drift alert is still active
+        ShadowRace later = new ShadowRace(40);
+        betterTrades(later, 5);
+        later.driftRaised();
+        betterTrades(later, 45);
+        assertThat(later.driftInWindow(false)).isFalse();
+        assertThat(later.judge(AUTO, step, true).promote()).isNull();
+        assertThat(later.judge(AUTO, step, false).promote()).isEqualTo("m~ridge");
+    }
+
+    @Test
+    void aRestartEmptiesTheWindowAndClearsTheAlerts() {
+        ShadowRace race = new ShadowRace(40);
+        betterTrades(race, 25);
+        race.judge(MANUAL, step, false);
+
+        List<AlertEvent> cleared = race.restart(step, "promoted");
+
+        assertThat(cleared).singleElement().satisfies(a -> {
+            assertThat(a.state()).isEqualTo(AlertEvent.State.CLEARED);
+            assertThat(a.message()).contains("m~ridge").contains("promoted");
+        });
+        assertThat(race.standings().get(0).trades()).isZero();
+        assertThat(race.live().trades()).isZero();
+        assertThat(race.trades()).isEqualTo(25);
+    }
+
+    @Test
+    void aCandidateThatJoinsLateIsComparedOnlyFromThenOn() {
+        ShadowRace race = new ShadowRace(40);
+        for (int i = 1; i <= 10; i++) race.add(0.01, new ShadowRace.Entrant("m", i, 0, 0.01 * i), 0, List.of());
+        for (int i = 11; i <= 15; i++) {
+            race.add(0.01, new ShadowRace.Entrant("m", i, 0, 0.01 * i), 0,
+                    List.of(new ShadowRace.Entrant("m~late", 40 + i, 0.01, 1.0 + 0.02 * i)));
+        }
+        ShadowRace.Standing s = race.standings().get(0);
+        assertThat(s.trades()).isEqualTo(5);
+        assertThat(race.live().trades()).isEqualTo(15);
+        // its first trade's P&L is unknown (its learner had history): 4 increments of 0.02 and the live's 4 of 0.01
+        assertThat(s.candidatePnl()).isCloseTo(0.08, within(1e-12));
+        assertThat(s.livePnl()).isCloseTo(0.04, within(1e-12));
+    }
+
+    @Test
+    void encodeDecodeGivesTheSameRaceAndBytes() {
+        ShadowRace race = new ShadowRace(40);
+        betterTrades(race, 25);
+        race.driftRaised();
+        assertThat(race.judge(new PromotionPolicy("auto", 20, 0.01, 50, true), step, false).promote()).isEqualTo("m~ridge");
+
+        byte[] bytes = race.encode();
+        ShadowRace back = ShadowRace.decode(bytes, 40);
+
+        assertThat(back.encode()).isEqualTo(bytes);
+        assertThat(back.standings()).isEqualTo(race.standings());
+        assertThat(back.alerted()).isEqualTo(race.alerted());
+        assertThat(back.tradesSincePromotion()).isEqualTo(race.tradesSincePromotion());
+        assertThat(back.pendingPromotion()).isEqualTo("m~ridge");
+        // a smaller configured window keeps the newest trades
+        assertThat(ShadowRace.decode(bytes, 10).standings().get(0).trades()).isEqualTo(10);
+    }
+}
