@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.Checkpoint;
+import io.pim.metalearner.avro.Command;
+import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import org.apache.avro.specific.SpecificRecord;
@@ -12,10 +14,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.util.List;
 
 /**
- * Turns a poll's records into a {@link Batch}: rows for the four tables (a checkpoint, or a
- * checkpoint's tombstone, as a {@link CheckpointEvent}), and a dead letter with its reason for each
+ * Turns a poll's records into a {@link Batch}: rows for the five tables (a checkpoint, or a
+ * checkpoint's tombstone, as a {@link CheckpointEvent}; a command and its result as the two halves
+ * of one {@link CommandAudit} row), and a dead letter with its reason for each
  * record that cannot become one (unreadable bytes, an unknown schema, the wrong type for its topic,
- * a JSON column that is not a JSON object, a checkpoint state that is not what it claims). No consumer and no
+ * a JSON column that is not a JSON object, a checkpoint state that is not what it claims, a blank command id). No consumer and no
  * database here, so it can be tested alone; only the writer schemas come from the registry.
  * <p>
  * A registry that is away is not a record's fault: {@link AvroRecordReader} throws
@@ -57,6 +60,10 @@ final class BatchDecoder {
                 problem = jsonObjectProblem("agent_weights", row.getAgentWeights());
                 if (problem == null) Batch.keepNewest(batch.weightSnapshots, List.of(row.getModelId(), row.getTrainingStep()),
                         new Batch.Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
+            } else if (record.topic().equals(topics.commands()) && value instanceof Command command) {
+                problem = commandRow(batch, record, command);
+            } else if (record.topic().equals(topics.commandResults()) && value instanceof CommandResult result) {
+                problem = commandRow(batch, record, result);
             } else {
                 problem = "wrong-type: " + (value == null ? "null value (tombstone)" : value.getClass().getSimpleName())
                         + " on topic " + record.topic();
@@ -86,11 +93,35 @@ final class BatchDecoder {
         batch.records++;
     }
 
-    // the consumer reads only the landed topics; checkpoints are decoded apart, so anything not one of the first two is a snapshot topic
+    // the consumer reads only the landed topics; checkpoints are decoded apart, so anything else is a snapshot topic
     private Class<? extends SpecificRecord> expectedType(String topic) {
         if (topic.equals(topics.trainingLog())) return TrainingLog.class;
         if (topic.equals(topics.agentPerformance())) return AgentPerformance.class;
+        if (topic.equals(topics.commands())) return Command.class;
+        if (topic.equals(topics.commandResults())) return CommandResult.class;
         return WeightSnapshot.class;
+    }
+
+    /**
+     * One half of a command's row, the newest per command id: a command by its offset on the
+     * commands topic, a result by the training-topic offset it was applied at (the upsert's guard).
+     * Returns "reason: detail" or null.
+     */
+    private String commandRow(Batch batch, ConsumerRecord<byte[], byte[]> record, SpecificRecord value) {
+        try {
+            if (value instanceof Command command) {
+                CommandAudit.Issued row = CommandAudit.Issued.of(command);
+                Batch.keepNewest(batch.commands, List.of(row.commandId()), new Batch.Pending<>(row, record, record.offset(), 0));
+            } else {
+                CommandResult result = (CommandResult) value;
+                CommandAudit.Decided row = CommandAudit.Decided.of(result);
+                Batch.keepNewest(batch.commandResults, List.of(row.commandId()),
+                        new Batch.Pending<>(row, record, result.getSourceOffset(), record.offset()));
+            }
+            return null;
+        } catch (AvroRecordReader.Unusable e) {
+            return e.reason + ": " + e.getMessage();
+        }
     }
 
     /** JSON columns must hold a JSON object; returns "invalid-json: detail" or null. */
