@@ -18,8 +18,8 @@ import java.util.List;
  * checkpoint's tombstone, as a {@link CheckpointEvent}; a command and its result as the two halves
  * of one {@link CommandAudit} row), and a dead letter with its reason for each
  * record that cannot become one (unreadable bytes, an unknown schema, the wrong type for its topic,
- * a JSON column that is not a JSON object, a checkpoint state that is not what it claims, a blank command id). No consumer and no
- * database here, so it can be tested alone; only the writer schemas come from the registry.
+ * a JSON column that is not a JSON object, a checkpoint state that is not what it claims, a blank
+ * command id). No consumer and no database here, so it can be tested alone; only the writer schemas come from the registry.
  * <p>
  * A registry that is away is not a record's fault: {@link AvroRecordReader} throws
  * {@link Unavailable} and the caller decodes the same records again later.
@@ -61,9 +61,9 @@ final class BatchDecoder {
                 if (problem == null) Batch.keepNewest(batch.weightSnapshots, List.of(row.getModelId(), row.getTrainingStep()),
                         new Batch.Pending<>(row, record, row.getSourceOffset(), row.getTrainingStep()));
             } else if (record.topic().equals(topics.commands()) && value instanceof Command command) {
-                problem = commandRow(batch, record, command);
+                problem = issued(batch, record, command);
             } else if (record.topic().equals(topics.commandResults()) && value instanceof CommandResult result) {
-                problem = commandRow(batch, record, result);
+                problem = decided(batch, record, result);
             } else {
                 problem = "wrong-type: " + (value == null ? "null value (tombstone)" : value.getClass().getSimpleName())
                         + " on topic " + record.topic();
@@ -102,22 +102,23 @@ final class BatchDecoder {
         return WeightSnapshot.class;
     }
 
-    /**
-     * One half of a command's row, the newest per command id: a command by its offset on the
-     * commands topic, a result by the training-topic offset it was applied at (the upsert's guard).
-     * Returns "reason: detail" or null.
-     */
-    private String commandRow(Batch batch, ConsumerRecord<byte[], byte[]> record, SpecificRecord value) {
+    /** A command's half of its row, the newest per command id by its offset on the commands topic; returns "reason: detail" or null. */
+    private String issued(Batch batch, ConsumerRecord<byte[], byte[]> record, Command command) {
         try {
-            if (value instanceof Command command) {
-                CommandAudit.Issued row = CommandAudit.Issued.of(command);
-                Batch.keepNewest(batch.commands, List.of(row.commandId()), new Batch.Pending<>(row, record, record.offset(), 0));
-            } else {
-                CommandResult result = (CommandResult) value;
-                CommandAudit.Decided row = CommandAudit.Decided.of(result);
-                Batch.keepNewest(batch.commandResults, List.of(row.commandId()),
-                        new Batch.Pending<>(row, record, result.getSourceOffset(), record.offset()));
-            }
+            CommandAudit.Issued row = CommandAudit.Issued.of(command);
+            Batch.keepNewest(batch.commands, List.of(row.commandId()), new Batch.Pending<>(row, record, record.offset(), 0));
+            return null;
+        } catch (AvroRecordReader.Unusable e) {
+            return e.reason + ": " + e.getMessage();
+        }
+    }
+
+    /** A result's half, the newest per command id by the training-topic offset it was applied at (as the upsert compares). */
+    private String decided(Batch batch, ConsumerRecord<byte[], byte[]> record, CommandResult result) {
+        try {
+            CommandAudit.Decided row = CommandAudit.Decided.of(result);
+            Batch.keepNewest(batch.commandResults, List.of(row.commandId()),
+                    new Batch.Pending<>(row, record, result.getSourceOffset(), record.offset()));
             return null;
         } catch (AvroRecordReader.Unusable e) {
             return e.reason + ": " + e.getMessage();
