@@ -1,5 +1,7 @@
 package io.pim.metalearner.sink;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pim.metalearner.stream.AvroLimits;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -13,10 +15,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.URLEncoder;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads Confluent-framed Avro values (0x00, 4-byte content id, Avro binary) into the generated
@@ -24,6 +30,9 @@ import java.util.Map;
  * writer's schema is fetched once per content id from Apicurio. This is the writer's hot path:
  * building a resolving reader per record, as a general-purpose deserializer may, costs more
  * than writing the row.
+ * <p>
+ * A schema with a nested named type (the {@code CommandType} enum of {@code Command}) is stored by
+ * the serializer as a reference to another artifact; those are fetched and parsed first.
  */
 final class AvroRecordReader {
     /** A value that cannot become the expected record; {@link #reason} is the dead-letter reason. */
@@ -40,6 +49,7 @@ final class AvroRecordReader {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<Integer, Schema> writerSchemas = new HashMap<>();
     private final Map<Schema, Map<Class<?>, SpecificDatumReader<?>>> readers = new HashMap<>();
+    private final ObjectMapper json = new ObjectMapper();
     private BinaryDecoder decoder;
 
     AvroRecordReader(String registryApiUrl) {
@@ -87,22 +97,52 @@ final class AvroRecordReader {
             }
             throw new Unusable("unknown-schema", "the schema registry at " + registryApiUrl + " does not know content id " + contentId);
         }
-        if (status >= 500 || status == 429) {
-            throw new Unavailable("the schema registry at " + registryApiUrl,
-                    new IOException("HTTP " + status + " for content id " + contentId));
-        }
-        if (status != 200) {
-            throw new IllegalStateException("The schema registry at " + registryApiUrl + " answered HTTP " + status
-                    + " for content id " + contentId + "; check registry.url and the registry's access rules");
-        }
+        checkAnswer(response, "content id " + contentId);
+        Schema.Parser parser = new Schema.Parser();
         Schema schema;
         try {
-            schema = new Schema.Parser().parse(response.body());
-        } catch (RuntimeException e) {
-            throw new Unusable("unreadable", "content id " + contentId + " is not an Avro schema");
+            parseReferences(parser, "/ids/contentIds/" + contentId + "/references", new HashSet<>());
+            schema = parser.parse(response.body());
+        } catch (RuntimeException | IOException e) {
+            throw new Unusable("unreadable", "content id " + contentId + " is not an Avro schema (" + e.getMessage() + ")");
         }
         writerSchemas.put(contentId, schema);
         return schema;
+    }
+
+    /** Parses the schemas a schema refers to (theirs first), each artifact version once. */
+    private void parseReferences(Schema.Parser parser, String referencesPath, Set<String> parsed) throws Unusable, IOException {
+        HttpResponse<String> references = get(referencesPath);
+        checkAnswer(references, referencesPath);
+        for (JsonNode reference : json.readTree(references.body())) {
+            String group = reference.path("groupId").isTextual() ? reference.get("groupId").asText() : "default";
+            String version = "/groups/" + encode(group) + "/artifacts/" + encode(reference.path("artifactId").asText())
+                    + "/versions/" + encode(reference.path("version").asText());
+            if (!parsed.add(version)) continue;
+            parseReferences(parser, version + "/references", parsed);
+            HttpResponse<String> content = get(version + "/content");
+            if (content.statusCode() == 404) {
+                throw new Unusable("unknown-schema", "the schema registry at " + registryApiUrl + " does not know " + version);
+            }
+            checkAnswer(content, version);
+            parser.parse(content.body());
+        }
+    }
+
+    /** Away (5xx, 429): {@link Unavailable}, tried again later; any other answer but 200: the writer stops. */
+    private void checkAnswer(HttpResponse<String> response, String what) {
+        int status = response.statusCode();
+        if (status >= 500 || status == 429) {
+            throw new Unavailable("the schema registry at " + registryApiUrl, new IOException("HTTP " + status + " for " + what));
+        }
+        if (status != 200) {
+            throw new IllegalStateException("The schema registry at " + registryApiUrl + " answered HTTP " + status
+                    + " for " + what + "; check registry.url and the registry's access rules");
+        }
+    }
+
+    private static String encode(String pathPart) {
+        return URLEncoder.encode(pathPart, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private HttpResponse<String> get(String path) {

@@ -26,6 +26,8 @@ final class Batch {
     final Map<List<Object>, Pending<TrainingLog>> trainingLogs = new LinkedHashMap<>();
     final Map<List<Object>, Pending<AgentPerformance>> agentPerformance = new LinkedHashMap<>();
     final Map<List<Object>, Pending<WeightSnapshot>> weightSnapshots = new LinkedHashMap<>();
+    final Map<List<Object>, Pending<CommandAudit.Issued>> commands = new LinkedHashMap<>();
+    final Map<List<Object>, Pending<CommandAudit.Decided>> commandResults = new LinkedHashMap<>();
     /** In the order of the topic, not deduplicated: a tombstone and a new checkpoint of one key must land in turn. */
     final List<Pending<CheckpointEvent>> checkpoints = new ArrayList<>();
     final List<DeadLetter> deadLetters = new ArrayList<>();

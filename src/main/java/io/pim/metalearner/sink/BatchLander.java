@@ -35,6 +35,8 @@ final class BatchLander implements AutoCloseable {
                 if (!batch.agentPerformance.isEmpty()) dao.upsertAgentPerformance(Batch.rows(batch.agentPerformance));
                 if (!batch.weightSnapshots.isEmpty()) dao.upsertWeightSnapshots(Batch.rows(batch.weightSnapshots));
                 for (Batch.Pending<CheckpointEvent> event : batch.checkpoints) dao.land(event.row());
+                if (!batch.commands.isEmpty()) dao.upsertCommands(Batch.rows(batch.commands));
+                if (!batch.commandResults.isEmpty()) dao.upsertCommandResults(Batch.rows(batch.commandResults));
             });
         } catch (RuntimeException e) {
             if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
@@ -60,6 +62,8 @@ final class BatchLander implements AutoCloseable {
         landEach(batch, batch.agentPerformance.values(), (dao, row) -> dao.upsertAgentPerformance(List.of(row)));
         landEach(batch, batch.weightSnapshots.values(), (dao, row) -> dao.upsertWeightSnapshots(List.of(row)));
         landEach(batch, batch.checkpoints, LandingDao::land);
+        landEach(batch, batch.commands.values(), (dao, row) -> dao.upsertCommands(List.of(row)));
+        landEach(batch, batch.commandResults.values(), (dao, row) -> dao.upsertCommandResults(List.of(row)));
     }
 
     private <T> void landEach(Batch batch, Collection<Batch.Pending<T>> pending, BiConsumer<LandingDao, T> upsert) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -18,8 +19,8 @@ import java.util.function.Supplier;
 
 /**
  * Tells that a writer has landed everything produced so far: its database is migrated and its
- * group's committed offsets reach the end of every partition of the topics it lands (the
- * checkpoints topic once it exists: the service creates it, and a writer may run before). The end is
+ * group's committed offsets reach the end of every partition of the topics it lands (checkpoints,
+ * commands and command-results once they exist: the service creates them, and a writer may run before). The end is
  * read at read_committed, so a topic written in transactions counts its last commit marker (the
  * writer commits past markers for exactly this reason). The offsets are the group's, read with
  * an admin client, so the check holds whichever member of the group landed the records.
@@ -54,9 +55,9 @@ final class CatchUpCheck {
     }
 
     private List<String> landed(Admin admin) throws ExecutionException, InterruptedException {
-        String checkpoints = config.topics().checkpoints();
-        if (admin.listTopics().names().get().contains(checkpoints)) return config.topics().landed();
-        return config.topics().landed().stream().filter(t -> !t.equals(checkpoints)).toList();
+        Set<String> existing = admin.listTopics().names().get();
+        List<String> maybeMissing = config.topics().createdByTheService();
+        return config.topics().landed().stream().filter(t -> !maybeMissing.contains(t) || existing.contains(t)).toList();
     }
 
     private long lag(Admin admin, List<String> topics) throws ExecutionException, InterruptedException {

@@ -94,4 +94,33 @@ public interface LandingDao {
             WHERE model_id = :modelId AND training_step = :trainingStep AND deleted_at IS NULL
             """)
     void markCheckpointsDeleted(@BindMethods CheckpointEvent.Deleted deleted);
+
+    /** What was asked: the command's own columns, as the commands topic last said (re-delivery writes the same). */
+    @SqlBatch("""
+            INSERT INTO metalearner_commands AS m
+                (command_id, model_id, type, from_model, to_step, caught_up_offset, state_bytes, issued_by, issued_at)
+            VALUES (:commandId, :modelId, :type, :fromModel, :toStep, :caughtUpOffset, :stateBytes, :issuedBy, :issuedAt)
+            ON CONFLICT (command_id) DO UPDATE SET
+                model_id = excluded.model_id, type = excluded.type, from_model = excluded.from_model,
+                to_step = excluded.to_step, caught_up_offset = excluded.caught_up_offset,
+                state_bytes = excluded.state_bytes, issued_by = excluded.issued_by, issued_at = excluded.issued_at
+            """)
+    void upsertCommands(@BindMethods Collection<CommandAudit.Issued> rows);
+
+    /**
+     * What became of it: the result's columns, only moving forward by the training-topic offset it
+     * was applied at. The model and type stay the command's if it landed first.
+     */
+    @SqlBatch("""
+            INSERT INTO metalearner_commands AS m
+                (command_id, model_id, type, outcome, reason, detail, training_step, fingerprint, source_offset, decided_at)
+            VALUES (:commandId, :modelId, :type, :outcome, :reason, :detail, :trainingStep, :fingerprint, :sourceOffset,
+                    :decidedAt)
+            ON CONFLICT (command_id) DO UPDATE SET
+                outcome = excluded.outcome, reason = excluded.reason, detail = excluded.detail,
+                training_step = excluded.training_step, fingerprint = excluded.fingerprint,
+                source_offset = excluded.source_offset, decided_at = excluded.decided_at
+            WHERE coalesce(excluded.source_offset, -1) >= coalesce(m.source_offset, -1)
+            """)
+    void upsertCommandResults(@BindMethods Collection<CommandAudit.Decided> rows);
 }

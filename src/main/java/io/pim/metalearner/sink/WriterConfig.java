@@ -61,13 +61,18 @@ public final class WriterConfig extends RoleConfig {
 
     /** The topics the writer reads, and where what it cannot write goes. */
     public record Topics(String trainingLog, String agentPerformance, String weightSnapshots, String checkpoints,
-                         String deadLetter) {
+                         String commands, String commandResults, String deadLetter) {
         public static final Topics DEFAULT = new Topics("training-log", "agent-performance", "weight-snapshots",
-                "checkpoints", "dead-letter");
+                "checkpoints", "commands", "command-results", "dead-letter");
 
         /** Every topic the writer lands. */
         public List<String> landed() {
-            return List.of(trainingLog, agentPerformance, weightSnapshots, checkpoints);
+            return List.of(trainingLog, agentPerformance, weightSnapshots, checkpoints, commands, commandResults);
+        }
+
+        /** The landed topics the service creates (a writer may start before it): waited for only once they exist. */
+        public List<String> createdByTheService() {
+            return List.of(checkpoints, commands, commandResults);
         }
     }
 
@@ -135,6 +140,8 @@ public final class WriterConfig extends RoleConfig {
                 TOPIC_PREFIX + "agent-performance", topics.agentPerformance(),
                 TOPIC_PREFIX + "weight-snapshots", topics.weightSnapshots(),
                 TOPIC_PREFIX + "checkpoints", topics.checkpoints(),
+                TOPIC_PREFIX + "commands", topics.commands(),
+                TOPIC_PREFIX + "command-results", topics.commandResults(),
                 TOPIC_PREFIX + "dead-letter", topics.deadLetter()));
     }
 
@@ -178,7 +185,7 @@ public final class WriterConfig extends RoleConfig {
 
     public Topics topics() {
         return new Topics(topicName("training-log"), topicName("agent-performance"), topicName("weight-snapshots"),
-                topicName("checkpoints"), topicName("dead-letter"));
+                topicName("checkpoints"), topicName("commands"), topicName("command-results"), topicName("dead-letter"));
     }
 
     /** {@code consumer.*} keys, prefix removed. */

@@ -215,6 +215,28 @@ class DeploymentFilesTest {
         }
     }
 
+    @Test
+    void theWritersUserMayReadEveryTopicTheWriterLands() throws Exception {
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            // then the writer's user may read every topic the writer lands and write its dead letters
+            Map<String, Object> writer = ofKind(objects, "KafkaUser").stream().filter(u -> name(u).equals("metalearner-writer"))
+                    .findFirst().orElseThrow();
+            List<Map<String, Object>> writerAcls = list(at(writer, "spec", "authorization", "acls")).stream().map(DeployFiles::map).toList();
+            WriterConfig.Topics landed = WriterConfig.Topics.DEFAULT;
+            for (String topic : landed.landed()) {
+                assertThat(writerAcls).as("writer ACL on " + topic).anySatisfy(a -> {
+                    assertThat(at(a, "resource", "name")).isEqualTo(topic);
+                    assertThat(strings(a.get("operations"))).contains("Read", "Describe");
+                });
+            }
+            assertThat(writerAcls).as("writer ACL on " + landed.deadLetter()).anySatisfy(a -> {
+                assertThat(at(a, "resource", "name")).isEqualTo(landed.deadLetter());
+                assertThat(strings(a.get("operations"))).contains("Write");
+            });
+        }
+    }
+
     private static Container only(List<Container> containers, String subcommand) {
         List<Container> found = containers.stream().filter(c -> c.subcommand().equals(subcommand)).toList();
         assertThat(found).as(subcommand).hasSize(1);

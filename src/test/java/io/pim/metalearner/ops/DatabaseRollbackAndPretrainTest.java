@@ -94,7 +94,8 @@ class DatabaseRollbackAndPretrainTest {
         WriterConfig writerConfig = WriterConfig.of(config.bootstrapServers(), registry.apiUrl(), jdbcUrl, EmbeddedDatabase.USER,
                 EmbeddedDatabase.PASSWORD).withGroupId(TestNames.unique("writer")).withTopics(new WriterConfig.Topics(
                 topics.trainingLog().name(), topics.agentPerformance().name(), topics.weightSnapshots().name(),
-                topics.checkpoints().name(), topics.deadLetter().name()));
+                topics.checkpoints().name(), topics.commands().name(), topics.commandResults().name(),
+                topics.deadLetter().name()));
         Path database = dir.resolve("writer.properties");
         Files.writeString(database, "jdbc.url=" + jdbcUrl + "\njdbc.user=" + EmbeddedDatabase.USER + "\njdbc.password="
                 + EmbeddedDatabase.PASSWORD + "\n");

@@ -47,12 +47,12 @@ class MigrateCommandTest {
 
         // then
         assertThat(first.exitCode()).as(first.err()).isZero();
-        assertThat(first.out()).isEqualTo(database.jdbcUrl() + ": schema version 3 (3 migration(s) applied now)\n");
-        assertThat(again.out()).isEqualTo(database.jdbcUrl() + ": schema version 3 (0 migration(s) applied now)\n");
+        assertThat(first.out()).isEqualTo(database.jdbcUrl() + ": schema version 4 (4 migration(s) applied now)\n");
+        assertThat(again.out()).isEqualTo(database.jdbcUrl() + ": schema version 4 (0 migration(s) applied now)\n");
         List<String> tables = database.jdbi().withHandle(h -> h.createQuery(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'flyway%' ORDER BY 1")
                 .mapTo(String.class).list());
-        assertThat(tables).containsExactly("agent_performance", "metalearner_checkpoints", "metalearner_training_log",
+        assertThat(tables).containsExactly("agent_performance", "metalearner_checkpoints", "metalearner_commands", "metalearner_training_log",
                 "metalearner_weights");
     }
 

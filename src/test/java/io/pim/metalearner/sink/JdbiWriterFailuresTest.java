@@ -128,7 +128,7 @@ class JdbiWriterFailuresTest {
             assertThat(trainingLogSteps(db)).as("rows, distinct steps, last step").containsExactly(50L, 50L, 50L);
             int schemaVersion = db.withHandle(h -> h.createQuery("SELECT max(version::int) FROM flyway_schema_history")
                     .mapTo(Integer.class).one());
-            assertThat(schemaVersion).isEqualTo(3);
+            assertThat(schemaVersion).isEqualTo(4);
         }
     }
 

@@ -47,7 +47,8 @@ public final class Landing {
     /** The writer's topics with a suffix, so tests sharing a broker don't share topics. */
     public static WriterConfig.Topics topics(String suffix) {
         return new WriterConfig.Topics("training-log-" + suffix, "agent-performance-" + suffix,
-                "weight-snapshots-" + suffix, "checkpoints-" + suffix, "dead-letter-" + suffix);
+                "weight-snapshots-" + suffix, "checkpoints-" + suffix, "commands-" + suffix, "command-results-" + suffix,
+                "dead-letter-" + suffix);
     }
 
     /** Creates the writer's topics and returns once each partition has a leader. */
@@ -57,6 +58,8 @@ public final class Landing {
                 new NewTopic(topics.agentPerformance(), 3, (short) 1),
                 new NewTopic(topics.weightSnapshots(), 1, (short) 1),
                 new NewTopic(topics.checkpoints(), 2, (short) 1),
+                new NewTopic(topics.commands(), 2, (short) 1),
+                new NewTopic(topics.commandResults(), 2, (short) 1),
                 new NewTopic(topics.deadLetter(), 1, (short) 1));
     }
 

@@ -33,7 +33,8 @@ class MigrationsTest {
         List<String> sourceOffset = Jdbi.create(database).withHandle(h -> h.createQuery("""
                 SELECT table_name || ' ' || data_type || ' ' || is_nullable || ' ' || column_default
                 FROM information_schema.columns
-                WHERE column_name = 'source_offset' AND table_schema = 'public' AND table_name <> 'metalearner_checkpoints'
+                WHERE column_name = 'source_offset' AND table_schema = 'public'
+                  AND table_name NOT IN ('metalearner_checkpoints', 'metalearner_commands')
                 ORDER BY 1""").mapTo(String.class).list());
         assertThat(sourceOffset).containsExactly("agent_performance bigint NO '-1'::integer",
                 "metalearner_training_log bigint NO '-1'::integer", "metalearner_weights bigint NO '-1'::integer");
@@ -47,6 +48,12 @@ class MigrationsTest {
                 SELECT data_type FROM information_schema.columns WHERE table_name = 'metalearner_checkpoints' AND column_name = 'state'""")
                 .mapTo(String.class).one());
         assertThat(stateType).isEqualTo("bytea");
+        // and the commands audit (V4): one row per command id, a state's size but never its bytes
+        List<String> commandColumns = Jdbi.create(database).withHandle(h -> h.createQuery("""
+                SELECT column_name || ' ' || data_type FROM information_schema.columns
+                WHERE table_name = 'metalearner_commands' ORDER BY ordinal_position""").mapTo(String.class).list());
+        assertThat(commandColumns).contains("command_id text", "state_bytes integer", "outcome text")
+                .noneMatch(c -> c.endsWith(" bytea"));
     }
 
     @Test
@@ -60,6 +67,6 @@ class MigrationsTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("ahead of this code")
                 .hasMessageContaining("99 (from a newer metalearner)")
-                .hasMessageContaining("knows migrations up to 3");
+                .hasMessageContaining("knows migrations up to 4");
     }
 }
