@@ -135,13 +135,14 @@ public final class ConfigParts {
                                 + "An existing training topic with another count refuses the start: replay each "
                                 + "model into a new layout (README, \"Partitions, instances and standbys\").")
                 .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW, "Kafka Streams threads.")
-                // 1: a standby is only placed on another instance, so it costs nothing on one instance and
-                // keeps a warm copy of every learner on the second, where failover then restores only the
-                // tail of the changelog instead of all of it
-                .define(STANDBY_REPLICAS, Type.INT, 1, Range.between(0, 16), Importance.MEDIUM,
+                // 0: measured on two instances (BENCHMARKS.md, "The whole pipeline"), a standby cost 38 % more
+                // CPU per trade in all and bought no failover time, since a compacted learner changelog restores
+                // in under a second and the group's session timeout is the whole of a failover
+                .define(STANDBY_REPLICAS, Type.INT, 0, Range.between(0, 16), Importance.MEDIUM,
                         "Kafka Streams num.standby.replicas: warm copies of each training task's stores on other "
                                 + "instances, so a model fails over without restoring its whole changelog. Each "
-                                + "copy reads the changelogs again and keeps the stores on disk.")
+                                + "copy reads the changelogs again and keeps the stores on disk; worth it when a "
+                                + "model's state takes long to restore.")
                 // 20 ms: two exactly-once hops (join, training) each wait for a commit; BENCHMARKS.md "Stream"
                 .define(COMMIT_INTERVAL, Type.STRING, "20ms", Durations.POSITIVE, Importance.MEDIUM,
                         "Kafka Streams commit interval: under exactly-once each commit ends a transaction, and "
