@@ -6,6 +6,7 @@ import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.sink.EmbeddedDatabase;
 import io.pim.metalearner.sink.JdbiWriter;
+import io.pim.metalearner.sink.Migrations;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.LearningService;
@@ -73,6 +74,8 @@ class AutoPromotionAuditTest {
                 topics.checkpoints().name(), topics.commands().name(), topics.commandResults().name(),
                 topics.deadLetter().name()));
         Jdbi db = Jdbi.create(jdbcUrl, EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
+        // the writer migrates on its own thread: the schema must exist before the table is polled
+        Migrations.migrate(writerConfig.database().dataSource());
         try (LearningService service = start(kafka, config); JdbiWriter writer = JdbiWriter.start(writerConfig)) {
 
             // when: the broker side publishes a simulated skills desk's trades
