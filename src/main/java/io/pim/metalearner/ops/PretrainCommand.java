@@ -67,12 +67,7 @@ final class PretrainCommand implements Callable<Integer> {
         if (candidate.equals(live)) {
             throw new ParameterException(spec.commandLine(), "--as " + candidate + " is the live model: a candidate needs an id of its own");
         }
-        LearnerConfig learnerConfig;
-        try {
-            learnerConfig = choice.applyTo(config.learner());
-        } catch (IllegalArgumentException e) {
-            throw LearnerFlags.usageError(spec.commandLine(), e);
-        }
+        LearnerConfig learnerConfig = choice.applyTo(config.learner(), spec.commandLine());
         PrintWriter err = spec.commandLine().getErr();
         Utf8Lines in = input.openOrSay("pretrain", err);
         if (in == null) return 1;

@@ -68,12 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServiceConfig config = ModelCommands.config(spec, cluster);
         if (candidate == null) return replay(config);
-        LearnerConfig learnerConfig;
-        try {
-            learnerConfig = choice.applyTo(config.learner());
-        } catch (IllegalArgumentException e) {
-            throw LearnerFlags.usageError(spec.commandLine(), e);
-        }
+        LearnerConfig learnerConfig = choice.applyTo(config.learner(), spec.commandLine());
         return candidate(config, learnerConfig, wait.timeout);
     }
 

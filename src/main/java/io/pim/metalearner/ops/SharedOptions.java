@@ -4,6 +4,7 @@ import io.pim.metalearner.stream.LearningTopology;
 import io.pim.metalearner.stream.ServiceConfig;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.RegimeResponse;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -94,11 +95,20 @@ final class SharedOptions {
                         + "alert.drift.threshold).")
         Double driftThreshold;
 
+        /** {@link #applyTo(LearnerConfig)}, a bad value reported as a usage error that names its flag. */
+        LearnerConfig applyTo(LearnerConfig base, CommandLine cli) {
+            try {
+                return applyTo(base);
+            } catch (IllegalArgumentException e) {
+                throw LearnerFlags.usageError(cli, e);
+            }
+        }
+
         /** @throws IllegalArgumentException naming the field ({@link LearnerFlags#usageError} turns it into the flag) */
-        io.pim.metalearner.learn.LearnerConfig applyTo(io.pim.metalearner.learn.LearnerConfig base) {
+        LearnerConfig applyTo(LearnerConfig base) {
             var c = base;
             // a variant is its own recipe: it has a regime response only when --response gives one
-            if (variant != null) c = io.pim.metalearner.learn.LearnerSpec.parse(variant).applyTo(c);
+            if (variant != null) c = LearnerSpec.parse(variant).applyTo(c);
             if (engine != null) c = c.withEngine(engine);
             if (rule != null) c = c.withRule(rule);
             if (hedgeRate != null) c = c.withHedgeRate(hedgeRate);

@@ -1,10 +1,22 @@
 package io.pim.metalearner.bench;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 
-/** {@code -Dbench.settings=key=value,key=value}: extra service settings for a benchmark's embedded stack. */
+/**
+ * What a benchmark harness is told: its {@code --name value} options, and
+ * {@code -Dbench.settings=key=value,key=value}, extra service settings for its embedded stack.
+ */
 final class BenchSettings {
     private BenchSettings() {
+    }
+
+    /** {@code --name value} pairs, by name without the dashes. */
+    static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        return options;
     }
 
     static Properties addTo(Properties settings) {

@@ -45,8 +45,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class DecisionScoreBenchmark {
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        Map<String, String> a = BenchSettings.options(args);
         int rate = Integer.parseInt(a.getOrDefault("rate", "100"));
         int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "60"));
         int warmupTrades = Integer.parseInt(a.getOrDefault("warmup-trades", "20000"));

@@ -48,8 +48,7 @@ import java.util.stream.Collectors;
  */
 public final class StreamBenchmark {
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        Map<String, String> a = BenchSettings.options(args);
         int trades = Integer.parseInt(a.getOrDefault("trades", "100000"));
         int rate = Integer.parseInt(a.getOrDefault("rate", "100"));
         int latencySeconds = Integer.parseInt(a.getOrDefault("latency-seconds", "60"));
