@@ -101,6 +101,12 @@ public final class DecisionScoreBenchmark {
                                 + "(first %d as warm-up): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; load average %.1f%n",
                         rate, closeLag, ms.length, warmup, pct(ms, 0.50), pct(ms, 0.90), pct(ms, 0.99), ms[ms.length - 1],
                         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                // what each commit costs: a score waits for two (join, training)
+                stack.service().streams().metrics().forEach((name, metric) -> {
+                    if (name.group().equals("stream-thread-metrics") && name.name().matches("commit-(rate|latency-avg|latency-max)"))
+                        System.out.printf(Locale.ROOT, "%s %s %.1f%n", name.tags().get("thread-id").replaceAll(".*-", ""),
+                                name.name(), (Double) metric.metricValue());
+                });
             } finally {
                 running.set(false);
                 reader.join();
