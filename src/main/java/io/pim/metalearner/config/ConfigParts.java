@@ -37,6 +37,7 @@ public final class ConfigParts {
     public static final String VOTES_TTL = "votes.ttl";
     public static final String TRADE_GRACE = "trade.grace";
     public static final String SNAPSHOT_EVERY = "snapshot.every";
+    public static final String AGENT_PERFORMANCE_INTERVAL = "agent-performance.interval";
     public static final String ENGINE = "engine";
     public static final String RULE = "rule";
     public static final String HEDGE_RATE = "hedge.rate";
@@ -159,7 +160,13 @@ public final class ConfigParts {
                 .define(TRADE_GRACE, Type.STRING, "5m", Durations.POSITIVE, Importance.MEDIUM,
                         "How long a trade that arrived before its votes waits for them.")
                 .define(SNAPSHOT_EVERY, Type.INT, 10, Range.atLeast(1), Importance.LOW,
-                        "A weight snapshot every this many steps.");
+                        "A weight snapshot every this many steps.")
+                // 9 records per step were 42 % of all records per trade: BENCHMARKS.md "The whole pipeline"
+                .define(AGENT_PERFORMANCE_INTERVAL, Type.STRING, "100ms", Durations.POSITIVE, Importance.LOW,
+                        "How often a model's agent-performance records (one per agent, an upsert by "
+                                + "model and agent) are published while it trains: its figures as they are "
+                                + "then, so the table trails the model by at most this long. A command's "
+                                + "result is published at once.");
     }
 
     /** What a new learner computes (an existing model keeps the config stored with its state). */

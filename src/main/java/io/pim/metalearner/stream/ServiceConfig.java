@@ -221,6 +221,10 @@ public final class ServiceConfig extends RoleConfig {
         return getInt(SNAPSHOT_EVERY);
     }
 
+    public Duration agentPerformanceInterval() {
+        return duration(AGENT_PERFORMANCE_INTERVAL);
+    }
+
     public Duration commitInterval() {
         return duration(COMMIT_INTERVAL);
     }

@@ -27,6 +27,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,9 +49,13 @@ import java.util.Map;
  * consumed offset and the outputs commit together, so a crash neither loses nor repeats a step.
  * <p>
  * Outputs per step: {@code WeightsUpdated} (with step, source offset and state fingerprint: the
- * exactly-once oracle), {@code TrainingLog}, one {@code AgentPerformance} per roster agent, and a
- * {@code WeightSnapshot} every {@code snapshot.every} steps, and an {@code Alert} for each alert
- * raised or cleared by the model's {@link ModelMonitor} (kept in {@link LearningTopology#MODEL_WATCH_STORE}).
+ * exactly-once oracle), {@code TrainingLog}, a {@code WeightSnapshot} every {@code snapshot.every}
+ * steps, and an {@code Alert} for each alert raised or cleared by the model's {@link ModelMonitor}
+ * (kept in {@link LearningTopology#MODEL_WATCH_STORE}). The {@code AgentPerformance} records (one per
+ * roster agent, an upsert table) of each model that trained are published every
+ * {@code agent-performance.interval}, from the learner as it is then: one per agent per step was
+ * 9 of the 21 records a trade cost. After a restart every model's are published once more, so a
+ * crash between a step and its publication cannot leave the table behind.
  * <p>
  * An applied command replaces a model's learner: a {@code WeightsUpdated} notice, tombstones of the
  * checkpoints it deleted (and an installed candidate's first checkpoint), a fresh watch (a {@code CLEARED} alert for each that was active), the new
@@ -75,6 +80,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private KeyValueStore<String, byte[]> watchStore;
     /** Decoded watches, a copy of the store's like {@link StoreModelStates}'s learners, dropped with them on failure. */
     private final Map<String, ModelMonitor> watches = new HashMap<>();
+    /** Models trained since their agent-performance records were last published, with the offset of their last step. */
+    private final Map<String, Long> unpublished = new LinkedHashMap<>();
     private CountStore counts;
     private DeadLetters deadLetters;
     private StoreModelStates storage;
@@ -106,6 +113,25 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.book = new TrainingRules(storage, learnerConfig, config.checkpoints(), config.candidates());
         this.races = new ShadowRaces(context.getStateStore(LearningTopology.RACE_STORE), config.raceWindow(),
                 config.promotion());
+        this.unpublished.clear();
+        try (var models = context.<KeyValueStore<String, byte[]>>getStateStore(LearningTopology.FOLLOWERS_STORE).all()) {
+            models.forEachRemaining(kv -> {
+                TrainingRules.CandidatesAndOffset f = TrainingRules.CandidatesAndOffset.decode(kv.value);
+                if (f.lastOffset() < 0) return;
+                unpublished.put(kv.key, f.lastOffset());
+                for (String candidate : f.candidates()) unpublished.put(candidate, f.lastOffset());
+            });
+        }
+        context.schedule(config.agentPerformanceInterval(), PunctuationType.WALL_CLOCK_TIME, this::publishAgentPerformance);
+    }
+
+    /** The agent-performance records of every model that trained since the last call, as its learner is now. */
+    private void publishAgentPerformance(long now) {
+        for (Map.Entry<String, Long> e : unpublished.entrySet()) {
+            Learner learner = storage.learner(e.getKey());
+            if (learner != null) emitAgentPerformance(e.getKey(), learner, e.getValue(), now);
+        }
+        unpublished.clear();
     }
 
     @Override
@@ -309,13 +335,20 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
      * row per roster agent and, when asked, a weight snapshot.
      */
     private void emitTables(String modelId, Learner learner, boolean snapshot, long sourceOffset, long now) {
-        Instant at = Instant.ofEpochMilli(now);
-        for (AgentPerformance row : OutputRecords.agentPerformance(modelId, learner, sourceOffset, at)) {
+        unpublished.remove(modelId);
+        emitAgentPerformance(modelId, learner, sourceOffset, now);
+        if (snapshot) emitSnapshot(modelId, learner, sourceOffset, now);
+    }
+
+    private void emitAgentPerformance(String modelId, Learner learner, long sourceOffset, long now) {
+        for (AgentPerformance row : OutputRecords.agentPerformance(modelId, learner, sourceOffset, Instant.ofEpochMilli(now))) {
             forward(LearningTopology.AGENT_PERFORMANCE_SINK, modelId + ":" + row.getAgentId(), row, now);
         }
-        if (snapshot) {
-            forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId, OutputRecords.weightSnapshot(modelId, learner, sourceOffset, at), now);
-        }
+    }
+
+    private void emitSnapshot(String modelId, Learner learner, long sourceOffset, long now) {
+        forward(LearningTopology.WEIGHT_SNAPSHOTS_SINK, modelId,
+                OutputRecords.weightSnapshot(modelId, learner, sourceOffset, Instant.ofEpochMilli(now)), now);
     }
 
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */
@@ -340,7 +373,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId,
                 OutputRecords.weightsUpdated(modelId, step, fingerprint, source, at), now);
         forward(LearningTopology.TRAINING_LOG_SINK, modelId, OutputRecords.trainingLog(modelId, example, step, source, at), now);
-        emitTables(modelId, learner, step.step() % snapshotEvery == 0, source.offset(), now);
+        if (step.step() % snapshotEvery == 0) emitSnapshot(modelId, learner, source.offset(), now);
+        unpublished.put(modelId, source.offset());
     }
 
     private void forward(String sink, String key, Object value, long timestamp) {

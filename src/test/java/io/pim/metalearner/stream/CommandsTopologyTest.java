@@ -417,13 +417,14 @@ class CommandsTopologyTest {
         // given: a model that learned 25 steps (snapshots every 10)
         start(100, 50);
         trade("m", 25);
+        driver.advanceWallClockTime(config.agentPerformanceInterval());
         long lastTradeOffset = performance.readValuesToList().stream().mapToLong(AgentPerformance::getSourceOffset).max().orElseThrow();
         snapshots.readValuesToList();
 
         // when
         send(OpsCommands.reset("m"));
 
-        // then: one record per roster agent with the fresh learner's figures, and a snapshot at step 0,
+        // then: one record per roster agent with the fresh learner's figures at once, and a snapshot at step 0,
         // from a later training-topic offset than the trades' rows, so the tables' upserts let them win
         List<AgentPerformance> agents = performance.readValuesToList();
         assertThat(agents).allSatisfy(a -> assertThat(a.getSourceOffset()).isGreaterThan(lastTradeOffset));

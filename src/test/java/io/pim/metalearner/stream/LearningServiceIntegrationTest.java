@@ -350,4 +350,32 @@ class LearningServiceIntegrationTest {
             assertThat(third.counts().reconciles()).isTrue();
         }
     }
+
+    @Test
+    void aRestartPublishesTheAgentPerformanceOfEveryModelOnceMore() throws Exception {
+        // given: a service that trains but stops before its first agent-performance interval ends
+        ServiceConfig config = config("agents-restart");
+        Topics topics = Topics.of(config);
+        int n;
+        try (LearningService first = new LearningService(config.with(Map.of("agent-performance.interval", "1h")))) {
+            createTopics(first);
+            first.start();
+            n = publish(config, topics, 40, 21).trainable().size();
+            int trained = n;
+            readUntil(config, topics.weightsUpdated(), r -> r.size() >= trained, OUTPUT);
+        }
+        assertThat(readToEnd(config, topics.agentPerformance())).as("none published before the stop").isEmpty();
+        var weights = readToEnd(config, topics.weightsUpdated());
+        WeightsUpdated last = weights.get(weights.size() - 1).value();
+
+        // when: it starts again with no new trade
+        try (LearningService second = new LearningService(config)) {
+            second.start();
+            var rows = readUntil(config, topics.agentPerformance(), r -> r.size() >= config.learner().roster().size(), OUTPUT);
+
+            // then: the model's figures as of its last step reach the table after all
+            assertThat(rows).extracting(r -> r.value().getTrainingStep()).containsOnly(last.getTrainingStep());
+            assertThat(rows).extracting(r -> r.value().getSourceOffset()).containsOnly(last.getSourceOffset());
+        }
+    }
 }

@@ -503,7 +503,6 @@ class LearningTopologyTest {
     void eachStepEmitsTheFlatRecordsAndASnapshotEveryTenSteps() {
         // given
         TestOutputTopic<String, TrainingLog> log = fixture.output(topics.trainingLog());
-        TestOutputTopic<String, AgentPerformance> performance = fixture.output(topics.agentPerformance());
         TestOutputTopic<String, WeightSnapshot> snapshots = fixture.output(topics.weightSnapshots());
 
         // when
@@ -519,20 +518,41 @@ class LearningTopologyTest {
         List<TrainingLog> rows = log.readValuesToList();
         assertThat(rows).hasSize(20);
         assertThat(rows.get(0).getAgentVotes()).contains("\"TradingAgent\":{\"direction\":\"LONG\",\"confidence\":0.85");
-        var perf = performance.readKeyValuesToList();
-        assertThat(perf).hasSize(20 * config.learner().roster().size());
-        assertThat(perf.get(0).key).isEqualTo("default:" + config.learner().roster().get(0));
         List<WeightSnapshot> snapshotRows = snapshots.readValuesToList();
         assertThat(snapshotRows).extracting(WeightSnapshot::getTrainingStep).containsExactly(10L, 20L);
         // then: each flat row names the training-topic record it came from (writers order rows by it)
         List<Long> sourceOffsets = updates.stream().map(WeightsUpdated::getSourceOffset).toList();
         assertThat(sourceOffsets).isSorted().doesNotHaveDuplicates().allMatch(offset -> offset >= 0);
         assertThat(rows).extracting(TrainingLog::getSourceOffset).containsExactlyElementsOf(sourceOffsets);
-        assertThat(perf).extracting(kv -> kv.value.getSourceOffset())
-                .containsExactlyElementsOf(sourceOffsets.stream()
-                        .flatMap(o -> java.util.Collections.nCopies(config.learner().roster().size(), o).stream()).toList());
         assertThat(snapshotRows).extracting(WeightSnapshot::getSourceOffset)
                 .containsExactly(sourceOffsets.get(9), sourceOffsets.get(19));
+    }
+
+    @Test
+    void agentPerformanceIsPublishedPerIntervalAsTheModelStandsThen() {
+        // given: 20 steps within one agent-performance interval
+        TestOutputTopic<String, AgentPerformance> performance = fixture.output(topics.agentPerformance());
+        for (int i = 1; i <= 20; i++) {
+            publish(Trades.votes("d-" + i));
+            publish(Trades.close("d-" + i, 100, 100 + i % 7 - 3));
+        }
+        List<WeightsUpdated> updates = weights.readValuesToList();
+        assertThat(performance.isEmpty()).as("nothing before the interval has passed").isTrue();
+
+        // when
+        waitWallClock(config.agentPerformanceInterval());
+
+        // then: one record per roster agent, with the figures and the offset of the last step
+        var rows = performance.readKeyValuesToList();
+        List<String> roster = config.learner().roster();
+        assertThat(rows).extracting(kv -> kv.key).containsExactlyElementsOf(roster.stream().map(a -> "default:" + a).toList());
+        assertThat(rows).extracting(kv -> kv.value.getTrainingStep()).containsOnly(20L);
+        assertThat(rows).extracting(kv -> kv.value.getSourceOffset()).containsOnly(updates.get(19).getSourceOffset());
+        assertThat(rows).extracting(kv -> kv.value.getCurrentWeight())
+                .containsExactlyElementsOf(roster.stream().map(a -> updates.get(19).getAgentWeights().get(a)).toList());
+        // and: a model that did not train since is not published again
+        waitWallClock(config.agentPerformanceInterval().multipliedBy(3));
+        assertThat(performance.isEmpty()).isTrue();
     }
 
     @Test
