@@ -15,6 +15,8 @@ public enum Rejection {
     CONFIDENCE_OUT_OF_RANGE("confidence-out-of-range"),
     /** A vote's confidence or position size is NaN or infinite. */
     NON_FINITE_VALUE("non-finite-value"),
+    /** A vote's position size is below zero: the direction carries the side, the size only how much. */
+    NEGATIVE_POSITION_SIZE("negative-position-size"),
     UNKNOWN_DIRECTION("unknown-direction"),
     /** The committee's action is none of BUY, LONG (long) and SELL, SHORT, SELL_SHORT (short). */
     UNKNOWN_ACTION("unknown-action"),

@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * The value checks every trade passes before training, whatever it was decoded from (JSON body,
  * Avro records): a known action, finite positive prices, confidence in [0, 1], finite position
- * sizes, a direction.
+ * sizes of at least zero, a direction.
  * <p>
  * The network computes in float, so its inputs and the target return must be finite as floats,
  * not only as doubles: a position size of 1e39 or a return of 1e39 would overflow to infinity
@@ -107,6 +107,10 @@ public final class TradeValidator {
         if (!finiteAsFloat(vote.positionSize())) {
             throw new InvalidTradeException(Rejection.NON_FINITE_VALUE,
                     agent + ": position_size is " + vote.positionSize() + ", not finite as a float");
+        }
+        if (vote.positionSize() < 0) {
+            throw new InvalidTradeException(Rejection.NEGATIVE_POSITION_SIZE,
+                    agent + ": position_size is " + vote.positionSize() + ", must be >= 0 (the direction says the side)");
         }
     }
 

@@ -342,13 +342,17 @@ class LearningTopologyTest {
         infiniteSize.getAgentVotes().get("RiskAgent").setPositionSize(Double.NEGATIVE_INFINITY);
         DecisionVotes blankAction = Trades.votes("d-4");
         blankAction.setAction(" ");
+        DecisionVotes negativeSize = Trades.votes("d-5");
+        negativeSize.getAgentVotes().get("RiskAgent").setPositionSize(-0.5);
+        DecisionVotes zeroSize = Trades.votes("d-6");
+        zeroSize.getAgentVotes().get("RiskAgent").setPositionSize(0.0);
 
         // when
-        List.of(negative, notANumber, infiniteSize, blankAction).forEach(this::publish);
+        List.of(negative, notANumber, infiniteSize, blankAction, negativeSize, zeroSize).forEach(this::publish);
 
-        // then
+        // then: a size of zero is a vote that takes no position, and waits for its close
         assertThat(reasons()).containsExactly("confidence-out-of-range", "non-finite-value", "non-finite-value",
-                "missing-field");
+                "missing-field", "negative-position-size");
         assertThat(counts().reconciles()).isTrue();
     }
 
