@@ -65,6 +65,9 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         this.service = service;
         this.streamsMetrics = new KafkaStreamsMetrics(service.streams());
         streamsMetrics.bindTo(registry);
+        FunctionCounter.builder("metalearner.stream.thread.failures", service.threadFailures(), f -> f.total())
+                .description("stream threads that failed and were replaced (their tasks retry from the last commit)")
+                .register(registry);
     }
 
     /** The feedback answer consumer's health: whether it reads, and how often it was replaced after a failure. */

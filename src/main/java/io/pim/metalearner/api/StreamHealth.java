@@ -1,6 +1,7 @@
 package io.pim.metalearner.api;
 
 import io.pim.metalearner.stream.LearningService;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.Metric;
@@ -16,7 +17,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     {@code max.poll.interval.ms}, the same limit after which the group itself declares the member
  *     dead. Anything else (starting, restoring, rebalancing, shutting down) is alive: restarting a
  *     restoring instance would only restart the restore.</li>
- * <li><b>ready</b> is RUNNING; and REBALANCING once the client has been RUNNING before. A rebalance
+ * <li><b>ready</b> is RUNNING; and REBALANCING once the client has been RUNNING before; but not
+ *     while stream threads keep failing ({@value #FAILURES_NOT_READY} or more in
+ *     {@link #FAILURE_WINDOW}): each is replaced and retries the same records, so a record that
+ *     fails every time (or a registry gone for good) makes a loop that processes nothing. A rebalance
  *     is routine (every instance that joins or leaves makes one on all instances, and the
  *     cooperative protocol keeps processing the tasks that stay), so failing readiness then would
  *     take every instance out of the load balancer at once during a rolling restart. A request for a
@@ -26,6 +30,8 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 final class StreamHealth implements Health {
     private static final String LAST_POLL = "last-poll-seconds-ago";
+    static final int FAILURES_NOT_READY = 2;
+    static final Duration FAILURE_WINDOW = Duration.ofMinutes(5);
     private final LearningService service;
     private final long maxPollIntervalSeconds;
 
@@ -51,6 +57,12 @@ final class StreamHealth implements Health {
     @Override
     public Check ready() {
         KafkaStreams.State state = service.streams().state();
+        int failures = service.threadFailures().within(FAILURE_WINDOW, System.currentTimeMillis());
+        if (failures >= FAILURES_NOT_READY) {
+            return new Check(false, "FAILING", "stream threads failed " + failures + " times in the last "
+                    + FAILURE_WINDOW.toMinutes() + " min, each replaced to retry from the last commit (last: "
+                    + service.threadFailures().last() + "); the log has each failure with its record");
+        }
         if (state == KafkaStreams.State.RUNNING) return new Check(true, state.name(), "processing");
         if (state == KafkaStreams.State.REBALANCING && service.hasBeenRunning()) {
             return new Check(true, state.name(), "rebalancing after having been RUNNING; tasks that stay keep processing");

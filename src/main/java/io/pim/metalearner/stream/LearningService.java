@@ -47,6 +47,8 @@ public final class LearningService implements AutoCloseable {
     private volatile boolean restored;
     private volatile KafkaStreams.StateListener stateListener = (now, before) -> { };
 
+    private final ThreadFailures threadFailures = new ThreadFailures();
+
     public LearningService(ServiceConfig config) {
         this(config, StepListener.NONE);
     }
@@ -62,6 +64,7 @@ public final class LearningService implements AutoCloseable {
             // Bad records never get here (they are dead-lettered); what does is e.g. an unreachable
             // registry or broker. Replace the thread: its tasks resume from the last commit.
             log.error("stream thread failed; replacing it, its tasks resume from the last commit", e);
+            threadFailures.record(e, System.currentTimeMillis());
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         // Kafka Streams takes one state listener, and only before start: this one records the first
@@ -75,6 +78,11 @@ public final class LearningService implements AutoCloseable {
     /** Hears every state change of the Kafka Streams client (one listener; a later call replaces it). */
     public void onStateChange(KafkaStreams.StateListener listener) {
         this.stateListener = listener;
+    }
+
+    /** The stream threads' failures so far (each thread was replaced). */
+    public ThreadFailures threadFailures() {
+        return threadFailures;
     }
 
     /** Whether the client has been RUNNING at least once, i.e. its stores were restored at start. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pim.metalearner.ops.EmbeddedRegistry;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.StepListener;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.RegistryExtension;
@@ -105,6 +106,44 @@ class HealthEndpointsTest {
                 assertThat(JSON.readTree(right.body()).at("/meta_learner/training_step").asLong()).isEqualTo(1);
                 // and reading stays open: the token guards writing only
                 assertThat(get(http, "/api/pim/metalearner/weights").statusCode()).isEqualTo(200);
+            }
+        } finally {
+            metrics.close();
+        }
+    }
+
+    @Test
+    void aRecordThatFailsItsStreamThreadEveryTimeTakesTheInstanceOutOfReadinessNotOutOfLife(TestKafka kafka,
+            EmbeddedRegistry registry) throws Exception {
+        // given a running service whose every training step fails (as a bug on one record would); a
+        // replaced thread's tasks come back after the group's session timeout, here shortened
+        ServiceConfig config = config("poison", kafka, registry, null)
+                .with(java.util.Map.of("streams.session.timeout.ms", "6000", "streams.heartbeat.interval.ms", "1000"));
+        ServiceMetrics metrics = new ServiceMetrics();
+        StepListener failing = (modelId, step, stepNanos, latencyMs, alerts) -> {
+            throw new IllegalStateException("step " + step.step() + " of " + modelId + " failed on purpose");
+        };
+        try (LearningService service = new LearningService(config, failing)) {
+            service.createTopics();
+            kafka.awaitLeaders(ServiceProperties.topicNames(config));
+            service.start();
+            service.awaitRunning(START);
+            try (HttpService http = HttpService.start(service, metrics, ApiConfig.from(config).withPort(0))) {
+                assertThat(get(http, Health.READY_PATH).statusCode()).isEqualTo(200);
+
+                // when a trade arrives: its step fails, the thread is replaced, retries it, fails again...
+                HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndTest.seedBody("poison-1"))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+                // then readiness says so, with the cause, while liveness holds (a restart would loop the same)
+                Await.until("ready answers 503", START, () -> get(http, Health.READY_PATH).statusCode() == 503);
+                JsonNode ready = JSON.readTree(get(http, Health.READY_PATH).body());
+                assertThat(ready.get("state").asText()).isEqualTo("FAILING");
+                assertThat(ready.get("detail").asText()).contains("failed on purpose").contains("topic=" + config.topicName("training"));
+                assertThat(get(http, Health.LIVE_PATH).statusCode()).isEqualTo(200);
+                assertThat(service.threadFailures().total()).isGreaterThanOrEqualTo(2);
             }
         } finally {
             metrics.close();
