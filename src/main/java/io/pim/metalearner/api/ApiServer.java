@@ -52,6 +52,8 @@ public final class ApiServer implements AutoCloseable {
      * {@code checkpoint.max-bytes}, 2 MB by default); a feedback body is well under 1 KB.
      */
     static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
+    /** An oversized body is read and dropped up to this much before its 413; beyond, the connection is cut. */
+    private static final long MAX_DRAINED_BYTES = 64L * 1024 * 1024;
     /** Completes a feedback wait that ran out; never a real outcome. */
     private static final Outcome TIMED_OUT = new Rejected("timed-out", "");
 
@@ -100,6 +102,16 @@ public final class ApiServer implements AutoCloseable {
             // the feedback wait is bounded by our own timeout; Jetty's must not cut it first
             c.http.asyncTimeout = config.feedbackTimeout().toMillis() + 5_000;
             c.http.maxRequestSize = MAX_BODY_BYTES;
+            // A body over the limit gets 413 unread; Jetty then closes the connection on the unread
+            // bytes, the kernel resets it, and a client still sending can lose the 413 (the fuzzer's
+            // 5 MB bodies: 4 of 65 with no answer). Reading them first lets every client see it.
+            c.routes.before(ctx -> {
+                if (ctx.req().getContentLengthLong() <= MAX_BODY_BYTES) return;
+                drain(ctx, MAX_DRAINED_BYTES);
+                ctx.status(HttpStatus.CONTENT_TOO_LARGE).json(failure("too-large",
+                        "the body is over " + MAX_BODY_BYTES + " bytes"));
+                ctx.skipRemainingHandlers();
+            });
             c.staticFiles.add(s -> {
                 s.hostedPath = "/";
                 s.directory = "/web";
@@ -125,6 +137,13 @@ public final class ApiServer implements AutoCloseable {
                 ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(failure("unavailable", e.getMessage()));
             });
         });
+    }
+
+    private static void drain(Context ctx, long limit) throws java.io.IOException {
+        var in = ctx.req().getInputStream();
+        byte[] sink = new byte[64 * 1024];
+        long read = 0;
+        for (int n; read < limit && (n = in.read(sink)) > 0; ) read += n;
     }
 
     public ApiServer start() {
