@@ -112,12 +112,7 @@ class AutoPromotionAuditTest {
     }
 
     private static LearningService start(TestKafka kafka, ServiceConfig config) throws Exception {
-        LearningService service = new LearningService(config);
-        service.createTopics();
-        kafka.awaitLeaders(ServiceProperties.topicNames(config));
-        service.start();
-        service.awaitRunning(Duration.ofSeconds(180));
-        return service;
+        return ServiceProperties.startRunning(kafka, config);
     }
 
     /** Every committed record value of the topic, each partition to its end now. */

@@ -271,20 +271,11 @@ class DatabaseRollbackAndPretrainTest {
     private Path configFile(String name, Map<String, String> settings) throws Exception {
         Properties p = ServiceProperties.isolated(name, kafka, registry.apiUrl(), dir.resolve("state"));
         settings.forEach(p::setProperty);
-        Path file = dir.resolve("service.properties");
-        try (var out = Files.newBufferedWriter(file)) {
-            p.store(out, null);
-        }
-        return file;
+        return ServiceProperties.write(p, dir.resolve("service.properties"));
     }
 
     private static LearningService start(ServiceConfig config) throws Exception {
-        LearningService service = new LearningService(config);
-        service.createTopics();
-        kafka.awaitLeaders(ServiceProperties.topicNames(config));
-        service.start();
-        service.awaitRunning(Duration.ofSeconds(180));
-        return service;
+        return ServiceProperties.startRunning(kafka, config);
     }
 
     /** The broker side: each line's votes, then its close. */

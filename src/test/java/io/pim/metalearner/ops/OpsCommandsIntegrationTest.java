@@ -48,7 +48,6 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,11 +91,7 @@ class OpsCommandsIntegrationTest {
     private Path configFile(String name, Map<String, String> settings) throws Exception {
         Properties p = ServiceProperties.isolated(name, kafka, registry.apiUrl(), dir.resolve("state-1"));
         settings.forEach(p::setProperty);
-        Path file = dir.resolve("service.properties");
-        try (var out = Files.newBufferedWriter(file)) {
-            p.store(out, null);
-        }
-        return file;
+        return ServiceProperties.write(p, dir.resolve("service.properties"));
     }
 
     @Test
@@ -356,12 +351,7 @@ class OpsCommandsIntegrationTest {
     }
 
     private static LearningService start(ServiceConfig config) throws Exception {
-        LearningService service = new LearningService(config);
-        service.createTopics();
-        kafka.awaitLeaders(ServiceProperties.topicNames(config)); // before the test produces to them
-        service.start();
-        service.awaitRunning(Duration.ofSeconds(180));
-        return service;
+        return ServiceProperties.startRunning(kafka, config);
     }
 
     private JsonNode cli(String... args) throws Exception {

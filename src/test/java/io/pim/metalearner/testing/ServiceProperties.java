@@ -4,9 +4,13 @@ import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.stream.Topic;
 import io.pim.metalearner.stream.Topics;
 
+import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.ServiceConfig;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -46,5 +50,23 @@ public final class ServiceProperties {
     /** Every topic the config names, e.g. to wait for their leaders after the service created them. */
     public static List<String> topicNames(ServiceConfig config) {
         return Topics.of(config).all().stream().map(Topic::name).toList();
+    }
+
+    /** The settings as a config file, as ops write one for the CLI. */
+    public static Path write(Properties settings, Path file) throws IOException {
+        try (var out = Files.newBufferedWriter(file)) {
+            settings.store(out, null);
+        }
+        return file;
+    }
+
+    /** A service on the config's topics (created, leaders awaited before a test produces to them), RUNNING. */
+    public static LearningService startRunning(TestKafka kafka, ServiceConfig config) throws Exception {
+        LearningService service = new LearningService(config);
+        service.createTopics();
+        kafka.awaitLeaders(topicNames(config));
+        service.start();
+        service.awaitRunning(Duration.ofSeconds(180));
+        return service;
     }
 }
