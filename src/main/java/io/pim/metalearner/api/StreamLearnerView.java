@@ -103,7 +103,9 @@ public final class StreamLearnerView implements LearnerView {
                 awaitedHere(modelId);
                 return Optional.empty();
             }
-            byte[] watch = store(LearningTopology.MODEL_WATCH_STORE).get(modelId);
+            ModelMonitor stored = ModelMonitor.read(store(LearningTopology.MODEL_WATCH_STORE),
+                    store(LearningTopology.MODEL_WATCH_PARTS_STORE), modelId, service.config().alerts());
+            byte[] watch = stored == null ? null : stored.encode();
             byte[] race = store(LearningTopology.RACE_STORE).get(modelId);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(learner.length + 16 * 1024);
             try (DataOutputStream out = new DataOutputStream(bytes)) {

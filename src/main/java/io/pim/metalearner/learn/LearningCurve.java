@@ -36,6 +36,10 @@ public final class LearningCurve {
         add(step.step(), step.loss(), step.rollingLoss(), step.predictedReturn(), step.actualReturn());
     }
 
+    public void add(Point p) {
+        add(p.step(), p.loss(), p.rollingLoss(), p.predictedReturn(), p.actualReturn());
+    }
+
     private void add(long step, double l, double rolling, double p, double a) {
         int capacity = steps.length;
         int at = (oldest + size) % capacity;
@@ -45,6 +49,17 @@ public final class LearningCurve {
         rollingLoss[at] = rolling;
         predicted[at] = p;
         actual[at] = a;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** The newest point; the curve must not be empty. */
+    public Point newest() {
+        if (size == 0) throw new IllegalStateException("the curve is empty");
+        int at = (oldest + size - 1) % steps.length;
+        return new Point(steps[at], loss[at], rollingLoss[at], predicted[at], actual[at]);
     }
 
     /** Oldest first. */
@@ -69,6 +84,19 @@ public final class LearningCurve {
             out.putLong(steps[at]).putDouble(loss[at]).putDouble(rollingLoss[at])
                     .putDouble(predicted[at]).putDouble(actual[at]);
         }
+    }
+
+    /** One point as {@link #encode} writes it, for a store that keeps points one by one. */
+    public static byte[] encode(Point p) {
+        return ByteBuffer.allocate(POINT_BYTES).putLong(p.step()).putDouble(p.loss()).putDouble(p.rollingLoss())
+                .putDouble(p.predictedReturn()).putDouble(p.actualReturn()).array();
+    }
+
+    /** @throws IllegalArgumentException if the bytes are not one point */
+    public static Point decodePoint(byte[] bytes) {
+        if (bytes.length != POINT_BYTES) throw new IllegalArgumentException("a curve point of " + bytes.length + " bytes");
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        return new Point(in.getLong(), in.getDouble(), in.getDouble(), in.getDouble(), in.getDouble());
     }
 
     /**

@@ -42,22 +42,35 @@ public final class RecentScores {
                 score.committeeUniform(), Double.NaN, -1));
     }
 
-    private void add(Entry entry) {
+    /** Adds an entry as the newest, dropping the oldest when full. */
+    public void add(Entry entry) {
         if (entries.size() == capacity) entries.remove(0);
         entries.add(entry);
     }
 
-    /** Records the outcome of a scored decision; false if it is not among the recent ones (or already closed). */
-    public boolean settle(String decisionId, double actualReturn, long trainedAtStep) {
+    /**
+     * Records the outcome of a scored decision; returns its position in {@link #entries()}, or -1 if
+     * it is not among the recent ones (or already closed).
+     */
+    public int settle(String decisionId, double actualReturn, long trainedAtStep) {
         // newest first: a decision is scored shortly before it closes
         for (int i = entries.size() - 1; i >= 0; i--) {
             Entry e = entries.get(i);
             if (!e.decisionId().equals(decisionId) || e.closed()) continue;
             entries.set(i, new Entry(e.decisionId(), e.scoredAfterStep(), e.predictedReturn(), e.committeeLearned(),
                     e.committeeUniform(), actualReturn, trainedAtStep));
-            return true;
+            return i;
         }
-        return false;
+        return -1;
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /** @param index position in {@link #entries()}, oldest first */
+    public Entry entry(int index) {
+        return entries.get(index);
     }
 
     /** Oldest first. */
@@ -74,12 +87,42 @@ public final class RecentScores {
     /** Big-endian: version, count, then per entry (oldest first) id length and UTF-8 bytes, step, four doubles, step. */
     public void encode(ByteBuffer out) {
         out.putInt(FORMAT_VERSION).putInt(entries.size());
-        for (Entry e : entries) {
-            byte[] id = e.decisionId().getBytes(StandardCharsets.UTF_8);
-            out.putInt(id.length).put(id).putLong(e.scoredAfterStep())
-                    .putDouble(e.predictedReturn()).putDouble(e.committeeLearned()).putDouble(e.committeeUniform())
-                    .putDouble(e.actualReturn()).putLong(e.trainedAtStep());
+        for (Entry e : entries) put(out, e);
+    }
+
+    /** One entry as {@link #encode} writes it, for a store that keeps entries one by one. */
+    public static byte[] encode(Entry e) {
+        ByteBuffer out = ByteBuffer.allocate(FIXED_BYTES + e.decisionId().getBytes(StandardCharsets.UTF_8).length);
+        put(out, e);
+        return out.array();
+    }
+
+    private static void put(ByteBuffer out, Entry e) {
+        byte[] id = e.decisionId().getBytes(StandardCharsets.UTF_8);
+        out.putInt(id.length).put(id).putLong(e.scoredAfterStep())
+                .putDouble(e.predictedReturn()).putDouble(e.committeeLearned()).putDouble(e.committeeUniform())
+                .putDouble(e.actualReturn()).putLong(e.trainedAtStep());
+    }
+
+    /** @throws IllegalArgumentException if the bytes are not one entry */
+    public static Entry decodeEntry(byte[] bytes) {
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            Entry e = get(in);
+            if (in.hasRemaining()) throw new IllegalArgumentException("a recent score with " + in.remaining() + " bytes too many");
+            return e;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("a recent score is truncated", e);
         }
+    }
+
+    private static Entry get(ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) throw new IllegalArgumentException("a decision id of " + length + " bytes");
+        byte[] id = new byte[length];
+        in.get(id);
+        return new Entry(new String(id, StandardCharsets.UTF_8), in.getLong(), in.getDouble(), in.getDouble(),
+                in.getDouble(), in.getDouble(), in.getLong());
     }
 
     /**
@@ -96,14 +139,7 @@ public final class RecentScores {
                 throw new IllegalArgumentException("recent scores claim " + count + " entries");
             }
             RecentScores scores = new RecentScores(capacity);
-            for (int i = 0; i < count; i++) {
-                int length = in.getInt();
-                if (length < 0 || length > in.remaining()) throw new IllegalArgumentException("a decision id of " + length + " bytes");
-                byte[] id = new byte[length];
-                in.get(id);
-                scores.add(new Entry(new String(id, StandardCharsets.UTF_8), in.getLong(), in.getDouble(), in.getDouble(),
-                        in.getDouble(), in.getDouble(), in.getLong()));
-            }
+            for (int i = 0; i < count; i++) scores.add(get(in));
             return scores;
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("recent scores are truncated", e);

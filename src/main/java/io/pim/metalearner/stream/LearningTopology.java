@@ -8,6 +8,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,8 +40,10 @@ public final class LearningTopology {
     public static final String JOIN_COUNTS_STORE = "join-counts";
     public static final String LEARNER_STORE = "learner";
     public static final String TRAINING_COUNTS_STORE = "training-counts";
-    /** Per model: alert detector state and recent learning curve ({@link ModelMonitor}). */
+    /** Per model: alert detector state and recent learning curve ({@link ModelMonitor}): its header... */
     public static final String MODEL_WATCH_STORE = "model-watch";
+    /** ...and its curve points and recent scores, one entry each. */
+    public static final String MODEL_WATCH_PARTS_STORE = "model-watch-parts";
     /** Per model: the last training offset it learned from and its candidates ({@link TrainingRules.CandidatesAndOffset}). */
     public static final String FOLLOWERS_STORE = "followers";
     /** Learner checkpoints by {@link CheckpointKeys} key, what a rollback restores from. */
@@ -155,10 +158,12 @@ public final class LearningTopology {
                         Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(LEARNER_CHANGELOG), "train");
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_WATCH_STORE),
-                        Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled()
-                .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)), "train");
+        for (String watch : List.of(MODEL_WATCH_STORE, MODEL_WATCH_PARTS_STORE)) {
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(watch),
+                            Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled()
+                    .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)), "train");
+        }
         t.addStateStore(countsStore(TRAINING_COUNTS_STORE), "train");
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FOLLOWERS_STORE),
                         Serdes.String(), Serdes.ByteArray())

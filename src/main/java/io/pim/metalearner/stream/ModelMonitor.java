@@ -7,8 +7,17 @@ import io.pim.metalearner.learn.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertMonitor;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * What ops watch about one model, kept beside its learner in the {@link LearningTopology#MODEL_WATCH_STORE}
@@ -16,6 +25,12 @@ import java.util.List;
  * recent decision scores (predicted at vote time, settled with the actual return when trained on).
  * Not in the learner's own state on purpose: the learner's bytes define the model's fingerprint,
  * and thresholds or curve length must be changeable without changing what the model is.
+ * <p>
+ * Stored by parts ({@link #write}, {@link #read}): a header per model in
+ * {@link LearningTopology#MODEL_WATCH_STORE} (the alert detectors and how many points and scores
+ * were ever added), and each curve point and recent score as its own entry in
+ * {@link LearningTopology#MODEL_WATCH_PARTS_STORE}, in a ring of slots. A step then writes ~1 KB
+ * instead of the whole ~26 KB watch, which was the largest cost of a step after the learning itself.
  */
 public final class ModelMonitor {
 
@@ -24,9 +39,17 @@ public final class ModelMonitor {
     /** Scored decisions kept per model for the dashboard. */
     public static final int RECENT_SCORES = 50;
 
+    /** First int of a header; a whole watch (the format before parts) starts with its alerts' version, 1. */
+    private static final int PARTS_FORMAT = -2;
+
     private final AlertMonitor alerts;
     private final LearningCurve curve;
     private final RecentScores scores;
+    /** Points and scores ever added; the n-th (from 0) is kept in slot n mod capacity. */
+    private long pointsAdded, scoresAdded;
+    /** Parts not yet in the store: points from this count on, and scores by their number. */
+    private long pointsWritten, scoresWritten;
+    private final TreeSet<Long> settledUnwritten = new TreeSet<>();
 
     private ModelMonitor(AlertMonitor alerts, LearningCurve curve, RecentScores scores) {
         this.alerts = alerts;
@@ -41,12 +64,15 @@ public final class ModelMonitor {
     /** Remembers a decision scored at vote time, until its close settles it. */
     public void onScore(String decisionId, VoteScore score) {
         scores.add(decisionId, score);
+        scoresAdded++;
     }
 
     /** Records the step; returns the alert transitions it caused. */
     public List<AlertEvent> onStep(StepResult step) {
         curve.add(step);
-        scores.settle(step.decisionId(), step.actualReturn(), step.step());
+        pointsAdded++;
+        int settled = scores.settle(step.decisionId(), step.actualReturn(), step.step());
+        if (settled >= 0) settledUnwritten.add(scoresAdded - scores.size() + settled);
         // the prequential squared error is what the loss alerts watch: the dropout loss is noisier
         double prequential = Math.pow(step.predictedReturn() - step.actualReturn(), 2);
         return alerts.onStep(step.step(), prequential, step.rollingR2(), step.agentWeights());
@@ -64,6 +90,112 @@ public final class ModelMonitor {
         return scores;
     }
 
+    /**
+     * Writes what changed since the last write or read: the header always (the alerts change with
+     * every step, and callers change them through {@link #alerts()}), new points, new and settled scores.
+     */
+    public void write(KeyValueStore<String, byte[]> headers, KeyValueStore<String, byte[]> parts, String modelId) {
+        byte[] alertBytes = encodeAlerts();
+        headers.put(modelId, ByteBuffer.allocate(4 + 2 * (4 + 8) + alertBytes.length).putInt(PARTS_FORMAT)
+                .putInt(CURVE_POINTS).putLong(pointsAdded).putInt(RECENT_SCORES).putLong(scoresAdded)
+                .put(alertBytes).array());
+        List<LearningCurve.Point> points = pointsAdded - pointsWritten > 1 ? curve.points() : null;
+        for (long n = Math.max(pointsWritten, pointsAdded - curve.size()); n < pointsAdded; n++) {
+            LearningCurve.Point p = points == null ? curve.newest() : points.get((int) (n - (pointsAdded - curve.size())));
+            parts.put(partKey(modelId, 'c', n % CURVE_POINTS), LearningCurve.encode(p));
+        }
+        pointsWritten = pointsAdded;
+        long first = scoresAdded - scores.size();
+        for (long n = Math.max(scoresWritten, first); n < scoresAdded; n++) settledUnwritten.add(n);
+        for (long n : settledUnwritten.tailSet(first)) {
+            parts.put(partKey(modelId, 's', n % RECENT_SCORES), RecentScores.encode(scores.entry((int) (n - first))));
+        }
+        settledUnwritten.clear();
+        scoresWritten = scoresAdded;
+    }
+
+    /**
+     * The model's watch as {@link #write} left it (or as a whole watch from before parts, which the
+     * next write then stores by parts); null if the model has none.
+     *
+     * @throws IllegalStateException if the stored bytes are unreadable
+     */
+    public static ModelMonitor read(ReadOnlyKeyValueStore<String, byte[]> headers, ReadOnlyKeyValueStore<String, byte[]> parts,
+                                    String modelId, AlertConfig config) {
+        byte[] header = headers.get(modelId);
+        if (header == null) return null;
+        ByteBuffer in = ByteBuffer.wrap(header);
+        if (header.length < 4 || in.getInt() != PARTS_FORMAT) {
+            ModelMonitor whole = decode(header, config);
+            whole.rebaseCounters();
+            return whole;
+        }
+        try {
+            int pointSlots = in.getInt();
+            long pointsAdded = in.getLong();
+            int scoreSlots = in.getInt();
+            long scoresAdded = in.getLong();
+            if (pointSlots < 1 || scoreSlots < 1 || pointsAdded < 0 || scoresAdded < 0) {
+                throw new IllegalArgumentException("a header claiming " + pointsAdded + " points in " + pointSlots
+                        + " slots and " + scoresAdded + " scores in " + scoreSlots);
+            }
+            AlertMonitor alerts = AlertMonitor.decode(in, config);
+            Map<String, byte[]> stored = new HashMap<>();
+            String prefix = partPrefix(modelId);
+            try (KeyValueIterator<String, byte[]> it = parts.prefixScan(prefix, new StringSerializer())) {
+                while (it.hasNext()) {
+                    KeyValue<String, byte[]> part = it.next();
+                    stored.put(part.key.substring(prefix.length()), part.value);
+                }
+            }
+            ModelMonitor watch = new ModelMonitor(alerts, new LearningCurve(CURVE_POINTS), new RecentScores(RECENT_SCORES));
+            for (long n = Math.max(0, pointsAdded - Math.min(pointSlots, CURVE_POINTS)); n < pointsAdded; n++) {
+                watch.curve.add(LearningCurve.decodePoint(part(stored, 'c', n % pointSlots)));
+            }
+            for (long n = Math.max(0, scoresAdded - Math.min(scoreSlots, RECENT_SCORES)); n < scoresAdded; n++) {
+                watch.scores.add(RecentScores.decodeEntry(part(stored, 's', n % scoreSlots)));
+            }
+            if (pointSlots == CURVE_POINTS && scoreSlots == RECENT_SCORES) {
+                watch.pointsAdded = watch.pointsWritten = pointsAdded;
+                watch.scoresAdded = watch.scoresWritten = scoresAdded;
+            } else {
+                watch.rebaseCounters(); // stored in rings of another size: stored again in this one
+            }
+            return watch;
+        } catch (IllegalArgumentException | BufferUnderflowException e) {
+            throw new IllegalStateException("model-watch state of '" + modelId + "' is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Counts what is held as added and nothing as written yet, so the next write stores every part. */
+    private void rebaseCounters() {
+        pointsAdded = curve.size();
+        scoresAdded = scores.size();
+        pointsWritten = scoresWritten = 0;
+    }
+
+    private static byte[] part(Map<String, byte[]> stored, char kind, long slot) {
+        byte[] bytes = stored.get(kind + Long.toString(slot));
+        if (bytes == null) throw new IllegalArgumentException("part " + kind + slot + " is missing");
+        return bytes;
+    }
+
+    /** Length first, so no model id is a prefix of another's parts whatever characters it holds. */
+    private static String partPrefix(String modelId) {
+        return modelId.length() + ":" + modelId + ":";
+    }
+
+    static String partKey(String modelId, char kind, long slot) {
+        return partPrefix(modelId) + kind + slot;
+    }
+
+    private byte[] encodeAlerts() {
+        ByteBuffer out = ByteBuffer.allocate(alerts.encodedSize());
+        alerts.encode(out);
+        return out.array();
+    }
+
+    /** The whole watch in one value: what instances send each other for a status, and the stored format before parts. */
     public byte[] encode() {
         ByteBuffer out = ByteBuffer.allocate(alerts.encodedSize() + curve.encodedSize() + scores.encodedSize());
         alerts.encode(out);

@@ -78,6 +78,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> store;
     private KeyValueStore<String, byte[]> watchStore;
+    private KeyValueStore<String, byte[]> watchParts;
     /** Decoded watches, a copy of the store's like {@link StoreModelStates}'s learners, dropped with them on failure. */
     private final Map<String, ModelMonitor> watches = new HashMap<>();
     /** Models trained since their agent-performance records were last published, with the offset of their last step. */
@@ -105,6 +106,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.context = context;
         this.store = context.getStateStore(LearningTopology.LEARNER_STORE);
         this.watchStore = context.getStateStore(LearningTopology.MODEL_WATCH_STORE);
+        this.watchParts = context.getStateStore(LearningTopology.MODEL_WATCH_PARTS_STORE);
         this.watches.clear();
         this.counts = new CountStore(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
         this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
@@ -190,7 +192,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             for (TrainingRules.CheckpointWrite c : trained.checkpoints()) {
                 if (c.modelId().equals(modelId)) checkpoint(c, offset, watch).ifPresent(alerts::add);
             }
-            watchStore.put(modelId, watch.encode());
+            watch.write(watchStore, watchParts, modelId);
             for (AlertEvent alert : alerts) emitAlert(modelId, alert);
             Instant closedAt = example.getTrade().getClosedAt();
             long latencyMs = closedAt == null || closedAt.toEpochMilli() <= 0
@@ -240,7 +242,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 AvroTrades.decisionScore(modelId, votes, score, offset, Instant.ofEpochMilli(now)), now);
         ModelMonitor watch = watch(modelId);
         watch.onScore(votes.getDecisionId(), score);
-        watchStore.put(modelId, watch.encode());
+        watch.write(watchStore, watchParts, modelId);
         counts.increment(CountStore.SCORED);
     }
 
@@ -312,7 +314,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         if (applied.checkpoint() != null) {
             ModelMonitor watch = watch(modelId);
             Optional<AlertEvent> alert = checkpoint(applied.checkpoint(), offset, watch);
-            watchStore.put(modelId, watch.encode());
+            watch.write(watchStore, watchParts, modelId);
             alert.ifPresent(a -> emitAlert(modelId, a));
         }
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
@@ -326,7 +328,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         List<AlertEvent> cleared = watch(modelId).alerts().clearAll(step, cause);
         ModelMonitor fresh = ModelMonitor.fresh(alertConfig);
         watches.put(modelId, fresh);
-        watchStore.put(modelId, fresh.encode());
+        fresh.write(watchStore, watchParts, modelId);
         return cleared;
     }
 
@@ -354,8 +356,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     /** Decoding ~20 KB of curve every step took more time than the step itself: decoded once, then kept. */
     private ModelMonitor watch(String modelId) {
         return watches.computeIfAbsent(modelId, id -> {
-            byte[] bytes = watchStore.get(id);
-            return bytes == null ? ModelMonitor.fresh(alertConfig) : ModelMonitor.decode(bytes, alertConfig);
+            ModelMonitor stored = ModelMonitor.read(watchStore, watchParts, id, alertConfig);
+            return stored == null ? ModelMonitor.fresh(alertConfig) : stored;
         });
     }
 

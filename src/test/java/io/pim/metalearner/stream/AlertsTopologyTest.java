@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -82,8 +81,7 @@ class AlertsTopologyTest {
                     assertThat(states.get(i)).isEqualTo(i % 2 == 0 ? AlertState.RAISED : AlertState.CLEARED);
                 }
             }
-            KeyValueStore<String, byte[]> watches = fixture.store(LearningTopology.MODEL_WATCH_STORE);
-            ModelMonitor watch = ModelMonitor.decode(watches.get("default"), AlertConfig.defaults());
+            ModelMonitor watch = fixture.watch("default");
             assertThat(watch.alerts().active()).extracting(e -> e.type()).contains(AlertType.LOW_R2);
             assertThat(watch.curve().points()).hasSize(120);
             assertThat(watch.curve().points().get(119).step()).isEqualTo(120);
@@ -195,9 +193,9 @@ class AlertsTopologyTest {
             TestInputTopic<String, TrainingExample> training = fixture.input(topics.training());
             TestOutputTopic<String, Alert> alerts = fixture.output(topics.alerts());
             for (TrainingExample trade : trades) training.pipeInput(trade.getModelId(), trade);
-            KeyValueStore<String, byte[]> watches = fixture.store(LearningTopology.MODEL_WATCH_STORE);
-            assertThat(watches.get("default")).as("the model trained").isNotNull();
-            return new Trained(alerts.readValuesToList(), ModelMonitor.decode(watches.get("default"), AlertConfig.defaults()));
+            ModelMonitor watch = fixture.watch("default");
+            assertThat(watch).as("the model trained").isNotNull();
+            return new Trained(alerts.readValuesToList(), watch);
         }
     }
 

@@ -198,8 +198,7 @@ class CandidateRaceTopologyTest {
             // then: the candidate is reported better, but not promoted
             List<Alert> raised = alerts.readValuesToList().stream().filter(a -> a.getState() == AlertState.RAISED).toList();
             assertThat(raised).extracting(Alert::getType).contains("loss-drift", "candidate-better");
-            KeyValueStore<String, byte[]> watches = fixture.store(LearningTopology.MODEL_WATCH_STORE);
-            assertThat(ModelMonitor.decode(watches.get(LIVE), fixture.config().alerts()).alerts().active())
+            assertThat(fixture.watch(LIVE).alerts().active())
                     .extracting(a -> a.type().id()).contains("loss-drift");
             // (on the same trades without the drift alert the candidate is promoted: the test above)
             assertThat(commands.isEmpty()).isTrue();

@@ -442,8 +442,8 @@ class CommandsTopologyTest {
     }
 
     private ModelMonitor watch(String modelId) {
-        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE);
-        return ModelMonitor.decode(store.get(modelId), AlertConfig.defaults());
+        return ModelMonitor.read(driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE),
+                driver.getKeyValueStore(LearningTopology.MODEL_WATCH_PARTS_STORE), modelId, AlertConfig.defaults());
     }
 
     private List<String> checkpointTombstones() {

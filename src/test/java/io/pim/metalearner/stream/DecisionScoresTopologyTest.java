@@ -243,8 +243,7 @@ class DecisionScoresTopologyTest {
             closesIn.pipeInput("d-2", close(2));
 
             // then
-            byte[] watch = fixture.<String, byte[]>store(LearningTopology.MODEL_WATCH_STORE).get("default");
-            List<RecentScores.Entry> recent = ModelMonitor.decode(watch, fixture.config().alerts()).scores().entries();
+            List<RecentScores.Entry> recent = fixture.watch("default").scores().entries();
             Map<String, RecentScores.Entry> byId = new TreeMap<>();
             recent.forEach(e -> byId.put(e.decisionId(), e));
             assertThat(byId).containsOnlyKeys("d-1", "d-2", "d-3");

@@ -75,6 +75,12 @@ final class TopologyFixture implements AutoCloseable {
         return driver.getKeyValueStore(name);
     }
 
+    /** The model's watch as its stores hold it; null if it has none. */
+    ModelMonitor watch(String modelId) {
+        return ModelMonitor.read(driver.getKeyValueStore(LearningTopology.MODEL_WATCH_STORE),
+                driver.getKeyValueStore(LearningTopology.MODEL_WATCH_PARTS_STORE), modelId, config().alerts());
+    }
+
     /** The counters over both count stores, as {@link LearningService#counts()} sums them. */
     CountSnapshot counts() {
         Map<String, Long> all = new HashMap<>();
