@@ -66,6 +66,11 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private CountStore counts;
     private DeadLetters deadLetters;
     private final Set<String> warnedAgents = new HashSet<>();
+    /**
+     * No index entry is due before this: a sweep seeks here rather than stepping over the
+     * tombstones of the entries earlier sweeps deleted, which RocksDB keeps until a compaction.
+     */
+    private long sweptTo;
 
     JoinProcessor(ServiceConfig config, Topics topics) {
         this.votesTopic = topics.decisionVotes().name();
@@ -85,6 +90,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
         this.deadlines = context.getStateStore(LearningTopology.JOIN_DEADLINES_STORE);
         this.counts = new CountStore(context.getStateStore(LearningTopology.JOIN_COUNTS_STORE));
         this.deadLetters = new DeadLetters(context, LearningTopology.JOIN_DEAD_LETTER_SINK, counts);
+        this.sweptTo = 0;
         context.schedule(sweepInterval(graceMs), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }
 
@@ -225,13 +231,14 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     /** Ends whatever is due: expires votes, dead-letters trades past their grace, forgets old ids. */
     private void expire(long now) {
         List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(deadlineKey(sweptTo, ""), null)) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> entry = it.next();
                 if (deadlineOf(entry.key) > now) break; // the index is ordered by deadline
                 due.add(entry);
             }
         }
+        sweptTo = Math.max(sweptTo, now + 1);
         for (KeyValue<Bytes, byte[]> entry : due) {
             deadlines.delete(entry.key);
             String id = decisionOf(entry.key);
@@ -256,10 +263,17 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
         }
     }
 
+    /**
+     * A waiting close's index entry (due within the grace) is left for the sweep, which skips it as
+     * its state's deadline moved on: deleted here, its tombstone would sit ahead of every live entry
+     * (the others are due after the TTL) and each sweep would step over all of them, which slowed
+     * the join to a crawl when a backlog's closes were read before their votes.
+     */
     private void replace(String id, JoinState old, JoinStatus status, long deadline, HeldRecord held) {
-        if (old != null) deadlines.delete(deadlineKey(old.getDeadline(), id));
+        if (old != null && old.getStatus() != JoinStatus.TRADE_WAITING) deadlines.delete(deadlineKey(old.getDeadline(), id));
         states.put(id, JoinState.newBuilder().setStatus(status).setDeadline(deadline).setHeld(held).build());
         deadlines.put(deadlineKey(deadline, id), new byte[0]);
+        sweptTo = Math.min(sweptTo, deadline); // only if the wall clock went back by more than the deadline's length
     }
 
     private HeldRecord held(Record<byte[], byte[]> record) {

@@ -165,13 +165,21 @@ class LearningTopologyTest {
 
         // when
         publish(Trades.votes("d-1"));
+        // the close's deadline stays in the index (no tombstone ahead of the live entries) until due
+        assertThat(entries(LearningTopology.JOIN_DEADLINES_STORE)).isEqualTo(2);
         waitWallClock(Duration.ofMinutes(10));
 
-        // then
+        // then trained once, and the stale deadline passed without a dead letter and left the index
         assertThat(weights.readValue().getTrainingStep()).isEqualTo(1);
+        assertThat(weights.isEmpty()).isTrue();
         assertThat(deadLetters.isEmpty()).isTrue();
         assertThat(counts().pendingTrades()).isZero();
         assertThat(counts().reconciles()).isTrue();
+        assertThat(entries(LearningTopology.JOIN_DEADLINES_STORE)).isEqualTo(1);
+
+        // and a duplicate close is still recognised after that deadline
+        publish(Trades.close("d-1"));
+        assertThat(reasons()).containsExactly("duplicate");
     }
 
     @Test
