@@ -57,6 +57,11 @@ public final class PipelineBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Simulator seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--rate", defaultValue = "0", paramLabel = "R",
+            description = "Trades a second the simulator publishes; 0, the default, as fast as it can. A paced run "
+                    + "measures CPU per trade at a steady load, without the simulator crowding the pipeline.")
+    int rate;
+
     @Option(names = "--settle", defaultValue = "30m", paramLabel = "D", description = "Give up after this long (default ${DEFAULT-VALUE}).")
     Duration settle;
 
@@ -142,7 +147,7 @@ public final class PipelineBench implements Callable<Integer> {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "simulate", "--trades", Long.toString(trades), "--models", Integer.toString(models),
-                "--seed", Long.toString(seed), "--bootstrap-servers", service.bootstrapServers(),
+                "--seed", Long.toString(seed), "--rate", Integer.toString(rate), "--bootstrap-servers", service.bootstrapServers(),
                 "--registry-url", service.registryUrl()));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs/simulate.log").toFile())).start();
