@@ -243,7 +243,11 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
             deadlines.delete(entry.key);
             String id = decisionOf(entry.key);
             JoinState state = states.get(id);
-            if (state == null || state.getDeadline() != deadlineOf(entry.key)) continue;
+            if (state == null) continue;
+            if (state.getDeadline() > now) { // the decision moved on since this entry was written: look again then
+                remindAt(state.getDeadline(), id);
+                continue;
+            }
             states.delete(id);
             switch (state.getStatus()) {
                 case VOTES_WAITING -> {
@@ -264,14 +268,19 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     }
 
     /**
-     * A waiting close's index entry (due within the grace) is left for the sweep, which skips it as
-     * its state's deadline moved on: deleted here, its tombstone would sit ahead of every live entry
-     * (the others are due after the TTL) and each sweep would step over all of them, which slowed
-     * the join to a crawl when a backlog's closes were read before their votes.
+     * An index entry is a reminder to look at the decision then, not its deadline: a new decision
+     * gets one, and a decision that moves on keeps it (every move puts its deadline later), and the
+     * sweep moves it on to the state's deadline when it comes. Deleted and written again at each
+     * move, the entries left RocksDB tombstones ahead of every live entry (a decision's votes are
+     * closed oldest first), and each sweep stepped over all of them: ~1 tombstone per trade since the
+     * last compaction, once a second. It also takes two changelog records per decision off.
      */
     private void replace(String id, JoinState old, JoinStatus status, long deadline, HeldRecord held) {
-        if (old != null && old.getStatus() != JoinStatus.TRADE_WAITING) deadlines.delete(deadlineKey(old.getDeadline(), id));
         states.put(id, JoinState.newBuilder().setStatus(status).setDeadline(deadline).setHeld(held).build());
+        if (old == null || deadline < old.getDeadline()) remindAt(deadline, id);
+    }
+
+    private void remindAt(long deadline, String id) {
         deadlines.put(deadlineKey(deadline, id), new byte[0]);
         sweptTo = Math.min(sweptTo, deadline); // only if the wall clock went back by more than the deadline's length
     }

@@ -47,8 +47,9 @@ public final class ModelMonitor {
     private final RecentScores scores;
     /** Points and scores ever added; the n-th (from 0) is kept in slot n mod capacity. */
     private long pointsAdded, scoresAdded;
-    /** Parts not yet in the store: points from this count on, and scores by their number. */
+    /** What the store has: the points and scores added before these counts... */
     private long pointsWritten, scoresWritten;
+    /** ...except these scores, settled since they were written (by their number). */
     private final TreeSet<Long> settledUnwritten = new TreeSet<>();
 
     private ModelMonitor(AlertMonitor alerts, LearningCurve curve, RecentScores scores) {

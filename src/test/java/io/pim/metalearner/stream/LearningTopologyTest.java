@@ -165,11 +165,11 @@ class LearningTopologyTest {
 
         // when
         publish(Trades.votes("d-1"));
-        // the close's deadline stays in the index (no tombstone ahead of the live entries) until due
-        assertThat(entries(LearningTopology.JOIN_DEADLINES_STORE)).isEqualTo(2);
+        // the decision keeps its one index entry, due at the end of the grace, when it moves on
+        assertThat(entries(LearningTopology.JOIN_DEADLINES_STORE)).isEqualTo(1);
         waitWallClock(Duration.ofMinutes(10));
 
-        // then trained once, and the stale deadline passed without a dead letter and left the index
+        // then trained once; the end of the grace passed without a dead letter, the entry moved on to the TTL
         assertThat(weights.readValue().getTrainingStep()).isEqualTo(1);
         assertThat(weights.isEmpty()).isTrue();
         assertThat(deadLetters.isEmpty()).isTrue();
@@ -248,6 +248,30 @@ class LearningTopologyTest {
         assertThat(deadLetters.isEmpty()).isTrue();
         assertThat(counts().pendingTrades()).isEqualTo(1);
         assertThat(entries(LearningTopology.JOIN_STATE_STORE)).isEqualTo(1);
+    }
+
+    @Test
+    void aTrainedDecisionIsRememberedForTheTtlFromItsCloseNotFromItsVotes() {
+        // given votes, and their close 10 days later
+        publish(Trades.votes("d-1"));
+        waitWallClock(Duration.ofDays(10));
+        publish(Trades.close("d-1"));
+        assertThat(weights.readValuesToList()).hasSize(1);
+
+        // when the TTL from the votes has passed
+        waitWallClock(Duration.ofDays(21));
+
+        // then the decision is still remembered: a second close is a duplicate
+        publish(Trades.close("d-1"));
+        assertThat(reasons()).containsExactly("duplicate");
+        assertThat(entries(LearningTopology.JOIN_STATE_STORE)).isEqualTo(1);
+        assertThat(entries(LearningTopology.JOIN_DEADLINES_STORE)).isEqualTo(1);
+
+        // and once the TTL from the close has passed, it is forgotten and its index entry gone
+        waitWallClock(Duration.ofDays(9).plusSeconds(2));
+        assertThat(entries(LearningTopology.JOIN_STATE_STORE)).isZero();
+        assertThat(entries(LearningTopology.JOIN_DEADLINES_STORE)).isZero();
+        assertThat(counts().reconciles()).isTrue();
     }
 
     @Test
