@@ -74,10 +74,7 @@ class ApiEndToEndTest {
         ServiceConfig config = ServiceProperties.config(p);
         metrics = new ServiceMetrics();
         service = new LearningService(config, metrics);
-        service.createTopics();
-        kafka.awaitLeaders(ServiceProperties.topicNames(config));
-        service.start();
-        service.awaitRunning(Duration.ofSeconds(180));
+        ServiceProperties.run(kafka, service, config);
         http = HttpService.start(service, metrics, ApiConfig.from(config));
     }
 

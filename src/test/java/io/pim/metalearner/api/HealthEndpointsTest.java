@@ -88,10 +88,7 @@ class HealthEndpointsTest {
         ServiceConfig config = config("feedback-token", kafka, registry, FEEDBACK_TOKEN);
         ServiceMetrics metrics = new ServiceMetrics();
         try (LearningService service = new LearningService(config, metrics)) {
-            service.createTopics();
-            kafka.awaitLeaders(ServiceProperties.topicNames(config));
-            service.start();
-            service.awaitRunning(START);
+            ServiceProperties.run(kafka, service, config);
             try (HttpService http = HttpService.start(service, metrics, ApiConfig.from(config).withPort(0))) {
                 // when feedback is posted without the token, with a wrong one, then with the configured one
                 HttpResponse<String> without = post(http, "fb-1", null);
@@ -124,10 +121,7 @@ class HealthEndpointsTest {
             throw new IllegalStateException("step " + step.step() + " of " + modelId + " failed on purpose");
         };
         try (LearningService service = new LearningService(config, failing)) {
-            service.createTopics();
-            kafka.awaitLeaders(ServiceProperties.topicNames(config));
-            service.start();
-            service.awaitRunning(START);
+            ServiceProperties.run(kafka, service, config);
             try (HttpService http = HttpService.start(service, metrics, ApiConfig.from(config).withPort(0))) {
                 assertThat(get(http, Health.READY_PATH).statusCode()).isEqualTo(200);
 

@@ -45,10 +45,7 @@ class KafkaJsInteropTest {
         ServiceConfig config = ServiceProperties.config(ServiceProperties.isolated("kafkajs", kafka, registry.apiUrl(),
                 Files.createTempDirectory("kafkajs-")));
         try (LearningService service = new LearningService(config)) {
-            service.createTopics();
-            kafka.awaitLeaders(ServiceProperties.topicNames(config));
-            service.start();
-            service.awaitRunning(Duration.ofSeconds(180));
+            ServiceProperties.run(kafka, service, config);
 
             // when KafkaJS publishes TRADES decisions (votes and close) and reads weights-updated
             Result run = run(List.of("node", "interop.mjs"), Map.of(

@@ -63,10 +63,15 @@ public final class ServiceProperties {
     /** A service on the config's topics (created, leaders awaited before a test produces to them), RUNNING. */
     public static LearningService startRunning(TestKafka kafka, ServiceConfig config) throws Exception {
         LearningService service = new LearningService(config);
+        run(kafka, service, config);
+        return service;
+    }
+
+    /** Creates the service's topics, waits for their leaders (a test produces to them next), starts it, waits for RUNNING. */
+    public static void run(TestKafka kafka, LearningService service, ServiceConfig config) throws Exception {
         service.createTopics();
         kafka.awaitLeaders(topicNames(config));
         service.start();
         service.awaitRunning(Duration.ofSeconds(180));
-        return service;
     }
 }
