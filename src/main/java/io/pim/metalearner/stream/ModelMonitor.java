@@ -96,10 +96,10 @@ public final class ModelMonitor {
      * every step, and callers change them through {@link #alerts()}), new points, new and settled scores.
      */
     public void write(KeyValueStore<String, byte[]> headers, KeyValueStore<String, byte[]> parts, String modelId) {
-        byte[] alertBytes = encodeAlerts();
-        headers.put(modelId, ByteBuffer.allocate(4 + 2 * (4 + 8) + alertBytes.length).putInt(PARTS_FORMAT)
-                .putInt(CURVE_POINTS).putLong(pointsAdded).putInt(RECENT_SCORES).putLong(scoresAdded)
-                .put(alertBytes).array());
+        ByteBuffer header = ByteBuffer.allocate(4 + 2 * (4 + 8) + alerts.encodedSize()).putInt(PARTS_FORMAT)
+                .putInt(CURVE_POINTS).putLong(pointsAdded).putInt(RECENT_SCORES).putLong(scoresAdded);
+        alerts.encode(header);
+        headers.put(modelId, header.array());
         List<LearningCurve.Point> points = pointsAdded - pointsWritten > 1 ? curve.points() : null;
         for (long n = Math.max(pointsWritten, pointsAdded - curve.size()); n < pointsAdded; n++) {
             LearningCurve.Point p = points == null ? curve.newest() : points.get((int) (n - (pointsAdded - curve.size())));
@@ -188,12 +188,6 @@ public final class ModelMonitor {
 
     static String partKey(String modelId, char kind, long slot) {
         return partPrefix(modelId) + kind + slot;
-    }
-
-    private byte[] encodeAlerts() {
-        ByteBuffer out = ByteBuffer.allocate(alerts.encodedSize());
-        alerts.encode(out);
-        return out.array();
     }
 
     /** The whole watch in one value: what instances send each other for a status, and the stored format before parts. */
