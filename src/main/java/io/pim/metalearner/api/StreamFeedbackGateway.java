@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -71,8 +70,10 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         this(topics, config.defaultModelId(), config.learner().roster(), maxWait,
                 new KafkaClients(config).producer("metalearner-feedback", new StringSerializer(),
                         new ByteArraySerializer(), Map.of(ProducerConfig.LINGER_MS_CONFIG, 0)),
+                // Kafka's default fetch wait: a fetch returns as soon as an answer is committed, and
+                // an idle one asks twice a second, not 50 times as with a 20 ms wait
                 () -> new KafkaClients(config).consumer("metalearner-feedback-answers", new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer(), Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20)),
+                        new ByteArrayDeserializer(), Map.of()),
                 Duration.ofMillis(500));
     }
 
