@@ -3,6 +3,7 @@ package io.pim.metalearner.ops;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.stream.KafkaClients;
 import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.stream.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -37,6 +38,9 @@ import java.util.stream.Stream;
  * harness process (from {@code /proc}, children included: PostgreSQL's backends count for
  * PostgreSQL), and the records and bytes each trade left on every topic and in every table.
  *
+ * With {@code --latency} it also measures close → {@code weights-updated} for every trade
+ * ({@link CloseLatencyProbe}), meant with a paced {@code --rate}.
+ *
  * <p>Not a test: {@code bin/throughput} runs it against a fresh harness.
  */
 @Command(name = "pipeline-bench", mixinStandardHelpOptions = true,
@@ -62,6 +66,16 @@ public final class PipelineBench implements Callable<Integer> {
                     + "measures CPU per trade at a steady load, without the simulator crowding the pipeline.")
     int rate;
 
+    @Option(names = "--latency",
+            description = "Also measure close -> weights-updated per trade (read_committed), the simulator sending each record "
+                    + "at once (linger 0). Meant with a paced --rate.")
+    boolean latency;
+
+    @Option(names = "--latency-warmup", defaultValue = "60s", paramLabel = "D",
+            description = "Trades closed this long after the first are left out of the latency figures: every process starts "
+                    + "cold (default ${DEFAULT-VALUE}).")
+    Duration latencyWarmup;
+
     @Option(names = "--settle", defaultValue = "30m", paramLabel = "D", description = "Give up after this long (default ${DEFAULT-VALUE}).")
     Duration settle;
 
@@ -81,6 +95,7 @@ public final class PipelineBench implements Callable<Integer> {
             Map<String, Long> rowsBefore = tableRows(sql);
             long selfChildrenBefore = childrenCpu(ProcessHandle.current().pid());
 
+            CloseLatencyProbe probe = latency ? new CloseLatencyProbe(new KafkaClients(service), Topics.of(service)) : null;
             long start = System.nanoTime();
             Process simulate = simulator(service);
             long deadline = start + settle.toNanos();
@@ -108,10 +123,17 @@ public final class PipelineBench implements Callable<Integer> {
             double wall = (System.nanoTime() - start) / 1e9;
             Map<String, Long> cpuAfter = processCpu();
             simulate.waitFor();
+            if (published < 0) published = System.nanoTime() - start; // it ended in the last second
             long simulatorCpu = childrenCpu(ProcessHandle.current().pid()) - selfChildrenBefore;
 
             System.out.printf(Locale.ROOT, "trades %,d over %d models: publish %.1f s, end to end (last training-log row in PostgreSQL) "
                     + "%.1f s, %,.0f trades/s%n", trades, models, published / 1e9, wall, trades / wall);
+            if (probe != null) {
+                System.out.println(probe.summary(latencyWarmup));
+                probe.write(dir.resolve("latency.tsv"));
+                System.out.println("  every trade's latency: " + dir.resolve("latency.tsv"));
+                probe.close();
+            }
             System.out.println("CPU per process (user+system, children included):");
             long total = 0;
             for (var e : cpuAfter.entrySet()) {
@@ -147,7 +169,7 @@ public final class PipelineBench implements Callable<Integer> {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "simulate", "--trades", Long.toString(trades), "--models", Integer.toString(models),
-                "--seed", Long.toString(seed), "--rate", Integer.toString(rate), "--bootstrap-servers", service.bootstrapServers(),
+                "--seed", Long.toString(seed), "--rate", Integer.toString(rate), "--linger-ms", latency ? "0" : "5", "--bootstrap-servers", service.bootstrapServers(),
                 "--registry-url", service.registryUrl()));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs/simulate.log").toFile())).start();

@@ -84,6 +84,11 @@ final class SimulateCommand implements Callable<Integer> {
                     + "kills processes meanwhile); 0, the default, publishes as fast as the broker takes them.")
     double rate;
 
+    @Option(names = "--linger-ms", defaultValue = "5", paramLabel = "MS",
+            description = "When publishing: the producer's batching delay (default ${DEFAULT-VALUE}); 0 sends each record "
+                    + "at once, so a latency measured from the record's timestamp does not include it.")
+    int lingerMs;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (prices != null) return backtest();
@@ -165,6 +170,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (out != null) throw new ParameterException(spec.commandLine(), "--out cannot be combined with --bootstrap-servers");
         if (closeLag < 0) throw new ParameterException(spec.commandLine(), "--close-lag: must be >= 0, was " + closeLag);
         if (!(rate >= 0) || Double.isInfinite(rate)) throw new ParameterException(spec.commandLine(), "--rate: must be a number >= 0, was " + rate);
+        if (lingerMs < 0) throw new ParameterException(spec.commandLine(), "--linger-ms: must be >= 0, was " + lingerMs);
         ServiceConfig config;
         try {
             config = ServiceConfig.of(bootstrapServers, registryUrl);
@@ -180,7 +186,7 @@ final class SimulateCommand implements Callable<Integer> {
         Deque<FeedbackEvents.Pair> open = new ArrayDeque<>();
         long published = 0;
         long start = System.nanoTime();
-        try (TradePublisher publisher = TradePublisher.batch(clients, topics, 5)) {
+        try (TradePublisher publisher = TradePublisher.batch(clients, topics, lingerMs)) {
             while (sim.hasNext()) {
                 if (rate > 0) pace(start, published);
                 FeedbackEvents.Pair pair;

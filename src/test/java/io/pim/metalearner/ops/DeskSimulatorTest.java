@@ -84,6 +84,22 @@ class DeskSimulatorTest {
         assertThat(err.toString()).contains("--rate: must be a number >= 0, was -5.0");
     }
 
+    @Test
+    void simulatePublishingRefusesANegativeLingerBeforeItConnects() {
+        // given
+        StringWriter err = new StringWriter();
+        var cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+
+        // when: no broker listens at the address; the flag is checked first
+        int exit = cli.execute("simulate", "--trades", "10", "--linger-ms", "-1",
+                "--bootstrap-servers", "127.0.0.1:1", "--registry-url", "http://127.0.0.1:1/apis/registry/v3");
+
+        // then
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("--linger-ms: must be >= 0, was -1");
+    }
+
     private static String simulate(String... args) {
         StringWriter out = new StringWriter();
         var cli = Main.commandLine();
