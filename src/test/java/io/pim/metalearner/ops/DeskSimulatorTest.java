@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pim.metalearner.learn.LearnerConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -68,36 +70,23 @@ class DeskSimulatorTest {
         assertThat(three.lines()).hasSize(40).allMatch(l -> l.contains("\"model_id\":\"model-"));
     }
 
-    @Test
-    void simulatePublishingRefusesANegativeRateBeforeItConnects() {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--rate      | -5 | --rate: must be a number >= 0, was -5.0",
+            "--linger-ms | -1 | --linger-ms: must be >= 0, was -1"})
+    void simulatePublishingRefusesANegativeFlagBeforeItConnects(String flag, String value, String message) {
         // given
         StringWriter err = new StringWriter();
         var cli = Main.commandLine();
         cli.setErr(new PrintWriter(err));
 
         // when: no broker listens at the address; the flag is checked first
-        int exit = cli.execute("simulate", "--trades", "10", "--rate", "-5",
+        int exit = cli.execute("simulate", "--trades", "10", flag, value,
                 "--bootstrap-servers", "127.0.0.1:1", "--registry-url", "http://127.0.0.1:1/apis/registry/v3");
 
         // then
         assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("--rate: must be a number >= 0, was -5.0");
-    }
-
-    @Test
-    void simulatePublishingRefusesANegativeLingerBeforeItConnects() {
-        // given
-        StringWriter err = new StringWriter();
-        var cli = Main.commandLine();
-        cli.setErr(new PrintWriter(err));
-
-        // when: no broker listens at the address; the flag is checked first
-        int exit = cli.execute("simulate", "--trades", "10", "--linger-ms", "-1",
-                "--bootstrap-servers", "127.0.0.1:1", "--registry-url", "http://127.0.0.1:1/apis/registry/v3");
-
-        // then
-        assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("--linger-ms: must be >= 0, was -1");
+        assertThat(err.toString()).contains(message);
     }
 
     private static String simulate(String... args) {
