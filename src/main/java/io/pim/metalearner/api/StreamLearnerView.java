@@ -173,7 +173,7 @@ public final class StreamLearnerView implements LearnerView {
                             m.path("training_step").asLong()));
                 }
             } catch (IOException e) {
-                throw new Unavailable("instance " + host + " answered an unreadable model list", e);
+                throw new Unavailable("instance " + address(host) + " answered an unreadable model list", e);
             }
         }
         all.sort(Comparator.comparing(ModelEntry::modelId));
@@ -225,6 +225,10 @@ public final class StreamLearnerView implements LearnerView {
                 "model '" + modelId + "'");
     }
 
+    private static String address(HostInfo host) {
+        return host.host() + ":" + host.port();
+    }
+
     /** GET of an internal path on another instance: its body, empty on 404, {@link Unavailable} otherwise. */
     private Optional<byte[]> get(HostInfo host, String pathAndQuery, String what) {
         URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
@@ -235,12 +239,14 @@ public final class StreamLearnerView implements LearnerView {
             return switch (response.statusCode()) {
                 case 200 -> Optional.of(response.body());
                 case 404 -> Optional.empty();
-                case 401 -> throw new Unavailable("instance " + host + " refused this instance's token for " + what
+                case 401 -> throw new Unavailable("instance " + address(host) + " refused this instance's token for " + what
                         + ": the instances must share http.admin-token", null);
-                default -> throw new Unavailable("instance " + host + " answered " + response.statusCode() + " for " + what, null);
+                default -> throw new Unavailable("instance " + address(host) + " answered " + response.statusCode() + " for " + what, null);
             };
         } catch (IOException e) {
-            throw new Unavailable("instance " + host + " holding " + what + " is unreachable: " + e.getMessage(), e);
+            // a refused connection has no message: name the exception, so the answer says what happened
+            String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            throw new Unavailable("instance " + address(host) + " holding " + what + " is unreachable (" + why + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted", e);

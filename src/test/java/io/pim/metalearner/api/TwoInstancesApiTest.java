@@ -173,6 +173,21 @@ class TwoInstancesApiTest {
                 owners.forEach((model, port) -> expected.put(model, "localhost:" + port));
                 assertThat(listedOwners).as("models listed by " + instance.port).isEqualTo(expected);
             }
+
+            // when the second instance's HTTP API is gone while it still holds its models (a host going down)
+            Instance holder = instances.get(1), asked = instances.get(0);
+            holder.http().close();
+            String heldModel = models.stream().filter(m -> owners.get(m) == holder.port).findFirst().orElseThrow();
+
+            // then the first answers 503 with Retry-After for that model and for the list, and says which holder is unreachable
+            for (String path : List.of("/api/pim/metalearner/status?model_id=" + heldModel, "/api/pim/metalearner/models")) {
+                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                        + asked.port + path)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(path).isEqualTo(503);
+                assertThat(response.headers().firstValue("Retry-After")).as(path).isPresent();
+                assertThat(JSON.readTree(response.body()).get("detail").asText()).as(path)
+                        .contains("instance localhost:" + holder.port).contains("is unreachable (ConnectException");
+            }
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
