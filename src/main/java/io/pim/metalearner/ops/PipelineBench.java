@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * harness process (from {@code /proc}, children included: PostgreSQL's backends count for
  * PostgreSQL), and the records and bytes each trade left on every topic and in every table.
  *
- * With {@code --latency} it also measures close → {@code weights-updated} for every trade
+ * <p>With {@code --latency} it also measures close → {@code weights-updated} for every trade
  * ({@link CloseLatencyProbe}), meant with a paced {@code --rate}.
  *
  * <p>Not a test: {@code bin/throughput} runs it against a fresh harness.
@@ -72,8 +72,8 @@ public final class PipelineBench implements Callable<Integer> {
     boolean latency;
 
     @Option(names = "--latency-warmup", defaultValue = "60s", paramLabel = "D",
-            description = "Trades closed this long after the first are left out of the latency figures: every process starts "
-                    + "cold (default ${DEFAULT-VALUE}).")
+            description = "Trades closed within this long of the first close are left out of the latency figures: every "
+                    + "process starts cold (default ${DEFAULT-VALUE}).")
     Duration latencyWarmup;
 
     @Option(names = "--settle", defaultValue = "30m", paramLabel = "D", description = "Give up after this long (default ${DEFAULT-VALUE}).")
@@ -89,13 +89,14 @@ public final class PipelineBench implements Callable<Integer> {
         ServiceConfig service = ServiceConfig.load(dir.resolve("instance-1.properties"));
         WriterConfig writer = WriterConfig.load(dir.resolve("writer.properties"));
         try (Admin admin = new KafkaClients(service).admin();
-             Connection db = writer.database().dataSource().getConnection(); Statement sql = db.createStatement()) {
+             Connection db = writer.database().dataSource().getConnection(); Statement sql = db.createStatement();
+             // reads both topics from their ends, so it is up before the simulator sends (null without --latency)
+             CloseLatencyProbe probe = latency ? new CloseLatencyProbe(new KafkaClients(service), Topics.of(service)) : null) {
             Map<String, Long> cpuBefore = processCpu();
             Map<String, long[]> topicsBefore = topicFigures(admin);
             Map<String, Long> rowsBefore = tableRows(sql);
             long selfChildrenBefore = childrenCpu(ProcessHandle.current().pid());
 
-            CloseLatencyProbe probe = latency ? new CloseLatencyProbe(new KafkaClients(service), Topics.of(service)) : null;
             long start = System.nanoTime();
             Process simulate = simulator(service);
             long deadline = start + settle.toNanos();
@@ -132,7 +133,6 @@ public final class PipelineBench implements Callable<Integer> {
                 System.out.println(probe.summary(latencyWarmup));
                 probe.write(dir.resolve("latency.tsv"));
                 System.out.println("  every trade's latency: " + dir.resolve("latency.tsv"));
-                probe.close();
             }
             System.out.println("CPU per process (user+system, children included):");
             long total = 0;
