@@ -231,7 +231,7 @@ public final class StreamLearnerView implements LearnerView {
 
     /** GET of an internal path on another instance: its body, empty on 404, {@link Unavailable} otherwise. */
     private Optional<byte[]> get(HostInfo host, String pathAndQuery, String what) {
-        URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
+        URI uri = URI.create("http://" + address(host) + pathAndQuery);
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
             if (token != null) request.header("Authorization", token.header());

@@ -80,8 +80,7 @@ final class CloseLatencyProbe implements AutoCloseable {
      */
     synchronized String summary(Duration warmup) {
         if (failure != null) throw new IllegalStateException("the latency probe failed: " + failure.getMessage(), failure);
-        List<Map.Entry<String, Long>> closes = new ArrayList<>(closedAt.entrySet());
-        closes.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
+        List<Map.Entry<String, Long>> closes = closesInOrder();
         long from = closes.isEmpty() ? 0 : closes.get(0).getValue() + warmup.toMillis();
         double[] ms = new double[closes.size()];
         int n = 0, missing = 0, skipped = 0;
@@ -105,8 +104,7 @@ final class CloseLatencyProbe implements AutoCloseable {
 
     /** Every trade's close time (epoch ms) and latency (ms, empty when no update came), in close order. */
     synchronized void write(Path file) throws IOException {
-        List<Map.Entry<String, Long>> closes = new ArrayList<>(closedAt.entrySet());
-        closes.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
+        List<Map.Entry<String, Long>> closes = closesInOrder();
         try (var out = Files.newBufferedWriter(file)) {
             out.write("closed_at_ms\tdecision_id\tlatency_ms\n");
             for (var close : closes) {
@@ -114,6 +112,13 @@ final class CloseLatencyProbe implements AutoCloseable {
                 out.write(close.getValue() + "\t" + close.getKey() + "\t" + (seen == null ? "" : seen - close.getValue()) + "\n");
             }
         }
+    }
+
+    /** Decision id and close time, oldest close first. */
+    private List<Map.Entry<String, Long>> closesInOrder() {
+        List<Map.Entry<String, Long>> closes = new ArrayList<>(closedAt.entrySet());
+        closes.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
+        return closes;
     }
 
     private static double pct(double[] sorted, double q) {
