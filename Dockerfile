@@ -52,5 +52,5 @@ WORKDIR /var/lib/metalearner
 # plus METALEARNER_* variables, e.g. METALEARNER_JDBC_PASSWORD.
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
     METALEARNER_LOG_FORMAT=json
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/opt/metalearner/metalearner.jar:/opt/metalearner/lib/*' io.pim.metalearner.ops.Main \"$@\"", "metalearner"]
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/opt/metalearner/metalearner.jar:/opt/metalearner/lib/*' io.pim.metalearner.cli.Main \"$@\"", "metalearner"]
 CMD ["--help"]

@@ -5,7 +5,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandResult;
-import io.pim.metalearner.stream.OpsCommands;
+import io.pim.metalearner.stream.CommandClient;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +13,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The admin endpoints, POST only, each one command ({@link OpsCommands}, as the CLI sends them),
+ * The admin endpoints, POST only, each one command ({@link CommandClient}, as the CLI sends them),
  * answered with the command's result: 200 applied, 422 rejected (with the reason), 504 no answer in
  * time (the command stays queued). Behind {@code Authorization: Bearer <http.admin-token>}; with no
  * token configured they are not registered at all. Reads stay open.
@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
 public final class AdminRoutes {
     static final String PREFIX = "/api/pim/metalearner/admin/";
 
-    /** Sends a command and waits for its result: {@link OpsCommands#send} with the configured wait. */
+    /** Sends a command and waits for its result: {@link CommandClient#send} with the configured wait. */
     public interface Sender {
         CommandResult send(Command command) throws TimeoutException, InterruptedException;
     }
@@ -57,12 +57,12 @@ public final class AdminRoutes {
     }
 
     void register(JavalinConfig c) {
-        c.routes.post(PREFIX + "reset", ctx -> handle(ctx, () -> OpsCommands.reset(required(ctx, "model_id"))));
+        c.routes.post(PREFIX + "reset", ctx -> handle(ctx, () -> CommandClient.reset(required(ctx, "model_id"))));
         c.routes.post(PREFIX + "rollback", ctx -> handle(ctx, () -> "true".equals(ctx.queryParam("from_database"))
                 ? fromDatabase(ctx)
-                : OpsCommands.rollback(required(ctx, "model_id"), Long.parseLong(required(ctx, "to_step")))));
-        c.routes.post(PREFIX + "promote", ctx -> handle(ctx, () -> OpsCommands.promote(required(ctx, "from"), required(ctx, "to"))));
-        c.routes.post(PREFIX + "restore", ctx -> handle(ctx, () -> OpsCommands.restore(required(ctx, "model_id"), ctx.bodyAsBytes())));
+                : CommandClient.rollback(required(ctx, "model_id"), Long.parseLong(required(ctx, "to_step")))));
+        c.routes.post(PREFIX + "promote", ctx -> handle(ctx, () -> CommandClient.promote(required(ctx, "from"), required(ctx, "to"))));
+        c.routes.post(PREFIX + "restore", ctx -> handle(ctx, () -> CommandClient.restore(required(ctx, "model_id"), ctx.bodyAsBytes())));
     }
 
     /** A RESTORE of the landed checkpoint the request names; only bound parameters reach the database. */
@@ -77,7 +77,7 @@ public final class AdminRoutes {
         }
         byte[] state = checkpoints.state(modelId, step == null ? null : Long.parseLong(step),
                 minAccuracy == null ? null : Double.parseDouble(minAccuracy), "true".equals(ctx.queryParam("include_deleted")));
-        return OpsCommands.restore(modelId, state);
+        return CommandClient.restore(modelId, state);
     }
 
     private interface CommandFromRequest {

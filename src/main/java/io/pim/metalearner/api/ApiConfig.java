@@ -1,7 +1,7 @@
 package io.pim.metalearner.api;
 
-import io.pim.metalearner.stream.ServiceConfig;
-import io.pim.metalearner.stream.ServiceConfig.HttpSettings;
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.config.ServiceConfig.HttpSettings;
 
 import java.time.Duration;
 

@@ -12,7 +12,7 @@ import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Outcome;
 import io.pim.metalearner.api.FeedbackGateway.Rejected;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
-import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

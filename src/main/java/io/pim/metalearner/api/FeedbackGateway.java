@@ -1,6 +1,6 @@
 package io.pim.metalearner.api;
 
-import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.trade.Trade;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 

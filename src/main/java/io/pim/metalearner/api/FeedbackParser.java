@@ -1,8 +1,8 @@
 package io.pim.metalearner.api;
 
 import io.pim.metalearner.api.FeedbackGateway.Feedback;
-import io.pim.metalearner.learn.FeedbackJson;
-import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.trade.FeedbackJson;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
 
 /**
  * Checks the seed's feedback body with the learner's own parser ({@link FeedbackJson}), so the HTTP

@@ -1,7 +1,7 @@
 package io.pim.metalearner.api;
 
 import io.pim.metalearner.stream.LearningService;
-import io.pim.metalearner.stream.OpsCommands;
+import io.pim.metalearner.stream.CommandClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,11 +16,11 @@ public final class HttpService implements AutoCloseable {
 
     private final StreamFeedbackGateway gateway;
     private final ApiServer server;
-    private final OpsCommands ops;
+    private final CommandClient ops;
     /** How long an admin request waits for its command's result. */
     private static final java.time.Duration ADMIN_WAIT = java.time.Duration.ofSeconds(30);
 
-    private HttpService(StreamFeedbackGateway gateway, ApiServer server, OpsCommands ops) {
+    private HttpService(StreamFeedbackGateway gateway, ApiServer server, CommandClient ops) {
         this.gateway = gateway;
         this.server = server;
         this.ops = ops;
@@ -38,7 +38,7 @@ public final class HttpService implements AutoCloseable {
         StreamFeedbackGateway gateway = new StreamFeedbackGateway(service.config(), service.topics(), config.feedbackTimeout());
         metrics.bindFeedbackAnswers(gateway);
         try {
-            OpsCommands ops = config.adminToken() == null ? null : new OpsCommands(service.config(), "http");
+            CommandClient ops = config.adminToken() == null ? null : new CommandClient(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);
             ApiServer server = new ApiServer(config, new StreamLearnerView(service, config.adminToken()), gateway, metrics::scrape,
                     admin, new StreamHealth(service), checkpoints).start();

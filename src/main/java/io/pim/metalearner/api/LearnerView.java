@@ -1,7 +1,7 @@
 package io.pim.metalearner.api;
 
-import io.pim.metalearner.learn.Vote;
-import io.pim.metalearner.learn.VoteScore;
+import io.pim.metalearner.learn.trade.Vote;
+import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.race.ShadowRace;

@@ -3,9 +3,9 @@ package io.pim.metalearner.api;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import io.pim.metalearner.learn.FeedbackJson;
-import io.pim.metalearner.learn.InvalidTradeException;
-import io.pim.metalearner.learn.VoteScore;
+import io.pim.metalearner.learn.trade.FeedbackJson;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
+import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.stream.LearningTopology;
 
 import java.util.LinkedHashMap;

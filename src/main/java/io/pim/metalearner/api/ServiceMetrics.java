@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;
 import io.pim.metalearner.learn.race.ShadowRace;

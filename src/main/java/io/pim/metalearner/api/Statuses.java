@@ -1,10 +1,10 @@
 package io.pim.metalearner.api;
 
-import io.pim.metalearner.learn.AgentStats;
+import io.pim.metalearner.learn.score.AgentStats;
 import io.pim.metalearner.learn.Learner;
-import io.pim.metalearner.learn.LearningCurve;
-import io.pim.metalearner.learn.Metrics;
-import io.pim.metalearner.learn.RecentScores;
+import io.pim.metalearner.learn.score.LearningCurve;
+import io.pim.metalearner.learn.score.Metrics;
+import io.pim.metalearner.learn.score.RecentScores;
 import io.pim.metalearner.learn.alert.AlertMonitor;
 import io.pim.metalearner.learn.alert.AlertType;
 import io.pim.metalearner.learn.race.PromotionPolicy;

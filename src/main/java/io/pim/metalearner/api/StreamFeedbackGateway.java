@@ -2,14 +2,14 @@ package io.pim.metalearner.api;
 
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.WeightsUpdated;
-import io.pim.metalearner.learn.Rejection;
-import io.pim.metalearner.stream.FeedbackEvents;
-import io.pim.metalearner.stream.KafkaClients;
-import io.pim.metalearner.stream.Settlement;
-import io.pim.metalearner.stream.TradePublisher;
+import io.pim.metalearner.learn.trade.Rejection;
+import io.pim.metalearner.kafka.FeedbackEvents;
+import io.pim.metalearner.kafka.KafkaClients;
+import io.pim.metalearner.kafka.SettlementRule;
+import io.pim.metalearner.kafka.TradePublisher;
 import io.pim.metalearner.stream.LearningTopology;
-import io.pim.metalearner.stream.ServiceConfig;
-import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
     private final Topics topics;
     private final String defaultModelId;
     private final TradePublisher publisher;
-    private final Settlement settlement;
+    private final SettlementRule settlement;
     private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final Duration firstBackoff;
     private final PendingAnswers pending;
@@ -86,7 +86,7 @@ public final class StreamFeedbackGateway implements FeedbackGateway, AutoCloseab
         this.rosterOrder = rosterOrder(roster);
         this.pending = new PendingAnswers(maxWait);
         this.publisher = TradePublisher.requests(producer, topics);
-        this.settlement = new Settlement(topics);
+        this.settlement = new SettlementRule(topics);
         this.consumers = consumers;
         this.firstBackoff = firstBackoff;
         try {

@@ -2,8 +2,8 @@ package io.pim.metalearner.api;
 
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
-import io.pim.metalearner.learn.Vote;
-import io.pim.metalearner.learn.VoteScore;
+import io.pim.metalearner.learn.trade.Vote;
+import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.race.ShadowRace;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.LearningTopology;

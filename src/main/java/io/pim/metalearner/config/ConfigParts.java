@@ -4,7 +4,7 @@ import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.alert.AlertConfig;
-import io.pim.metalearner.learn.RegimeResponse;
+import io.pim.metalearner.learn.regime.RegimeResponse;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;

@@ -1,5 +1,11 @@
 package io.pim.metalearner.learn;
 
+import io.pim.metalearner.learn.dl4j.Dl4jEngine;
+import io.pim.metalearner.learn.net.AdamState;
+import io.pim.metalearner.learn.net.Engine;
+import io.pim.metalearner.learn.net.FastEngine;
+import io.pim.metalearner.learn.net.Network;
+
 /** The one place an engine name becomes an {@link Engine}. */
 public final class Engines {
     private Engines() {

@@ -1,5 +1,25 @@
 package io.pim.metalearner.learn;
 
+import io.pim.metalearner.learn.net.AdamState;
+import io.pim.metalearner.learn.net.Engine;
+import io.pim.metalearner.learn.net.Features;
+import io.pim.metalearner.learn.net.Network;
+import io.pim.metalearner.learn.net.Rng;
+import io.pim.metalearner.learn.net.SideFeatures;
+import io.pim.metalearner.learn.predict.ModelSpec;
+import io.pim.metalearner.learn.predict.Predictor;
+import io.pim.metalearner.learn.regime.Regime;
+import io.pim.metalearner.learn.rule.CommitteeRule;
+import io.pim.metalearner.learn.rule.WeightRule;
+import io.pim.metalearner.learn.score.AgentStats;
+import io.pim.metalearner.learn.score.Metrics;
+import io.pim.metalearner.learn.score.RollingWindow;
+import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.score.VoteScore;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
+import io.pim.metalearner.learn.trade.Rejection;
+import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,12 @@
 package io.pim.metalearner.learn;
 
+import io.pim.metalearner.learn.net.AdamState;
+import io.pim.metalearner.learn.net.Network;
+import io.pim.metalearner.learn.net.Rng;
+import io.pim.metalearner.learn.predict.ModelSpec;
+import io.pim.metalearner.learn.regime.Regime;
+import io.pim.metalearner.learn.regime.RegimeResponse;
+import io.pim.metalearner.learn.score.RollingWindow;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

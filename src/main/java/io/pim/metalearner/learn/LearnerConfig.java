@@ -1,5 +1,8 @@
 package io.pim.metalearner.learn;
 
+import io.pim.metalearner.learn.predict.ModelSpec;
+import io.pim.metalearner.learn.regime.RegimeResponse;
+import io.pim.metalearner.learn.rule.LinearRule;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;

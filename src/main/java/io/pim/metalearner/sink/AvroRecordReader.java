@@ -2,7 +2,7 @@ package io.pim.metalearner.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pim.metalearner.stream.AvroLimits;
+import io.pim.metalearner.kafka.AvroLimits;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;

@@ -2,7 +2,7 @@ package io.pim.metalearner.sink;
 
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.stream.DeadLetters;
+import io.pim.metalearner.kafka.DeadLetters;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

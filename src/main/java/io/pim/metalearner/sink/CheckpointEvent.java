@@ -3,8 +3,8 @@ package io.pim.metalearner.sink;
 import io.pim.metalearner.avro.Checkpoint;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
-import io.pim.metalearner.learn.Metrics;
-import io.pim.metalearner.stream.CheckpointKeys;
+import io.pim.metalearner.learn.score.Metrics;
+import io.pim.metalearner.kafka.CheckpointKeys;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,8 +1,8 @@
 package io.pim.metalearner.sink;
 
 import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.stream.AvroSerdes;
-import io.pim.metalearner.stream.KafkaClients;
+import io.pim.metalearner.kafka.AvroSerdes;
+import io.pim.metalearner.kafka.KafkaClients;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

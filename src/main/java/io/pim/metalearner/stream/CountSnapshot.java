@@ -1,5 +1,6 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.kafka.CountStore;
 import java.util.Map;
 import java.util.TreeMap;
 

@@ -1,14 +1,19 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroTrades;
+import io.pim.metalearner.kafka.CountStore;
+import io.pim.metalearner.kafka.DeadLetters;
+import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.HeldRecord;
 import io.pim.metalearner.avro.JoinState;
 import io.pim.metalearner.avro.JoinStatus;
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.TrainingExample;
-import io.pim.metalearner.learn.InvalidTradeException;
-import io.pim.metalearner.learn.Rejection;
-import io.pim.metalearner.learn.Vote;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
+import io.pim.metalearner.learn.trade.Rejection;
+import io.pim.metalearner.learn.trade.Vote;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;

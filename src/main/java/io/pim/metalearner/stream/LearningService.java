@@ -1,5 +1,9 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.KafkaClients;
+import io.pim.metalearner.kafka.TopicAdmin;
+import io.pim.metalearner.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;

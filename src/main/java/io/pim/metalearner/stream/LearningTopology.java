@@ -1,5 +1,8 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroSerdes;
+import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.avro.JoinState;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;

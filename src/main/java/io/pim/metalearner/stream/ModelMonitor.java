@@ -1,9 +1,9 @@
 package io.pim.metalearner.stream;
 
-import io.pim.metalearner.learn.LearningCurve;
-import io.pim.metalearner.learn.RecentScores;
-import io.pim.metalearner.learn.StepResult;
-import io.pim.metalearner.learn.VoteScore;
+import io.pim.metalearner.learn.score.LearningCurve;
+import io.pim.metalearner.learn.score.RecentScores;
+import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertMonitor;

@@ -10,10 +10,10 @@ import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.avro.WeightsUpdated;
-import io.pim.metalearner.learn.AgentStats;
+import io.pim.metalearner.learn.score.AgentStats;
 import io.pim.metalearner.learn.Learner;
-import io.pim.metalearner.learn.Metrics;
-import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.score.Metrics;
+import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 

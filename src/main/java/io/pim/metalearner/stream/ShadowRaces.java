@@ -3,7 +3,7 @@ package io.pim.metalearner.stream;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandType;
 import io.pim.metalearner.learn.Learner;
-import io.pim.metalearner.learn.Metrics;
+import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.race.ShadowRace;

@@ -1,6 +1,6 @@
 package io.pim.metalearner.stream;
 
-import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.ShadowRace;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.kafka.CheckpointKeys;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;

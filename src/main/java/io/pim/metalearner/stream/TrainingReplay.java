@@ -1,11 +1,18 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroTrades;
+import io.pim.metalearner.kafka.CheckpointKeys;
+import io.pim.metalearner.kafka.KafkaClients;
+import io.pim.metalearner.kafka.ModelPartitions;
+import io.pim.metalearner.kafka.Topic;
+import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.TrainingExample;
-import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.learn.Trade;
+import io.pim.metalearner.learn.trade.Trade;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,16 +1,17 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandType;
-import io.pim.metalearner.learn.InvalidTradeException;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
-import io.pim.metalearner.learn.StepResult;
-import io.pim.metalearner.learn.Trade;
-import io.pim.metalearner.learn.Vote;
-import io.pim.metalearner.learn.VoteScore;
+import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
+import io.pim.metalearner.learn.score.VoteScore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

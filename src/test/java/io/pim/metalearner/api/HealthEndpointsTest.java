@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.stream.LearningService;
-import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.stream.StepListener;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;

@@ -3,8 +3,8 @@ package io.pim.metalearner.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.stream.ServiceConfig;
-import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.testing.Await;
 import java.time.Duration;
 import java.util.ArrayDeque;

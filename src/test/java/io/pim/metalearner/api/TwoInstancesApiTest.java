@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.LearningTopology;
-import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.RegistryExtension;
@@ -131,7 +131,7 @@ class TwoInstancesApiTest {
             List<String> models = new ArrayList<>();
             java.util.Set<Integer> partitions = new java.util.HashSet<>();
             for (int i = 0; partitions.size() < 4; i++) {
-                if (partitions.add(io.pim.metalearner.stream.ModelPartitions.of("desk-" + i, 4))) models.add("desk-" + i);
+                if (partitions.add(io.pim.metalearner.kafka.ModelPartitions.of("desk-" + i, 4))) models.add("desk-" + i);
             }
 
             // when a trade of each model is posted to the first instance

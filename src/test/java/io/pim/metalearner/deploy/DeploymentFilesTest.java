@@ -1,15 +1,16 @@
 package io.pim.metalearner.deploy;
 
+import io.pim.metalearner.testing.DeployFiles;
 import io.pim.metalearner.api.Health;
 import io.pim.metalearner.config.ConfigFile;
 import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.config.Durations;
-import io.pim.metalearner.ops.Main;
+import io.pim.metalearner.cli.Main;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.sink.WriterHealth;
-import io.pim.metalearner.stream.ServiceConfig;
-import io.pim.metalearner.stream.Topic;
-import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.Topic;
+import io.pim.metalearner.kafka.Topics;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Assumptions;
@@ -23,7 +24,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.pim.metalearner.deploy.DeployFiles.*;
+import static io.pim.metalearner.testing.DeployFiles.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -1,5 +1,14 @@
 package io.pim.metalearner.learn;
 
+import io.pim.metalearner.learn.dl4j.Dl4jEngine;
+import io.pim.metalearner.learn.net.AdamState;
+import io.pim.metalearner.learn.net.Engine;
+import io.pim.metalearner.learn.net.FastEngine;
+import io.pim.metalearner.learn.net.Network;
+import io.pim.metalearner.learn.net.Rng;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
+import io.pim.metalearner.learn.trade.Rejection;
+import io.pim.metalearner.testing.SyntheticStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

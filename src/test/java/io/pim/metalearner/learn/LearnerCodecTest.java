@@ -1,6 +1,9 @@
 package io.pim.metalearner.learn;
 
-import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.testing.SimulatedTrades;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

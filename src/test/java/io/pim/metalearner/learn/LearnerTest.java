@@ -1,6 +1,19 @@
 package io.pim.metalearner.learn;
 
-import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.learn.net.Features;
+import io.pim.metalearner.learn.score.AgentStats;
+import io.pim.metalearner.learn.score.Fit;
+import io.pim.metalearner.learn.score.Metrics;
+import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.score.VoteScore;
+import io.pim.metalearner.learn.trade.Direction;
+import io.pim.metalearner.learn.trade.FeedbackJson;
+import io.pim.metalearner.learn.trade.InvalidTradeException;
+import io.pim.metalearner.learn.trade.Rejection;
+import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
+import io.pim.metalearner.testing.SimulatedTrades;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

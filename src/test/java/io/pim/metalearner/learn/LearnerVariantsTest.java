@@ -1,6 +1,14 @@
 package io.pim.metalearner.learn;
 
-import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.learn.net.Rng;
+import io.pim.metalearner.learn.predict.EnsembleModel;
+import io.pim.metalearner.learn.rule.WeightRule;
+import io.pim.metalearner.learn.score.AgentStats;
+import io.pim.metalearner.learn.score.Metrics;
+import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
+import io.pim.metalearner.testing.SimulatedTrades;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,5 +1,6 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.testing.TradeHistory;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.pim.metalearner.avro.AgentPerformance;

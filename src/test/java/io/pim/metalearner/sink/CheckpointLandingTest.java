@@ -1,14 +1,16 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.testing.Landing;
+import io.pim.metalearner.tools.embedded.EmbeddedDatabase;
 import io.pim.metalearner.avro.Checkpoint;
 import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.learn.FeedbackJson;
+import io.pim.metalearner.learn.trade.FeedbackJson;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.ops.EmbeddedRegistry;
-import io.pim.metalearner.ops.TradeSimulator;
-import io.pim.metalearner.stream.CheckpointKeys;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
+import io.pim.metalearner.kafka.CheckpointKeys;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.PostgresExtension;
 import io.pim.metalearner.testing.RegistryExtension;

@@ -1,10 +1,11 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.testing.Landing;
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandResult;
 import io.pim.metalearner.avro.CommandType;
 import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.PostgresExtension;
 import io.pim.metalearner.testing.RegistryExtension;

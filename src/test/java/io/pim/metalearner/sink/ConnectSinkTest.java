@@ -1,8 +1,11 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.testing.Landing;
+import io.pim.metalearner.testing.TradeHistory;
+import io.pim.metalearner.tools.embedded.EmbeddedDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.PostgresExtension;
 import io.pim.metalearner.testing.RegistryExtension;

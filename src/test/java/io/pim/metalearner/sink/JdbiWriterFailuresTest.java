@@ -1,7 +1,11 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.testing.Landing;
+import io.pim.metalearner.testing.RegistryProxy;
+import io.pim.metalearner.testing.TradeHistory;
+import io.pim.metalearner.tools.embedded.EmbeddedDatabase;
 import io.pim.metalearner.avro.DeadLetter;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.PostgresExtension;

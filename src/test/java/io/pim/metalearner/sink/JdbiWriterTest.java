@@ -1,10 +1,12 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.testing.Landing;
+import io.pim.metalearner.testing.TradeHistory;
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.PostgresExtension;
 import io.pim.metalearner.testing.RegistryExtension;

@@ -1,8 +1,9 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.testing.Landing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.PostgresExtension;

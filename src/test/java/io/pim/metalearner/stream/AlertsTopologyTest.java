@@ -1,5 +1,9 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.kafka.FeedbackEvents;
+import io.pim.metalearner.kafka.Topics;
+import io.pim.metalearner.testing.TopologyFixture;
+import io.pim.metalearner.testing.Trades;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pim.metalearner.avro.AgentVote;
@@ -12,8 +16,8 @@ import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertType;
-import io.pim.metalearner.ops.EmbeddedRegistry;
-import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
 import io.pim.metalearner.testing.RegistryExtension;
 import java.nio.file.Path;
 import java.time.Instant;

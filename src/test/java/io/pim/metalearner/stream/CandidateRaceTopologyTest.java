@@ -1,5 +1,9 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroTrades;
+import io.pim.metalearner.kafka.FeedbackEvents;
+import io.pim.metalearner.testing.TopologyFixture;
 import io.pim.metalearner.avro.Alert;
 import io.pim.metalearner.avro.AlertState;
 import io.pim.metalearner.avro.Command;
@@ -12,12 +16,12 @@ import io.pim.metalearner.api.Statuses;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
-import io.pim.metalearner.learn.LearningCurve;
-import io.pim.metalearner.learn.RecentScores;
+import io.pim.metalearner.learn.score.LearningCurve;
+import io.pim.metalearner.learn.score.RecentScores;
 import io.pim.metalearner.learn.alert.AlertMonitor;
 import io.pim.metalearner.learn.race.ShadowRace;
-import io.pim.metalearner.ops.EmbeddedRegistry;
-import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
 import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;

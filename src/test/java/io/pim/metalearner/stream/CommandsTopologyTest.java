@@ -1,5 +1,11 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroTrades;
+import io.pim.metalearner.kafka.CheckpointKeys;
+import io.pim.metalearner.kafka.Topics;
+import io.pim.metalearner.testing.TopologyFixture;
+import io.pim.metalearner.testing.Trades;
 import io.pim.metalearner.api.LearnerView;
 import io.pim.metalearner.api.Statuses;
 import io.pim.metalearner.avro.AgentPerformance;
@@ -15,10 +21,10 @@ import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.learn.StepResult;
+import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertType;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -137,7 +143,7 @@ class CommandsTopologyTest {
         trade("m", 30);
 
         // when
-        CommandResult result = send(OpsCommands.reset("m"));
+        CommandResult result = send(CommandClient.reset("m"));
 
         // then
         Learner fresh = Learner.create(config.learner());
@@ -165,7 +171,7 @@ class CommandsTopologyTest {
         assertThat(checkpointed).containsOnlyKeys(10L, 20L, 30L);
 
         // when
-        CommandResult result = send(OpsCommands.rollback("m", 29));
+        CommandResult result = send(CommandClient.rollback("m", 29));
 
         // then: step 20's checkpoint, which is exactly the learner after step 20
         assertThat(result.getApplied()).isTrue();
@@ -192,7 +198,7 @@ class CommandsTopologyTest {
         assertThat(stored).containsExactly(CheckpointKeys.key("m", 30), CheckpointKeys.key("m", 40));
         List<String> tombstones = checkpoints.readKeyValuesToList().stream().filter(kv -> kv.value == null).map(kv -> kv.key).toList();
         assertThat(tombstones).containsExactly(CheckpointKeys.key("m", 10), CheckpointKeys.key("m", 20));
-        assertThat(send(OpsCommands.rollback("m", 25)).getReason()).isEqualTo("no-checkpoint");
+        assertThat(send(CommandClient.rollback("m", 25)).getReason()).isEqualTo("no-checkpoint");
     }
 
     @Test
@@ -201,12 +207,12 @@ class CommandsTopologyTest {
         start(100, 50);
         trade("live", 20);
         byte[] candidate = LearnerCodec.encode(Learner.create(config.learner().withRule("hedge").withSeed(7)));
-        assertThat(send(OpsCommands.restore("candidate", candidate)).getApplied()).isTrue();
+        assertThat(send(CommandClient.restore("candidate", candidate)).getApplied()).isTrue();
         trade("candidate", 15);
         byte[] candidateState = storedState("candidate");
 
         // when
-        CommandResult result = send(OpsCommands.promote("candidate", "live"));
+        CommandResult result = send(CommandClient.promote("candidate", "live"));
 
         // then: the live model is the candidate, and its next step is the candidate's next step
         assertThat(result.getApplied()).isTrue();
@@ -231,7 +237,7 @@ class CommandsTopologyTest {
         for (int k = 0; k < 20; k++) offline.train(trade(k));
 
         // when
-        CommandResult installed = send(OpsCommands.installCandidate("cand", "live", LearnerCodec.encode(offline), 20));
+        CommandResult installed = send(CommandClient.installCandidate("cand", "live", LearnerCodec.encode(offline), 20));
         assertThat(weights.readValue().getModelId()).isEqualTo("cand"); // the install's notice
         List<WeightsUpdated> after = trade("live", 5);
 
@@ -252,7 +258,7 @@ class CommandsTopologyTest {
         trade("live", 20);
 
         // when: caught up only below offset 10
-        CommandResult result = send(OpsCommands.installCandidate("cand", "live",
+        CommandResult result = send(CommandClient.installCandidate("cand", "live",
                 LearnerCodec.encode(Learner.create(config.learner())), 10));
 
         // then
@@ -269,10 +275,10 @@ class CommandsTopologyTest {
         trade("m", 5);
 
         // when
-        String unknown = send(OpsCommands.reset("nobody")).getReason();
-        String noCheckpoint = send(OpsCommands.rollback("m", 4)).getReason();
-        String corrupt = send(OpsCommands.restore("m", "not a learner".getBytes(StandardCharsets.UTF_8))).getReason();
-        String unknownCandidate = send(OpsCommands.promote("nobody", "m")).getReason();
+        String unknown = send(CommandClient.reset("nobody")).getReason();
+        String noCheckpoint = send(CommandClient.rollback("m", 4)).getReason();
+        String corrupt = send(CommandClient.restore("m", "not a learner".getBytes(StandardCharsets.UTF_8))).getReason();
+        String unknownCandidate = send(CommandClient.promote("nobody", "m")).getReason();
         driver.createInputTopic(topics.commands().name(), Serdes.String().serializer(), Serdes.ByteArray().serializer())
                 .pipeInput("m", new byte[]{1, 2, 3});
 
@@ -312,7 +318,7 @@ class CommandsTopologyTest {
         assertThat(watch("m").alerts().active()).extracting(e -> e.type()).contains(AlertType.CHECKPOINT_FAILED);
 
         // when
-        CommandResult result = send(OpsCommands.reset("m"));
+        CommandResult result = send(CommandClient.reset("m"));
 
         // then: the alert is cleared once, on the alerts topic, saying the command cleared it
         List<Alert> cleared = alerts.readValuesToList();
@@ -349,7 +355,7 @@ class CommandsTopologyTest {
         checkpoints.readKeyValuesToList();
 
         // when
-        send(OpsCommands.reset("m"));
+        send(CommandClient.reset("m"));
 
         // then: all three are deleted from the store and tombstoned on the topic
         assertThat(checkpointTombstones()).containsExactly(key("m", 10), key("m", 20), key("m", 30));
@@ -358,7 +364,7 @@ class CommandsTopologyTest {
         // when: the new lineage learns 15 steps, then rolls back to 25
         weights.readValuesToList();
         List<WeightsUpdated> relearned = trade("m", 15);
-        CommandResult rollback = send(OpsCommands.rollback("m", 25));
+        CommandResult rollback = send(CommandClient.rollback("m", 25));
 
         // then: its own step 10, not the old lineage's 20
         assertThat(rollback.getTrainingStep()).isEqualTo(10);
@@ -373,7 +379,7 @@ class CommandsTopologyTest {
         checkpoints.readKeyValuesToList();
 
         // when
-        send(OpsCommands.rollback("m", 25));
+        send(CommandClient.rollback("m", 25));
 
         // then: 30 belongs to a future that did not happen
         assertThat(checkpointTombstones()).containsExactly(key("m", 30));
@@ -382,7 +388,7 @@ class CommandsTopologyTest {
         // when: the model learns steps 21..30 again, on other trades, and rolls back to 30
         weights.readValuesToList();
         List<WeightsUpdated> relearned = trade("m", 10);
-        CommandResult rollback = send(OpsCommands.rollback("m", 30));
+        CommandResult rollback = send(CommandClient.rollback("m", 30));
 
         // then: the new step 30
         assertThat(rollback.getFingerprint()).isEqualTo(last(relearned).getFingerprint());
@@ -393,23 +399,23 @@ class CommandsTopologyTest {
         // given: a model with checkpoints at 10 and 20, and a candidate
         start(10, 50);
         trade("m", 20);
-        assertThat(send(OpsCommands.restore("cand", LearnerCodec.encode(Learner.create(config.learner())))).getApplied()).isTrue();
+        assertThat(send(CommandClient.restore("cand", LearnerCodec.encode(Learner.create(config.learner())))).getApplied()).isTrue();
         checkpoints.readKeyValuesToList();
 
         // when: restored from another state
-        send(OpsCommands.restore("m", LearnerCodec.encode(Learner.create(config.learner().withSeed(7)))));
+        send(CommandClient.restore("m", LearnerCodec.encode(Learner.create(config.learner().withSeed(7)))));
 
         // then
         assertThat(checkpointTombstones()).containsExactly(key("m", 10), key("m", 20));
 
         // when: it checkpoints again at 10, then a candidate is promoted to it
         trade("m", 10);
-        send(OpsCommands.promote("cand", "m"));
+        send(CommandClient.promote("cand", "m"));
 
         // then
         assertThat(checkpointTombstones()).containsExactly(key("m", 10));
         assertThat(storedCheckpoints()).isEmpty();
-        assertThat(send(OpsCommands.rollback("m", 10)).getReason()).isEqualTo("no-checkpoint");
+        assertThat(send(CommandClient.rollback("m", 10)).getReason()).isEqualTo("no-checkpoint");
     }
 
     @Test
@@ -422,7 +428,7 @@ class CommandsTopologyTest {
         snapshots.readValuesToList();
 
         // when
-        send(OpsCommands.reset("m"));
+        send(CommandClient.reset("m"));
 
         // then: one record per roster agent with the fresh learner's figures at once, and a snapshot at step 0,
         // from a later training-topic offset than the trades' rows, so the tables' upserts let them win
@@ -462,7 +468,7 @@ class CommandsTopologyTest {
         return CheckpointKeys.key(modelId, step);
     }
 
-    private io.pim.metalearner.learn.Trade trade(int k) {
+    private io.pim.metalearner.learn.trade.Trade trade(int k) {
         String id = "d-" + k;
         return AvroTrades.trade(Trades.votes(id), Trades.close(id, 150.0, 150.0 * (1 + 0.03 * Math.sin(k * 0.7))));
     }

@@ -1,12 +1,17 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.FeedbackEvents;
+import io.pim.metalearner.kafka.KafkaClients;
+import io.pim.metalearner.kafka.Topic;
+import io.pim.metalearner.kafka.TradePublisher;
 import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.ops.EmbeddedRegistry;
-import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.RegistryExtension;

@@ -1,5 +1,8 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.kafka.AvroTrades;
+import io.pim.metalearner.testing.TopologyFixture;
+import io.pim.metalearner.testing.Trades;
 import io.pim.metalearner.avro.DecisionScore;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.Direction;
@@ -7,9 +10,9 @@ import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
-import io.pim.metalearner.learn.RecentScores;
-import io.pim.metalearner.learn.VoteScore;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.learn.score.RecentScores;
+import io.pim.metalearner.learn.score.VoteScore;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,8 +1,12 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.kafka.DeadLetters;
+import io.pim.metalearner.kafka.Topics;
+import io.pim.metalearner.testing.TopologyFixture;
+import io.pim.metalearner.testing.Trades;
 import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.WeightsUpdated;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;

@@ -1,8 +1,9 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.RegistryExtension;
 import io.pim.metalearner.testing.ServiceProperties;

@@ -1,18 +1,22 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroTrades;
+import io.pim.metalearner.kafka.Topic;
+import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.testing.TestConsumers;
 import io.pim.metalearner.avro.AgentVote;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.avro.WeightsUpdated;
-import io.pim.metalearner.learn.FeedbackJson;
+import io.pim.metalearner.learn.trade.FeedbackJson;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
-import io.pim.metalearner.learn.Trade;
-import io.pim.metalearner.learn.Vote;
-import io.pim.metalearner.ops.EmbeddedRegistry;
-import io.pim.metalearner.ops.TradeSimulator;
+import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
+import io.pim.metalearner.tools.simulate.TradeSimulator;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.RegistryExtension;

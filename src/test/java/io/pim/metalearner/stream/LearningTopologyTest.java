@@ -1,5 +1,12 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroSerdes;
+import io.pim.metalearner.kafka.AvroTrades;
+import io.pim.metalearner.kafka.DeadLetters;
+import io.pim.metalearner.kafka.Topics;
+import io.pim.metalearner.testing.TopologyFixture;
+import io.pim.metalearner.testing.Trades;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.pim.metalearner.avro.AgentPerformance;
 import io.pim.metalearner.avro.DeadLetter;
@@ -12,7 +19,7 @@ import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.RegistryExtension;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;

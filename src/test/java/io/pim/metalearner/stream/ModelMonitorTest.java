@@ -3,9 +3,9 @@ package io.pim.metalearner.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pim.metalearner.learn.RecentScores;
-import io.pim.metalearner.learn.StepResult;
-import io.pim.metalearner.learn.VoteScore;
+import io.pim.metalearner.learn.score.RecentScores;
+import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;

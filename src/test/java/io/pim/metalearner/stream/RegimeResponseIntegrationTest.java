@@ -1,10 +1,14 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.KafkaClients;
+import io.pim.metalearner.kafka.Topics;
+import io.pim.metalearner.kafka.TradePublisher;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.learn.Learner;
-import io.pim.metalearner.learn.RegimeResponse;
-import io.pim.metalearner.learn.Rng;
-import io.pim.metalearner.ops.EmbeddedRegistry;
+import io.pim.metalearner.learn.regime.RegimeResponse;
+import io.pim.metalearner.learn.net.Rng;
+import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.Await;
 import io.pim.metalearner.testing.KafkaExtension;
 import io.pim.metalearner.testing.RegistryExtension;

@@ -1,11 +1,11 @@
 package io.pim.metalearner.testing;
 
 import io.pim.metalearner.config.ConfigParts;
-import io.pim.metalearner.stream.Topic;
-import io.pim.metalearner.stream.Topics;
+import io.pim.metalearner.kafka.Topic;
+import io.pim.metalearner.kafka.Topics;
 
 import io.pim.metalearner.stream.LearningService;
-import io.pim.metalearner.stream.ServiceConfig;
+import io.pim.metalearner.config.ServiceConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;

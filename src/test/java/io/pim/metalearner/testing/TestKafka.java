@@ -1,12 +1,11 @@
 package io.pim.metalearner.testing;
 
-import io.pim.metalearner.stream.TopicAdmin;
+import io.pim.metalearner.kafka.TopicAdmin;
+import io.pim.metalearner.tools.embedded.EmbeddedKafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -14,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A single combined KRaft node in this JVM (Kafka's {@link KafkaClusterTestKit}), with the
+ * A single combined KRaft node in this JVM: the demo's {@link EmbeddedKafka}, with the
  * replication-factor-1 settings a one-node cluster needs. Shared by the test classes that ask
  * {@link KafkaExtension} for it; {@link #startOwn()} is for the odd test that needs one of its own.
  */
@@ -22,34 +21,20 @@ public final class TestKafka implements AutoCloseable {
     /** How long a just-created topic may take to have a leader for every partition. */
     private static final Duration LEADERS = Duration.ofSeconds(60);
 
-    private final KafkaClusterTestKit cluster;
+    private final EmbeddedKafka broker;
 
-    private TestKafka(KafkaClusterTestKit cluster) {
-        this.cluster = cluster;
+    private TestKafka(EmbeddedKafka broker) {
+        this.broker = broker;
     }
 
     /** A node of the caller's own, closed by the caller. */
     public static TestKafka startOwn() throws Exception {
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        try {
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
-        } catch (Exception e) {
-            cluster.close();
-            throw e;
-        }
-        return new TestKafka(cluster);
+        // the demo's broker; tests also produce to topics they did not create, as Kafka's default allows
+        return new TestKafka(EmbeddedKafka.start(Map.of("auto.create.topics.enable", "true")));
     }
 
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return broker.bootstrapServers();
     }
 
     /** An admin client on this node; the caller closes it. */
@@ -91,7 +76,7 @@ public final class TestKafka implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        broker.close();
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.pim.metalearner.testing;
 
-import io.pim.metalearner.sink.EmbeddedDatabase;
+import io.pim.metalearner.tools.embedded.EmbeddedDatabase;
 import org.jdbi.v3.core.Jdbi;
 
 import javax.sql.DataSource;

@@ -1,0 +1,54 @@
+package io.pim.metalearner.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The product's executable (the image's entry point); each job is a subcommand. {@code bin/metalearner}
+ * runs {@code tools.ToolsMain}, which adds the demo, the simulator and fuzz to these.
+ */
+@Command(name = "metalearner", mixinStandardHelpOptions = true, version = "metalearner 0.1.0",
+        description = "Meta-learner of a trading committee.",
+        subcommands = {LearnCommand.class, EvaluateCommand.class, RunCommand.class, WriterCommand.class,
+                MigrateCommand.class, CreateTopicsCommand.class, ReplayCommand.class, ModelCommands.Export.class, ModelCommands.Import.class,
+                ModelCommands.Reset.class, ModelCommands.Rollback.class, ModelCommands.Promote.class,
+                ModelCommands.Compare.class, PretrainCommand.class, ConfigReference.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a subcommand");
+    }
+
+    /** The command line with its error handling, shared by {@link #main} and in-process tests. */
+    public static CommandLine commandLine() {
+        return commandLine(new Object[0]);
+    }
+
+    /**
+     * The command line with more subcommands (the tools' launcher adds its own), added before the
+     * converters and the error handling so that they reach those too.
+     */
+    public static CommandLine commandLine(Object... moreSubcommands) {
+        var cli = new CommandLine(new Main());
+        for (Object command : moreSubcommands) cli.addSubcommand(command);
+        // durations are written one way in flags and config files alike
+        cli.registerConverter(java.time.Duration.class, io.pim.metalearner.config.Durations::parse);
+        // A failing run (missing file, unwritable output) is a message and exit code 1, not a stack trace.
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("metalearner " + cmd.getCommandName() + ": " + e);
+            cmd.getErr().flush();
+            return 1;
+        });
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

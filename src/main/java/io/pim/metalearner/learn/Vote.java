@@ -1,5 +1,0 @@
-package io.pim.metalearner.learn;
-
-/** One agent's vote on a decision. */
-public record Vote(Direction direction, double confidence, double positionSize) {
-}

@@ -1,0 +1,44 @@
+package io.pim.metalearner.learn.rule;
+
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.trade.Vote;
+import java.nio.ByteBuffer;
+
+/**
+ * How the committee's weights move after a trade, over the whole roster at once: a per-agent
+ * {@link WeightRule} applied to each voter, or a rule that weighs the agents against each other
+ * ({@link LinearRule}). A stateful rule keeps its state in the learner state.
+ */
+public interface CommitteeRule {
+
+    /**
+     * @param weights   every agent's weight before this trade, updated in place
+     * @param votes     by roster index; null where the agent did not vote
+     * @param priceMove the raw price move (see {@link WeightRule#update})
+     */
+    void update(double[] weights, Vote[] votes, double priceMove);
+
+    /** Bytes of the rule's own state (0 for a stateless rule). */
+    default int stateSize() {
+        return 0;
+    }
+
+    default void encode(ByteBuffer out) {
+    }
+
+    default void decode(ByteBuffer in) {
+    }
+
+    static CommitteeRule of(LearnerConfig config) {
+        if (LinearRule.nameOf(config.rule()).equals("linear")) {
+            return new LinearRule(config.roster().size(), LinearRule.forgetOf(config.rule()));
+        }
+        WeightRule rule = WeightRule.of(config);
+        // each weight depends only on its own agent's vote: the seed's loop, agent by agent
+        return (weights, votes, priceMove) -> {
+            for (int i = 0; i < votes.length; i++) {
+                if (votes[i] != null) weights[i] = rule.update(weights[i], votes[i], priceMove);
+            }
+        };
+    }
+}

@@ -1,0 +1,38 @@
+package io.pim.metalearner.learn.rule;
+
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.trade.Vote;
+
+/**
+ * How one agent's committee weight moves after a trade closes. Weights start at {@link #INITIAL}
+ * and stay within [{@link #MIN}, {@link #MAX}] so no agent is silenced or dominates for good.
+ */
+public interface WeightRule {
+    double INITIAL = 1.0;
+    double MIN = 0.1;
+    double MAX = 2.0;
+
+    /**
+     * @param weight    the agent's weight before this trade
+     * @param vote      the agent's vote on it
+     * @param priceMove the raw (exit − entry) / entry, not negated for short actions: the agent's
+     *                  direction is judged against the market, not against the committee's side
+     * @return the new weight; a NEUTRAL vote returns {@code weight} unchanged
+     */
+    double update(double weight, Vote vote, double priceMove);
+
+    String name();
+
+    static WeightRule of(LearnerConfig config) {
+        return switch (config.rule()) {
+            case "seed-ema" -> new SeedEmaRule();
+            case "hedge" -> new HedgeRule(config.hedgeRate());
+            default -> throw new IllegalArgumentException("rule: '" + config.rule() + "' is not one of "
+                    + String.join(", ", LearnerConfig.RULES));
+        };
+    }
+
+    static double clip(double w) {
+        return Math.max(MIN, Math.min(MAX, w));
+    }
+}
