@@ -37,7 +37,7 @@ public final class Engines {
     public static void checkAvailable(String name) {
         if (!"dl4j".equals(name)) return;
         try {
-            org.nd4j.linalg.factory.Nd4j.scalar(0.0);
+            Dl4jEngine.loadNatives();
         } catch (LinkageError | RuntimeException e) {
             throw new IllegalStateException(NO_NATIVES_HINT + " (" + e + ")", e);
         }

@@ -63,7 +63,7 @@ public final class Learner {
         boolean seedNet = model.family().equals(ModelSpec.SEED_NET);
         this.engine = seedNet ? Engines.create(config.engine(), new Network(config.roster().size()), adam) : null;
         this.variant = seedNet ? null : Predictor.create(model, variantInputs(config), config.seed());
-        this.rule = CommitteeRule.of(config);
+        this.rule = CommitteeRule.of(config.rule(), config.roster().size(), config.hedgeRate());
         this.rng = rng;
         int n = config.roster().size();
         this.weights = new double[n];

@@ -3,6 +3,7 @@ package io.pim.metalearner.learn;
 import io.pim.metalearner.learn.predict.ModelSpec;
 import io.pim.metalearner.learn.regime.RegimeResponse;
 import io.pim.metalearner.learn.rule.LinearRule;
+import io.pim.metalearner.learn.rule.WeightRule;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -31,7 +32,7 @@ public record LearnerConfig(List<String> roster, String engine, String rule, dou
             "MacroAgent", "MomentumAgent", "VolatilityAgent", "NewsAgent");
     public static final List<String> ENGINES = List.of("fast", "dl4j");
     /** The rules the service config offers today. */
-    public static final List<String> RULES = List.of("seed-ema", "hedge");
+    public static final List<String> RULES = WeightRule.NAMES;
     /** Every rule a learner can have: {@code linear} is reached through a {@link LearnerSpec}. */
     public static final List<String> ALL_RULES = List.of("seed-ema", "hedge", "linear");
     /**

@@ -46,6 +46,11 @@ public final class Dl4jEngine implements Engine {
     private final SuppliedMaskDropout dropout1, dropout2;
     private final LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
 
+    /** Loads ND4J's native libraries, or throws the {@link LinkageError} that says why they cannot load. */
+    public static void loadNatives() {
+        Nd4j.scalar(0.0);
+    }
+
     public Dl4jEngine(Network net, AdamState state) {
         this.net = net;
         singleThreaded();

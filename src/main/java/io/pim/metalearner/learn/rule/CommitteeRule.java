@@ -1,6 +1,5 @@
 package io.pim.metalearner.learn.rule;
 
-import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.trade.Vote;
 import java.nio.ByteBuffer;
 
@@ -29,11 +28,12 @@ public interface CommitteeRule {
     default void decode(ByteBuffer in) {
     }
 
-    static CommitteeRule of(LearnerConfig config) {
-        if (LinearRule.nameOf(config.rule()).equals("linear")) {
-            return new LinearRule(config.roster().size(), LinearRule.forgetOf(config.rule()));
+    /** The rule named {@code name} over {@code agents} agents; {@code hedgeRate} is the hedge rule's. */
+    static CommitteeRule of(String name, int agents, double hedgeRate) {
+        if (LinearRule.nameOf(name).equals("linear")) {
+            return new LinearRule(agents, LinearRule.forgetOf(name));
         }
-        WeightRule rule = WeightRule.of(config);
+        WeightRule rule = WeightRule.of(name, hedgeRate);
         // each weight depends only on its own agent's vote: the seed's loop, agent by agent
         return (weights, votes, priceMove) -> {
             for (int i = 0; i < votes.length; i++) {

@@ -1,7 +1,8 @@
 package io.pim.metalearner.learn.rule;
 
-import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.trade.Vote;
+
+import java.util.List;
 
 /**
  * How one agent's committee weight moves after a trade closes. Weights start at {@link #INITIAL}
@@ -23,12 +24,16 @@ public interface WeightRule {
 
     String name();
 
-    static WeightRule of(LearnerConfig config) {
-        return switch (config.rule()) {
+    /** The per-agent rules by name. */
+    List<String> NAMES = List.of("seed-ema", "hedge");
+
+    /** The rule named {@code name}; {@code hedgeRate} is the hedge rule's learning rate. */
+    static WeightRule of(String name, double hedgeRate) {
+        return switch (name) {
             case "seed-ema" -> new SeedEmaRule();
-            case "hedge" -> new HedgeRule(config.hedgeRate());
-            default -> throw new IllegalArgumentException("rule: '" + config.rule() + "' is not one of "
-                    + String.join(", ", LearnerConfig.RULES));
+            case "hedge" -> new HedgeRule(hedgeRate);
+            default -> throw new IllegalArgumentException("rule: '" + name + "' is not one of "
+                    + String.join(", ", NAMES));
         };
     }
 

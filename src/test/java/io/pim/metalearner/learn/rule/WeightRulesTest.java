@@ -109,7 +109,7 @@ class WeightRulesTest {
     @Test
     void configChoosesTheRule() {
         // given / when / then
-        assertThat(WeightRule.of(LearnerConfig.defaults()).name()).isEqualTo("seed-ema");
-        assertThat(WeightRule.of(LearnerConfig.defaults().withRule("hedge")).name()).isEqualTo("hedge");
+        assertThat(WeightRule.of(LearnerConfig.defaults().rule(), LearnerConfig.defaults().hedgeRate()).name()).isEqualTo("seed-ema");
+        assertThat(WeightRule.of("hedge", LearnerConfig.defaults().hedgeRate()).name()).isEqualTo("hedge");
     }
 }
