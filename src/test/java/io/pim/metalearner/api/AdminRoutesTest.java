@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The admin endpoints' HTTP contract: off without a token, 401 without the right bearer token,
  * and a request turned into exactly the command the CLI sends. The command round trip itself runs on
- * a real broker in {@code OpsCommandsIntegrationTest}; here the sender records and answers.
+ * a real broker in {@code ModelCommandsIT}; here the sender records and answers.
  */
 class AdminRoutesTest {
     private static final String TOKEN = "s3cret-admin-token-0123";

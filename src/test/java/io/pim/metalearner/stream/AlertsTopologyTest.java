@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Alerts come out of the training step on the alerts topic, once per transition, with the state kept in its store:
  * each detector raised once on a stream built to trigger it and cleared once when the stream stops triggering it.
- * (checkpoint-failed is cleared by a restart with a larger {@code checkpoint.max-bytes}: {@code OpsCommandsIntegrationTest}.)
+ * (checkpoint-failed is cleared by a restart with a larger {@code checkpoint.max-bytes}: {@code ModelCommandsIT}.)
  */
 @ExtendWith(RegistryExtension.class)
 class AlertsTopologyTest {

@@ -59,7 +59,7 @@ public final class TestKafka implements AutoCloseable {
      * (by a test or by the service) may have none yet, and a producer that sends to it then gets
      * NOT_LEADER_OR_FOLLOWER. An idempotent producer can then be stuck for good: its first batch
      * is retried while later ones are taken, and the broker refuses the retry as out of order
-     * (OUT_OF_ORDER_SEQUENCE_NUMBER, seen in LearningServiceIntegrationTest). The metadata naming a
+     * (OUT_OF_ORDER_SEQUENCE_NUMBER, seen in LearningServiceIT). The metadata naming a
      * leader is not enough (the broker publishes it a moment before its replica manager leads the
      * partition), so each partition's leader must also answer a ListOffsets request, which only a
      * leading replica does.

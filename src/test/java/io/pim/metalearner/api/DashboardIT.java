@@ -48,7 +48,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Needs Debian's {@code chromium} and {@code chromium-driver} ({@code .ci/run} installs them).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the tests share one model: the steps they expect follow from this order
-class DashboardTest {
+class DashboardIT {
 
     static final String MARKUP_AGENT = "<img src=x onerror=\"window.__xss=1\">";
     static final String MARKUP_DECISION = "<b onmouseover=\"window.__xss=2\">d-markup</b>";

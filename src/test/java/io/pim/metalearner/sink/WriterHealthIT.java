@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The writer's health listener over a real writer (shared broker, registry, PostgreSQL): what its probes see. */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class WriterHealthTest {
+class WriterHealthIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration WAIT = Duration.ofSeconds(90);

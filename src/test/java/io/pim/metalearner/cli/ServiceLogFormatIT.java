@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * process with the production logback.xml, pointed at a broker that is not there: what it logs
  * while starting is enough, and the test stops it then.
  */
-class ServiceLogFormatTest {
+class ServiceLogFormatIT {
     private static final JsonMapper MAPPER = new JsonMapper();
     /** Generous: a JVM start and the first log lines on a busy two-core machine. */
     private static final Duration PATIENCE = Duration.ofMinutes(3);

@@ -63,7 +63,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and the live learner equals an offline replay of the training topic, also across restarts.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class LearningServiceIntegrationTest {
+class LearningServiceIT {
     /** A bound on reading a stream's output: far beyond what it needs, even on a busy machine. */
     private static final Duration OUTPUT = Duration.ofSeconds(120);
 

@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * live fingerprint equals an offline replay of its own partition.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class PartitionedTrainingIntegrationTest {
+class PartitionedTrainingIT {
     private static final int PARTITIONS = 3;
     private static final int MODELS = 5;
     private static final int TRADES_PER_MODEL = 20;

@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * --from-database restores.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class CheckpointLandingTest {
+class CheckpointLandingIT {
     private static final Duration CATCH_UP = Duration.ofSeconds(120);
     private static final String MODEL = "m";
     private static final Instant DELETED_AT = Instant.parse("2026-12-01T12:00:00Z");

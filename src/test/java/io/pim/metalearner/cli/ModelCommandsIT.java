@@ -70,7 +70,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * checkpoint that does not fit: the alert it raises survives a restart and clears once ops raise the limit.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class OpsCommandsIntegrationTest {
+class ModelCommandsIT {
     private static final JsonMapper JSON = new JsonMapper();
     /** A bound on waiting for the service's output: far beyond what it needs, even on a busy machine. */
     private static final Duration OUTPUT = Duration.ofSeconds(120);

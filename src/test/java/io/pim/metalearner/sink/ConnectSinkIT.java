@@ -51,7 +51,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * topics into a second database. Both databases must then hold the same rows.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class ConnectSinkTest {
+class ConnectSinkIT {
     private static final Path DEPLOY = Path.of("deploy/connect");
     private static final Path CONVERTER_PLUGIN = Path.of("target/connect-plugins/apicurio-converter");
     private static final List<String> TABLES = List.of("metalearner_training_log", "agent_performance", "metalearner_weights");

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code npm ci} on first use.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class KafkaJsInteropTest {
+class KafkaJsInteropIT {
     private static final Path NODE_DIR = Path.of("src/test/node");
     private static final int TRADES = 20;
     private static final Duration NODE_RUN = Duration.ofSeconds(300);

@@ -31,7 +31,7 @@ import org.testcontainers.kafka.KafkaContainer;
  */
 @Testcontainers(disabledWithoutDocker = true)
 @ExtendWith(RegistryExtension.class)
-class ServiceOnKafkaContainerTest {
+class ServiceOnKafkaContainerIT {
     @Container
     static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.3.1");
 
@@ -57,7 +57,7 @@ class ServiceOnKafkaContainerTest {
                 HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                                 URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndTest.seedBody("container-1"))).build(),
+                        .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndIT.seedBody("container-1"))).build(),
                         HttpResponse.BodyHandlers.ofString());
 
                 // then it trained step 1 with the seed's rule: LONG at 0.85 on +5 %, w = 0.1·(1 + 0.85·0.05·5) + 0.9·1

@@ -41,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * leaves the model exactly what a replay of the training topic, which skips the votes, computes.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class DecisionScoresIntegrationTest {
+class DecisionScoresIT {
     private static final Duration OUTPUT = Duration.ofSeconds(120);
 
     private static TestKafka kafka;

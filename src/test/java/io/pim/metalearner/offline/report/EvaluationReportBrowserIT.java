@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is drawn, the verdict is the first thing on the page, and names from the input are text.
  * Needs Debian's {@code chromium} and {@code chromium-driver} ({@code .ci/run} installs them).
  */
-class EvaluationReportBrowserTest {
+class EvaluationReportBrowserIT {
     @TempDir
     static Path dir;
     static ChromeDriver browser;

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fall against the stream, nothing may be lost or doubled; every wait is the checks' own generous
  * deadline.
  */
-class ClusterChaosTest {
+class ClusterChaosIT {
     private static final long SEED = 11;
     private static final int TRADES = 3_000;
     private static final int MODELS = 6;

@@ -20,7 +20,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class DemoCommandTest {
+class DemoCommandIT {
 
     @Test
     void demoTrainsTheGoodTradesDeadLettersTheBadOnesAndMatchesItsReplay(@TempDir Path dir) throws Exception {

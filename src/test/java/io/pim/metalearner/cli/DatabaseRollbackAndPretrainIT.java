@@ -65,7 +65,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * history file, is installed and checkpointed, then learns the live model's trades).
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class DatabaseRollbackAndPretrainTest {
+class DatabaseRollbackAndPretrainIT {
     private static final JsonMapper JSON = new JsonMapper();
     private static final Duration OUTPUT = Duration.ofSeconds(120);
     private static final String LIVE = "default";

@@ -51,7 +51,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * lands that promotion and its result as one row of {@code metalearner_commands}.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class AutoPromotionAuditTest {
+class AutoPromotionAuditIT {
     private static final Duration OUTPUT = Duration.ofSeconds(180);
     private static final String LIVE = "default";
     private static final String RIDGE = "default~ridge";

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * product's own {@link EmbeddedStack} (broker, registry, service) is part of what is under test
  * here, so this class starts it rather than the shared test broker and registry.
  */
-class SimulateAndReplayTest {
+class SimulateAndReplayIT {
     private static EmbeddedStack stack;
 
     @BeforeAll

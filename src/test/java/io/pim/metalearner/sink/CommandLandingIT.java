@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * letters with their reasons; landing it all again changes nothing.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class CommandLandingTest {
+class CommandLandingIT {
     private static final Duration CATCH_UP = Duration.ofSeconds(120);
     private static final String MODEL = "m";
     private static final Instant ISSUED = Instant.parse("2026-12-01T12:00:00Z");

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * share an admin token, which the state path requires.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class TwoInstancesApiTest {
+class TwoInstancesApiIT {
 
     static final String TOKEN = "two-instances-admin-token";
 
@@ -60,7 +60,7 @@ class TwoInstancesApiTest {
             // when a trade is posted to the first instance
             HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(
                             URI.create("http://localhost:" + instances.get(0).port + "/api/pim/feedback"))
-                    .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndTest.seedBody("two-1"))).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndIT.seedBody("two-1"))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
 
@@ -136,7 +136,7 @@ class TwoInstancesApiTest {
 
             // when a trade of each model is posted to the first instance
             for (String model : models) {
-                String body = ApiEndToEndTest.seedBody("two-" + model).replaceFirst("\\{", "{\"model_id\":\"" + model + "\",");
+                String body = ApiEndToEndIT.seedBody("two-" + model).replaceFirst("\\{", "{\"model_id\":\"" + model + "\",");
                 HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(
                                 URI.create("http://localhost:" + instances.get(0).port + "/api/pim/feedback"))
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -212,13 +212,13 @@ class TwoInstancesApiTest {
     record Instance(int port, ServiceMetrics metrics, LearningService service, HttpService http) implements AutoCloseable {
         /** An instance on the shared settings, with a state directory and a port of its own. */
         static Instance start(Properties shared) throws Exception {
-            int port = ApiEndToEndTest.freePort();
+            int port = ApiEndToEndIT.freePort();
             Properties p = (Properties) shared.clone();
             p.setProperty("state.dir", Files.createTempDirectory("two-instances-").toString());
             p.setProperty("streams.application.server", "localhost:" + port);
             p.setProperty("http.port", Integer.toString(port));
             p.setProperty("http.admin-token", TOKEN);
-            p.setProperty("http.feedback.timeout", ApiEndToEndTest.FEEDBACK_TIMEOUT);
+            p.setProperty("http.feedback.timeout", ApiEndToEndIT.FEEDBACK_TIMEOUT);
             ServiceConfig config = ServiceProperties.config(p);
             ServiceMetrics metrics = new ServiceMetrics();
             LearningService service = new LearningService(config, metrics);

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Kubernetes probes call, and what a broker side that posts feedback must send.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class HealthEndpointsTest {
+class HealthEndpointsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration START = Duration.ofSeconds(180);
@@ -128,7 +128,7 @@ class HealthEndpointsTest {
                 // when a trade arrives: its step fails, the thread is replaced, retries it, fails again...
                 HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndTest.seedBody("poison-1"))).build(),
+                        .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndIT.seedBody("poison-1"))).build(),
                         HttpResponse.BodyHandlers.ofString());
 
                 // then readiness says so, with the cause, while liveness holds (a restart would loop the same)
@@ -160,7 +160,7 @@ class HealthEndpointsTest {
     private static HttpResponse<String> post(HttpService http, String decisionId, String authorization) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + "/api/pim/feedback"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndTest.seedBody(decisionId)));
+                .POST(HttpRequest.BodyPublishers.ofString(ApiEndToEndIT.seedBody(decisionId)));
         if (authorization != null) request.header("Authorization", authorization);
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -39,10 +39,10 @@ import static org.assertj.core.api.Assertions.tuple;
 /**
  * The JDBI writer when the world around it misbehaves: the database away, read-only or changed
  * under it, the registry away or misnamed, the dead-letter topic refusing. Real broker, registry
- * and PostgreSQL, as in {@link JdbiWriterTest}; a test that stops the database starts one of its own.
+ * and PostgreSQL, as in {@link JdbiWriterIT}; a test that stops the database starts one of its own.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class JdbiWriterFailuresTest {
+class JdbiWriterFailuresIT {
     private static final String MODEL = "default";
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
 

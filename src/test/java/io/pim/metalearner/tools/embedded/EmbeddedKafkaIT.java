@@ -25,7 +25,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The product's own embedded broker ({@link EmbeddedKafka}, the demo's) is what is under test, so it is started here, not the shared one. */
-class EmbeddedKafkaTest {
+class EmbeddedKafkaIT {
 
     @Test
     void servesTransactionsAndLeavesNothingBehind() throws Exception {

@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The JDBI writer on a real broker, a real Apicurio registry and a real PostgreSQL (the shared ones). */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class, PostgresExtension.class})
-class JdbiWriterTest {
+class JdbiWriterIT {
     private static final String MODEL = "default";
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
 

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Compose file's topic job: {@code metalearner create-topics} makes the registry's topics, and again changes nothing. */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class CreateTopicsCommandTest {
+class CreateTopicsCommandIT {
 
     @Test
     void createTopicsMakesEveryRegistryTopicWithItsSpecAndIsIdempotent(@TempDir Path dir, TestKafka kafka,

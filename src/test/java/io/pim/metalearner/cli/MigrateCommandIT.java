@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Connect route's first step: {@code metalearner migrate} creates the tables the sink writes into. */
 @ExtendWith(PostgresExtension.class)
-class MigrateCommandTest {
+class MigrateCommandIT {
 
     record Run(int exitCode, String out, String err) {
     }

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * learning service, with the API configured as {@code run} configures it (its {@code http.*} keys).
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class ApiEndToEndTest {
+class ApiEndToEndIT {
 
     static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
 

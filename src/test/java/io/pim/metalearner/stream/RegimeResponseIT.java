@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * it), and a replay of the training topic reproduces the live model byte for byte.
  */
 @ExtendWith({KafkaExtension.class, RegistryExtension.class})
-class RegimeResponseIntegrationTest {
+class RegimeResponseIT {
     private static final Duration OUTPUT = Duration.ofSeconds(180);
 
     private static TestKafka kafka;

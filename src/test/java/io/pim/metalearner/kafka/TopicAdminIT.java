@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Topic creation on a real broker: the registry's specs, the shape checks, and topics ready to take records at once. */
 @ExtendWith(KafkaExtension.class)
-class TopicAdminTest {
+class TopicAdminIT {
 
     @Test
     void createdTopicsHaveTheirSpecsAndTakeAnIdempotentProducersFirstRecordsAtOnce(TestKafka kafka, @TempDir Path state)

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @ExtendWith(PostgresExtension.class)
-class MigrationsTest {
+class MigrationsIT {
 
     @Test
     void migratingCreatesTheThreeTablesWithJsonbColumnsAndIsIdempotent(TestPostgres postgres) {
