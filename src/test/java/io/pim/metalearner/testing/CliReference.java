@@ -37,7 +37,10 @@ public final class CliReference {
         System.out.flush();
     }
 
-    /** The reference of {@code root} and all its subcommands, depth first, each level sorted by name. */
+    /**
+     * The reference of {@code root} and all its subcommands, depth first, each level sorted by name (so a
+     * command moved between roots moves no other section). Sets each command's usage width to {@link #WIDTH}.
+     */
     public static String markdown(CommandLine root) {
         List<CommandLine> commands = new ArrayList<>();
         collect(root, commands);
