@@ -152,6 +152,11 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
+    /** The running Javalin, for the test that holds docs/openapi.yaml to the routes it registered. */
+    Javalin javalin() {
+        return app;
+    }
+
     /** The bound port (the configured one, or the free one picked for port 0). */
     public int port() {
         return app.port();

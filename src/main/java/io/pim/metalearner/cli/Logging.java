@@ -33,9 +33,10 @@ public final class Logging {
 
     /** {@code --log-format}, for the commands that run as services. */
     static final class FormatOption {
+        // the help says "text", not ${DEFAULT-VALUE}: that is the environment's value, not the default
         @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "${env:METALEARNER_LOG_FORMAT:-text}",
                 description = "Console log lines as text (timestamp, level, thread, logger, message) or one JSON "
-                        + "object per line; default from METALEARNER_LOG_FORMAT, else ${DEFAULT-VALUE}.")
+                        + "object per line; default from METALEARNER_LOG_FORMAT, else text.")
         Format format = Format.text;
 
         void apply() {
