@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
-# One image for every role: run (the service), writer, migrate, create-topics and the ops
-# subcommands (export, import, reset, rollback, promote, compare, replay, simulate, learn).
+# One image for every role: run (the service), writer, migrate, create-topics and the model
+# commands (export, import, reset, rollback, promote, compare, replay, pretrain, learn, evaluate).
 #   docker build -t metalearner:0.1.0 .                              (fast engine only, the default)
 #   docker build -t metalearner:0.1.0-dl4j --build-arg WITH_DL4J=true .   (+ ND4J natives: dl4j engine, export)
 #   docker run --rm -v $PWD/deploy/service.properties:/etc/metalearner/service.properties:ro \
 #     -e METALEARNER_BOOTSTRAP_SERVERS=kafka:9092 metalearner:0.1.0 run --config /etc/metalearner/service.properties
-# Not in the image: the embedded demo (it starts its own broker, registry and PostgreSQL).
+# Not in the image: the tools of src/tools (the embedded demo, simulate, the harness, fuzz, the
+# benchmarks) and the broker and PostgreSQL they embed; the build below never compiles them.
 
 # ---- build: the Maven wrapper, as on a developer's machine --------------------------------------
 FROM eclipse-temurin:17.0.16_8-jdk-jammy AS build
@@ -15,19 +16,15 @@ COPY mvnw pom.xml ./
 COPY schemas/ schemas/
 COPY src/main/ src/main/
 # The cache mount keeps ~/.m2 between builds; tests run in CI (./mvnw -B verify), not here.
-RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q package -Dmaven.test.skip=true
-
-# What the runtime needs of target/: the jar and its runtime dependencies, less
-#  - the ND4J and OpenBLAS native libraries (about 100 MB): only the dl4j engine and `export` use
-#    them, the default fast engine is plain Java. WITH_DL4J=true keeps them; without them, a service
-#    configured with engine=dl4j refuses to start and says so;
-#  - the embedded PostgreSQL binaries: only the demo and the tests start a database.
+# target/lib is the jar's runtime dependencies, less the ND4J and OpenBLAS native libraries (about
+# 100 MB) unless WITH_DL4J=true: only the dl4j engine and `export` use them, the default fast engine
+# is plain Java; without them, a service configured with engine=dl4j refuses to start and says so.
 ARG WITH_DL4J=false
-RUN mkdir -p /out/lib \
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q package -Dmaven.test.skip=true \
+      -Dlib.excludeClassifiers="$([ "$WITH_DL4J" = true ] || echo linux-x86_64)" \
+ && mkdir -p /out/lib \
  && cp target/metalearner.jar /out/ \
- && cp target/lib/*.jar /out/lib/ \
- && rm -f /out/lib/embedded-postgres-binaries-*.jar \
- && if [ "$WITH_DL4J" != "true" ]; then rm -f /out/lib/nd4j-native-*-linux-x86_64.jar /out/lib/openblas-*-linux-x86_64.jar; fi
+ && cp target/lib/*.jar /out/lib/
 
 # ---- runtime: a JRE 17, a non-root user, the state directory as a volume --------------------------
 FROM eclipse-temurin:17.0.16_8-jre-jammy

@@ -29,7 +29,7 @@ public final class CliReference {
 
     /** The command line docs/CLI.md documents: the one place to change when the executable's root moves. */
     public static CommandLine documentedRoot() {
-        return io.pim.metalearner.ops.Main.commandLine();
+        return io.pim.metalearner.tools.ToolsMain.commandLine(); // what bin/metalearner runs
     }
 
     public static void main(String[] args) {
