@@ -70,7 +70,7 @@ public final class ConfigReference implements Callable<Integer> {
                 `application.id`, besides Read/Write on its topics and groups.
 
                 """);
-        section(md, "The service (`run`, `demo`, the ops commands)", ServiceConfig.DEFINITION,
+        section(md, "The service (`run`, `demo`, the model commands)", ServiceConfig.DEFINITION,
                 List.of(ConfigParts.KAFKA_PREFIX, ConfigParts.STREAMS_PREFIX));
         section(md, "The JDBI writer (`writer`; `migrate` reads only its `jdbc.*` keys)", WriterConfig.DEFINITION,
                 List.of(ConfigParts.KAFKA_PREFIX, ConfigParts.CONSUMER_PREFIX));

@@ -134,9 +134,9 @@ public final class ConfigParts {
                                 + "default partitioner on the model id), so each model keeps one strictly ordered "
                                 + "learner; the partitions spread the models over stream threads and instances. "
                                 + "An existing training topic with another count refuses the start: replay each "
-                                + "model into a new layout (README, \"Partitions, instances and standbys\").")
+                                + "model into a new layout (docs/OPERATIONS.md, \"Partitions, instances and standbys\").")
                 .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW, "Kafka Streams threads.")
-                // 0: measured on two instances (BENCHMARKS.md, "The whole pipeline"), a standby cost 38 % more
+                // 0: measured on two instances (docs/BENCHMARKS.md, "The whole pipeline"), a standby cost 38 % more
                 // CPU per trade in all and bought no failover time, since a compacted learner changelog restores
                 // in under a second and the group's session timeout is the whole of a failover
                 .define(STANDBY_REPLICAS, Type.INT, 0, Range.between(0, 16), Importance.MEDIUM,
@@ -144,7 +144,7 @@ public final class ConfigParts {
                                 + "instances, so a model fails over without restoring its whole changelog. Each "
                                 + "copy reads the changelogs again and keeps the stores on disk; worth it when a "
                                 + "model's state takes long to restore.")
-                // 20 ms: two exactly-once hops (join, training) each wait for a commit; BENCHMARKS.md "Stream"
+                // 20 ms: two exactly-once hops (join, training) each wait for a commit; docs/BENCHMARKS.md "Stream"
                 .define(COMMIT_INTERVAL, Type.STRING, "20ms", Durations.POSITIVE, Importance.MEDIUM,
                         "Kafka Streams commit interval: under exactly-once each commit ends a transaction, and "
                                 + "outputs are visible to read_committed readers only then, so it bounds latency.");
@@ -161,7 +161,7 @@ public final class ConfigParts {
                         "How long a trade that arrived before its votes waits for them.")
                 .define(SNAPSHOT_EVERY, Type.INT, 10, Range.atLeast(1), Importance.LOW,
                         "A weight snapshot every this many steps.")
-                // 9 records per step were 42 % of all records per trade: BENCHMARKS.md "The whole pipeline"
+                // 9 records per step were 42 % of all records per trade: docs/BENCHMARKS.md "The whole pipeline"
                 .define(AGENT_PERFORMANCE_INTERVAL, Type.STRING, "100ms", Durations.POSITIVE, Importance.LOW,
                         "How often a model's agent-performance records (one per agent, an upsert by "
                                 + "model and agent) are published while it trains: its figures as they are "
@@ -277,7 +277,7 @@ public final class ConfigParts {
                 .define(HTTP_FEEDBACK_TOKEN, Type.PASSWORD, "", token("POST /api/pim/feedback open"), Importance.MEDIUM,
                         "Bearer token POST /api/pim/feedback requires (it creates training data); unset: open, as "
                                 + "the embedded demo wants. At least " + MIN_TOKEN_LENGTH + " characters; better from "
-                                + "METALEARNER_HTTP_FEEDBACK_TOKEN. Put TLS in front (README, Deployment) when it is set.")
+                                + "METALEARNER_HTTP_FEEDBACK_TOKEN. Put TLS in front (deploy/README.md, \"TLS in front of the API\") when it is set.")
                 .define(HTTP_FEEDBACK_TIMEOUT, Type.STRING, "5s", Durations.POSITIVE, Importance.LOW,
                         "How long POST /api/pim/feedback waits for the weight update before answering 202.")
                 .define(HTTP_CURVE_POINTS, Type.INT, 200, Range.atLeast(1), Importance.LOW,

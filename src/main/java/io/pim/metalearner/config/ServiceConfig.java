@@ -20,7 +20,7 @@ import java.util.Properties;
 import static io.pim.metalearner.config.ConfigParts.*;
 
 /**
- * The learning service's configuration ({@code run}, {@code demo}, the ops commands): the parts
+ * The learning service's configuration ({@code run}, {@code demo}, the model commands): the parts
  * kafka, registry, topics, streams, model, learner, alerts, checkpoints and http of
  * {@link ConfigParts}, read once at start by {@link ConfigFile} and validated there. Keys
  * {@code streams.*} pass to Kafka Streams, {@code kafka.*} to every Kafka client.

@@ -13,7 +13,7 @@ import java.util.Map;
  * Apicurio's datum provider with its writer and reader caches keyed by schema identity. The
  * default one looks its caches up by the schema's parsing fingerprint, which it recomputes for
  * every record (canonical form as a string, then a 64-bit hash): on the training path that was
- * about a fifth of the stream thread's CPU (profiled with JFR, see BENCHMARKS.md). Generated
+ * about a fifth of the stream thread's CPU (profiled with JFR, see docs/BENCHMARKS.md). Generated
  * classes hand the serializer the same {@code SCHEMA$} instance every time, and the schema
  * resolver hands the deserializer one cached instance per content id, so identity hits; a miss
  * falls through to the default provider, which is always correct.

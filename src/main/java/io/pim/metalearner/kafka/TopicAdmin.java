@@ -85,7 +85,7 @@ public final class TopicAdmin {
                     + "its id hashes to, so the service does not re-key it. Either set training.partitions="
                     + training + " (keep the layout), or migrate: stop the service, export each model "
                     + "(bin/metalearner export), start with a new application.id and new topic names at "
-                    + configured + " partitions, and import each model there (bin/metalearner import; README, \"Partitions, "
+                    + configured + " partitions, and import each model there (bin/metalearner import; docs/OPERATIONS.md, \"Partitions, "
                     + "instances and standbys\")");
         }
         String votesName = topics.decisionVotes().name();

@@ -26,7 +26,7 @@ import java.util.Map;
 /**
  * The typed topic registry: every topic this service reads or writes, with its config key, name,
  * serdes and creation spec, built from the configuration. Topic creation ({@link TopicAdmin}), the
- * topology, the publisher, the gateway, the ops commands and the demo all take it from here.
+ * topology, the publisher, the gateway, the model commands and the demo all take it from here.
  * Keys are strings (decision id, model id, or {@code model_id:agent_id}); a dead letter keeps the
  * original key's bytes. The specs:
  * <ul>

@@ -27,7 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Issues ops commands and waits for their outcome: publishes a {@link Command} on the commands
+ * Issues model commands (reset, rollback, promote, restore) and waits for their outcome: publishes a {@link Command} on the commands
  * topic and reads the matching {@link CommandResult} (applied or rejected with a reason). One
  * class behind the CLI subcommands and the admin HTTP endpoints. Also reads a model's current
  * state for an export.

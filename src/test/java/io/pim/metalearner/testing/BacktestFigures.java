@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Prints the figures BENCHMARKS.md reports for trade files (simulated or from simulate --prices):
+ * Prints the figures docs/BENCHMARKS.md reports for trade files (simulated or from simulate --prices):
  * per file and weight rule, the R² of the prequential predictions, the committee P&L with learned
  * and uniform weights, and the gated P&L, all from the code {@code learn} and {@code evaluate} run.
  * Not a test: {@code java -cp ... io.pim.metalearner.testing.BacktestFigures FILE.jsonl...}.

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * One whole {@link Learner#train} step (features, prediction, the model's update, weight rule,
  * metrics) of the original learner alone, of each variant alone, and of the original with the
  * {@code --candidates default} set learning the same trade beside it: what a trade costs when
- * candidates race the live model. Simulated trades (skills scenario), one thread. Run: see BENCHMARKS.md.
+ * candidates race the live model. Simulated trades (skills scenario), one thread. Run: see docs/BENCHMARKS.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)

@@ -40,7 +40,7 @@ import java.util.concurrent.locks.LockSupport;
  *     live. Per decision, the time from handing its votes to the producer (linger 0) to a
  *     read_committed consumer seeing its score.</li>
  * </ol>
- * Run (see BENCHMARKS.md): {@code java ... io.pim.metalearner.tools.bench.DecisionScoreBenchmark
+ * Run (see docs/BENCHMARKS.md): {@code java ... io.pim.metalearner.tools.bench.DecisionScoreBenchmark
  * [--rate 100] [--latency-seconds 60] [--warmup-trades 20000] [--close-lag 10] [--commit-interval 20ms]}
  */
 public final class DecisionScoreBenchmark {

@@ -27,7 +27,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * One training step (forward with dropout, backward, global-norm clip, Adam) of each engine on
  * the default roster of 9 agents (27 inputs), one thread. SampleTime gives the median and p99 of
- * single steps, which is what a trade waits for. Run: see BENCHMARKS.md.
+ * single steps, which is what a trade waits for. Run: see docs/BENCHMARKS.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)

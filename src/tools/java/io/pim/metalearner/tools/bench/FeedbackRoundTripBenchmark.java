@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * (in-JVM KRaft broker, Apicurio, the learning service under exactly_once_v2) with the HTTP API,
  * and seed-shaped bodies POSTed at a paced rate, each timed from sending the request to reading
  * the seed-shaped answer (which is sent once that decision's weights-updated is out).
- * Run (see BENCHMARKS.md): {@code java ... io.pim.metalearner.tools.bench.FeedbackRoundTripBenchmark
+ * Run (see docs/BENCHMARKS.md): {@code java ... io.pim.metalearner.tools.bench.FeedbackRoundTripBenchmark
  * [rate/s, default 50] [seconds, default 30] [commit interval, default the service's]}, with
  * {@code -Dbench.warmup=N} paced warm-up requests (default 1000) and {@code -Dbench.settings=k=v,k=v}
  * extra service settings.

@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
- * The whole-pipeline throughput run on the multi-process harness (BENCHMARKS.md, "1M trades end to
+ * The whole-pipeline throughput run on the multi-process harness (docs/BENCHMARKS.md, "1M trades end to
  * end"): publishes N simulated trades over M models as fast as the simulator sends them, and stops
  * the clock when PostgreSQL holds a training-log row for every one (publish → join → train →
  * weights-updated → JDBI writer → PostgreSQL). Prints wall time, trades/s, CPU per trade of every

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * What the race adds to a trade's step in the training task: one {@link ShadowRace#add}, the
  * policy's {@link ShadowRace#judge} (every candidate's standing over the window) and the
  * {@link ShadowRace#encode} written to the {@code candidate-race} store, with the default
- * candidates' real predictions on a simulated desk, window full. Run: see BENCHMARKS.md.
+ * candidates' real predictions on a simulated desk, window full. Run: see docs/BENCHMARKS.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)

@@ -20,7 +20,7 @@ import java.util.Locale;
  * rolling loss (mean prequential squared error over the last {@code --window} trades, all after the
  * switch) first comes back within 10 % of its level over the {@code --window} trades before the
  * switch. Prints one line per run and a table of the medians. A harness that prints figures, not a
- * test: see BENCHMARKS.md for the command and the results.
+ * test: see docs/BENCHMARKS.md for the command and the results.
  * <pre>
  * args: [--trades N] [--seeds S] [--window W] [--specs original,net] [--boost-factor F] [--boost-steps K]
  * </pre>

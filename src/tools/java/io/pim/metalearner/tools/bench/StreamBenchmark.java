@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
  *     trade, the time from handing the close to the producer (linger 0) to a read_committed
  *     consumer seeing its {@code weights-updated}.</li>
  * </ol>
- * Run (see BENCHMARKS.md): {@code java ... io.pim.metalearner.tools.bench.StreamBenchmark
+ * Run (see docs/BENCHMARKS.md): {@code java ... io.pim.metalearner.tools.bench.StreamBenchmark
  * [--trades 100000] [--rate 100] [--latency-seconds 60] [--warmup-trades 20000] [--commit-interval 20ms]
  * [--stream-threads 2]}
  */

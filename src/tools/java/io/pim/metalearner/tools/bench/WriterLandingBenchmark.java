@@ -16,7 +16,7 @@ import java.util.Map;
  * How fast the JDBI writer lands trained trades: TRADES trades (each one training-log record,
  * nine agent-performance records and every tenth a snapshot) are produced first, then a writer
  * starts and the clock runs until it has caught up (all three tables, offsets committed).
- * Not a unit test: run it by hand (see BENCHMARKS.md). Argument: number of trades (default 100000).
+ * Not a unit test: run it by hand (see docs/BENCHMARKS.md). Argument: number of trades (default 100000).
  */
 public final class WriterLandingBenchmark {
     public static void main(String[] args) throws Exception {

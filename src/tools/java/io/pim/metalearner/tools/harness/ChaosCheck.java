@@ -42,7 +42,7 @@ import java.util.concurrent.Callable;
  * pending with pending 0. It also turns the kill log into failover times: from a kill to the
  * next committed step of each model the killed instance owned. Exit 0 when every check holds.
  *
- * <p>Not a unit test: it runs against the harness's processes, by hand (README, "Multi-process harness").
+ * <p>Not a unit test: it runs against the harness's processes, by hand (docs/TESTING.md, "The multi-process harness").
  */
 @Command(name = "chaos-check", mixinStandardHelpOptions = true,
         description = "Check a chaos run's outcome (steps, fingerprints, PostgreSQL rows, counts) and print failover times.")

@@ -52,7 +52,7 @@ import java.util.stream.Stream;
 /**
  * {@code bin/metalearner fuzz}: sends a seeded mix of damaged, hostile and valid records
  * ({@link FuzzRecords}) into both input topics and to {@code POST /api/pim/feedback} of running
- * instances (the multi-process harness, README "Fuzz"), then waits until every record has an
+ * instances (the multi-process harness, docs/TESTING.md "Fuzz"), then waits until every record has an
  * outcome and checks: each Kafka record is dead-lettered with a reason, scored (valid votes) or
  * trained (a valid close), each HTTP body answered with a status and reason, nothing is left
  * unaccounted for; the closes on {@code trade-closed} reconcile (in = trained + dead-lettered +

@@ -5,7 +5,7 @@ import io.pim.metalearner.learn.trade.Vote;
 
 /**
  * Classical technical rules, each a vote computed only from the closes it is given (the last one
- * is today's). The price backtest gives each agent of the roster one rule; the README lists them.
+ * is today's). The price backtest gives each agent of the roster one rule; docs/USAGE.md lists them.
  * A rule votes LONG or SHORT when its signal is beyond a threshold, NEUTRAL otherwise; its
  * confidence grows from 0.5 with how far beyond (capped at 1), so confidence carries information.
  */
