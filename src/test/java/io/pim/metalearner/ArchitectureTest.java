@@ -52,6 +52,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void theApiAndTheWriterAreApart() {
+        ArchRule rule = noClasses().that().resideInAPackage("io.pim.metalearner.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.pim.metalearner.sink..", "io.pim.metalearner.cli..")
+                .orShould().dependOnClassesThat().resideInAnyPackage("org.jdbi..", "org.postgresql..")
+                .because("the service answers from its own state; the writer is another process");
+        rule.check(product);
+    }
+
+    @Test
     void theKafkaPlumbingKnowsNoneOfItsUsers() {
         ArchRule rule = noClasses().that().resideInAPackage("io.pim.metalearner.kafka..")
                 .should().dependOnClassesThat().resideInAnyPackage(
