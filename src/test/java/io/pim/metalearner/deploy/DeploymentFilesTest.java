@@ -16,6 +16,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DeploymentFilesTest {
     private static final List<String> OVERLAYS = List.of("example", "example-connect");
+    /** {@code ${VAR}} or {@code ${VAR:-default}} (group 2: the default) in docker-compose.yml. */
+    private static final Pattern COMPOSE_VARIABLE = Pattern.compile("\\$\\{([A-Z_][A-Z0-9_]*)(:-[^}]*)?}");
     private static final Pattern HEALTH_URL = Pattern.compile("localhost:(\\d+)(/\\S*)");
     /** Read by the CLI ({@code --log-format}'s default), not a config key. */
     private static final String LOG_FORMAT_VARIABLE = "METALEARNER_LOG_FORMAT";
@@ -61,6 +64,36 @@ class DeploymentFilesTest {
         // and both sinks come after migrate
         assertThat(at(services, "writer", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
         assertThat(at(services, "connect-register", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
+    }
+
+    @Test
+    void composeRunsWithoutADotEnvWhichIsIgnoredAndExampledInstead() throws Exception {
+        // given the compose file's variables
+        String compose = Files.readString(ROOT.resolve("docker-compose.yml"));
+        Matcher variable = COMPOSE_VARIABLE.matcher(compose);
+        List<String> names = new ArrayList<>();
+        while (variable.find()) {
+            // then each has a default, so `docker compose config` works without a .env...
+            assertThat(variable.group(2)).as("${" + variable.group(1) + "} has a default (${VAR:-default})").isNotNull();
+            names.add(variable.group(1));
+        }
+        // ...a .env (where secrets go) is never committed, and .env.example names every variable
+        assertThat(Files.readAllLines(ROOT.resolve(".gitignore"))).containsAnyOf(".env", "/.env");
+        String example = Files.readString(ROOT.resolve(".env.example"));
+        assertThat(names).isNotEmpty();
+        for (String name : names) assertThat(example).as(".env.example names " + name).containsPattern("(?m)^#? ?" + name + "=");
+        assertThat(example).containsPattern("(?m)^COMPOSE_PROFILES=writer$");
+    }
+
+    @Test
+    void composePublishesItsPortsOnTheLoopbackInterfaceOnly() throws Exception {
+        map(compose().get("services")).forEach((name, s) -> {
+            for (String port : strings(map(s).get("ports"))) {
+                assertThat(port).as("compose service " + name + " publishes " + port).startsWith("127.0.0.1:");
+            }
+        });
+        assertThat(strings(at(compose(), "services", "postgres", "ports"))).isNotEmpty();
+        assertThat(strings(at(compose(), "services", "kafka", "ports"))).isNotEmpty();
     }
 
     @Test
@@ -119,7 +152,7 @@ class DeploymentFilesTest {
             if (c.subcommand().equals("run")) {
                 int port = ServiceConfig.from(c.config(), c.env()).http().port();
                 assertHealthcheck(services, "metalearner", port, Health.READY_PATH);
-                assertThat(strings(at(services, "metalearner", "ports"))).contains(port + ":" + port);
+                assertThat(strings(at(services, "metalearner", "ports"))).contains("127.0.0.1:" + port + ":" + port);
                 assertThat(c.env().get("METALEARNER_STREAMS_APPLICATION_SERVER")).endsWith(":" + port);
             } else if (c.subcommand().equals("writer")) {
                 assertHealthcheck(services, "writer", WriterConfig.from(c.config(), c.env()).healthPort(), WriterHealth.READY_PATH);
