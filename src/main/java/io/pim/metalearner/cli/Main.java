@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
  * The product's executable (the image's entry point); each job is a subcommand. {@code bin/metalearner}
  * runs {@code tools.ToolsMain}, which adds the demo, the simulator and fuzz to these.
  */
-@Command(name = "metalearner", mixinStandardHelpOptions = true, version = "metalearner 0.1.0",
+@Command(name = "metalearner", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Meta-learner of a trading committee.",
         subcommands = {LearnCommand.class, EvaluateCommand.class, RunCommand.class, WriterCommand.class,
                 MigrateCommand.class, CreateTopicsCommand.class, ReplayCommand.class, ModelCommands.Export.class, ModelCommands.Import.class,
