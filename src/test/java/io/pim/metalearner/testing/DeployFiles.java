@@ -66,7 +66,13 @@ public final class DeployFiles {
             Files.writeString(copy.resolve("base/config/" + file), "kafka.client.dns.lookup=use_all_dns_ips\n",
                     java.nio.file.StandardOpenOption.APPEND);
         }
-        return render(copy, overlay);
+        try {
+            return render(copy, overlay);
+        } finally {
+            try (var files = Files.walk(copy)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
     }
 
     private static Optional<List<Map<String, Object>>> render(Path k8s, String overlay) throws Exception {
