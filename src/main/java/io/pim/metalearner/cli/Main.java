@@ -10,13 +10,20 @@ import picocli.CommandLine.Spec;
  * The product's executable (the image's entry point); each job is a subcommand. {@code bin/metalearner}
  * runs {@code tools.ToolsMain}, which adds the demo, the simulator and fuzz to these.
  */
-@Command(name = "metalearner", mixinStandardHelpOptions = true, version = "metalearner 0.1.0",
+@Command(name = "metalearner", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Meta-learner of a trading committee.",
         subcommands = {LearnCommand.class, EvaluateCommand.class, RunCommand.class, WriterCommand.class,
                 MigrateCommand.class, CreateTopicsCommand.class, ReplayCommand.class, ModelCommands.Export.class, ModelCommands.Import.class,
                 ModelCommands.Reset.class, ModelCommands.Rollback.class, ModelCommands.Promote.class,
                 ModelCommands.Compare.class, PretrainCommand.class, ConfigReference.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** Exit code of a command the service did not answer within its {@code --timeout} (2 is a usage error). */
+    public static final int EXIT_NO_ANSWER = 3;
+    static final String EXIT_CODES_HEADING = "%nExit codes:%n";
+    static final String EXIT_USAGE = "2:usage error: a bad option or value";
+    static final String EXIT_NO_ANSWER_TEXT = "3:the service did not answer within --timeout; the command stays on "
+            + "the commands topic and applies when the service runs";
+
     @Spec
     CommandSpec spec;
 
@@ -39,11 +46,13 @@ public final class Main implements Runnable {
         for (Object command : moreSubcommands) cli.addSubcommand(command);
         // durations are written one way in flags and config files alike
         cli.registerConverter(java.time.Duration.class, io.pim.metalearner.config.Durations::parse);
-        // A failing run (missing file, unwritable output) is a message and exit code 1, not a stack trace.
+        // A failing run (missing file, unwritable output) is a message and exit code 1, not a stack
+        // trace; a service that did not answer in time has a code of its own (a retry may do).
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("metalearner " + cmd.getCommandName() + ": " + e);
+            boolean noAnswer = e instanceof java.util.concurrent.TimeoutException;
+            cmd.getErr().println("metalearner " + cmd.getCommandName() + ": " + (noAnswer ? e.getMessage() : e));
             cmd.getErr().flush();
-            return 1;
+            return noAnswer ? EXIT_NO_ANSWER : 1;
         });
         return cli;
     }

@@ -20,11 +20,10 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The ops subcommands on a running service: each publishes one command on the commands topic,
- * waits for its result and prints it as one JSON line (exit 0 applied, 1 rejected, 2 no answer in
+ * waits for its result and prints it as one JSON line (exit 0 applied, 1 rejected, 3 no answer in
  * time: the command stays queued and applies when the service runs). {@code export} and
  * {@code compare} only read.
  */
@@ -34,7 +33,9 @@ final class ModelCommands {
     private ModelCommands() {
     }
 
-    /** Shared by the commands that send: cluster options, the wait, the printed result. */
+    /** Shared by the commands that send: cluster options, the wait, the printed result, the exit codes. */
+    @Command(exitCodeListHeading = Main.EXIT_CODES_HEADING, exitCodeList = {"0:applied",
+            "1:rejected by the service (the result says why), or a failure", Main.EXIT_USAGE, Main.EXIT_NO_ANSWER_TEXT})
     abstract static class Sending implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -54,10 +55,7 @@ final class ModelCommands {
             io.pim.metalearner.avro.Command command = command(config);
             if (command == null) return 1; // it said why on stderr
             try (CommandClient ops = new CommandClient(config, "cli")) {
-                return print(spec, ops.send(command, wait.timeout));
-            } catch (TimeoutException e) {
-                spec.commandLine().getErr().println(spec.name() + ": " + e.getMessage());
-                return 2;
+                return print(spec, ops.send(command, wait.timeout)); // no answer in time: Main's handler exits 3
             }
         }
     }

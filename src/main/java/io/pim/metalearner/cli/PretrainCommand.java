@@ -19,7 +19,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Pre-training: candidate C learns offline from a file of past trades (the {@code learn} loop,
@@ -35,7 +34,10 @@ import java.util.concurrent.TimeoutException;
         description = {"Train candidate C offline on a file of past trades (one feedback JSON body per line), then install "
                 + "it beside live model M: from its next trade on, the service trains C on each of M's trades.",
                 "Bad lines are reported (line number and reason) and skipped; prints one JSON line: the install's result "
-                        + "and what the file gave."})
+                        + "and what the file gave."},
+        exitCodeListHeading = Main.EXIT_CODES_HEADING, exitCodeList = {"0:installed",
+                "1:nothing could be trained, the live model does not exist, the service refused the install, or a failure",
+                Main.EXIT_USAGE, Main.EXIT_NO_ANSWER_TEXT})
 final class PretrainCommand implements Callable<Integer> {
     /** Installs refused as stale before giving up (M trained between reading its end and applying the install). */
     private static final int INSTALL_ATTEMPTS = 5;
@@ -109,11 +111,7 @@ final class PretrainCommand implements Callable<Integer> {
                     return result.getApplied() ? 0 : 1;
                 }
             }
-        } catch (TimeoutException e) {
-            err.println("pretrain: " + e.getMessage());
-            err.flush();
-            return 2;
-        }
+        } // a TimeoutException (no answer in time) reaches Main's handler: exit 3
         err.println("pretrain: model '" + live + "' kept learning faster than the install round trip; try again");
         return 1;
     }

@@ -38,7 +38,9 @@ import java.util.concurrent.Callable;
         description = {"Replay a model's training topic. Without --as: a fresh learner through every record (trades "
                 + "and commands), printing one JSON line with its step count and fingerprint.",
                 "With --as C: train candidate C on M's trades (progress on stderr), install it beside M and let it "
-                        + "learn live from M's new trades."})
+                        + "learn live from M's new trades."},
+        exitCodeListHeading = Main.EXIT_CODES_HEADING, exitCodeList = {"0:replayed, or the candidate installed",
+                "1:the service refused the install, or a failure", Main.EXIT_USAGE, Main.EXIT_NO_ANSWER_TEXT})
 final class ReplayCommand implements Callable<Integer> {
     private static final JsonMapper MAPPER = new JsonMapper();
     /** Installs refused as stale before giving up: each retry only has the few records of one round trip to learn. */

@@ -5,6 +5,7 @@ import io.pim.metalearner.kafka.KafkaClients;
 import io.pim.metalearner.kafka.TopicAdmin;
 import io.pim.metalearner.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -190,11 +191,17 @@ public final class LearningService implements AutoCloseable {
     /**
      * Stops processing and commits; the local state stays for the next start. Leaves the consumer
      * group, so a restarted or replacement instance gets the tasks at once instead of after the
-     * session timeout (45 s).
+     * session timeout (45 s); a static member ({@code streams.group.instance.id}) stays in it, so
+     * that it takes its own tasks back without a rebalance when it returns under the same id.
      */
     public void close(Duration timeout) {
-        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(timeout));
+        streams.close(CloseOptions.groupMembershipOperation(membershipOnClose(config)).withTimeout(timeout));
+    }
+
+    static CloseOptions.GroupMembershipOperation membershipOnClose(ServiceConfig config) {
+        return config.streamsOverrides().containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
     }
 
     @Override

@@ -258,7 +258,7 @@ class DatabaseRollbackAndPretrainIT {
         int downCode = run(new StringWriter(), down, "pretrain", "--config", configFile.toString(), "--input", input.toString(),
                 "--as", "p3", "--timeout", "5s");
         // then: no answer in time; the install waits on the commands topic
-        assertThat(downCode).isEqualTo(2);
+        assertThat(downCode).isEqualTo(Main.EXIT_NO_ANSWER);
         assertThat(down.toString()).contains("stays on topic '" + topics.commands().name() + "'");
     }
 

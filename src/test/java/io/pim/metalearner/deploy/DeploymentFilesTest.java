@@ -16,6 +16,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,9 +35,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DeploymentFilesTest {
     private static final List<String> OVERLAYS = List.of("example", "example-connect");
+    /** {@code ${VAR}} or {@code ${VAR:-default}} (group 2: the default) in docker-compose.yml. */
+    private static final Pattern COMPOSE_VARIABLE = Pattern.compile("\\$\\{([A-Z_][A-Z0-9_]*)(:-[^}]*)?}");
     private static final Pattern HEALTH_URL = Pattern.compile("localhost:(\\d+)(/\\S*)");
     /** Read by the CLI ({@code --log-format}'s default), not a config key. */
     private static final String LOG_FORMAT_VARIABLE = "METALEARNER_LOG_FORMAT";
+    /** The volume types Pod Security "restricted" admits. */
+    private static final List<String> RESTRICTED_VOLUMES = List.of("name", "configMap", "secret", "emptyDir",
+            "persistentVolumeClaim", "projected", "downwardAPI", "csi", "ephemeral");
 
     private static final ServiceConfig DEFAULTS = ServiceConfig.of("kafka:9092", "http://registry:8080/apis/registry/v3");
 
@@ -58,6 +64,36 @@ class DeploymentFilesTest {
         // and both sinks come after migrate
         assertThat(at(services, "writer", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
         assertThat(at(services, "connect-register", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
+    }
+
+    @Test
+    void composeRunsWithoutADotEnvWhichIsIgnoredAndExampledInstead() throws Exception {
+        // given the compose file's variables
+        String compose = Files.readString(ROOT.resolve("docker-compose.yml"));
+        Matcher variable = COMPOSE_VARIABLE.matcher(compose);
+        List<String> names = new ArrayList<>();
+        while (variable.find()) {
+            // then each has a default, so `docker compose config` works without a .env...
+            assertThat(variable.group(2)).as("${" + variable.group(1) + "} has a default (${VAR:-default})").isNotNull();
+            names.add(variable.group(1));
+        }
+        // ...a .env (where secrets go) is never committed, and .env.example names every variable
+        assertThat(Files.readAllLines(ROOT.resolve(".gitignore"))).containsAnyOf(".env", "/.env");
+        String example = Files.readString(ROOT.resolve(".env.example"));
+        assertThat(names).isNotEmpty();
+        for (String name : names) assertThat(example).as(".env.example names " + name).containsPattern("(?m)^#? ?" + name + "=");
+        assertThat(example).containsPattern("(?m)^COMPOSE_PROFILES=writer$");
+    }
+
+    @Test
+    void composePublishesItsPortsOnTheLoopbackInterfaceOnly() throws Exception {
+        map(compose().get("services")).forEach((name, s) -> {
+            for (String port : strings(map(s).get("ports"))) {
+                assertThat(port).as("compose service " + name + " publishes " + port).startsWith("127.0.0.1:");
+            }
+        });
+        assertThat(strings(at(compose(), "services", "postgres", "ports"))).isNotEmpty();
+        assertThat(strings(at(compose(), "services", "kafka", "ports"))).isNotEmpty();
     }
 
     @Test
@@ -116,7 +152,7 @@ class DeploymentFilesTest {
             if (c.subcommand().equals("run")) {
                 int port = ServiceConfig.from(c.config(), c.env()).http().port();
                 assertHealthcheck(services, "metalearner", port, Health.READY_PATH);
-                assertThat(strings(at(services, "metalearner", "ports"))).contains(port + ":" + port);
+                assertThat(strings(at(services, "metalearner", "ports"))).contains("127.0.0.1:" + port + ":" + port);
                 assertThat(c.env().get("METALEARNER_STREAMS_APPLICATION_SERVER")).endsWith(":" + port);
             } else if (c.subcommand().equals("writer")) {
                 assertHealthcheck(services, "writer", WriterConfig.from(c.config(), c.env()).healthPort(), WriterHealth.READY_PATH);
@@ -236,6 +272,112 @@ class DeploymentFilesTest {
                 assertThat(strings(a.get("operations"))).contains("Write");
             });
         }
+    }
+
+    @Test
+    void aChangedPropertyRollsThePodsAndLeavesEveryJobAsItWas() throws Exception {
+        for (String overlay : OVERLAYS) {
+            // given the overlay as it is, and rendered again after a property was added to the config files
+            List<Map<String, Object>> before = renderedOrSkip(overlay);
+            List<Map<String, Object>> after = renderedWithAChangedProperty(overlay).orElseThrow();
+
+            // then no Job's pod template changed: a Job's template is immutable, so a changed one fails the apply
+            for (Map<String, Object> job : ofKind(before, "Job")) {
+                Map<String, Object> changed = ofKind(after, "Job").stream().filter(j -> name(j).equals(name(job)))
+                        .findFirst().orElseThrow();
+                assertThat(at(changed, "spec", "template")).as(overlay + ": Job/" + name(job) + " pod template")
+                        .isEqualTo(at(job, "spec", "template"));
+            }
+            // and the service's pods (which read the config) roll: their ConfigMap's name changed
+            assertThat(at(only(after, "StatefulSet", "metalearner"), "spec", "template"))
+                    .isNotEqualTo(at(only(before, "StatefulSet", "metalearner"), "spec", "template"));
+        }
+    }
+
+    @Test
+    void everyObjectOfAnOverlayLandsInItsNamespace() throws Exception {
+        for (String overlay : OVERLAYS) {
+            // then the component's objects too (a namespace set in ../example reaches only its own)
+            for (Map<String, Object> o : renderedOrSkip(overlay)) {
+                assertThat(at(o, "metadata", "namespace")).as(overlay + ": " + o.get("kind") + "/" + name(o)).isEqualTo("metalearner");
+            }
+        }
+    }
+
+    @Test
+    void everyContainerOfEveryWorkloadIsAdmittedByPodSecurityRestricted() throws Exception {
+        for (String overlay : OVERLAYS) {
+            for (Map<String, Object> w : workloads(renderedOrSkip(overlay))) {
+                Map<String, Object> pod = podSpec(w);
+                String where = overlay + ": " + w.get("kind") + "/" + name(w);
+                // then the pod shares nothing with its node...
+                for (String host : List.of("hostNetwork", "hostPID", "hostIPC")) {
+                    assertThat(pod.get(host)).as(where + " " + host).isNotEqualTo(true);
+                }
+                for (Object v : list(pod.get("volumes"))) {
+                    assertThat(map(v).keySet()).as(where + " volume types").allMatch(k -> RESTRICTED_VOLUMES.contains(k));
+                }
+                Map<String, Object> podSecurity = map(pod.get("securityContext"));
+                for (Map<String, Object> c : allContainers(w)) {
+                    String container = where + " container " + c.get("name");
+                    Map<String, Object> security = map(c.get("securityContext"));
+                    // ...and each container runs as non-root, unprivileged, no capabilities, seccomp on
+                    assertThat(security.getOrDefault("runAsNonRoot", podSecurity.get("runAsNonRoot"))).as(container + " runAsNonRoot").isEqualTo(true);
+                    assertThat(security.getOrDefault("runAsUser", podSecurity.getOrDefault("runAsUser", 1))).as(container + " runAsUser").isNotEqualTo(0);
+                    assertThat(security.get("privileged")).as(container + " privileged").isNotEqualTo(true);
+                    assertThat(security.get("allowPrivilegeEscalation")).as(container + " allowPrivilegeEscalation").isEqualTo(false);
+                    assertThat(strings(at(security, "capabilities", "drop"))).as(container + " capabilities.drop").contains("ALL");
+                    assertThat(strings(at(security, "capabilities", "add"))).as(container + " capabilities.add").isSubsetOf("NET_BIND_SERVICE");
+                    Object seccomp = at(security, "seccompProfile", "type");
+                    assertThat(seccomp == null ? at(podSecurity, "seccompProfile", "type") : seccomp).as(container + " seccompProfile")
+                            .isIn("RuntimeDefault", "Localhost");
+                    for (Object p : list(c.get("ports"))) assertThat(map(p)).as(container + " hostPort").doesNotContainKey("hostPort");
+                    // and the image's own containers write only to volumes: /tmp (JNI libraries, RocksDB) among them
+                    if (String.valueOf(c.get("image")).contains("/" + IMAGE + ":")) {
+                        assertThat(security.get("readOnlyRootFilesystem")).as(container + " readOnlyRootFilesystem").isEqualTo(true);
+                        String tmp = list(c.get("volumeMounts")).stream().map(DeployFiles::map)
+                                .filter(m -> "/tmp".equals(m.get("mountPath"))).map(m -> (String) m.get("name")).findFirst().orElse(null);
+                        assertThat(tmp).as(container + " mounts a volume on /tmp").isNotNull();
+                        assertThat(list(pod.get("volumes")).stream().map(DeployFiles::map).filter(v -> tmp.equals(v.get("name"))).findFirst()
+                                .orElseThrow()).as(container + " /tmp").containsKey("emptyDir");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theServiceIsAStaticMemberNamedAfterItsPodAndNoTwoReplicasShareANode() throws Exception {
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            Map<String, Object> sts = only(objects, "StatefulSet", "metalearner");
+            Map<String, Object> container = podContainers(sts).get(0);
+            // then its group.instance.id is the pod's name (stable in a StatefulSet), from the Downward API...
+            List<Map<String, Object>> env = list(container.get("env")).stream().map(DeployFiles::map).toList();
+            List<String> names = env.stream().map(e -> (String) e.get("name")).toList();
+            String variable = ConfigFile.envName(ConfigParts.STREAMS_PREFIX + "group.instance.id");
+            assertThat(names).as(overlay).contains("POD_NAME", variable);
+            assertThat(names.indexOf("POD_NAME")).as("POD_NAME is declared before it is used").isLessThan(names.indexOf(variable));
+            assertThat(at(env.get(names.indexOf("POD_NAME")), "valueFrom", "fieldRef", "fieldPath")).isEqualTo("metadata.name");
+            assertThat(env.get(names.indexOf(variable)).get("value")).isEqualTo("$(POD_NAME)");
+            // ...which the service hands to Kafka Streams' consumer
+            Container service = only(kubernetesContainers(objects), "run");
+            assertThat(ServiceConfig.from(service.config(), service.env()).streamsOverrides())
+                    .containsEntry("group.instance.id", "$(POD_NAME)");
+            // and the scheduler never places two replicas on one node
+            Map<String, Object> labels = map(at(sts, "spec", "template", "metadata", "labels"));
+            List<Map<String, Object>> antiAffinity = list(at(podSpec(sts), "affinity", "podAntiAffinity",
+                    "requiredDuringSchedulingIgnoredDuringExecution")).stream().map(DeployFiles::map).toList();
+            assertThat(antiAffinity).as(overlay + ": required pod anti-affinity").anySatisfy(term -> {
+                assertThat(term.get("topologyKey")).isEqualTo("kubernetes.io/hostname");
+                assertThat(labels).containsAllEntriesOf(map(at(term, "labelSelector", "matchLabels")));
+                assertThat(map(at(term, "labelSelector", "matchLabels"))).isNotEmpty();
+            });
+        }
+    }
+
+    private static Map<String, Object> only(List<Map<String, Object>> objects, String kind, String name) {
+        return ofKind(objects, kind).stream().filter(o -> name(o).equals(name)).findFirst().orElseThrow();
     }
 
     private static Container only(List<Container> containers, String subcommand) {

@@ -46,9 +46,39 @@ public final class DeployFiles {
 
     /** The overlay rendered by kubectl, or empty when kubectl is not installed. */
     public static Optional<List<Map<String, Object>>> rendered(String overlay) throws Exception {
+        return render(ROOT.resolve("deploy/k8s"), overlay);
+    }
+
+    /**
+     * The overlay rendered from a copy of deploy/k8s in which one property was added to each of
+     * the base's config files (a user's day-two change), or empty when kubectl is not installed.
+     */
+    public static Optional<List<Map<String, Object>>> renderedWithAChangedProperty(String overlay) throws Exception {
+        Path copy = Files.createTempDirectory("k8s");
+        try (var files = Files.walk(ROOT.resolve("deploy/k8s"))) {
+            for (Path from : files.toList()) {
+                Path to = copy.resolve(ROOT.resolve("deploy/k8s").relativize(from).toString());
+                if (Files.isDirectory(from)) Files.createDirectories(to);
+                else Files.copy(from, to);
+            }
+        }
+        for (String file : List.of("service.properties", "writer.properties")) {
+            Files.writeString(copy.resolve("base/config/" + file), "kafka.client.dns.lookup=use_all_dns_ips\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
+        try {
+            return render(copy, overlay);
+        } finally {
+            try (var files = Files.walk(copy)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+    }
+
+    private static Optional<List<Map<String, Object>>> render(Path k8s, String overlay) throws Exception {
         Process p;
         try {
-            p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve("deploy/k8s/overlays/" + overlay).toString())
+            p = new ProcessBuilder("kubectl", "kustomize", k8s.resolve("overlays/" + overlay).toString())
                     .redirectErrorStream(true).start();
         } catch (IOException notInstalled) {
             return Optional.empty();
@@ -109,8 +139,9 @@ public final class DeployFiles {
                             : "from-a-secret-or-the-pod-0123456789");
                 }
                 int at = args.indexOf("--config");
-                Properties config = at < 0 ? new Properties()
-                        : properties((String) configMap.get(Path.of(args.get(at + 1)).getFileName().toString()));
+                Object file = at < 0 ? null : configMap.get(Path.of(args.get(at + 1)).getFileName().toString());
+                // no such file in the ConfigMap (e.g. --config /dev/null): the environment holds the config
+                Properties config = file == null ? new Properties() : properties((String) file);
                 containers.add(new Container(workload.get("kind") + "/" + name(workload), args, env, config));
             }
         }
@@ -122,8 +153,19 @@ public final class DeployFiles {
     }
 
     public static List<Map<String, Object>> podContainers(Map<String, Object> workload) {
-        Map<String, Object> pod = map(map(map(workload.get("spec")).get("template")).get("spec"));
-        return list(pod.get("containers")).stream().map(DeployFiles::map).toList();
+        return list(podSpec(workload).get("containers")).stream().map(DeployFiles::map).toList();
+    }
+
+    /** The init containers, then the containers. */
+    public static List<Map<String, Object>> allContainers(Map<String, Object> workload) {
+        List<Map<String, Object>> all = new ArrayList<>();
+        list(podSpec(workload).get("initContainers")).forEach(c -> all.add(map(c)));
+        all.addAll(podContainers(workload));
+        return all;
+    }
+
+    public static Map<String, Object> podSpec(Map<String, Object> workload) {
+        return map(at(workload, "spec", "template", "spec"));
     }
 
     public static Properties properties(String text) {
