@@ -58,10 +58,22 @@ public class BacktestAndEvaluateTest {
     }
 
     @Test
-    void aHoldingPeriodLongerThanADayIsWarnedAbout() {
-        var r = run("simulate", "--prices", EU_PRICES.toString(), "--hold", "5", "--out", dir.resolve("hold5.jsonl").toString());
-        assertThat(r.exitCode()).isZero();
-        assertThat(r.err()).contains("3184 decisions on 4 symbols", "held 5 trading day(s)", "warning: with --hold 5");
+    void aHoldingPeriodLongerThanADayIsLearnedInDecisionTime() throws Exception {
+        // given decisions whose holds overlap: those of the 4 days before a decision close after it
+        Path hold5 = dir.resolve("hold5.jsonl"), summary = dir.resolve("hold5-summary.json");
+        var sim = run("simulate", "--prices", EU_PRICES.toString(), "--hold", "5", "--out", hold5.toString());
+        assertThat(sim.exitCode()).isZero();
+        assertThat(sim.err()).contains("3184 decisions on 4 symbols", "held 5 trading day(s)");
+
+        // when
+        var r = run("learn", "--input", hold5.toString(), "--out", dir.resolve("hold5-learn.jsonl").toString(), "--summary", summary.toString());
+
+        // then each decision is judged as a live model would have judged it, without a warning
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).doesNotContain("warning");
+        JsonNode s = JSON.readTree(summary.toFile());
+        assertThat(s.get("order").asText()).isEqualTo("decision-time");
+        assertThat(s.get("trained").asInt()).isEqualTo(3184);
     }
 
     @Test
