@@ -107,6 +107,8 @@ public class BacktestAndEvaluateTest {
         assertThat(withoutTimings(embeddedSummary(Files.readString(report)))).isEqualTo(withoutTimings(JSON.readTree(learnSummary.toFile())));
         // and the page says at a glance that on these real prices the model cannot predict
         assertThat(Files.readString(report)).contains("class=\"verdict none\"", "The model cannot predict these returns");
+        // and that it judged each decision at its decided_at
+        assertThat(Files.readString(report)).contains("data-order=\"decision-time\"");
         assertThat(r.err()).contains("evaluate: 3200 trades, 3200 trained; R² -");
     }
 
@@ -127,6 +129,9 @@ public class BacktestAndEvaluateTest {
         assertThat(html).doesNotContain("<img", "<script", "<b>", "Quote\"'").contains("&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;",
                 "&lt;/pre&gt;&lt;script&gt;window.__xss=2&lt;/script&gt;", "Quote&quot;&#39;Agent", "&lt;b&gt;hostile&amp;.jsonl");
         assertThat(embeddedSummary(html).get("agent_weights").fieldNames()).toIterable().containsExactlyElementsOf(HOSTILE);
+        // simulated trades have no timestamps: the page and stderr say the figures may contain look-ahead
+        assertThat(html).contains("data-order=\"file\"", "the figures below contain look-ahead");
+        assertThat(r.err()).contains("evaluate: warning: the trades have no decided_at and closed_at");
     }
 
     @Test
