@@ -6,7 +6,9 @@ import io.pim.metalearner.offline.Utf8Lines;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.trade.Trade;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -63,10 +65,18 @@ final class LearnCommand implements Callable<Integer> {
         TrainingRun.Outcome run;
         try (in; Writer w = out == null ? Stdout.writer(spec.commandLine().getOut())
                 : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            run = TrainingRun.run("learn", learner, in, err, (trade, step, figures) -> {
-                w.write(TrainingRun.MAPPER.writeValueAsString(line(step)));
-                w.write('\n');
-                if (race != null) race.train(trade); // after the main learner's timed step: untimed in its figures
+            run = TrainingRun.run("learn", learner, in, err, new TrainingRun.Listener() {
+                @Override
+                public void trained(Trade trade, StepResult step, Metrics figures) throws IOException {
+                    w.write(TrainingRun.MAPPER.writeValueAsString(line(step)));
+                    w.write('\n');
+                    if (race != null) race.train(trade); // after the main learner's timed step: untimed in its figures
+                }
+
+                @Override
+                public void decided(Trade trade) {
+                    if (race != null) race.decide(trade);
+                }
             });
         }
         if (!run.unknownAgents().isEmpty()) {

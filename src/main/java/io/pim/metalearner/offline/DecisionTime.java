@@ -1,9 +1,5 @@
 package io.pim.metalearner.offline;
 
-import io.pim.metalearner.learn.score.Metrics;
-import io.pim.metalearner.learn.score.RollingWindow;
-import io.pim.metalearner.learn.score.StepResult;
-import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.trade.Trade;
 
 import java.time.Instant;
@@ -17,9 +13,7 @@ import java.util.List;
  * closes before the decisions (a close at a decision's instant is known when it is decided), and
  * among equals the file's order. A trade closed at the instant it was decided is learned after that
  * instant's decisions, its own among them.
- * <p>
- * {@link #settle} gives a settled trade the figures a live model would have shown: the prediction
- * and the committee's weights as they stood at its decision, scored against its outcome.
+ * {@link DecisionFigures} judges each trade by its score at its decision.
  */
 final class DecisionTime {
     /** A trade read from line {@code line}, waiting for its turn. */
@@ -33,12 +27,6 @@ final class DecisionTime {
     private static final int CLOSE = 0, DECISION = 1, CLOSE_AT_ITS_DECISION = 2;
 
     private final List<Pending> trades = new ArrayList<>();
-    private final RollingWindow window;
-    private double pnlLearned, pnlUniform;
-
-    DecisionTime(int window) {
-        this.window = new RollingWindow(window);
-    }
 
     void add(Pending trade) {
         trades.add(trade);
@@ -59,24 +47,5 @@ final class DecisionTime {
         }
         timed.sort(Comparator.comparing(Timed::at).thenComparingInt(Timed::rank).thenComparingInt(t -> t.event.index));
         return timed.stream().map(Timed::event).toList();
-    }
-
-    /**
-     * The figures of a trade just trained on ({@code step}), judged by its score at its decision:
-     * the prediction then, and the committee's P&amp;L with the weights then. The rest (step, training
-     * loss, weights after the step) is the step's.
-     */
-    StepResult settle(Trade trade, VoteScore atDecision, StepResult step) {
-        double move = trade.priceMove();
-        pnlLearned += Math.signum(atDecision.committeeLearned()) * move;
-        pnlUniform += Math.signum(atDecision.committeeUniform()) * move;
-        window.add(atDecision.predictedReturn(), step.actualReturn());
-        return new StepResult(step.step(), step.decisionId(), (float) atDecision.predictedReturn(), step.actualReturn(),
-                step.loss(), window.loss(), window.r2(), window.directionAccuracy(), step.agentWeights(), step.unknownAgents());
-    }
-
-    /** The running figures after {@code step} settled trades, as {@link io.pim.metalearner.learn.Learner#metrics} reports its own. */
-    Metrics metrics(long step) {
-        return new Metrics(step, window.loss(), window.r2(), window.directionAccuracy(), pnlLearned, pnlUniform);
     }
 }

@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * <p>
  * The order is the one the stream would see ({@link Order#DECISION_TIME}) when the trades carry
  * {@code decided_at} and {@code closed_at}: each decision is judged with the model as it stood at its
- * instant and each trade learned at its close ({@link DecisionTime}). Without them it is the file's
+ * instant and each trade learned at its close ({@link DecisionTime}, {@link DecisionFigures}). Without them it is the file's
  * ({@link Order#FILE}), the figures can contain look-ahead, and the run says so on stderr. The first
  * trade decides: after one with timestamps, a line without both is rejected ({@code missing-field});
  * after one without, timestamps are not used, and the warning names the first line that has them.
@@ -57,6 +57,10 @@ public final class TrainingRun {
      */
     public interface Listener {
         void trained(Trade trade, StepResult step, Metrics figures) throws IOException;
+
+        /** In decision time, called at each decision the learner scored, before any later close is trained. */
+        default void decided(Trade trade) {
+        }
     }
 
     /** What the run saw; {@code summary} is the {@code learn --summary} object, {@code figures} its running figures at the end. */
@@ -77,7 +81,8 @@ public final class TrainingRun {
         var unknownAgents = new TreeMap<String, Integer>();
         Map<String, Long> seen = new HashMap<>(); // decision id → the line it was trained (file order) or read (decision time) on
         var run = new RunFigures();
-        var timed = new DecisionTime(learner.config().window());
+        var timed = new DecisionTime();
+        var judged = new DecisionFigures(learner.config().window());
         Order order = null;
         long firstTrade = 0, firstTimedInFileOrder = 0;
         while (in.advance()) {
@@ -117,10 +122,10 @@ public final class TrainingRun {
                 reject(command, in.number(), e, rejected, err);
             }
         }
-        if (order == Order.DECISION_TIME) replay(command, learner, timed, run, rejected, unknownAgents, err, listener);
+        if (order == Order.DECISION_TIME) replay(command, learner, timed, judged, run, rejected, unknownAgents, err, listener);
         else warnOfLookAhead(command, err, run.trained, firstTrade, firstTimedInFileOrder);
         order = order == null ? Order.FILE : order;
-        Metrics figures = order == Order.FILE ? learner.metrics() : timed.metrics(learner.step());
+        Metrics figures = order == Order.FILE ? learner.metrics() : judged.metrics(learner.step());
         return new Outcome(run.trades, run.trained, rejected, unknownAgents, order, figures,
                 summary(learner, run, rejected, order, figures));
     }
@@ -141,8 +146,9 @@ public final class TrainingRun {
      * trained at its close and judged by that score. A decision whose prediction is not finite is
      * rejected then (the stream dead-letters such a score), and its trade is not learned.
      */
-    private static void replay(String command, Learner learner, DecisionTime timed, RunFigures run, Map<Rejection, Integer> rejected,
-                               Map<String, Integer> unknownAgents, PrintWriter err, Listener listener) throws IOException {
+    private static void replay(String command, Learner learner, DecisionTime timed, DecisionFigures judged, RunFigures run,
+                               Map<Rejection, Integer> rejected, Map<String, Integer> unknownAgents, PrintWriter err,
+                               Listener listener) throws IOException {
         Map<Integer, VoteScore> open = new HashMap<>();
         for (DecisionTime.Event e : timed.events()) {
             DecisionTime.Pending p = timed.get(e.index());
@@ -154,6 +160,7 @@ public final class TrainingRun {
                                 "the prediction at decided_at is " + score.predictedReturn());
                     }
                     open.put(e.index(), score);
+                    listener.decided(p.trade());
                     continue;
                 }
                 VoteScore atDecision = open.remove(e.index());
@@ -161,8 +168,8 @@ public final class TrainingRun {
                 long t0 = System.nanoTime();
                 StepResult r = learner.train(p.trade()); // may refuse a step it cannot take, unchanged
                 long stepNanos = System.nanoTime() - t0;
-                StepResult judged = timed.settle(p.trade(), atDecision, r);
-                trained(run, unknownAgents, listener, p.trade(), stepNanos, judged, timed.metrics(r.step()));
+                StepResult settled = judged.settle(p.trade(), atDecision, r);
+                trained(run, unknownAgents, listener, p.trade(), stepNanos, settled, judged.metrics(r.step()));
             } catch (InvalidTradeException x) {
                 reject(command, p.line(), x, rejected, err);
             }

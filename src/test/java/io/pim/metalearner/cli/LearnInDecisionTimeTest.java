@@ -174,6 +174,24 @@ public class LearnInDecisionTimeTest {
         assertThat(b).isEqualTo(a);
     }
 
+    @Test
+    void aCandidateIsJudgedAtEachDecisionAsTheMainLearnerIs() throws Exception {
+        // given the hindsight market, and a candidate that is the main learner's twin
+        Path timed = TimedTrades.write(dir.resolve("race.jsonl"), TimedTrades.commonFactorMarket(3, 200, 8, 5), true);
+        Path summary = dir.resolve("race.json");
+
+        // when
+        CommandRun r = run("learn", "--input", timed.toString(), "--agents", "A,B", "--candidates", "original",
+                "--out", dir.resolve("race.out").toString(), "--summary", summary.toString());
+
+        // then the twin reports the main learner's decision-time figures, not ones its training order leaked into
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode s = JSON.readTree(summary.toFile()), twin = s.get("candidates").get("original");
+        for (String figure : List.of("committee_pnl_learned", "committee_pnl_uniform", "r2_last_1000", "loss_last_1000", "fingerprint")) {
+            assertThat(twin.get(figure)).as(figure).isEqualTo(s.get(figure));
+        }
+    }
+
     private JsonNode learn(Path input, String agents) throws Exception {
         Path summary = dir.resolve(input.getFileName() + ".summary.json");
         CommandRun r = run("learn", "--input", input.toString(), "--agents", agents,
