@@ -48,18 +48,18 @@ final class EvaluateCommand implements Callable<Integer> {
         var ev = new Evaluation(learner.config().roster());
         TrainingRun.Outcome run;
         try (in) {
-            run = TrainingRun.run("evaluate", learner, in, err, (trade, step, model) -> ev.add(step, model.metrics()));
+            run = TrainingRun.run("evaluate", learner, in, err, (trade, step, figures) -> ev.add(step, figures));
         }
         if (!run.unknownAgents().isEmpty()) {
             err.printf("evaluate: ignored votes of agents outside the roster: %s%n", run.unknownAgents());
         }
         String name = input.input.equals("-") ? "stdin" : Path.of(input.input).getFileName().toString();
-        Files.writeString(report, EvaluationReport.render(name, learner.config(), ev, learner.agentStats(), run.summary()),
+        Files.writeString(report, EvaluationReport.render(name, learner.config(), ev, learner.agentStats(), run.order(), run.summary()),
                 StandardCharsets.UTF_8);
         Double r2 = ev.r2(EvaluationReport.warmUp(ev.size()));
         err.printf(Locale.ROOT, "evaluate: %d trades, %d trained; R² %s; committee P&L learned %.4f vs uniform %.4f; report %s%n",
                 run.trades(), run.trained(), r2 == null ? "undefined" : String.format(Locale.ROOT, "%.4f", r2),
-                learner.metrics().committeePnlLearned(), learner.metrics().committeePnlUniform(), report);
+                run.figures().committeePnlLearned(), run.figures().committeePnlUniform(), report);
         err.flush();
         return 0;
     }

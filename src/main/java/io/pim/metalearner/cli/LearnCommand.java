@@ -6,7 +6,9 @@ import io.pim.metalearner.offline.Utf8Lines;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.trade.Trade;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -24,8 +26,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * Offline training: a fresh model learns from a file of trades, in file order, with the same
- * learner code the stream runs. Users backtest with it; it is also how the product is checked.
+ * Offline training: a fresh model learns from a file of trades, in the order the stream would see
+ * them when they carry their instants ({@link TrainingRun}), with the same learner code the stream runs. Users backtest with it; it is also how the product is checked.
  */
 @Command(name = "learn", mixinStandardHelpOptions = true,
         description = "Train a fresh model on a file of trades (one feedback JSON body per line) and "
@@ -63,10 +65,18 @@ final class LearnCommand implements Callable<Integer> {
         TrainingRun.Outcome run;
         try (in; Writer w = out == null ? Stdout.writer(spec.commandLine().getOut())
                 : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            run = TrainingRun.run("learn", learner, in, err, (trade, step, model) -> {
-                w.write(TrainingRun.MAPPER.writeValueAsString(line(step)));
-                w.write('\n');
-                if (race != null) race.train(trade); // after the main learner's timed step: untimed in its figures
+            run = TrainingRun.run("learn", learner, in, err, new TrainingRun.Listener() {
+                @Override
+                public void trained(Trade trade, StepResult step, Metrics figures) throws IOException {
+                    w.write(TrainingRun.MAPPER.writeValueAsString(line(step)));
+                    w.write('\n');
+                    if (race != null) race.train(trade); // after the main learner's timed step: untimed in its figures
+                }
+
+                @Override
+                public void decided(Trade trade) {
+                    if (race != null) race.decide(trade);
+                }
             });
         }
         if (!run.unknownAgents().isEmpty()) {
@@ -78,7 +88,7 @@ final class LearnCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "learn: %d trades, %d trained, %d rejected; loss_last_1000 %s, r2_last_1000 %s, "
                         + "committee P&L learned %.4f vs uniform %.4f; fingerprint %s%n",
                 run.trades(), run.trained(), run.trades() - run.trained(), s.get("loss_last_1000"), s.get("r2_last_1000"),
-                learner.metrics().committeePnlLearned(), learner.metrics().committeePnlUniform(),
+                run.figures().committeePnlLearned(), run.figures().committeePnlUniform(),
                 s.get("fingerprint").asText());
         err.flush();
         return 0;

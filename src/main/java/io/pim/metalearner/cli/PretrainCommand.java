@@ -78,7 +78,7 @@ final class PretrainCommand implements Callable<Integer> {
         Learner learner = Learner.create(learnerConfig);
         TrainingRun.Outcome run;
         try (in) {
-            run = TrainingRun.run("pretrain", learner, in, err, (trade, step, l) -> { });
+            run = TrainingRun.run("pretrain", learner, in, err, (trade, step, figures) -> { });
         }
         ObjectNode rejected = (ObjectNode) run.summary().get("rejected");
         if (run.trained() == 0) {

@@ -257,6 +257,22 @@ public final class Learner {
     }
 
     /**
+     * Scores a decision whose side is known (its action), as the offline replay judges a trade at
+     * the instant it was decided: as {@link #score(Map)}, but the prediction is the one
+     * {@link #train} would make for that side (the seed's network does not look at the side; a
+     * variant on side-relative features does, where {@link #score(Map)} takes a LONG position).
+     * Reads the state only. The score carries no fingerprint (null): hashing the whole state for
+     * every decision would cost several times the training step.
+     */
+    public VoteScore score(Trade decision) {
+        Features.Encoded in = features.encode(decision.votes());
+        float predicted = variant == null ? engine.predict(in.values())
+                : (float) variant.predict(variantInputs(in, decision.isShort() ? -1 : 1));
+        double[] committee = committee(in.votes());
+        return new VoteScore(step, null, predicted, committee[0], committee[1]);
+    }
+
+    /**
      * Parameters, Adam moments and Adam step of the seed's network: a copy.
      *
      * @throws IllegalStateException for a variant, which has no such network (nothing to export to DL4J)

@@ -58,10 +58,22 @@ public class BacktestAndEvaluateTest {
     }
 
     @Test
-    void aHoldingPeriodLongerThanADayIsWarnedAbout() {
-        var r = run("simulate", "--prices", EU_PRICES.toString(), "--hold", "5", "--out", dir.resolve("hold5.jsonl").toString());
-        assertThat(r.exitCode()).isZero();
-        assertThat(r.err()).contains("3184 decisions on 4 symbols", "held 5 trading day(s)", "warning: with --hold 5");
+    void aHoldingPeriodLongerThanADayIsLearnedInDecisionTime() throws Exception {
+        // given decisions whose holds overlap: those of the 4 days before a decision close after it
+        Path hold5 = dir.resolve("hold5.jsonl"), summary = dir.resolve("hold5-summary.json");
+        var sim = run("simulate", "--prices", EU_PRICES.toString(), "--hold", "5", "--out", hold5.toString());
+        assertThat(sim.exitCode()).isZero();
+        assertThat(sim.err()).contains("3184 decisions on 4 symbols", "held 5 trading day(s)");
+
+        // when
+        var r = run("learn", "--input", hold5.toString(), "--out", dir.resolve("hold5-learn.jsonl").toString(), "--summary", summary.toString());
+
+        // then each decision is judged as a live model would have judged it, without a warning
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).doesNotContain("warning");
+        JsonNode s = JSON.readTree(summary.toFile());
+        assertThat(s.get("order").asText()).isEqualTo("decision-time");
+        assertThat(s.get("trained").asInt()).isEqualTo(3184);
     }
 
     @Test
@@ -95,6 +107,8 @@ public class BacktestAndEvaluateTest {
         assertThat(withoutTimings(embeddedSummary(Files.readString(report)))).isEqualTo(withoutTimings(JSON.readTree(learnSummary.toFile())));
         // and the page says at a glance that on these real prices the model cannot predict
         assertThat(Files.readString(report)).contains("class=\"verdict none\"", "The model cannot predict these returns");
+        // and that it judged each decision at its decided_at
+        assertThat(Files.readString(report)).contains("data-order=\"decision-time\"");
         assertThat(r.err()).contains("evaluate: 3200 trades, 3200 trained; R² -");
     }
 
@@ -115,6 +129,9 @@ public class BacktestAndEvaluateTest {
         assertThat(html).doesNotContain("<img", "<script", "<b>", "Quote\"'").contains("&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;",
                 "&lt;/pre&gt;&lt;script&gt;window.__xss=2&lt;/script&gt;", "Quote&quot;&#39;Agent", "&lt;b&gt;hostile&amp;.jsonl");
         assertThat(embeddedSummary(html).get("agent_weights").fieldNames()).toIterable().containsExactlyElementsOf(HOSTILE);
+        // simulated trades have no timestamps: the page and stderr say the figures may contain look-ahead
+        assertThat(html).contains("data-order=\"file\"", "the figures below contain look-ahead");
+        assertThat(r.err()).contains("evaluate: warning: the trades have no decided_at and closed_at");
     }
 
     @Test

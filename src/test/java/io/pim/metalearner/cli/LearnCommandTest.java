@@ -78,6 +78,10 @@ public class LearnCommandTest {
         assertThat(s.get("median_step_us").asDouble()).isPositive();
         assertThat(r.err()).contains("line 4 rejected (unreadable)", "line 11 rejected (duplicate)",
                 "line 21 rejected (confidence-out-of-range)");
+        // simulated trades carry no decided_at and closed_at: file order, said out loud
+        assertThat(r.err()).contains("learn: warning: the trades have no decided_at and closed_at, so they were learned in "
+                + "file order, each judged just before it was learned: where holds overlap or decisions share an instant, "
+                + "the figures contain look-ahead");
     }
 
     @Test

@@ -146,6 +146,28 @@ class LearnerTest {
         assertThat(learner.predict(t.votes())).isNotEqualTo(before);
     }
 
+    @ParameterizedTest
+    @MethodSource("seedNetAndASideFeatureVariant")
+    void aDecisionsScoreIsThePredictionTrainingMakesForItsSideAndChangesNothing(LearnerConfig config) {
+        // given a learner that has learned a little, and a SHORT trade (a side-relative variant's prediction depends on the side)
+        var learner = Learner.create(config);
+        List<Trade> trades = SimulatedTrades.of(60, 2, TradeSimulator.Scenario.SKILLS);
+        trades.subList(0, 50).forEach(learner::train);
+        Trade t = trades.stream().skip(50).filter(Trade::isShort).findFirst().orElseThrow();
+        String before = learner.fingerprint();
+        // when
+        VoteScore score = learner.score(t);
+        // then
+        assertThat(learner.fingerprint()).isEqualTo(before);
+        assertThat(score.step()).isEqualTo(50);
+        assertThat(score.committeeLearned()).isEqualTo(learner.score(t.votes()).committeeLearned());
+        assertThat((float) score.predictedReturn()).isEqualTo(learner.train(t).predictedReturn());
+    }
+
+    static Stream<LearnerConfig> seedNetAndASideFeatureVariant() {
+        return Stream.of(LearnerConfig.defaults(), LearnerSpec.parse("ridge").applyTo(LearnerConfig.defaults()));
+    }
+
     @Test
     void twoRunsOnTheSameTradesGiveByteIdenticalState() {
         // given

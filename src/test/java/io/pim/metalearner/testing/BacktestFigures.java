@@ -17,7 +17,8 @@ import java.util.Locale;
 /**
  * Prints the figures docs/BENCHMARKS.md reports for trade files (simulated or from simulate --prices):
  * per file and weight rule, the R² of the prequential predictions, the committee P&L with learned
- * and uniform weights, and the gated P&L, all from the code {@code learn} and {@code evaluate} run.
+ * and uniform weights, and the gated P&L, all from the code {@code learn} and {@code evaluate} run
+ * (in decision time when the trades carry their instants, as there).
  * Not a test: {@code java -cp ... io.pim.metalearner.testing.BacktestFigures FILE.jsonl...}.
  */
 public final class BacktestFigures {
@@ -37,12 +38,12 @@ public final class BacktestFigures {
         var ev = new Evaluation(learner.config().roster());
         TrainingRun.Outcome run;
         try (var in = new Utf8Lines(Files.newInputStream(file))) {
-            run = TrainingRun.run("figures", learner, in, new PrintWriter(new StringWriter()), (t, step, m) -> ev.add(step, m.metrics()));
+            run = TrainingRun.run("figures", learner, in, new PrintWriter(new StringWriter()), (t, step, figures) -> ev.add(step, figures));
         }
         int from = EvaluationReport.warmUp(ev.size());
         var out = new StringBuilder(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %.3f | %.3f | %.3f |", file.getFileName(), rule,
                 run.trained(), fmt(ev.r2(from)), run.summary().get("r2_last_1000"), ev.directionAccuracy(from),
-                learner.metrics().committeePnlLearned(), learner.metrics().committeePnlUniform()));
+                run.figures().committeePnlLearned(), run.figures().committeePnlUniform()));
         for (double g : GATES) {
             Evaluation.Gate gate = ev.gate(g);
             out.append(String.format(Locale.ROOT, " %.3f (%d, %+.5f/trade) |", gate.pnl(), gate.taken(),

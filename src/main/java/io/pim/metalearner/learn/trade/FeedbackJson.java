@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,7 +34,32 @@ public final class FeedbackJson {
 
     /** @throws InvalidTradeException if the body cannot be trained on */
     public static Trade parse(String body) {
+        return trade(object(body));
+    }
+
+    /**
+     * A trade with the instants it was decided and closed at, as a trade file may carry them
+     * ({@code simulate --prices} writes both): each null when the body has none.
+     */
+    public record Timed(Trade trade, Instant decidedAt, Instant closedAt) {
+        public boolean hasTimes() {
+            return decidedAt != null || closedAt != null;
+        }
+    }
+
+    /**
+     * As {@link #parse}, with {@code decided_at} and {@code closed_at} when present: an ISO-8601
+     * instant ({@code 2026-12-07T14:30:00Z}, or with an offset) or date ({@code 2026-12-07}: the
+     * start of that day, UTC).
+     *
+     * @throws InvalidTradeException if the trade cannot be trained on, or a timestamp given is not one
+     */
+    public static Timed parseTimed(String body) {
         JsonNode root = object(body);
+        return new Timed(trade(root), instant(root, "decided_at"), instant(root, "closed_at"));
+    }
+
+    private static Trade trade(JsonNode root) {
         String decisionId = text(root, "decision_id");
         String symbol = root.hasNonNull("symbol") ? root.get("symbol").asText() : null;
         String action = text(root, "action");
@@ -80,6 +110,22 @@ public final class FeedbackJson {
             votes.put(e.getKey(), vote(e.getKey(), e.getValue()));
         }
         return votes;
+    }
+
+    private static Instant instant(JsonNode root, String field) {
+        if (!root.hasNonNull(field)) return null;
+        JsonNode v = root.get(field);
+        String expected = "an ISO-8601 instant (2026-12-07T14:30:00Z) or date (2026-12-07)";
+        if (!v.isTextual()) throw wrongType(field, expected);
+        try {
+            return OffsetDateTime.parse(v.asText()).toInstant();
+        } catch (DateTimeParseException notAnInstant) {
+            try {
+                return LocalDate.parse(v.asText()).atStartOfDay(ZoneOffset.UTC).toInstant();
+            } catch (DateTimeParseException notADate) {
+                throw wrongType(field, expected + ", not '" + v.asText() + "'");
+            }
+        }
     }
 
     private static String optionalText(JsonNode node, String field) {

@@ -34,7 +34,7 @@ public final class EvaluationReport {
     }
 
     public static String render(String input, LearnerConfig config, Evaluation ev, Map<String, AgentStats> agents,
-                         ObjectNode summary) throws JsonProcessingException {
+                                TrainingRun.Order order, ObjectNode summary) throws JsonProcessingException {
         int n = ev.size();
         var h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -51,6 +51,7 @@ public final class EvaluationReport {
                 .append(" trained, ").append(summary.path("trades").asLong() - n).append(" rejected. Rule <code>")
                 .append(Html.escape(config.rule())).append("</code>, engine <code>").append(Html.escape(config.engine()))
                 .append("</code>, seed ").append(config.seed()).append(", window ").append(config.window()).append(".</p>");
+        order(h, order);
         verdict(h, ev);
         if (n == 0) {
             h.append("<p>Nothing was trained: no charts.</p>");
@@ -65,6 +66,19 @@ public final class EvaluationReport {
                 .append(Html.escape(TrainingRun.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary)))
                 .append("</pre></body></html>\n");
         return h.toString();
+    }
+
+    private static void order(StringBuilder h, TrainingRun.Order order) {
+        if (order == TrainingRun.Order.DECISION_TIME) {
+            h.append("<p id=\"order\" data-order=\"").append(order.code).append("\">Order: <b>decision time</b>. Each ")
+                    .append("decision was predicted and weighted with the model as it stood at its <code>decided_at</code>, and ")
+                    .append("each trade learned at its <code>closed_at</code>, as a live model would have: no look-ahead.</p>");
+        } else {
+            h.append("<div id=\"order\" data-order=\"").append(order.code).append("\" class=\"verdict weak\"><strong>")
+                    .append("Order: file. The trades have no <code>decided_at</code> and <code>closed_at</code>, so each was ")
+                    .append("learned in file order, predicted just before. Where holds overlap or decisions share an instant, ")
+                    .append("the figures below contain look-ahead: read them as an upper bound.</strong></div>");
+        }
     }
 
     private static void verdict(StringBuilder h, Evaluation ev) {

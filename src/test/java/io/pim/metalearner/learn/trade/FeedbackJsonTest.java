@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.time.Instant;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,6 +29,25 @@ class FeedbackJsonTest {
         assertThat(t.decisionId()).isEqualTo("d-1");
         assertThat(t.priceMove()).isEqualTo(0.05);
         assertThat(t.votes()).containsEntry("TradingAgent", new Vote(Direction.LONG, 0.85, 10.0));
+    }
+
+    @Test
+    void decidedAtAndClosedAtAreInstantsOrDatesAndNullWhenAbsent() {
+        // given the timestamps as simulate --prices writes them (dates), as instants, with an offset, and none
+        String dates = SEED_BODY.replace("\"symbol\"", "\"decided_at\":\"1995-07-21\",\"closed_at\":\"1995-07-28\",\"symbol\"");
+        String instants = SEED_BODY.replace("\"symbol\"",
+                "\"decided_at\":\"2026-12-07T14:30:00Z\",\"closed_at\":\"2026-12-07T16:30:00+01:00\",\"symbol\"");
+        // when
+        FeedbackJson.Timed a = FeedbackJson.parseTimed(dates), b = FeedbackJson.parseTimed(instants), c = FeedbackJson.parseTimed(SEED_BODY);
+        // then a date is the start of its day, UTC; an offset is applied
+        assertThat(a.decidedAt()).isEqualTo(Instant.parse("1995-07-21T00:00:00Z"));
+        assertThat(a.closedAt()).isEqualTo(Instant.parse("1995-07-28T00:00:00Z"));
+        assertThat(b.closedAt()).isEqualTo(Instant.parse("2026-12-07T15:30:00Z"));
+        assertThat(c.hasTimes()).isFalse();
+        assertThat(c.trade()).isEqualTo(FeedbackJson.parse(SEED_BODY));
+        InvalidTradeException e = catchThrowableOfType(InvalidTradeException.class,
+                () -> FeedbackJson.parseTimed(SEED_BODY.replace("\"symbol\"", "\"closed_at\":20261207,\"symbol\"")));
+        assertThat(e.reason()).isEqualTo(Rejection.WRONG_TYPE);
     }
 
     @Test

@@ -37,12 +37,6 @@ final class PriceSimulation {
                     decisions.size(), prices.symbols().size(), decisions.get(0).decided(),
                     decisions.get(decisions.size() - 1).decided(), hold);
         }
-        if (hold > 1) {
-            // learn trains in file order and predicts each trade at its own training step
-            err.printf("simulate: warning: with --hold %d, the trades decided in the %d days before a decision close after it "
-                    + "is made, yet learn trains on them before it predicts that decision: its predictions and weights then "
-                    + "see part of the decision's holding period (docs/USAGE.md, 'Backtests on real prices')%n", hold, hold - 1);
-        }
         err.flush();
         return decisions.size();
     }
