@@ -50,11 +50,27 @@ public final class Main implements Runnable {
         // trace; a service that did not answer in time has a code of its own (a retry may do).
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean noAnswer = e instanceof java.util.concurrent.TimeoutException;
-            cmd.getErr().println("metalearner " + cmd.getCommandName() + ": " + (noAnswer ? e.getMessage() : e));
+            cmd.getErr().println("metalearner " + cmd.getCommandName() + ": " + describe(e));
             cmd.getErr().flush();
             return noAnswer ? EXIT_NO_ANSWER : 1;
         });
         return cli;
+    }
+
+    /**
+     * What went wrong, in the user's words: the file a file-system error names, or the exception's
+     * message; a Java class name only for an error that carries no message at all.
+     */
+    static String describe(Throwable e) {
+        if (e instanceof java.io.UncheckedIOException && e.getCause() != null) e = e.getCause();
+        if (e instanceof java.nio.file.NoSuchFileException f) return "no such file: " + f.getFile();
+        if (e instanceof java.nio.file.AccessDeniedException f) return "permission denied: " + f.getFile();
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) return "already exists: " + f.getFile();
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getFile() + ": " + (f.getReason() == null ? "file-system error" : f.getReason());
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? "unexpected " + e.getClass().getSimpleName() : message;
     }
 
     public static void main(String[] args) {
