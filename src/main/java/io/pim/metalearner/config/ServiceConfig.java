@@ -1,8 +1,5 @@
 package io.pim.metalearner.config;
 
-import io.pim.metalearner.config.ConfigFile;
-import io.pim.metalearner.config.ConfigParts;
-import io.pim.metalearner.config.RoleConfig;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.race.PromotionPolicy;

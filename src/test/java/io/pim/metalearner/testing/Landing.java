@@ -10,8 +10,6 @@ import io.pim.metalearner.avro.DeadLetter;
 import io.pim.metalearner.avro.TrainingLog;
 import io.pim.metalearner.avro.WeightSnapshot;
 import io.pim.metalearner.kafka.AvroSerdes;
-import io.pim.metalearner.testing.TestKafka;
-import io.pim.metalearner.testing.TestProducers;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

@@ -1,6 +1,5 @@
 package io.pim.metalearner.tools.simulate;
 
-import io.pim.metalearner.tools.simulate.PriceHistory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,6 +24,22 @@ class PriceCsvTest {
         assertThat(h.dates()).containsExactly(LocalDate.of(1998, 8, 12), LocalDate.of(1998, 8, 13));
         assertThat(h.pastCloses(0, 1)).containsExactly(5300.5, 5355.03);
         assertThat(h.pastCloses(1, 1)).containsExactly(5400, 5399.5);
+    }
+
+    @Test
+    void aQuotedFieldMayHoldACommaAndAQuote() throws Exception {
+        // when: spreadsheet exports quote a name with a comma, and double a quote inside one
+        PriceHistory h = PriceCsv.parse("p.csv", "date,\"DAX, Frankfurt\",\"FTSE \"\"100\"\"\"\n1998-08-12,\"5300.5\",5400\n");
+
+        // then
+        assertThat(h.symbols()).containsExactly("DAX, Frankfurt", "FTSE \"100\"");
+        assertThat(h.pastCloses(0, 0)).containsExactly(5300.5);
+    }
+
+    @Test
+    void anUnclosedQuoteIsRefusedNotGuessed() {
+        assertThatThrownBy(() -> PriceCsv.parse("p.csv", "date,DAX\n1998-08-12,\"5300\n"))
+                .isInstanceOf(PriceCsv.Invalid.class).hasMessageStartingWith("p.csv: not a CSV file");
     }
 
     @Test

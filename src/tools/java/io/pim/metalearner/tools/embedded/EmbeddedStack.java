@@ -1,7 +1,6 @@
 package io.pim.metalearner.tools.embedded;
 
 import io.pim.metalearner.config.ConfigParts;
-import io.pim.metalearner.tools.embedded.EmbeddedDatabase;
 import io.pim.metalearner.sink.JdbiWriter;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.stream.LearningService;

@@ -1,15 +1,18 @@
 package io.pim.metalearner.tools.simulate;
 
-import io.pim.metalearner.tools.simulate.PriceHistory;
+
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -43,36 +46,34 @@ final class PriceCsv {
 
     static PriceHistory parse(String name, String text) throws Invalid {
         if (text.startsWith("\uFEFF")) text = text.substring(1);
-        String[] lines = text.split("\r?\n", -1);
-        int at = 0;
-        while (at < lines.length && lines[at].isBlank()) at++;
-        if (at == lines.length) throw new Invalid(name + ": empty, expected a header date,SYMBOL,...");
-        String[] header = fields(lines[at]);
-        if (header.length < 2 || !header[0].equalsIgnoreCase("date")) {
-            throw new Invalid(name + " line " + (at + 1) + ": the header must be date,SYMBOL,... (got '" + lines[at] + "')");
+        List<CSVRecord> records = records(name, text);
+        if (records.isEmpty()) throw new Invalid(name + ": empty, expected a header date,SYMBOL,...");
+        List<String> header = records.get(0).toList();
+        int headerLine = line(text, records.get(0));
+        if (header.size() < 2 || !header.get(0).equalsIgnoreCase("date")) {
+            throw new Invalid(name + " line " + headerLine + ": the header must be date,SYMBOL,... (got '"
+                    + String.join(",", header) + "')");
         }
-        List<String> symbols = Arrays.asList(header).subList(1, header.length);
+        List<String> symbols = header.subList(1, header.size());
         var seen = new HashSet<String>();
         for (String s : symbols) {
-            if (s.isEmpty()) throw new Invalid(name + " line " + (at + 1) + ": a symbol in the header is empty");
-            if (!seen.add(s)) throw new Invalid(name + " line " + (at + 1) + ": symbol '" + s + "' is listed twice");
+            if (s.isEmpty()) throw new Invalid(name + " line " + headerLine + ": a symbol in the header is empty");
+            if (!seen.add(s)) throw new Invalid(name + " line " + headerLine + ": symbol '" + s + "' is listed twice");
         }
         List<LocalDate> dates = new ArrayList<>();
         List<double[]> rows = new ArrayList<>();
-        for (int i = at + 1; i < lines.length; i++) {
-            if (lines[i].isBlank()) continue;
-            String where = name + " line " + (i + 1);
-            String[] f = fields(lines[i]);
-            if (f.length != header.length) {
-                throw new Invalid(where + ": " + f.length + " fields, the header has " + header.length);
+        for (CSVRecord record : records.subList(1, records.size())) {
+            String where = name + " line " + line(text, record);
+            if (record.size() != header.size()) {
+                throw new Invalid(where + ": " + record.size() + " fields, the header has " + header.size());
             }
-            LocalDate date = date(where, f[0]);
+            LocalDate date = date(where, record.get(0));
             if (!dates.isEmpty() && !date.isAfter(dates.get(dates.size() - 1))) {
                 throw new Invalid(where + ": date " + date + (date.equals(dates.get(dates.size() - 1)) ? " is repeated"
                         : " comes after " + dates.get(dates.size() - 1) + "; rows must be in increasing date order"));
             }
             double[] row = new double[symbols.size()];
-            for (int s = 0; s < row.length; s++) row[s] = close(where + ", " + symbols.get(s), f[s + 1]);
+            for (int s = 0; s < row.length; s++) row[s] = close(where + ", " + symbols.get(s), record.get(s + 1));
             dates.add(date);
             rows.add(row);
         }
@@ -84,14 +85,21 @@ final class PriceCsv {
         return new PriceHistory(dates, symbols, closes);
     }
 
-    private static String[] fields(String line) {
-        String[] f = line.split(",", -1);
-        for (int i = 0; i < f.length; i++) f[i] = unquote(f[i].trim());
-        return f;
+    /** RFC 4180 records (a quoted field may hold a comma), fields trimmed, blank lines skipped. */
+    private static List<CSVRecord> records(String name, String text) throws Invalid {
+        CSVFormat format = CSVFormat.RFC4180.builder().setTrim(true).setIgnoreEmptyLines(true).get();
+        try (CSVParser parser = CSVParser.parse(text, format)) {
+            return parser.getRecords();
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            throw new Invalid(name + ": not a CSV file: " + e.getMessage());
+        }
     }
 
-    private static String unquote(String s) {
-        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1).trim() : s;
+    /** The 1-based line a record starts on. */
+    private static int line(String text, CSVRecord record) {
+        int line = 1;
+        for (int i = 0, end = (int) record.getCharacterPosition(); i < end; i++) if (text.charAt(i) == '\n') line++;
+        return line;
     }
 
     private static LocalDate date(String where, String text) throws Invalid {

@@ -2,8 +2,6 @@ package io.pim.metalearner.tools.simulate;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pim.metalearner.tools.simulate.PriceBacktest;
-import io.pim.metalearner.tools.simulate.PriceHistory;
 import io.pim.metalearner.learn.trade.Vote;
 
 import java.io.IOException;
