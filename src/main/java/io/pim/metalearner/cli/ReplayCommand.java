@@ -96,7 +96,8 @@ final class ReplayCommand implements Callable<Integer> {
             for (int attempt = 1; attempt <= INSTALL_ATTEMPTS; attempt++) {
                 TrainingReplay.Result round = TrainingReplay.candidate(config, learner, modelId, from, this::progress);
                 records += round.records();
-                err.printf(Locale.ROOT, "%nreplay: candidate '%s' learned %,d trades of '%s' (training offsets below %,d); installing%n",
+                if (bar != null) bar.endLine();
+                err.printf(Locale.ROOT, "replay: candidate '%s' learned %,d trades of '%s' (training offsets below %,d); installing%n",
                         candidate, records, modelId, round.endOffset());
                 err.flush();
                 CommandResult result = ops.send(CommandClient.installCandidate(candidate, modelId,
@@ -111,18 +112,13 @@ final class ReplayCommand implements Callable<Integer> {
         return 1;
     }
 
-    private long lastDrawn = -1;
+    private ProgressBar bar;
 
-    /** A progress bar on stderr, redrawn in place; stdout keeps the one JSON result line. */
+    /** Progress on stderr; stdout keeps the one JSON result line. */
     private void progress(long position, long end) {
-        long now = System.nanoTime();
-        if (position < end && now - lastDrawn < 200_000_000L) return;
-        lastDrawn = now;
-        int width = 40;
-        int filled = end == 0 ? width : (int) (width * position / end);
-        PrintWriter err = spec.commandLine().getErr();
-        err.printf(Locale.ROOT, "\rreplay %s -> %s [%s%s] %,d / %,d", modelId, candidate, "#".repeat(filled),
-                " ".repeat(width - filled), position, end);
-        err.flush();
+        if (bar == null) {
+            bar = new ProgressBar(spec.commandLine().getErr(), "replay " + modelId + " -> " + candidate, ProgressBar.onATerminal());
+        }
+        bar.at(position, end);
     }
 }
