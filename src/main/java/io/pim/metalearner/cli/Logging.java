@@ -9,6 +9,7 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -16,11 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.LogRecord;
-import java.util.logging.SimpleFormatter;
 
 /**
  * Where the logs go, changed at a command's start on top of logback.xml (which keeps the levels):
@@ -130,38 +126,10 @@ public final class Logging {
         return appenders;
     }
 
-    /** Replaces java.util.logging's console handler by one handing each record to SLF4J (once). */
+    /** Hands java.util.logging's records to SLF4J instead of its own console handler (once). */
     private static void forwardJavaUtilLogging() {
-        java.util.logging.Logger root = LogManager.getLogManager().getLogger("");
-        for (Handler handler : root.getHandlers()) {
-            if (handler instanceof ToSlf4j) return;
-            root.removeHandler(handler);
-        }
-        root.addHandler(new ToSlf4j());
-    }
-
-    private static final class ToSlf4j extends Handler {
-        private final SimpleFormatter formatter = new SimpleFormatter();
-
-        @Override
-        public void publish(LogRecord record) {
-            if (record == null) return;
-            org.slf4j.Logger logger = LoggerFactory.getLogger(record.getLoggerName() == null ? "jul" : record.getLoggerName());
-            int level = record.getLevel().intValue();
-            String message = formatter.formatMessage(record);
-            if (level >= Level.SEVERE.intValue()) logger.error(message, record.getThrown());
-            else if (level >= Level.WARNING.intValue()) logger.warn(message, record.getThrown());
-            else if (level >= Level.INFO.intValue()) logger.info(message, record.getThrown());
-            else if (level >= Level.FINE.intValue()) logger.debug(message, record.getThrown());
-            else logger.trace(message, record.getThrown());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
+        if (SLF4JBridgeHandler.isInstalled()) return;
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
     }
 }
