@@ -55,7 +55,12 @@ final class RidgeModel implements Predictor {
         return x1;
     }
 
-    private static boolean allFinite(double[] a) {
+    @Override
+    public boolean finite() {
+        return allFinite(w) && allFinite(p);
+    }
+
+    static boolean allFinite(double[] a) {
         for (double v : a) if (!Double.isFinite(v)) return false;
         return true;
     }

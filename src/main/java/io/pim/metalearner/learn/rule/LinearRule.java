@@ -49,6 +49,13 @@ public final class LinearRule implements CommitteeRule {
     }
 
     @Override
+    public boolean finite() {
+        for (double b : beta) if (!Double.isFinite(b)) return false;
+        for (double x : p) if (!Double.isFinite(x)) return false;
+        return true;
+    }
+
+    @Override
     public int stateSize() {
         return 8 * (n + n * n);
     }
