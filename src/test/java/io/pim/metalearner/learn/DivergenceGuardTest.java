@@ -2,7 +2,9 @@ package io.pim.metalearner.learn;
 
 import io.pim.metalearner.learn.rule.WeightRule;
 import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.trade.Direction;
 import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
 import io.pim.metalearner.testing.SimulatedTrades;
 import io.pim.metalearner.tools.simulate.TradeSimulator;
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -103,5 +106,24 @@ class DivergenceGuardTest {
         ByteBuffer out = ByteBuffer.allocate(learner.variant.stateSize());
         learner.variant.encode(out);
         return out.array();
+    }
+
+    @Test
+    void ridgeTrackingOnTwoAgentsWhoAlwaysAgreeStaysWithinTheReturnsItSaw() {
+        // given ridge-tracking on thousands of trades where two agents always vote alike (the
+        // direction that tells them apart is never excited), then a trade where they barely differ
+        var learner = Learner.create(LearnerSpec.parse("ridge-tracking").applyTo(LearnerConfig.defaults()));
+        for (int i = 0; i < 6000; i++) {
+            double move = (i % 2 == 0 ? 1 : -1) * 0.01;
+            learner.train(new Trade("t" + i, "AAPL", "BUY", 100, 100 * (1 + move), Map.of(
+                    "TradingAgent", new Vote(Direction.LONG, 0.8, 1), "TechnicalAgent", new Vote(Direction.LONG, 0.8, 1))));
+        }
+        learner.train(new Trade("nudge", "AAPL", "BUY", 100, 103, Map.of(
+                "TradingAgent", new Vote(Direction.LONG, 0.8, 1), "TechnicalAgent", new Vote(Direction.LONG, 0.79, 1))));
+        // when it predicts for a trade where only one of them votes
+        float alone = learner.predict(Map.of("TechnicalAgent", new Vote(Direction.LONG, 0.8, 1)));
+        // then the prediction is of the order of the returns it learned, and the guard had no cause to act
+        assertThat(learner.diverged()).isFalse();
+        assertThat(Math.abs(alone)).isLessThan(0.1f); // with unbounded forgetting: 0.80, an 80% return
     }
 }
