@@ -41,8 +41,8 @@ import java.util.Map;
  * with uniform weights ({@link WeightRule#INITIAL}), and neither its model nor its rule learns;
  * steps, agent statistics and metrics go on, so its stream keeps its order and its figures show
  * the abstention. {@link #divergedAt} says when and {@link #divergence} why; the alert and the race
- * read them. The seed's network cannot reach the bound on real data (its output is a scaled tanh)
- * and refuses a non-finite step itself, so the original learner is unchanged by the guard.
+ * read them. The seed's network cannot reach the bound (its output is 0.2·tanh, within ±0.2, below
+ * the floor) and refuses a non-finite step itself, so the original learner is unchanged by the guard.
  */
 public final class Learner {
     /** A prediction beyond this many times the largest |return| in the rolling window is divergence. */
