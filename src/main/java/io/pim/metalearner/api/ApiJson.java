@@ -133,6 +133,7 @@ final class ApiJson {
             c.put("diebold_mariano", ordered("mean_loss_differential", finite(s.test().meanDiff()),
                     "statistic", finite(s.test().statistic()), "p_value", finite(s.test().pValue())));
             c.put("better", r.better().contains(s.candidate()));
+            c.put("disqualified", s.disqualified());
             return c;
         }).toList());
         body.put("drift_in_window", r.driftInWindow());

@@ -274,6 +274,7 @@ final class ModelCommands {
                 r.put("dm_statistic", s.test().statistic());
                 r.put("dm_p_value", s.test().pValue());
                 r.put("candidate_better", race.alerted().contains(candidate));
+                r.put("disqualified", s.disqualified());
                 w.printf(java.util.Locale.ROOT, "race over the same last %d trades: loss %.6g vs %.6g, R² %s vs %s, committee "
                                 + "P&L %+.4f vs %+.4f (uniform %+.4f); Diebold–Mariano %.2f, one-sided p %.3g%s%n",
                         s.trades(), s.liveLoss(), s.candidateLoss(), text(r.get("live_r2")), text(r.get("candidate_r2")),

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,8 +32,23 @@ import java.util.Map;
  * {@link ModelSpec}), the agents' weights and statistics, and the running metrics. Trades go in one at a time, in order; everything it does is a function of its
  * config and the trades seen so far, so the same trades give byte-identical state
  * ({@link LearnerCodec}). Not thread-safe: one learner belongs to one ordered stream.
+ * <p>
+ * <b>The divergence guard.</b> Before each step the learner is found diverged if its predictor's
+ * or rule's parameters are not finite, or if its prediction is finite but beyond
+ * ±max({@value #DIVERGENCE_FLOOR}, {@value #DIVERGENCE_MULTIPLE} × the largest |return| in its
+ * rolling window): far outside any return it has just seen. A diverged learner stays so until it
+ * is replaced (reset, rollback, restore, promote): it predicts 0 (no view), its committee votes
+ * with uniform weights ({@link WeightRule#INITIAL}), and neither its model nor its rule learns;
+ * steps, agent statistics and metrics go on, so its stream keeps its order and its figures show
+ * the abstention. {@link #divergedAt} says when and {@link #divergence} why; the alert and the race
+ * read them. The seed's network cannot reach the bound (its output is 0.2·tanh, within ±0.2, below
+ * the floor) and refuses a non-finite step itself, so the original learner is unchanged by the guard.
  */
 public final class Learner {
+    /** A prediction beyond this many times the largest |return| in the rolling window is divergence. */
+    public static final double DIVERGENCE_MULTIPLE = 10;
+    /** ... but never a prediction within ±1 (a 100% return), however quiet the window. */
+    public static final double DIVERGENCE_FLOOR = 1.0;
     private final LearnerConfig config;
     private final ModelSpec model;
     private final Features features;
@@ -55,6 +71,9 @@ public final class Learner {
     final RollingWindow window;
     double pnlLearned;
     double pnlUniform;
+    /** The step at which the guard found the learner diverged, 0 while it has not; part of the state. */
+    long divergedAt;
+    String divergence = "";
 
     Learner(LearnerConfig config, AdamState adam, Rng rng) {
         this.config = config;
@@ -106,10 +125,24 @@ public final class Learner {
 
         float predicted, loss;
         double lrScale = regime == null ? 1 : regime.learningRateScale(step + 1);
-        if (variant == null) {
+        if (divergedAt == 0 && !(rule.finite() && (variant == null || variant.finite()))) {
+            diverge("its parameters are not finite");
+        }
+        double[] x = variant == null ? null : variantInputs(in, trade.isShort() ? -1 : 1);
+        predicted = 0;
+        if (divergedAt == 0) {
+            predicted = variant == null ? engine.predict(in.values()) : (float) variant.predict(x);
+            requireFinite(predicted); // a non-finite prediction from finite parameters: the trade's numbers are to blame
+            double bound = predictionBound();
+            if (Math.abs(predicted) > bound) {
+                diverge(String.format(Locale.ROOT, "its prediction %.4g is beyond ±%.4g", predicted, bound));
+            }
+        }
+        if (divergedAt != 0) {
+            predicted = 0;
+            loss = (float) (actual * actual);
+        } else if (variant == null) {
             if (regime != null) engine.learningRateScale((float) lrScale);
-            predicted = engine.predict(in.values());
-            requireFinite(predicted);
             long rngBefore = rng.state();
             float[] mask1 = Network.dropoutMask(Network.HIDDEN1, rng);
             float[] mask2 = Network.dropoutMask(Network.HIDDEN2, rng);
@@ -121,9 +154,6 @@ public final class Learner {
             }
         } else {
             if (regime != null) variant.learningRateScale(lrScale);
-            double[] x = variantInputs(in, trade.isShort() ? -1 : 1);
-            predicted = (float) variant.predict(x);
-            requireFinite(predicted);
             loss = (float) variant.train(x, actual);
         }
 
@@ -140,7 +170,7 @@ public final class Learner {
                 contribution[i] += dir * v.confidence() * priceMove;
             }
         }
-        rule.update(weights, votes, priceMove);
+        if (divergedAt == 0) rule.update(weights, votes, priceMove);
         window.add(predicted, actual);
         step++;
         // after the step, which can no longer be refused: the response acts from the next step on.
@@ -148,6 +178,35 @@ public final class Learner {
         if (regime != null && regime.observe(step, Math.pow(predicted - actual, 2))) respond();
         return new StepResult(step, trade.decisionId(), predicted, actual, loss,
                 window.loss(), window.r2(), window.directionAccuracy(), weights(), in.unknownAgents());
+    }
+
+    /** The guard's bound on |prediction|: {@link #DIVERGENCE_MULTIPLE} × the largest |return| in the window, at least the floor. */
+    double predictionBound() {
+        double largest = 0;
+        for (int i = 0; i < window.size; i++) largest = Math.max(largest, Math.abs(window.actual[i]));
+        return Math.max(DIVERGENCE_FLOOR, DIVERGENCE_MULTIPLE * largest);
+    }
+
+    /** From this step on the learner abstains: no view, uniform weights, no learning (see the class comment). */
+    private void diverge(String reason) {
+        divergedAt = step + 1;
+        divergence = reason;
+        Arrays.fill(weights, WeightRule.INITIAL);
+    }
+
+    /** Whether the guard found the learner diverged; it stays so until the learner is replaced. */
+    public boolean diverged() {
+        return divergedAt != 0;
+    }
+
+    /** The step at which it diverged, 0 if it has not. */
+    public long divergedAt() {
+        return divergedAt;
+    }
+
+    /** Why it diverged ({@code "its parameters are not finite"}, or the prediction and the bound), "" if it has not. */
+    public String divergence() {
+        return divergence;
     }
 
     /** The regime response is due: the optimiser restarts (if configured); the boost was set by {@link Regime#observe}. */
@@ -236,6 +295,7 @@ public final class Learner {
 
     /** Eval-mode prediction for a set of votes, without learning from it (for a LONG position). */
     public float predict(Map<String, Vote> votes) {
+        if (divergedAt != 0) return 0;
         Features.Encoded in = features.encode(votes);
         return variant == null ? engine.predict(in.values()) : (float) variant.predict(variantInputs(in, 1));
     }
@@ -266,7 +326,7 @@ public final class Learner {
      */
     public VoteScore score(Trade decision) {
         Features.Encoded in = features.encode(decision.votes());
-        float predicted = variant == null ? engine.predict(in.values())
+        float predicted = divergedAt != 0 ? 0 : variant == null ? engine.predict(in.values())
                 : (float) variant.predict(variantInputs(in, decision.isShort() ? -1 : 1));
         double[] committee = committee(in.votes());
         return new VoteScore(step, null, predicted, committee[0], committee[1]);

@@ -52,6 +52,15 @@ import java.util.List;
  * regime:   pageHinkley(count:long mean:double sum:double min:double detected:byte) episode:byte
  *           stepsSinceDrift:long boostedUntil:long responses:long lastResponseStep:long
  * </pre>
+ * A learner its divergence guard stopped ({@link Learner#diverged}) is version 5: when and why,
+ * then the learner as it would be written otherwise (version 2, 3 or 4). A learner that never
+ * diverged is written as before, so its bytes and fingerprint do not change, and every older
+ * state still decodes (as a learner that has not diverged):
+ * <pre>
+ * "PIML" 5
+ * diverged: step:long reason:string
+ * learner:  size:int bytes[size]      (version 2, 3 or 4, as above)
+ * </pre>
  */
 public final class LearnerCodec {
     static final int MAGIC = 0x50494D4C; // "PIML"
@@ -60,14 +69,31 @@ public final class LearnerCodec {
     public static final int VARIANT_VERSION = 3;
     /** The layout of a learner with a regime response. */
     public static final int RESPONSE_VERSION = 4;
+    /** The layout of a learner its divergence guard stopped. */
+    public static final int DIVERGED_VERSION = 5;
     private static final int RESPONSE_SIZE = 1 + 8 + 4 + 8 + 8 + 8 + 4 + 4;
 
     private LearnerCodec() {
     }
 
     public static byte[] encode(Learner l) {
+        if (l.divergedAt != 0) return encodeDiverged(l);
+        return encodeUnguarded(l);
+    }
+
+    private static byte[] encodeUnguarded(Learner l) {
         if (l.regime != null) return encodeWithResponse(l);
         return l.config().isSeedLayout() ? encodeSeed(l) : VariantCodec.encode(l);
+    }
+
+    private static byte[] encodeDiverged(Learner l) {
+        byte[] inner = encodeUnguarded(l);
+        byte[] reason = l.divergence.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(4 + 4 + 8 + 4 + reason.length + 4 + inner.length);
+        out.putInt(MAGIC).putInt(DIVERGED_VERSION).putLong(l.divergedAt);
+        putBytes(out, reason);
+        putBytes(out, inner);
+        return out.array();
     }
 
     private static byte[] encodeWithResponse(Learner l) {
@@ -138,12 +164,14 @@ public final class LearnerCodec {
                 throw new IllegalArgumentException("not a metalearner state (bad magic)");
             }
             int version = in.getInt();
+            if (version == DIVERGED_VERSION && response == null) return decodeDiverged(in, engine);
             if (version == RESPONSE_VERSION && response == null) return decodeWithResponse(in, engine);
             if (version == VARIANT_VERSION) return VariantCodec.decode(in, engine, response);
             if (version != VERSION) {
                 throw new IllegalArgumentException("learner state version " + version
                         + " is not supported; this build reads version " + VERSION + " (the original learner), "
-                        + VARIANT_VERSION + " (variants) and " + RESPONSE_VERSION + " (with a regime response)");
+                        + VARIANT_VERSION + " (variants), " + RESPONSE_VERSION + " (with a regime response) and "
+                        + DIVERGED_VERSION + " (diverged)");
             }
             int agents = in.getInt();
             List<String> roster = new ArrayList<>(agents);
@@ -171,6 +199,24 @@ public final class LearnerCodec {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("learner state is truncated", e);
         }
+    }
+
+    private static Learner decodeDiverged(ByteBuffer in, String engine) {
+        long divergedAt = in.getLong();
+        String reason = getString(in);
+        if (divergedAt <= 0) throw new IllegalArgumentException("learner state version 5 names no divergence step");
+        int size = in.getInt();
+        if (size < 0 || size > in.remaining()) throw new IllegalArgumentException("learner state is corrupt");
+        byte[] inner = new byte[size];
+        in.get(inner);
+        if (in.hasRemaining()) throw new IllegalArgumentException("learner state has " + in.remaining() + " trailing bytes");
+        if (inner.length >= 8 && ByteBuffer.wrap(inner).getInt(4) == DIVERGED_VERSION) {
+            throw new IllegalArgumentException("learner state version 5 inside version 5");
+        }
+        Learner learner = decode(inner, engine, null);
+        learner.divergedAt = divergedAt;
+        learner.divergence = reason;
+        return learner;
     }
 
     private static Learner decodeWithResponse(ByteBuffer in, String engine) {

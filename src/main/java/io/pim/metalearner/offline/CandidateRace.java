@@ -91,6 +91,9 @@ public final class CandidateRace {
             o.put("trained", e.run.trained);
             ObjectNode refused = o.putObject("refused");
             e.refused.forEach(refused::put);
+            if (e.learner.diverged()) { // only then: a healthy candidate's summary is as it always was
+                o.putObject("diverged").put("step", e.learner.divergedAt()).put("reason", e.learner.divergence());
+            }
             TrainingRun.putNumber(o, "r2_last_1000", e.run.r2(false, 1000));
             TrainingRun.putNumber(o, "loss_last_1000", e.run.loss(false, 1000));
             Metrics m = decisionTime ? e.judged.metrics(e.learner.step()) : e.learner.metrics();

@@ -253,6 +253,9 @@ public final class TrainingRun {
             regime.put("responses", learner.regimeResponses());
             regime.put("last_response_step", learner.lastRegimeResponse());
         }
+        if (learner.diverged()) { // only then: a healthy learner's summary stays as it was
+            o.putObject("diverged").put("step", learner.divergedAt()).put("reason", learner.divergence());
+        }
         o.put("fingerprint", learner.fingerprint());
         return o;
     }

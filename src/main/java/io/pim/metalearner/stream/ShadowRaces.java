@@ -104,7 +104,7 @@ final class ShadowRaces {
     private static ShadowRace.Entrant entrant(TrainingRules.Step s) {
         Learner l = s.learner();
         return new ShadowRace.Entrant(s.modelId(), s.result().step(), s.result().predictedReturn(),
-                l.metrics().committeePnlLearned());
+                l.metrics().committeePnlLearned(), l.diverged());
     }
 
     /**

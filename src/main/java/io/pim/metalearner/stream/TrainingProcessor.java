@@ -191,6 +191,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             emit(modelId, example, step.learner(), step.result(), step.fingerprint());
             ModelMonitor watch = watch(modelId);
             List<AlertEvent> alerts = new ArrayList<>(watch.onStep(step.result()));
+            watch.alerts().divergence(step.result().step(), step.learner().divergedAt(), step.learner().divergence())
+                    .ifPresent(alerts::add);
             if (step == trained.steps().get(0)) {
                 driftRaised = alerts.stream().anyMatch(a -> a.raised() && a.type() == AlertType.LOSS_DRIFT);
                 driftActive = watch.alerts().active().stream().anyMatch(a -> a.type() == AlertType.LOSS_DRIFT);

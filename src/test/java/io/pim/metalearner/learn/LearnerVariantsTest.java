@@ -140,4 +140,22 @@ class LearnerVariantsTest {
         long firstOfB = b.nextLong();
         for (int i = 0; i < 1000; i++) assertThat(a.nextLong()).isNotEqualTo(firstOfB);
     }
+
+    /**
+     * The fingerprints {@code bin/metalearner simulate --trades 3000 --seed 7 | learn --spec ...}
+     * reported before RLS forgetting was bounded and the divergence guard was added: on a
+     * well-excited desk neither may change a bit.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "original, bc2b6b70c43e9ffe583b3c9955d89c041bb374230f022d64ebadbe86b7b263be",
+            "ridge, d8fada9568b0773b47ce774bd6649c6699177cbb535de815511ff20dcc744fe6",
+            "ridge-tracking, 84f2242ff347830a0d75afbae83a35845759cc638e140ea86d829167dbcb412e"})
+    void theBoundAndTheGuardDoNotBindOnAWellExcitedDesk(String spec, String recorded) {
+        // given / when
+        var learner = trained(variant(spec), SimulatedTrades.of(3000, 7, TradeSimulator.Scenario.SKILLS));
+        // then
+        assertThat(learner.diverged()).isFalse();
+        assertThat(learner.fingerprint()).isEqualTo(recorded);
+    }
 }

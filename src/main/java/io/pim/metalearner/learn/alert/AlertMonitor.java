@@ -75,6 +75,23 @@ public final class AlertMonitor {
         return events.stream().findFirst();
     }
 
+    /**
+     * The learner's divergence guard after a step: raised once when it has diverged, cleared when
+     * a learner that has not (a replacement) steps on.
+     *
+     * @param divergedAt the step at which it diverged, 0 if it has not
+     */
+    public Optional<AlertEvent> divergence(long step, long divergedAt, String reason) {
+        List<AlertEvent> events = new ArrayList<>(1);
+        if (divergedAt != 0) {
+            raise(AlertType.DIVERGED, step, divergedAt, Double.NaN, () -> "the learner diverged at step " + divergedAt
+                    + ": " + reason + "; it abstains (no view, uniform weights) until it is replaced", events);
+        } else {
+            clear(AlertType.DIVERGED, step, Double.NaN, Double.NaN, () -> "the learner is no longer diverged", events);
+        }
+        return events.stream().findFirst();
+    }
+
     /** Ends every active alert, e.g. because the model's learner was replaced; returns their CLEARED events. */
     public List<AlertEvent> clearAll(long step, String message) {
         List<AlertEvent> events = new ArrayList<>(active.size());

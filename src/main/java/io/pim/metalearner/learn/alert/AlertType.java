@@ -15,7 +15,12 @@ public enum AlertType {
     /** Page-Hinkley detected an increase in the mean of the loss stream. */
     LOSS_DRIFT,
     /** A shadow candidate beats the live model significantly (raised and cleared by the candidate race). */
-    CANDIDATE_BETTER;
+    CANDIDATE_BETTER,
+    /**
+     * The learner's divergence guard stopped it (non-finite parameters, or a prediction far beyond
+     * any return seen): it abstains until it is replaced, and a diverged candidate is never promoted.
+     */
+    DIVERGED;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -57,6 +57,12 @@ public final class EnsembleModel implements Predictor {
     }
 
     @Override
+    public boolean finite() {
+        for (NetModel m : members) if (!m.finite()) return false;
+        return true;
+    }
+
+    @Override
     public int stateSize() {
         int size = 0;
         for (NetModel m : members) size += m.stateSize();

@@ -214,6 +214,11 @@ final class NetModel implements Predictor {
     }
 
     @Override
+    public boolean finite() {
+        return RidgeModel.allFinite(p);
+    }
+
+    @Override
     public void decode(ByteBuffer in) {
         for (int i = 0; i < p.length; i++) p[i] = in.getDouble();
         for (int i = 0; i < m.length; i++) m[i] = in.getDouble();

@@ -32,6 +32,9 @@ public interface Predictor {
         throw new UnsupportedOperationException("this model has no learning rate");
     }
 
+    /** Whether every parameter is finite: the learner's guard checks it before each step. */
+    boolean finite();
+
     int stateSize();
 
     void encode(ByteBuffer out);

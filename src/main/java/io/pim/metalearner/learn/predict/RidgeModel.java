@@ -12,12 +12,15 @@ import java.nio.ByteBuffer;
  */
 final class RidgeModel implements Predictor {
     private final double forget;
+    /** tr P of the prior (d/δ): forgetting never makes P less certain than the prior ({@link Rls}). */
+    private final double maxTrace;
     private final double[] w, p, px, x1;
     private final double[] wBackup, pBackup;
 
     RidgeModel(ModelSpec spec, int inputs) {
         int d = inputs + 1;
         forget = spec.forget();
+        maxTrace = d / spec.delta();
         w = new double[d];
         p = new double[d * d];
         px = new double[d];
@@ -37,7 +40,7 @@ final class RidgeModel implements Predictor {
         double[] in = withBias(x);
         System.arraycopy(w, 0, wBackup, 0, w.length);
         System.arraycopy(p, 0, pBackup, 0, p.length);
-        double error = Rls.update(w, p, px, in, target, forget);
+        double error = Rls.update(w, p, px, in, target, forget, maxTrace);
         if (!Double.isFinite(error) || !allFinite(w)) {
             System.arraycopy(wBackup, 0, w, 0, w.length);
             System.arraycopy(pBackup, 0, p, 0, p.length);
@@ -52,7 +55,12 @@ final class RidgeModel implements Predictor {
         return x1;
     }
 
-    private static boolean allFinite(double[] a) {
+    @Override
+    public boolean finite() {
+        return allFinite(w) && allFinite(p);
+    }
+
+    static boolean allFinite(double[] a) {
         for (double v : a) if (!Double.isFinite(v)) return false;
         return true;
     }

@@ -19,18 +19,28 @@ import java.util.TreeSet;
  * committee P&L on that trade. From them, per candidate and over the trades both predicted:
  * prequential loss, R², committee P&L (learned weights and uniform), and the Diebold–Mariano test
  * of the squared-error differential ({@link #standings}). {@link #judge} turns the standings into
- * {@code candidate-better} alerts and, under an automatic policy, the candidate to promote.
+ * {@code candidate-better} alerts and, under an automatic policy, the candidate to promote. A
+ * candidate whose divergence guard stopped it ({@code Learner#diverged}) is disqualified: its
+ * standing says so, it is never judged better nor promoted, until a learner that has not diverged
+ * (a reset candidate) steps again under its id.
  * <p>
  * Deterministic: the same trades and drift notices give the same bytes, so a race is a pure
  * function of the training topic like the learners it watches.
  */
 public final class ShadowRace {
-    private static final int FORMAT_VERSION = 1;
+    /** Version 2 adds the disqualified candidates; version 1 (none) still decodes. */
+    private static final int FORMAT_VERSION = 2;
     /** Row layout: target, uniform committee P&L, then per entrant (live first) prediction and committee P&L. */
     private static final int TARGET = 0, UNIFORM = 1, FIRST_ENTRANT = 2;
 
-    /** One learner's figures after it trained on the trade: its step, prequential prediction and cumulative committee P&L. */
-    public record Entrant(String id, long step, double predicted, double cumulativePnl) {
+    /**
+     * One learner's figures after it trained on the trade: its step, prequential prediction and
+     * cumulative committee P&L, and whether its divergence guard has stopped it.
+     */
+    public record Entrant(String id, long step, double predicted, double cumulativePnl, boolean diverged) {
+        public Entrant(String id, long step, double predicted, double cumulativePnl) {
+            this(id, step, predicted, cumulativePnl, false);
+        }
     }
 
     /** The live model over the whole window. {@code r2} is null while undefined. */
@@ -43,7 +53,11 @@ public final class ShadowRace {
      */
     public record Standing(String candidate, int trades, double liveLoss, double candidateLoss, Double liveR2,
                            Double candidateR2, double livePnl, double candidatePnl, double uniformPnl,
-                           DieboldMariano test) {
+                           DieboldMariano test, boolean disqualified) {
+        public Standing(String candidate, int trades, double liveLoss, double candidateLoss, Double liveR2,
+                        Double candidateR2, double livePnl, double candidatePnl, double uniformPnl, DieboldMariano test) {
+            this(candidate, trades, liveLoss, candidateLoss, liveR2, candidateR2, livePnl, candidatePnl, uniformPnl, test, false);
+        }
     }
 
     /** What a step of the race decided: alert transitions, and the candidate to promote (null: none), from these standings. */
@@ -67,6 +81,8 @@ public final class ShadowRace {
      */
     private String pending = "";
     private final TreeSet<String> alerted = new TreeSet<>();
+    /** Candidates whose last step came from a diverged learner. */
+    private final TreeSet<String> disqualified = new TreeSet<>();
 
     public ShadowRace(int window) {
         if (window < 2) throw new IllegalArgumentException("race window must be at least 2 trades, was " + window);
@@ -88,6 +104,7 @@ public final class ShadowRace {
                 lastPnl = Arrays.copyOf(lastPnl, candidates.size() + 1);
                 lastPnl[candidates.size()] = Double.NaN;
             }
+            if (c.diverged()) disqualified.add(c.id()); else disqualified.remove(c.id());
         }
         double[] row = new double[FIRST_ENTRANT + 2 * (candidates.size() + 1)];
         Arrays.fill(row, Double.NaN);
@@ -182,7 +199,8 @@ public final class ShadowRace {
             n++;
         }
         return new Standing(candidates.get(j - 1), n, n == 0 ? Double.NaN : liveSe / n, n == 0 ? Double.NaN : candSe / n,
-                r2(live, targets, n), r2(cand, targets, n), livePnl, candPnl, uniform, DieboldMariano.of(diff, 0, n));
+                r2(live, targets, n), r2(cand, targets, n), livePnl, candPnl, uniform, DieboldMariano.of(diff, 0, n),
+                disqualified.contains(candidates.get(j - 1)));
     }
 
     /**
@@ -199,13 +217,17 @@ public final class ShadowRace {
         Standing best = null;
         List<Standing> standings = standings();
         for (Standing s : standings) {
-            boolean better = s.trades() >= policy.minTrades() && s.test().candidateBetter(policy.significance());
+            boolean better = !s.disqualified() && s.trades() >= policy.minTrades()
+                    && s.test().candidateBetter(policy.significance());
             if (better) {
                 if (best == null || s.test().statistic() > best.test().statistic()) best = s;
                 if (alerted.add(s.candidate())) {
                     alerts.add(new AlertEvent(AlertType.CANDIDATE_BETTER, AlertEvent.State.RAISED, step,
                             s.test().pValue(), policy.significance(), describe(s)));
                 }
+            } else if (s.disqualified() && alerted.remove(s.candidate())) {
+                alerts.add(new AlertEvent(AlertType.CANDIDATE_BETTER, AlertEvent.State.CLEARED, step,
+                        s.test().pValue(), policy.significance(), "candidate '" + s.candidate() + "' diverged: disqualified"));
             } else if (!(s.test().meanDiff() > 0) && alerted.remove(s.candidate())) {
                 alerts.add(new AlertEvent(AlertType.CANDIDATE_BETTER, AlertEvent.State.CLEARED, step,
                         s.test().pValue(), policy.significance(), String.format(Locale.ROOT,
@@ -261,6 +283,11 @@ public final class ShadowRace {
         return List.copyOf(alerted);
     }
 
+    /** The candidates disqualified because they diverged. */
+    public List<String> disqualified() {
+        return List.copyOf(disqualified);
+    }
+
     public int window() {
         return window;
     }
@@ -299,10 +326,13 @@ public final class ShadowRace {
         for (String c : candidates) names.add(utf8(c));
         List<byte[]> alertedNames = new ArrayList<>();
         for (String c : alerted) alertedNames.add(utf8(c));
+        List<byte[]> disqualifiedNames = new ArrayList<>();
+        for (String c : disqualified) disqualifiedNames.add(utf8(c));
         byte[] pendingName = utf8(pending);
-        int size = 4 + 4 + 8 * 4 + 2 + pendingName.length + 4 + 4 + 8 * lastPnl.length + 4 + 4;
+        int size = 4 + 4 + 8 * 4 + 2 + pendingName.length + 4 + 4 + 8 * lastPnl.length + 4 + 4 + 4;
         for (byte[] b : names) size += 2 + b.length;
         for (byte[] b : alertedNames) size += 2 + b.length;
+        for (byte[] b : disqualifiedNames) size += 2 + b.length;
         for (double[] row : rows) size += 4 + 8 * row.length;
         ByteBuffer out = ByteBuffer.allocate(size);
         out.putInt(FORMAT_VERSION).putInt(window).putLong(trades).putLong(promotedAt).putLong(driftAt)
@@ -319,6 +349,8 @@ public final class ShadowRace {
             out.putInt(row.length);
             for (double v : row) out.putDouble(v);
         }
+        out.putInt(disqualifiedNames.size());
+        for (byte[] b : disqualifiedNames) out.putShort((short) b.length).put(b);
         if (out.hasRemaining()) throw new IllegalStateException("race size miscounted by " + out.remaining());
         return out.array();
     }
@@ -333,7 +365,7 @@ public final class ShadowRace {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             int version = in.getInt();
-            if (version != FORMAT_VERSION) throw new IllegalArgumentException("unknown race format " + version);
+            if (version != 1 && version != FORMAT_VERSION) throw new IllegalArgumentException("unknown race format " + version);
             in.getInt(); // the window it was written with
             ShadowRace race = new ShadowRace(window);
             race.trades = in.getLong();
@@ -354,6 +386,10 @@ public final class ShadowRace {
                 for (int k = 0; k < row.length; k++) row[k] = in.getDouble();
                 race.rows.addLast(row);
                 if (race.rows.size() > window) race.rows.removeFirst();
+            }
+            if (version >= 2) {
+                int disqualified = count(in.getInt(), in);
+                for (int i = 0; i < disqualified; i++) race.disqualified.add(string(in));
             }
             return race;
         } catch (BufferUnderflowException e) {

@@ -18,6 +18,11 @@ public interface CommitteeRule {
     void update(double[] weights, Vote[] votes, double priceMove);
 
     /** Bytes of the rule's own state (0 for a stateless rule). */
+    /** Whether the rule's own state is finite (the weights it writes are clipped anyway); see {@link LinearRule}. */
+    default boolean finite() {
+        return true;
+    }
+
     default int stateSize() {
         return 0;
     }

@@ -41,11 +41,18 @@ public final class LinearRule implements CommitteeRule {
     public void update(double[] weights, Vote[] votes, double priceMove) {
         double[] s = new double[n];
         for (int i = 0; i < n; i++) if (votes[i] != null) s[i] = votes[i].direction().sign * votes[i].confidence();
-        Rls.update(beta, p, px, s, priceMove, forget);
+        Rls.update(beta, p, px, s, priceMove, forget, n / DELTA); // the prior's trace bounds P (Rls)
         double best = 0;
         for (double b : beta) best = Math.max(best, b);
         if (best <= 0) return; // nothing learned yet that favours anyone: weights stay as they are
         for (int i = 0; i < n; i++) weights[i] = WeightRule.clip(WeightRule.MAX * beta[i] / best);
+    }
+
+    @Override
+    public boolean finite() {
+        for (double b : beta) if (!Double.isFinite(b)) return false;
+        for (double x : p) if (!Double.isFinite(x)) return false;
+        return true;
     }
 
     @Override

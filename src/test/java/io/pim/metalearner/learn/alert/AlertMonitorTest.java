@@ -196,4 +196,23 @@ class AlertMonitorTest {
     private static AlertMonitor decode(byte[] bytes) {
         return AlertMonitor.decode(ByteBuffer.wrap(bytes), AlertConfig.defaults());
     }
+
+    @Test
+    void aDivergedLearnerRaisesDivergedOnceAndItClearsWhenAHealthyLearnerStepsOn() {
+        // given / when a learner that diverged at step 7 steps twice, then its replacement steps
+        var raised = monitor.divergence(7, 7, "its parameters are not finite");
+        var again = monitor.divergence(8, 7, "its parameters are not finite");
+        var active = monitor.active();
+        var cleared = monitor.divergence(9, 0, "");
+        // then
+        assertThat(raised).hasValueSatisfying(e -> {
+            assertThat(e.type()).isEqualTo(AlertType.DIVERGED);
+            assertThat(e.raised()).isTrue();
+            assertThat(e.message()).contains("diverged at step 7: its parameters are not finite");
+        });
+        assertThat(again).isEmpty();
+        assertThat(active).extracting(AlertEvent::type).containsExactly(AlertType.DIVERGED);
+        assertThat(cleared).hasValueSatisfying(e -> assertThat(e.raised()).isFalse());
+        assertThat(AlertType.DIVERGED.id()).isEqualTo("diverged");
+    }
 }

@@ -207,4 +207,69 @@ class ShadowRaceTest {
         // a smaller configured window keeps the newest trades
         assertThat(ShadowRace.decode(bytes, 10).standings().get(0).trades()).isEqualTo(10);
     }
+
+    /** Clearly better trades from a candidate whose learner has (or has not) diverged. */
+    private void candidateTrades(ShadowRace race, int n, boolean diverged, List<ShadowRace.Verdict> verdicts) {
+        for (int i = 0; i < n; i++) {
+            step++;
+            double target = (i % 2 == 0 ? 1 : -1) * (0.01 + 0.001 * (i % 7));
+            race.add(target, new ShadowRace.Entrant("m", step, 0, 0), 0,
+                    List.of(new ShadowRace.Entrant("m~ridge", step, target - target / 10, 0, diverged)));
+            verdicts.add(race.judge(AUTO, step, false));
+        }
+    }
+
+    @Test
+    void aDivergedCandidateIsDisqualifiedAndNeverPromotedUntilItIsReset() {
+        // given a race under auto promotion whose candidate predicts far better but has diverged
+        ShadowRace race = new ShadowRace(40);
+        var verdicts = new java.util.ArrayList<ShadowRace.Verdict>();
+        // when
+        candidateTrades(race, 200, true, verdicts);
+        // then its standing shows it disqualified, and no step alerted or promoted it
+        assertThat(race.standings().get(0).disqualified()).isTrue();
+        assertThat(race.disqualified()).containsExactly("m~ridge");
+        assertThat(verdicts).allSatisfy(v -> {
+            assertThat(v.promote()).isNull();
+            assertThat(v.alerts()).isEmpty();
+        });
+        // and once a learner that has not diverged steps under its id (a reset), it may win again
+        verdicts.clear();
+        candidateTrades(race, 40, false, verdicts);
+        assertThat(race.standings().get(0).disqualified()).isFalse();
+        assertThat(verdicts).anySatisfy(v -> assertThat(v.promote()).isEqualTo("m~ridge"));
+    }
+
+    @Test
+    void aCandidateThatDivergesLosesItsCandidateBetterAlert() {
+        // given a candidate judged better
+        ShadowRace race = new ShadowRace(40);
+        betterTrades(race, 40);
+        assertThat(race.judge(MANUAL, step, false).alerts()).extracting(AlertEvent::state).containsExactly(AlertEvent.State.RAISED);
+        // when it diverges
+        step++;
+        race.add(0.01, new ShadowRace.Entrant("m", step, 0, 0), 0, List.of(new ShadowRace.Entrant("m~ridge", step, 0.01, 0, true)));
+        ShadowRace.Verdict verdict = race.judge(MANUAL, step, false);
+        // then
+        assertThat(verdict.alerts()).singleElement().satisfies(a -> {
+            assertThat(a.type()).isEqualTo(AlertType.CANDIDATE_BETTER);
+            assertThat(a.state()).isEqualTo(AlertEvent.State.CLEARED);
+            assertThat(a.message()).contains("diverged");
+        });
+        assertThat(race.alerted()).isEmpty();
+    }
+
+    @Test
+    void disqualificationSurvivesARestartAndAVersionOneRaceStillDecodes() {
+        // given a race with a disqualified candidate, and one written before disqualification existed
+        ShadowRace race = new ShadowRace(40);
+        candidateTrades(race, 30, true, new java.util.ArrayList<>());
+        ShadowRace healthy = new ShadowRace(40);
+        betterTrades(healthy, 30);
+        byte[] v2 = healthy.encode();
+        java.nio.ByteBuffer v1 = java.nio.ByteBuffer.wrap(java.util.Arrays.copyOf(v2, v2.length - 4)).putInt(0, 1);
+        // when / then
+        assertThat(ShadowRace.decode(race.encode(), 40).disqualified()).containsExactly("m~ridge");
+        assertThat(ShadowRace.decode(v1.array(), 40).encode()).isEqualTo(v2);
+    }
 }
