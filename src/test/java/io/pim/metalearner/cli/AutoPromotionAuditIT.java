@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * Issue 12's "an automatic promotion happening, visible in PostgreSQL and alerts", on a real broker,
+ * An automatic promotion that happens, visible in PostgreSQL and in the alerts, on a real broker,
  * Apicurio and PostgreSQL: the service races the {@code ridge} candidate on a simulated skills desk
  * under {@code promotion.policy=auto}, promotes it through the commands topic, and the JDBI writer
  * lands that promotion and its result as one row of {@code metalearner_commands}.
