@@ -84,11 +84,6 @@ public final class EvaluationReport {
         }
     }
 
-    /** When a trade's prediction and weights were taken, in the words of the run's order. */
-    private static String judgedWhen(boolean timed) {
-        return timed ? "at its decision" : "just before the model learned from it";
-    }
-
     private static void verdict(StringBuilder h, Evaluation ev, boolean timed) {
         int from = warmUp(ev.size());
         Double r2 = ev.r2(from);
@@ -112,7 +107,7 @@ public final class EvaluationReport {
         h.append("<div id=\"verdict\" class=\"verdict ").append(kind).append("\" data-r2=\"").append(r2 == null ? "" : num(r2))
                 .append("\"><strong>").append(words).append("</strong><br><span class=\"note\">R² and direction accuracy (")
                 .append(pct(ev.directionAccuracy(from))).append(") over trades ").append(from + 1).append("–").append(ev.size())
-                .append(", each predicted ").append(judgedWhen(timed)).append("; the first ").append(from)
+                .append(", each predicted ").append(timed ? "at its decision" : "just before the model learned from it").append("; the first ").append(from)
                 .append(" are the network's warm-up.</span></div>");
     }
 
