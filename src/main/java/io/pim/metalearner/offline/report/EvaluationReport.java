@@ -107,7 +107,8 @@ public final class EvaluationReport {
         h.append("<div id=\"verdict\" class=\"verdict ").append(kind).append("\" data-r2=\"").append(r2 == null ? "" : num(r2))
                 .append("\"><strong>").append(words).append("</strong><br><span class=\"note\">R² and direction accuracy (")
                 .append(pct(ev.directionAccuracy(from))).append(") over trades ").append(from + 1).append("–").append(ev.size())
-                .append(", each predicted ").append(timed ? "at its decision" : "just before the model learned from it").append("; the first ").append(from)
+                .append(", each predicted ").append(timed ? "at its decision" : "just before the model learned from it")
+                .append("; the first ").append(from)
                 .append(" are the network's warm-up.</span></div>");
     }
 
