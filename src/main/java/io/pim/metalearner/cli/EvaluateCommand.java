@@ -57,8 +57,9 @@ final class EvaluateCommand implements Callable<Integer> {
         Files.writeString(report, EvaluationReport.render(name, learner.config(), ev, learner.agentStats(), run.order(), run.summary()),
                 StandardCharsets.UTF_8);
         Double r2 = ev.r2(EvaluationReport.warmUp(ev.size()));
-        err.printf(Locale.ROOT, "evaluate: %d trades, %d trained; R² %s; committee P&L learned %.4f vs uniform %.4f; report %s%n",
-                run.trades(), run.trained(), r2 == null ? "undefined" : String.format(Locale.ROOT, "%.4f", r2),
+        err.printf(Locale.ROOT, "evaluate: %d trades, %d trained in %s order; R² %s; committee P&L learned %.4f vs uniform %.4f; "
+                        + "report %s%n",
+                run.trades(), run.trained(), run.order().code, r2 == null ? "undefined" : String.format(Locale.ROOT, "%.4f", r2),
                 run.figures().committeePnlLearned(), run.figures().committeePnlUniform(), report);
         err.flush();
         return 0;

@@ -109,7 +109,7 @@ public class BacktestAndEvaluateTest {
         assertThat(Files.readString(report)).contains("class=\"verdict none\"", "The model cannot predict these returns");
         // and that it judged each decision at its decided_at
         assertThat(Files.readString(report)).contains("data-order=\"decision-time\"");
-        assertThat(r.err()).contains("evaluate: 3200 trades, 3200 trained; R² -");
+        assertThat(r.err()).contains("evaluate: 3200 trades, 3200 trained in decision-time order; R² -");
     }
 
     @Test

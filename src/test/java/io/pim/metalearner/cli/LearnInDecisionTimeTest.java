@@ -19,6 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.pim.metalearner.testing.CommandRun.run;
 import static io.pim.metalearner.testing.TimedTrades.day;
@@ -55,6 +57,32 @@ public class LearnInDecisionTimeTest {
         assertThat(decisionTime.get("fingerprint")).isEqualTo(fileOrder.get("fingerprint"));
         assertThat(decisionTime.get("committee_pnl_uniform").asDouble())
                 .isCloseTo(fileOrder.get("committee_pnl_uniform").asDouble(), within(1e-9));
+    }
+
+    @Test
+    void theReportShowsTheLeakInFileOrderAndTellsTheTruthInDecisionTime() throws Exception {
+        // given the hindsight market: 8 symbols a day sharing one market factor, held 5 days
+        List<Trade> market = TimedTrades.commonFactorMarket(3, 1000, 8, 5);
+        Path untimed = TimedTrades.write(dir.resolve("untimed.jsonl"), market, false);
+        Path timed = TimedTrades.write(dir.resolve("timed.jsonl"), market, true);
+        double total = market.stream().mapToDouble(t -> Math.abs(t.priceMove())).sum();
+
+        // when
+        String fileOrder = evaluate(untimed), decisionTime = evaluate(timed);
+
+        // then the file-order report shows a large gain, under its look-ahead warning
+        assertThat(fileOrder).contains("data-order=\"file\"", "the figures below contain look-ahead",
+                "weights as they were before each trade");
+        assertThat(reportGain(fileOrder)).as("learned − uniform in file order, of Σ|move| %.1f", total).isGreaterThan(0.3 * total);
+        // and the decision-time report none, each figure taken at the trade's decision
+        assertThat(decisionTime).contains("data-order=\"decision-time\"", "no look-ahead", "weights as they were at each decision",
+                "each predicted at its decision", "(made at the trade's decision)").doesNotContain("contain look-ahead");
+        assertThat(Math.abs(reportGain(decisionTime))).as("learned − uniform in decision time, of Σ|move| %.1f", total)
+                .isLessThan(0.05 * total);
+        // and the report's figures are learn's, at the same decisions
+        JsonNode learned = learn(timed, "A,B");
+        assertThat(reportFigure(decisionTime, "pnl-learned")).isCloseTo(learned.get("committee_pnl_learned").asDouble(), within(1e-4));
+        assertThat(reportFigure(decisionTime, "pnl-uniform")).isCloseTo(learned.get("committee_pnl_uniform").asDouble(), within(1e-4));
     }
 
     @Test
@@ -111,6 +139,44 @@ public class LearnInDecisionTimeTest {
         assertThat(s.get("committee_pnl_learned").asDouble()).isCloseTo(learned, within(1e-9));
         assertThat(s.get("committee_pnl_uniform").asDouble()).isCloseTo(uniform, within(1e-9));
         for (String agent : AGENTS) assertThat(s.get("agent_weights").get(agent).asDouble()).isCloseTo(w.get(agent), within(1e-12));
+        // and the report shows the same, as it prints it (4 decimals)
+        String report = evaluate(file, String.join(",", AGENTS));
+        assertThat(reportFigure(report, "pnl-learned")).isCloseTo(learned, within(5e-5));
+        assertThat(reportFigure(report, "pnl-uniform")).isCloseTo(uniform, within(5e-5));
+    }
+
+    @Test
+    void simulatedDesksOfIndependentTradesKeepTheirFiguresInDecisionTime() throws Exception {
+        // given a simulated desk, and the same trades timed as simulate publishes them: each close after the next 10 votes
+        Path untimed = dir.resolve("desk.jsonl");
+        CommandRun sim = run("simulate", "--trades", "4000", "--seed", "1", "--out", untimed.toString());
+        assertThat(sim.exitCode()).as(sim.err()).isZero();
+        List<String> lines = Files.readAllLines(untimed), timedLines = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            ObjectNode trade = (ObjectNode) JSON.readTree(lines.get(i));
+            trade.put("decided_at", TimedTrades.DAY_0.plusSeconds(i).toString());
+            trade.put("closed_at", TimedTrades.DAY_0.plusSeconds(i + 10).plusMillis(500).toString());
+            timedLines.add(trade.toString());
+        }
+        Path timed = Files.write(dir.resolve("desk-timed.jsonl"), timedLines);
+
+        // when
+        JsonNode fileOrder = learn(untimed, null, "--candidates", "ridge"), decisionTime = learn(timed, null, "--candidates", "ridge");
+
+        // then the learners took the same steps: the closes come in the file's order
+        assertThat(decisionTime.get("order").asText()).isEqualTo("decision-time");
+        JsonNode ridgeInFileOrder = fileOrder.get("candidates").get("ridge"), ridge = decisionTime.get("candidates").get("ridge");
+        assertThat(decisionTime.get("fingerprint")).isEqualTo(fileOrder.get("fingerprint"));
+        assertThat(ridge.get("fingerprint")).isEqualTo(ridgeInFileOrder.get("fingerprint"));
+        // and judged 10 trades earlier, independent trades give the same figures within noise
+        assertThat(ridge.get("r2_last_1000").asDouble()).isGreaterThan(0.3)
+                .isCloseTo(ridgeInFileOrder.get("r2_last_1000").asDouble(), within(0.01));
+        double ridgePnl = ridgeInFileOrder.get("committee_pnl_learned").asDouble();
+        assertThat(ridge.get("committee_pnl_learned").asDouble()).isCloseTo(ridgePnl, within(0.01 * ridgePnl));
+        double pnl = fileOrder.get("committee_pnl_learned").asDouble();
+        assertThat(decisionTime.get("committee_pnl_learned").asDouble()).isCloseTo(pnl, within(0.01 * pnl));
+        assertThat(decisionTime.get("r2_last_1000").asDouble()).isCloseTo(fileOrder.get("r2_last_1000").asDouble(), within(0.01));
+        assertThat(decisionTime.get("committee_pnl_uniform")).isEqualTo(fileOrder.get("committee_pnl_uniform"));
     }
 
     @Test
@@ -192,12 +258,38 @@ public class LearnInDecisionTimeTest {
         }
     }
 
-    private JsonNode learn(Path input, String agents) throws Exception {
+    /** {@code learn}'s summary of {@code input}; {@code agents} null for the default roster. */
+    private JsonNode learn(Path input, String agents, String... more) throws Exception {
         Path summary = dir.resolve(input.getFileName() + ".summary.json");
-        CommandRun r = run("learn", "--input", input.toString(), "--agents", agents,
-                "--out", dir.resolve(input.getFileName() + ".out").toString(), "--summary", summary.toString());
+        List<String> args = new ArrayList<>(List.of("learn", "--input", input.toString(),
+                "--out", dir.resolve(input.getFileName() + ".out").toString(), "--summary", summary.toString()));
+        if (agents != null) args.addAll(List.of("--agents", agents));
+        args.addAll(List.of(more));
+        CommandRun r = run(args.toArray(String[]::new));
         assertThat(r.exitCode()).as(r.err()).isZero();
         return JSON.readTree(summary.toFile());
+    }
+
+    private String evaluate(Path input) throws Exception {
+        return evaluate(input, "A,B");
+    }
+
+    private String evaluate(Path input, String agents) throws Exception {
+        Path report = dir.resolve(input.getFileName() + ".html");
+        CommandRun r = run("evaluate", "--input", input.toString(), "--agents", agents, "--report", report.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return Files.readString(report);
+    }
+
+    /** A figure of the report, by the id of the element that shows it. */
+    private static double reportFigure(String html, String id) {
+        Matcher m = Pattern.compile("id=\"" + id + "\">([-0-9.]+)<").matcher(html);
+        assertThat(m.find()).as(id).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static double reportGain(String html) {
+        return reportFigure(html, "pnl-learned") - reportFigure(html, "pnl-uniform");
     }
 
     private static double gain(JsonNode summary) {

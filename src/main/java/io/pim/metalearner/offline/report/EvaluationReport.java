@@ -51,13 +51,14 @@ public final class EvaluationReport {
                 .append(" trained, ").append(summary.path("trades").asLong() - n).append(" rejected. Rule <code>")
                 .append(Html.escape(config.rule())).append("</code>, engine <code>").append(Html.escape(config.engine()))
                 .append("</code>, seed ").append(config.seed()).append(", window ").append(config.window()).append(".</p>");
+        boolean timed = order == TrainingRun.Order.DECISION_TIME;
         order(h, order);
-        verdict(h, ev);
+        verdict(h, ev, timed);
         if (n == 0) {
             h.append("<p>Nothing was trained: no charts.</p>");
         } else {
-            committee(h, ev);
-            gates(h, ev);
+            committee(h, ev, timed);
+            gates(h, ev, timed);
             fit(h, ev, config.window());
             calibration(h, ev);
             weights(h, ev, agents);
@@ -72,7 +73,9 @@ public final class EvaluationReport {
         if (order == TrainingRun.Order.DECISION_TIME) {
             h.append("<p id=\"order\" data-order=\"").append(order.code).append("\">Order: <b>decision time</b>. Each ")
                     .append("decision was predicted and weighted with the model as it stood at its <code>decided_at</code>, and ")
-                    .append("each trade learned at its <code>closed_at</code>, as a live model would have: no look-ahead.</p>");
+                    .append("each trade learned at its <code>closed_at</code>, as a live model would have: no look-ahead. ")
+                    .append("Every figure below is of those predictions and weights, counted when the trade closed: the ")
+                    .append("charts run over the trades in the order they closed.</p>");
         } else {
             h.append("<div id=\"order\" data-order=\"").append(order.code).append("\" class=\"verdict weak\"><strong>")
                     .append("Order: file. The trades have no <code>decided_at</code> and <code>closed_at</code>, so each was ")
@@ -81,7 +84,7 @@ public final class EvaluationReport {
         }
     }
 
-    private static void verdict(StringBuilder h, Evaluation ev) {
+    private static void verdict(StringBuilder h, Evaluation ev, boolean timed) {
         int from = warmUp(ev.size());
         Double r2 = ev.r2(from);
         String kind, words;
@@ -104,24 +107,27 @@ public final class EvaluationReport {
         h.append("<div id=\"verdict\" class=\"verdict ").append(kind).append("\" data-r2=\"").append(r2 == null ? "" : num(r2))
                 .append("\"><strong>").append(words).append("</strong><br><span class=\"note\">R² and direction accuracy (")
                 .append(pct(ev.directionAccuracy(from))).append(") over trades ").append(from + 1).append("–").append(ev.size())
-                .append(", each predicted before the model learned from it; the first ").append(from)
+                .append(", each predicted ").append(timed ? "at its decision" : "just before the model learned from it")
+                .append("; the first ").append(from)
                 .append(" are the network's warm-up.</span></div>");
     }
 
-    private static void committee(StringBuilder h, Evaluation ev) {
+    private static void committee(StringBuilder h, Evaluation ev, boolean timed) {
         double[] learned = ev.pnlLearned(), uniform = ev.pnlUniform();
         double l = learned[learned.length - 1], u = uniform[uniform.length - 1];
         h.append("<h2>Committee P&amp;L: learned vs uniform weights</h2><p>Σ over trades of sign(Σ wᵢ·directionᵢ·confidenceᵢ) × price move, ")
-                .append("with the agent weights as they were before each trade, and with every weight 1. Learned <b id=\"pnl-learned\">")
+                .append("with the agent weights as they were ").append(timed ? "at each decision" : "before each trade")
+                .append(", and with every weight 1. Learned <b id=\"pnl-learned\">")
                 .append(num(l)).append("</b> vs uniform <b id=\"pnl-uniform\">").append(num(u)).append("</b>: learning ")
                 .append(l > u ? "helped" : l < u ? "hurt" : "changed nothing").append(" (").append(signed(l - u)).append(").</p>");
         h.append(SvgChart.lines("chart-pnl", "Cumulative committee P&L", "cumulative return",
                 List.of(new SvgChart.Series("learned weights", learned), new SvgChart.Series("uniform weights", uniform))));
     }
 
-    private static void gates(StringBuilder h, Evaluation ev) {
+    private static void gates(StringBuilder h, Evaluation ev, boolean timed) {
         h.append("<h2>Gated P&amp;L: taking only trades predicted above a threshold</h2><p class=\"note\">Σ of the realized returns ")
-                .append("of the committee's actions that a gate on the model's prediction (made before it learned from the trade) ")
+                .append("of the committee's actions that a gate on the model's prediction (made ")
+                .append(timed ? "at the trade's decision" : "just before it learned from the trade").append(") ")
                 .append("lets through. If gating helps, mean per trade rises with the threshold.</p>")
                 .append("<table id=\"gates\"><tr><th>gate</th><th>trades taken</th><th>P&amp;L</th><th>mean per trade</th></tr>");
         List<SvgChart.Series> series = new ArrayList<>();

@@ -43,7 +43,8 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--prices", paramLabel = "FILE.csv",
             description = "Instead of a synthetic stream, a backtest on real daily closes: a CSV of date,SYMBOL,... "
-                    + "Each agent votes with a classical rule on past closes (printed to stderr).")
+                    + "Each agent votes with a classical rule on past closes (printed to stderr). Lines carry decided_at and "
+                    + "closed_at, so learn and evaluate judge each decision with what the model knew at its close.")
     Path prices;
 
     @Option(names = "--hold", defaultValue = "1", paramLabel = "DAYS",
