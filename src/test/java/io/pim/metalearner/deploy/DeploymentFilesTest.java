@@ -1,6 +1,8 @@
 package io.pim.metalearner.deploy;
 
 import io.pim.metalearner.testing.DeployFiles;
+import io.pim.metalearner.testing.ManifestSchemas;
+import io.pim.metalearner.testing.PodSecurityRestricted;
 import io.pim.metalearner.api.Health;
 import io.pim.metalearner.config.ConfigFile;
 import io.pim.metalearner.config.ConfigParts;
@@ -40,9 +42,6 @@ class DeploymentFilesTest {
     private static final Pattern HEALTH_URL = Pattern.compile("localhost:(\\d+)(/\\S*)");
     /** Read by the CLI ({@code --log-format}'s default), not a config key. */
     private static final String LOG_FORMAT_VARIABLE = "METALEARNER_LOG_FORMAT";
-    /** The volume types Pod Security "restricted" admits. */
-    private static final List<String> RESTRICTED_VOLUMES = List.of("name", "configMap", "secret", "emptyDir",
-            "persistentVolumeClaim", "projected", "downwardAPI", "csi", "ephemeral");
 
     private static final ServiceConfig DEFAULTS = ServiceConfig.of("kafka:9092", "http://registry:8080/apis/registry/v3");
 
@@ -307,42 +306,17 @@ class DeploymentFilesTest {
     @Test
     void everyContainerOfEveryWorkloadIsAdmittedByPodSecurityRestricted() throws Exception {
         for (String overlay : OVERLAYS) {
-            for (Map<String, Object> w : workloads(renderedOrSkip(overlay))) {
-                Map<String, Object> pod = podSpec(w);
-                String where = overlay + ": " + w.get("kind") + "/" + name(w);
-                // then the pod shares nothing with its node...
-                for (String host : List.of("hostNetwork", "hostPID", "hostIPC")) {
-                    assertThat(pod.get(host)).as(where + " " + host).isNotEqualTo(true);
-                }
-                for (Object v : list(pod.get("volumes"))) {
-                    assertThat(map(v).keySet()).as(where + " volume types").allMatch(k -> RESTRICTED_VOLUMES.contains(k));
-                }
-                Map<String, Object> podSecurity = map(pod.get("securityContext"));
-                for (Map<String, Object> c : allContainers(w)) {
-                    String container = where + " container " + c.get("name");
-                    Map<String, Object> security = map(c.get("securityContext"));
-                    // ...and each container runs as non-root, unprivileged, no capabilities, seccomp on
-                    assertThat(security.getOrDefault("runAsNonRoot", podSecurity.get("runAsNonRoot"))).as(container + " runAsNonRoot").isEqualTo(true);
-                    assertThat(security.getOrDefault("runAsUser", podSecurity.getOrDefault("runAsUser", 1))).as(container + " runAsUser").isNotEqualTo(0);
-                    assertThat(security.get("privileged")).as(container + " privileged").isNotEqualTo(true);
-                    assertThat(security.get("allowPrivilegeEscalation")).as(container + " allowPrivilegeEscalation").isEqualTo(false);
-                    assertThat(strings(at(security, "capabilities", "drop"))).as(container + " capabilities.drop").contains("ALL");
-                    assertThat(strings(at(security, "capabilities", "add"))).as(container + " capabilities.add").isSubsetOf("NET_BIND_SERVICE");
-                    Object seccomp = at(security, "seccompProfile", "type");
-                    assertThat(seccomp == null ? at(podSecurity, "seccompProfile", "type") : seccomp).as(container + " seccompProfile")
-                            .isIn("RuntimeDefault", "Localhost");
-                    for (Object p : list(c.get("ports"))) assertThat(map(p)).as(container + " hostPort").doesNotContainKey("hostPort");
-                    // and the image's own containers write only to volumes: /tmp (JNI libraries, RocksDB) among them
-                    if (String.valueOf(c.get("image")).contains("/" + IMAGE + ":")) {
-                        assertThat(security.get("readOnlyRootFilesystem")).as(container + " readOnlyRootFilesystem").isEqualTo(true);
-                        String tmp = list(c.get("volumeMounts")).stream().map(DeployFiles::map)
-                                .filter(m -> "/tmp".equals(m.get("mountPath"))).map(m -> (String) m.get("name")).findFirst().orElse(null);
-                        assertThat(tmp).as(container + " mounts a volume on /tmp").isNotNull();
-                        assertThat(list(pod.get("volumes")).stream().map(DeployFiles::map).filter(v -> tmp.equals(v.get("name"))).findFirst()
-                                .orElseThrow()).as(container + " /tmp").containsKey("emptyDir");
-                    }
-                }
-            }
+            assertThat(PodSecurityRestricted.violations(renderedOrSkip(overlay))).as(overlay).isEmpty();
+        }
+    }
+
+    @Test
+    void everyRenderedObjectIsValidAgainstTheSchemaOfItsKind() throws Exception {
+        // given Kubernetes' schemas, the Prometheus Operator's and the CRDs of the Strimzi release the manifests need
+        ManifestSchemas schemas = ManifestSchemas.load();
+        for (String overlay : OVERLAYS) {
+            // then every object of every overlay is valid, strictly: no field its kind does not define
+            assertThat(schemas.violations(renderedOrSkip(overlay))).as(overlay).isEmpty();
         }
     }
 
