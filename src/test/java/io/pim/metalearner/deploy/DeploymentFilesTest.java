@@ -13,6 +13,8 @@ import io.pim.metalearner.sink.WriterHealth;
 import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.kafka.Topic;
 import io.pim.metalearner.kafka.Topics;
+import io.pim.metalearner.stream.LearningTopology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Assumptions;
@@ -233,7 +235,7 @@ class DeploymentFilesTest {
             List<Map<String, Object>> acls = list(at(user, "spec", "authorization", "acls")).stream().map(DeployFiles::map).toList();
             assertThat(acls).anySatisfy(a -> {
                 assertThat(at(a, "resource", "type")).isEqualTo("transactionalId");
-                assertThat(at(a, "resource", "name")).isEqualTo(DEFAULTS.applicationId());
+                assertThat(at(a, "resource", "name")).isEqualTo(DEFAULTS.applicationId() + "-");
                 assertThat(at(a, "resource", "patternType")).isEqualTo("prefix");
                 assertThat(strings(a.get("operations"))).contains("Write", "Describe");
             });
@@ -270,6 +272,79 @@ class DeploymentFilesTest {
                 assertThat(at(a, "resource", "name")).isEqualTo(landed.deadLetter());
                 assertThat(strings(a.get("operations"))).contains("Write");
             });
+        }
+    }
+
+    @Test
+    void everyUsersAclsCoverWhatItsRoleUsesAndReachNothingOfAnotherRoles() throws Exception {
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            // given what each role uses: the service's from its config and its topology, the writer's from its
+            // config, Connect's from its KafkaConnect and KafkaConnectors
+            List<Use> uses = new ArrayList<>();
+            ServiceConfig service = ServiceConfig.from(only(kubernetesContainers(objects), "run").config(),
+                    only(kubernetesContainers(objects), "run").env());
+            String app = service.applicationId();
+            Topics.of(service).all().forEach(t -> uses.add(new Use("metalearner", "topic", t.name(), "Write")));
+            for (TopologyDescription.Subtopology sub : LearningTopology.build(service).describe().subtopologies()) {
+                for (TopologyDescription.Node node : sub.nodes()) {
+                    if (node instanceof TopologyDescription.Processor p) {
+                        p.stores().forEach(store -> uses.add(new Use("metalearner", "topic", app + "-" + store + "-changelog", "Write")));
+                    }
+                }
+            }
+            uses.add(new Use("metalearner", "group", app, "Read"));
+            uses.add(new Use("metalearner", "transactionalId", app + "-2f1c7e0a-6a47-4b2e-9d43-0c5d8c0f6e11-1", "Write"));
+            kubernetesContainers(objects).stream().filter(c -> c.subcommand().equals("writer")).forEach(c -> {
+                WriterConfig writer = WriterConfig.from(c.config(), c.env());
+                uses.add(new Use("metalearner-writer", "group", writer.groupId(), "Read"));
+                writer.topics().landed().forEach(t -> uses.add(new Use("metalearner-writer", "topic", t, "Read")));
+                uses.add(new Use("metalearner-writer", "topic", writer.topics().deadLetter(), "Write"));
+            });
+            for (Map<String, Object> connect : ofKind(objects, "KafkaConnect")) {
+                uses.add(new Use("metalearner-connect", "group", (String) at(connect, "spec", "groupId"), "Read"));
+                for (String storage : List.of("configStorageTopic", "offsetStorageTopic", "statusStorageTopic")) {
+                    uses.add(new Use("metalearner-connect", "topic", (String) at(connect, "spec", storage), "Write"));
+                }
+            }
+            for (Map<String, Object> connector : ofKind(objects, "KafkaConnector")) {
+                uses.add(new Use("metalearner-connect", "group", "connect-" + name(connector), "Read"));
+                uses.add(new Use("metalearner-connect", "topic", (String) at(connector, "spec", "config", "topics"), "Read"));
+                uses.add(new Use("metalearner-connect", "topic",
+                        (String) at(connector, "spec", "config", "errors.deadletterqueue.topic.name"), "Write"));
+            }
+            List<Acl> acls = new ArrayList<>();
+            for (Map<String, Object> user : ofKind(objects, "KafkaUser")) {
+                for (Object a : list(at(user, "spec", "authorization", "acls"))) {
+                    acls.add(new Acl(name(user), (String) at(a, "resource", "type"), (String) at(a, "resource", "name"),
+                            "prefix".equals(at(a, "resource", "patternType")), strings(map(a).get("operations"))));
+                }
+            }
+
+            for (Use use : uses) {
+                // then its own user may do it...
+                assertThat(acls).as(overlay + ": " + use + " allowed").anyMatch(a -> a.user().equals(use.user()) && a.allows(use));
+                // ...and no other user's prefix reaches it, nor another's ACL its group (named topics
+                // are shared on purpose: the writer reads what the service writes)
+                assertThat(acls).as(overlay + ": " + use + " reached by another user").noneMatch(a -> !a.user().equals(use.user())
+                        && a.matches(use) && (a.prefix() || use.type().equals("group")));
+            }
+            assertThat(uses).extracting(Use::user).contains("metalearner").containsAnyOf("metalearner-writer", "metalearner-connect");
+        }
+    }
+
+    /** A resource a role's user reads or writes. */
+    private record Use(String user, String type, String name, String operation) {
+    }
+
+    /** One ACL of a KafkaUser. */
+    private record Acl(String user, String type, String name, boolean prefix, List<String> operations) {
+        boolean matches(Use use) {
+            return type.equals(use.type()) && (prefix ? use.name().startsWith(name) : use.name().equals(name));
+        }
+
+        boolean allows(Use use) {
+            return matches(use) && (operations.contains("All") || operations.contains(use.operation()));
         }
     }
 
