@@ -41,7 +41,8 @@ class DeploymentFilesTest {
     private static final List<String> OVERLAYS = List.of("example", "example-connect");
     /** {@code ${VAR}} or {@code ${VAR:-default}} (group 2: the default) in docker-compose.yml. */
     private static final Pattern COMPOSE_VARIABLE = Pattern.compile("\\$\\{([A-Z_][A-Z0-9_]*)(:-[^}]*)?}");
-    private static final Pattern HEALTH_URL = Pattern.compile("localhost:(\\d+)(/\\S*)");
+    /** A healthcheck's HTTP request through bash's /dev/tcp (group 1: the port, 2: the path). */
+    private static final Pattern HEALTH_URL = Pattern.compile("/dev/tcp/localhost/(\\d+) .*?GET (/\\S*) ");
     /** Read by the CLI ({@code --log-format}'s default), not a config key. */
     private static final String LOG_FORMAT_VARIABLE = "METALEARNER_LOG_FORMAT";
 
