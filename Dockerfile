@@ -50,7 +50,8 @@ USER 10001:10001
 WORKDIR /var/lib/metalearner
 # JAVA_OPTS reaches the JVM; config comes from --config FILE (mount your own over /etc/metalearner)
 # plus METALEARNER_* variables, e.g. METALEARNER_JDBC_PASSWORD.
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
+# Half the memory for the heap: RocksDB (rocksdb.memory.bytes) and the JVM's native memory need the rest.
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError" \
     METALEARNER_LOG_FORMAT=json
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/opt/metalearner/metalearner.jar:/opt/metalearner/lib/*' io.pim.metalearner.cli.Main \"$@\"", "metalearner"]
 CMD ["--help"]

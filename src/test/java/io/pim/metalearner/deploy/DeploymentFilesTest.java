@@ -46,6 +46,14 @@ class DeploymentFilesTest {
     /** Read by the CLI ({@code --log-format}'s default), not a config key. */
     private static final String LOG_FORMAT_VARIABLE = "METALEARNER_LOG_FORMAT";
 
+    /**
+     * The JVM's memory beyond heap and RocksDB (metaspace, code cache, threads, direct buffers, JNI):
+     * about 200 MiB measured (bin/memory, docs/BENCHMARKS.md "RocksDB memory"), with room to spare.
+     */
+    private static final long JVM_NATIVE_BYTES = 512L << 20;
+    /** VmRSS of one instance with 1,000 models and a 512 MiB heap (bin/memory). */
+    private static final long MEASURED_RSS_1000_MODELS = 831L << 20;
+
     private static final ServiceConfig DEFAULTS = ServiceConfig.of("kafka:9092", "http://registry:8080/apis/registry/v3");
 
     @Test
@@ -384,6 +392,34 @@ class DeploymentFilesTest {
         for (String overlay : OVERLAYS) {
             assertThat(PodSecurityRestricted.violations(renderedOrSkip(overlay))).as(overlay).isEmpty();
         }
+    }
+
+    @Test
+    void theServicesMemoryLimitHoldsItsHeapRocksDbAndTheJvmsNativeMemory() throws Exception {
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            Container run = only(kubernetesContainers(objects), "run");
+            Map<String, Object> spec = containerSpec(objects, run);
+            long limit = bytes(String.valueOf(at(spec, "resources", "limits", "memory")));
+            long request = bytes(String.valueOf(at(spec, "resources", "requests", "memory")));
+            Matcher percent = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(run.env().getOrDefault("JAVA_OPTS", ""));
+            assertThat(percent.find()).as(overlay + ": JAVA_OPTS sets MaxRAMPercentage").isTrue();
+            long heap = limit * Long.parseLong(percent.group(1)) / 100;
+            long rocksDb = ServiceConfig.from(run.config(), run.env()).rocksDbMemoryBytes();
+            // then heap + RocksDB + the JVM's native memory fit under the limit, and the request
+            // covers what one instance measured with 1,000 models (docs/BENCHMARKS.md "RocksDB memory")
+            assertThat(heap + rocksDb + JVM_NATIVE_BYTES).as(overlay + ": heap " + heap + " + RocksDB " + rocksDb
+                    + " + native " + JVM_NATIVE_BYTES + " within the limit " + limit).isLessThanOrEqualTo(limit);
+            assertThat(request).as(overlay + ": memory request").isGreaterThanOrEqualTo(MEASURED_RSS_1000_MODELS);
+        }
+    }
+
+    /** A Kubernetes memory quantity in bytes (the binary suffixes the manifests use). */
+    private static long bytes(String quantity) {
+        Matcher m = Pattern.compile("(\\d+)(Ki|Mi|Gi)?").matcher(quantity);
+        assertThat(m.matches()).as("memory quantity " + quantity).isTrue();
+        long n = Long.parseLong(m.group(1));
+        return m.group(2) == null ? n : n << switch (m.group(2)) { case "Ki" -> 10; case "Mi" -> 20; default -> 30; };
     }
 
     @Test
