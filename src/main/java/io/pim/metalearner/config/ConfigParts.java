@@ -32,6 +32,8 @@ public final class ConfigParts {
     public static final String TRAINING_PARTITIONS = "training.partitions";
     public static final String STANDBY_REPLICAS = "stream.standby-replicas";
     public static final String COMMIT_INTERVAL = "commit.interval";
+    public static final String ROCKSDB_MEMORY = "rocksdb.memory.bytes";
+    public static final String ROCKSDB_WRITE_BUFFER = "rocksdb.write-buffer.bytes";
     public static final String TOPIC_PREFIX = "topic.";
     public static final String MODEL_DEFAULT_ID = "model.default-id";
     public static final String VOTES_TTL = "votes.ttl";
@@ -147,7 +149,18 @@ public final class ConfigParts {
                 // 20 ms: two exactly-once hops (join, training) each wait for a commit; docs/BENCHMARKS.md "Stream"
                 .define(COMMIT_INTERVAL, Type.STRING, "20ms", Durations.POSITIVE, Importance.MEDIUM,
                         "Kafka Streams commit interval: under exactly-once each commit ends a transaction, and "
-                                + "outputs are visible to read_committed readers only then, so it bounds latency.");
+                                + "outputs are visible to read_committed readers only then, so it bounds latency.")
+                // 128 MiB: a model's learner is ~47 KB, so 1,000 models' learners fit in the cache
+                // with room for the other stores; docs/BENCHMARKS.md "RocksDB memory"
+                .define(ROCKSDB_MEMORY, Type.LONG, 128L << 20, Range.atLeast(1L << 20), Importance.MEDIUM,
+                        "Off-heap memory of all RocksDB stores of this instance, in bytes: one block cache "
+                                + "shared by every store of every task, holding data, index and filter blocks, "
+                                + "and charged for the memtables. RocksDB's memory stays near this however many "
+                                + "tasks and stores the instance holds; size a container's memory as the heap "
+                                + "plus this plus the JVM's own native memory.")
+                .define(ROCKSDB_WRITE_BUFFER, Type.LONG, 32L << 20, Range.atLeast(1L << 20), Importance.LOW,
+                        "Of " + ROCKSDB_MEMORY + ", the bytes memtables (RocksDB's write buffers) may take in "
+                                + "all before they are flushed; less than " + ROCKSDB_MEMORY + ".");
     }
 
     /** What the join and the training processor do per model. */

@@ -109,6 +109,10 @@ public final class ServiceConfig extends RoleConfig {
         }
         this.promotion = new PromotionPolicy(getString(PROMOTION_POLICY), getInt(PROMOTION_MIN_TRADES),
                 getDouble(PROMOTION_SIGNIFICANCE), getInt(PROMOTION_COOLDOWN), getBoolean(PROMOTION_ALLOW_DRIFT));
+        if (getLong(ROCKSDB_WRITE_BUFFER) >= getLong(ROCKSDB_MEMORY)) {
+            throw new IllegalArgumentException(ROCKSDB_WRITE_BUFFER + " (" + getLong(ROCKSDB_WRITE_BUFFER)
+                    + ") must be less than " + ROCKSDB_MEMORY + " (" + getLong(ROCKSDB_MEMORY) + "), which includes it");
+        }
         if (promotion.minTrades() > getInt(RACE_WINDOW)) {
             throw new IllegalArgumentException(PROMOTION_MIN_TRADES + " (" + promotion.minTrades()
                     + ") cannot be more than " + RACE_WINDOW + " (" + getInt(RACE_WINDOW) + "): no candidate could ever win");
@@ -244,6 +248,16 @@ public final class ServiceConfig extends RoleConfig {
 
     public int streamThreads() {
         return getInt(STREAM_THREADS);
+    }
+
+    /** {@code rocksdb.memory.bytes}: all of RocksDB's memory in this instance. */
+    public long rocksDbMemoryBytes() {
+        return getLong(ROCKSDB_MEMORY);
+    }
+
+    /** {@code rocksdb.write-buffer.bytes}: of which memtables at most. */
+    public long rocksDbWriteBufferBytes() {
+        return getLong(ROCKSDB_WRITE_BUFFER);
     }
 
     /** {@code streams.*} keys, prefix removed: they win over the service's own Kafka Streams settings. */

@@ -114,6 +114,10 @@ public final class LearningService implements AutoCloseable {
         // input, it would sit on a finished transaction (outputs unseen) until the next record came.
         // 5 ms lets it commit on time; an idle thread then polls 200 times a second, which is cheap.
         p.put(StreamsConfig.POLL_MS_CONFIG, 5L);
+        // one shared cache and write-buffer manager bound all stores' off-heap memory
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        p.put(BoundedRocksDbMemory.MEMORY_BYTES, config.rocksDbMemoryBytes());
+        p.put(BoundedRocksDbMemory.WRITE_BUFFER_BYTES, config.rocksDbWriteBufferBytes());
         p.putAll(config.streamsOverrides());
         return p;
     }

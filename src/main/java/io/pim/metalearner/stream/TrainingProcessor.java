@@ -37,8 +37,10 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,6 +71,9 @@ import java.util.Map;
  */
 final class TrainingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(TrainingProcessor.class);
+    /** MDC keys set while a training-topic record is processed. */
+    public static final String MDC_MODEL_ID = "model_id";
+    public static final String MDC_TASK_ID = "task_id";
     /** The decision id of a {@code WeightsUpdated} that announces an applied command, not a trained trade. */
     public static final String COMMAND_DECISION_PREFIX = "command:";
 
@@ -144,6 +149,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        // what is logged meanwhile (here, in the rules, in the learner) names its model and task:
+        // JSON logs carry the MDC; removed again before the thread takes the next record
+        String modelId = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
+        try (MDC.MDCCloseable model = MDC.putCloseable(MDC_MODEL_ID, modelId);
+             MDC.MDCCloseable task = MDC.putCloseable(MDC_TASK_ID, context.taskId().toString())) {
+            processInContext(record);
+        }
+    }
+
+    private void processInContext(Record<byte[], byte[]> record) {
         counts.increment(CountStore.TRAINING_IN);
         Object decoded;
         try {

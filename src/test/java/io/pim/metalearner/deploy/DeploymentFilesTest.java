@@ -1,6 +1,8 @@
 package io.pim.metalearner.deploy;
 
 import io.pim.metalearner.testing.DeployFiles;
+import io.pim.metalearner.testing.ManifestSchemas;
+import io.pim.metalearner.testing.PodSecurityRestricted;
 import io.pim.metalearner.api.Health;
 import io.pim.metalearner.config.ConfigFile;
 import io.pim.metalearner.config.ConfigParts;
@@ -11,6 +13,8 @@ import io.pim.metalearner.sink.WriterHealth;
 import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.kafka.Topic;
 import io.pim.metalearner.kafka.Topics;
+import io.pim.metalearner.stream.LearningTopology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Assumptions;
@@ -37,12 +41,18 @@ class DeploymentFilesTest {
     private static final List<String> OVERLAYS = List.of("example", "example-connect");
     /** {@code ${VAR}} or {@code ${VAR:-default}} (group 2: the default) in docker-compose.yml. */
     private static final Pattern COMPOSE_VARIABLE = Pattern.compile("\\$\\{([A-Z_][A-Z0-9_]*)(:-[^}]*)?}");
-    private static final Pattern HEALTH_URL = Pattern.compile("localhost:(\\d+)(/\\S*)");
+    /** A healthcheck's HTTP request through bash's /dev/tcp (group 1: the port, 2: the path). */
+    private static final Pattern HEALTH_URL = Pattern.compile("/dev/tcp/localhost/(\\d+) .*?GET (/\\S*) ");
     /** Read by the CLI ({@code --log-format}'s default), not a config key. */
     private static final String LOG_FORMAT_VARIABLE = "METALEARNER_LOG_FORMAT";
-    /** The volume types Pod Security "restricted" admits. */
-    private static final List<String> RESTRICTED_VOLUMES = List.of("name", "configMap", "secret", "emptyDir",
-            "persistentVolumeClaim", "projected", "downwardAPI", "csi", "ephemeral");
+
+    /**
+     * The JVM's memory beyond heap and RocksDB (metaspace, code cache, threads, direct buffers, JNI):
+     * about 200 MiB measured (bin/memory, docs/BENCHMARKS.md "RocksDB memory"), with room to spare.
+     */
+    private static final long JVM_NATIVE_BYTES = 512L << 20;
+    /** VmRSS of one instance with 1,000 models and a 512 MiB heap (bin/memory). */
+    private static final long MEASURED_RSS_1000_MODELS = 831L << 20;
 
     private static final ServiceConfig DEFAULTS = ServiceConfig.of("kafka:9092", "http://registry:8080/apis/registry/v3");
 
@@ -234,7 +244,7 @@ class DeploymentFilesTest {
             List<Map<String, Object>> acls = list(at(user, "spec", "authorization", "acls")).stream().map(DeployFiles::map).toList();
             assertThat(acls).anySatisfy(a -> {
                 assertThat(at(a, "resource", "type")).isEqualTo("transactionalId");
-                assertThat(at(a, "resource", "name")).isEqualTo(DEFAULTS.applicationId());
+                assertThat(at(a, "resource", "name")).isEqualTo(DEFAULTS.applicationId() + "-");
                 assertThat(at(a, "resource", "patternType")).isEqualTo("prefix");
                 assertThat(strings(a.get("operations"))).contains("Write", "Describe");
             });
@@ -275,6 +285,79 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void everyUsersAclsCoverWhatItsRoleUsesAndReachNothingOfAnotherRoles() throws Exception {
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            // given what each role uses: the service's from its config and its topology, the writer's from its
+            // config, Connect's from its KafkaConnect and KafkaConnectors
+            List<Use> uses = new ArrayList<>();
+            ServiceConfig service = ServiceConfig.from(only(kubernetesContainers(objects), "run").config(),
+                    only(kubernetesContainers(objects), "run").env());
+            String app = service.applicationId();
+            Topics.of(service).all().forEach(t -> uses.add(new Use("metalearner", "topic", t.name(), "Write")));
+            for (TopologyDescription.Subtopology sub : LearningTopology.build(service).describe().subtopologies()) {
+                for (TopologyDescription.Node node : sub.nodes()) {
+                    if (node instanceof TopologyDescription.Processor p) {
+                        p.stores().forEach(store -> uses.add(new Use("metalearner", "topic", app + "-" + store + "-changelog", "Write")));
+                    }
+                }
+            }
+            uses.add(new Use("metalearner", "group", app, "Read"));
+            uses.add(new Use("metalearner", "transactionalId", app + "-2f1c7e0a-6a47-4b2e-9d43-0c5d8c0f6e11-1", "Write"));
+            kubernetesContainers(objects).stream().filter(c -> c.subcommand().equals("writer")).forEach(c -> {
+                WriterConfig writer = WriterConfig.from(c.config(), c.env());
+                uses.add(new Use("metalearner-writer", "group", writer.groupId(), "Read"));
+                writer.topics().landed().forEach(t -> uses.add(new Use("metalearner-writer", "topic", t, "Read")));
+                uses.add(new Use("metalearner-writer", "topic", writer.topics().deadLetter(), "Write"));
+            });
+            for (Map<String, Object> connect : ofKind(objects, "KafkaConnect")) {
+                uses.add(new Use("metalearner-connect", "group", (String) at(connect, "spec", "groupId"), "Read"));
+                for (String storage : List.of("configStorageTopic", "offsetStorageTopic", "statusStorageTopic")) {
+                    uses.add(new Use("metalearner-connect", "topic", (String) at(connect, "spec", storage), "Write"));
+                }
+            }
+            for (Map<String, Object> connector : ofKind(objects, "KafkaConnector")) {
+                uses.add(new Use("metalearner-connect", "group", "connect-" + name(connector), "Read"));
+                uses.add(new Use("metalearner-connect", "topic", (String) at(connector, "spec", "config", "topics"), "Read"));
+                uses.add(new Use("metalearner-connect", "topic",
+                        (String) at(connector, "spec", "config", "errors.deadletterqueue.topic.name"), "Write"));
+            }
+            List<Acl> acls = new ArrayList<>();
+            for (Map<String, Object> user : ofKind(objects, "KafkaUser")) {
+                for (Object a : list(at(user, "spec", "authorization", "acls"))) {
+                    acls.add(new Acl(name(user), (String) at(a, "resource", "type"), (String) at(a, "resource", "name"),
+                            "prefix".equals(at(a, "resource", "patternType")), strings(map(a).get("operations"))));
+                }
+            }
+
+            for (Use use : uses) {
+                // then its own user may do it...
+                assertThat(acls).as(overlay + ": " + use + " allowed").anyMatch(a -> a.user().equals(use.user()) && a.allows(use));
+                // ...and no other user's prefix reaches it, nor another's ACL its group (named topics
+                // are shared on purpose: the writer reads what the service writes)
+                assertThat(acls).as(overlay + ": " + use + " reached by another user").noneMatch(a -> !a.user().equals(use.user())
+                        && a.matches(use) && (a.prefix() || use.type().equals("group")));
+            }
+            assertThat(uses).extracting(Use::user).contains("metalearner").containsAnyOf("metalearner-writer", "metalearner-connect");
+        }
+    }
+
+    /** A resource a role's user reads or writes. */
+    private record Use(String user, String type, String name, String operation) {
+    }
+
+    /** One ACL of a KafkaUser. */
+    private record Acl(String user, String type, String name, boolean prefix, List<String> operations) {
+        boolean matches(Use use) {
+            return type.equals(use.type()) && (prefix ? use.name().startsWith(name) : use.name().equals(name));
+        }
+
+        boolean allows(Use use) {
+            return matches(use) && (operations.contains("All") || operations.contains(use.operation()));
+        }
+    }
+
+    @Test
     void aChangedPropertyRollsThePodsAndLeavesEveryJobAsItWas() throws Exception {
         for (String overlay : OVERLAYS) {
             // given the overlay as it is, and rendered again after a property was added to the config files
@@ -307,42 +390,45 @@ class DeploymentFilesTest {
     @Test
     void everyContainerOfEveryWorkloadIsAdmittedByPodSecurityRestricted() throws Exception {
         for (String overlay : OVERLAYS) {
-            for (Map<String, Object> w : workloads(renderedOrSkip(overlay))) {
-                Map<String, Object> pod = podSpec(w);
-                String where = overlay + ": " + w.get("kind") + "/" + name(w);
-                // then the pod shares nothing with its node...
-                for (String host : List.of("hostNetwork", "hostPID", "hostIPC")) {
-                    assertThat(pod.get(host)).as(where + " " + host).isNotEqualTo(true);
-                }
-                for (Object v : list(pod.get("volumes"))) {
-                    assertThat(map(v).keySet()).as(where + " volume types").allMatch(k -> RESTRICTED_VOLUMES.contains(k));
-                }
-                Map<String, Object> podSecurity = map(pod.get("securityContext"));
-                for (Map<String, Object> c : allContainers(w)) {
-                    String container = where + " container " + c.get("name");
-                    Map<String, Object> security = map(c.get("securityContext"));
-                    // ...and each container runs as non-root, unprivileged, no capabilities, seccomp on
-                    assertThat(security.getOrDefault("runAsNonRoot", podSecurity.get("runAsNonRoot"))).as(container + " runAsNonRoot").isEqualTo(true);
-                    assertThat(security.getOrDefault("runAsUser", podSecurity.getOrDefault("runAsUser", 1))).as(container + " runAsUser").isNotEqualTo(0);
-                    assertThat(security.get("privileged")).as(container + " privileged").isNotEqualTo(true);
-                    assertThat(security.get("allowPrivilegeEscalation")).as(container + " allowPrivilegeEscalation").isEqualTo(false);
-                    assertThat(strings(at(security, "capabilities", "drop"))).as(container + " capabilities.drop").contains("ALL");
-                    assertThat(strings(at(security, "capabilities", "add"))).as(container + " capabilities.add").isSubsetOf("NET_BIND_SERVICE");
-                    Object seccomp = at(security, "seccompProfile", "type");
-                    assertThat(seccomp == null ? at(podSecurity, "seccompProfile", "type") : seccomp).as(container + " seccompProfile")
-                            .isIn("RuntimeDefault", "Localhost");
-                    for (Object p : list(c.get("ports"))) assertThat(map(p)).as(container + " hostPort").doesNotContainKey("hostPort");
-                    // and the image's own containers write only to volumes: /tmp (JNI libraries, RocksDB) among them
-                    if (String.valueOf(c.get("image")).contains("/" + IMAGE + ":")) {
-                        assertThat(security.get("readOnlyRootFilesystem")).as(container + " readOnlyRootFilesystem").isEqualTo(true);
-                        String tmp = list(c.get("volumeMounts")).stream().map(DeployFiles::map)
-                                .filter(m -> "/tmp".equals(m.get("mountPath"))).map(m -> (String) m.get("name")).findFirst().orElse(null);
-                        assertThat(tmp).as(container + " mounts a volume on /tmp").isNotNull();
-                        assertThat(list(pod.get("volumes")).stream().map(DeployFiles::map).filter(v -> tmp.equals(v.get("name"))).findFirst()
-                                .orElseThrow()).as(container + " /tmp").containsKey("emptyDir");
-                    }
-                }
-            }
+            assertThat(PodSecurityRestricted.violations(renderedOrSkip(overlay))).as(overlay).isEmpty();
+        }
+    }
+
+    @Test
+    void theServicesMemoryLimitHoldsItsHeapRocksDbAndTheJvmsNativeMemory() throws Exception {
+        for (String overlay : OVERLAYS) {
+            List<Map<String, Object>> objects = renderedOrSkip(overlay);
+            Container run = only(kubernetesContainers(objects), "run");
+            Map<String, Object> spec = containerSpec(objects, run);
+            long limit = bytes(String.valueOf(at(spec, "resources", "limits", "memory")));
+            long request = bytes(String.valueOf(at(spec, "resources", "requests", "memory")));
+            Matcher percent = Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(run.env().getOrDefault("JAVA_OPTS", ""));
+            assertThat(percent.find()).as(overlay + ": JAVA_OPTS sets MaxRAMPercentage").isTrue();
+            long heap = limit * Long.parseLong(percent.group(1)) / 100;
+            long rocksDb = ServiceConfig.from(run.config(), run.env()).rocksDbMemoryBytes();
+            // then heap + RocksDB + the JVM's native memory fit under the limit, and the request
+            // covers what one instance measured with 1,000 models (docs/BENCHMARKS.md "RocksDB memory")
+            assertThat(heap + rocksDb + JVM_NATIVE_BYTES).as(overlay + ": heap " + heap + " + RocksDB " + rocksDb
+                    + " + native " + JVM_NATIVE_BYTES + " within the limit " + limit).isLessThanOrEqualTo(limit);
+            assertThat(request).as(overlay + ": memory request").isGreaterThanOrEqualTo(MEASURED_RSS_1000_MODELS);
+        }
+    }
+
+    /** A Kubernetes memory quantity in bytes (the binary suffixes the manifests use). */
+    private static long bytes(String quantity) {
+        Matcher m = Pattern.compile("(\\d+)(Ki|Mi|Gi)?").matcher(quantity);
+        assertThat(m.matches()).as("memory quantity " + quantity).isTrue();
+        long n = Long.parseLong(m.group(1));
+        return m.group(2) == null ? n : n << switch (m.group(2)) { case "Ki" -> 10; case "Mi" -> 20; default -> 30; };
+    }
+
+    @Test
+    void everyRenderedObjectIsValidAgainstTheSchemaOfItsKind() throws Exception {
+        // given Kubernetes' schemas, the Prometheus Operator's and the CRDs of the Strimzi release the manifests need
+        ManifestSchemas schemas = ManifestSchemas.load();
+        for (String overlay : OVERLAYS) {
+            // then every object of every overlay is valid, strictly: no field its kind does not define
+            assertThat(schemas.violations(renderedOrSkip(overlay))).as(overlay).isEmpty();
         }
     }
 

@@ -138,14 +138,19 @@ public final class DeployFiles {
                     env.put((String) var.get("name"), var.containsKey("value") ? String.valueOf(var.get("value"))
                             : "from-a-secret-or-the-pod-0123456789");
                 }
-                int at = args.indexOf("--config");
-                Object file = at < 0 ? null : configMap.get(Path.of(args.get(at + 1)).getFileName().toString());
-                // no such file in the ConfigMap (e.g. --config /dev/null): the environment holds the config
-                Properties config = file == null ? new Properties() : properties((String) file);
-                containers.add(new Container(workload.get("kind") + "/" + name(workload), args, env, config));
+                containers.add(new Container(workload.get("kind") + "/" + name(workload), args, env, configOf(configMap, c)));
             }
         }
         return containers;
+    }
+
+    /** The properties file a container's {@code --config} names, from the ConfigMap's data. */
+    public static Properties configOf(Map<String, Object> configMapData, Map<String, Object> container) {
+        List<String> args = strings(container.getOrDefault("args", List.of()));
+        int at = args.indexOf("--config");
+        Object file = at < 0 ? null : configMapData.get(Path.of(args.get(at + 1)).getFileName().toString());
+        // no such file in the ConfigMap (e.g. --config /dev/null): the environment holds the config
+        return file == null ? new Properties() : properties((String) file);
     }
 
     public static List<Map<String, Object>> workloads(List<Map<String, Object>> objects) {
