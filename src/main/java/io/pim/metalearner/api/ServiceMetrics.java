@@ -12,6 +12,7 @@ import io.pim.metalearner.kafka.CountStore;
 import io.pim.metalearner.kafka.DeadLetters;
 import io.pim.metalearner.learn.trade.Rejection;
 import io.pim.metalearner.metrics.PrometheusMetrics;
+import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;
@@ -87,6 +88,7 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
     private static final class Model {
         volatile StepResult last;
         volatile Set<AlertType> active = Set.of();
+        volatile Metrics figures;
         final Set<String> agents = ConcurrentHashMap.newKeySet();
     }
 
@@ -162,6 +164,23 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         for (Meter meter : registry.getMeters()) {
             String modelId = meter.getId().getTag("model_id");
             if (modelId != null && modelIds.contains(modelId)) registry.remove(meter);
+        }
+    }
+
+    @Override
+    public void onFigures(String modelId, Metrics figures) {
+        Model model = models.get(modelId);
+        if (model == null) return;
+        boolean first = model.figures == null;
+        model.figures = figures;
+        if (first) {
+            for (String weights : List.of("learned", "uniform")) {
+                Gauge.builder("metalearner.committee.pnl", model, m -> weights.equals("learned")
+                                ? m.figures.committeePnlLearned() : m.figures.committeePnlUniform())
+                        .description("the committee's P&L per unit position over every trade the model learned from, "
+                                + "with its learned weights or with every weight 1")
+                        .tags("model_id", modelId, "weights", weights).register(registry);
+            }
         }
     }
 

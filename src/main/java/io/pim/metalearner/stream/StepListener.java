@@ -3,6 +3,7 @@ package io.pim.metalearner.stream;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.ShadowRace;
+import io.pim.metalearner.learn.score.Metrics;
 import java.util.Collection;
 import java.util.List;
 
@@ -31,6 +32,10 @@ public interface StepListener {
 
     /** The standings of the model's race with its shadow candidates after a step; only for a model that has candidates. */
     default void onRace(String modelId, List<ShadowRace.Standing> standings) {
+    }
+
+    /** The model's running figures (committee P&L among them) after the step or command just told. */
+    default void onFigures(String modelId, Metrics figures) {
     }
 
     /**

@@ -217,6 +217,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                     ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
             reported.add(modelId);
             listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
+            listener.onFigures(modelId, step.learner().metrics());
         }
         race(trained.steps(), driftRaised, driftActive);
         counts.increment(CountStore.TRAINED);
@@ -339,6 +340,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         reported.add(modelId);
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
                 m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
+        listener.onFigures(modelId, m);
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
                 .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
     }

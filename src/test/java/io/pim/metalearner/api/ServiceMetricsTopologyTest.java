@@ -62,6 +62,8 @@ class ServiceMetricsTopologyTest {
                         .contains("metalearner_dead_letters_total{reason=\"duplicate\"} 0.0")
                         .contains("metalearner_training_step{model_id=\"desk-a\"} 1.0")
                         .contains("metalearner_training_step{model_id=\"desk-b\"} 1.0")
+                        .contains("metalearner_committee_pnl{model_id=\"desk-a\",weights=\"learned\"}")
+                        .contains("metalearner_committee_pnl{model_id=\"desk-a\",weights=\"uniform\"}")
                         .contains("metalearner_step_time_seconds_bucket{le=\"+Inf\"} 2")
                         .contains("metalearner_step_time_seconds_count 2")
                         .doesNotContain("quantile=");
