@@ -175,12 +175,25 @@ class MetricsAcrossInstancesIT {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + instance.port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
+        return samples(response.body());
+    }
+
+    /** Series (name and labels) → value, of a Prometheus text exposition. */
+    static Map<String, Double> samples(String exposition) {
         Map<String, Double> samples = new TreeMap<>();
-        for (String line : response.body().split("\n")) {
+        for (String line : exposition.split("\n")) {
             Matcher m = SAMPLE.matcher(line);
-            if (!line.startsWith("#") && m.matches()) samples.put(m.group(1), Double.parseDouble(m.group(2)));
+            if (!line.startsWith("#") && m.matches()) samples.put(m.group(1), value(m.group(2)));
         }
         return samples;
+    }
+
+    private static double value(String text) {
+        return switch (text) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(text);
+        };
     }
 
     /** One trade per model a round, and a trade with a negative price now and then (a dead letter). */
