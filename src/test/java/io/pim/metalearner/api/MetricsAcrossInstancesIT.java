@@ -110,7 +110,7 @@ class MetricsAcrossInstancesIT {
                                   Await.Condition done) throws Exception {
         scrapes.newPhase();
         Await.until(() -> what + "; holders " + holders(running) + ", models reported " + scrapes.reported()
-                + ", trained " + scrapes.lastTrained(), SETTLE, () -> {
+                + ", trained " + scrapes.lastTrained() + ", counters that went down " + scrapes.decreases(), SETTLE, () -> {
             trades.round();
             scrapes.scrapeAll(running);
             return done.holds();
