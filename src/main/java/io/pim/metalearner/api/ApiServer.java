@@ -10,6 +10,7 @@ import io.javalin.json.JavalinJackson;
 import io.pim.metalearner.api.FeedbackGateway.AlreadyTrained;
 import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Outcome;
+import io.pim.metalearner.metrics.PrometheusMetrics;
 import io.pim.metalearner.api.FeedbackGateway.Rejected;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
 import io.pim.metalearner.learn.trade.InvalidTradeException;
@@ -254,7 +255,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void metrics(Context ctx) {
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.get());
+        ctx.contentType(PrometheusMetrics.CONTENT_TYPE).result(metrics.get());
     }
 
     /** Every model any instance trains, with its owner and step, sorted by model id. */

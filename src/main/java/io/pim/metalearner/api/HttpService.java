@@ -40,8 +40,10 @@ public final class HttpService implements AutoCloseable {
         try {
             CommandClient ops = config.adminToken() == null ? null : new CommandClient(service.config(), "http");
             AdminRoutes.Sender admin = ops == null ? null : command -> ops.send(command, ADMIN_WAIT);
+            StreamHealth health = new StreamHealth(service);
+            metrics.bindHealth(health);
             ApiServer server = new ApiServer(config, new StreamLearnerView(service, config.adminToken()), gateway, metrics::scrape,
-                    admin, new StreamHealth(service), checkpoints).start();
+                    admin, health, checkpoints).start();
             log.info("admin endpoints {}", ops == null ? "off (no http.admin-token configured)" : "on, behind the configured bearer token");
             log.info("feedback {}", config.feedbackToken() == null ? "open (no http.feedback-token configured)" : "behind the configured bearer token");
             return new HttpService(gateway, server, ops);

@@ -1,57 +1,94 @@
 package io.pim.metalearner.api;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pim.metalearner.kafka.CountStore;
+import io.pim.metalearner.kafka.DeadLetters;
+import io.pim.metalearner.learn.trade.Rejection;
+import io.pim.metalearner.metrics.PrometheusMetrics;
+import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.alert.AlertType;
 import io.pim.metalearner.learn.race.ShadowRace;
 import io.pim.metalearner.stream.LearningService;
 import io.pim.metalearner.stream.StepListener;
-import io.pim.metalearner.stream.CountSnapshot;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The service's Prometheus metrics: Kafka Streams' own (Micrometer's binder) and, under
- * {@code metalearner_}, the learner's latest figures per model, step time and end-to-end latency
- * (fed by the training step on this instance), and the stream's counters (records in, trained,
- * expired, dead letters by reason) read from its count stores at each scrape.
+ * The service's Prometheus metrics: the JVM's and the process's, Kafka Streams' own (Micrometer's
+ * binder: its consumers' {@code records-lag} among them) and, under {@code metalearner_}:
+ * <ul>
+ * <li>counters of what this process did (records in, joined, trained, scored, commands applied,
+ *     votes expired, unknown agents, dead letters by reason), incremented as the processors count,
+ *     so they only grow however the partitions move (Prometheus sums them over instances);</li>
+ * <li>histograms (Prometheus buckets, which aggregate over instances) of the step time and the
+ *     end-to-end latency;</li>
+ * <li>the latest figures of each model (and race) this instance holds, dropped when the model's
+ *     task leaves the instance.</li>
+ * </ul>
  */
 public final class ServiceMetrics implements StepListener, AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(ServiceMetrics.class);
+    /** CountStore name → counter name; the other counts (pending, records on the training topic) are not counters of work. */
+    private static final Map<String, String> COUNTERS = Map.of(
+            CountStore.VOTES_IN, "metalearner.votes.in",
+            CountStore.TRADES_IN, "metalearner.trades.in",
+            CountStore.JOINED, "metalearner.joined",
+            CountStore.TRAINED, "metalearner.trained",
+            CountStore.SCORED, "metalearner.scored",
+            CountStore.COMMANDS_APPLIED, "metalearner.commands.applied",
+            CountStore.EXPIRED, "metalearner.votes.expired",
+            CountStore.UNKNOWN_AGENTS, "metalearner.unknown.agent.votes");
+    private static final String DEAD_LETTERS = "metalearner.dead.letters";
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMetrics prometheus = new PrometheusMetrics();
+    private final PrometheusMeterRegistry registry = prometheus.registry();
     private final Timer stepTime = Timer.builder("metalearner.step.time")
             .description("time of one learner step (forward, backward, Adam, weight rule)")
-            .publishPercentiles(0.5, 0.99).register(registry);
+            .serviceLevelObjectives(durations(0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                    0.01, 0.025, 0.05, 0.1, 0.25, 1))
+            .register(registry);
     private final Timer latency = Timer.builder("metalearner.end.to.end.latency")
             .description("from a trade's close (closed_at) to the end of its training step")
-            .publishPercentiles(0.5, 0.99).register(registry);
+            .serviceLevelObjectives(durations(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+            .register(registry);
+    /** Counter per CountStore name (dead letters: per {@code dead-letter:<reason>}). */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Model> models = new ConcurrentHashMap<>();
     private final Map<String, Race> races = new ConcurrentHashMap<>();
-    private final Set<String> countersRegistered = ConcurrentHashMap.newKeySet();
-    private volatile CountSnapshot counts = new CountSnapshot(Map.of());
-    private LearningService service;
-    private KafkaStreamsMetrics streamsMetrics;
+
+    public ServiceMetrics() {
+        // every counter from zero, so rate() sees the first increment and dashboards the series
+        COUNTERS.keySet().forEach(this::counter);
+        for (Rejection r : Rejection.values()) counter(CountStore.DEAD_LETTER_PREFIX + r.code);
+        counter(CountStore.DEAD_LETTER_PREFIX + DeadLetters.KEY_MISMATCH);
+    }
+
+    private static Duration[] durations(double... seconds) {
+        Duration[] out = new Duration[seconds.length];
+        for (int i = 0; i < seconds.length; i++) out[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));
+        return out;
+    }
 
     /** The latest figures of one model trained here; gauges read them. */
     private static final class Model {
         volatile StepResult last;
         volatile Set<AlertType> active = Set.of();
+        volatile Metrics figures;
         final Set<String> agents = ConcurrentHashMap.newKeySet();
     }
 
@@ -60,14 +97,18 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         volatile ShadowRace.Standing last;
     }
 
-    /** Binds Kafka Streams' metrics and the stream's counters; call once the service exists. */
+    /** Binds Kafka Streams' metrics; call once the service exists. */
     public void bind(LearningService service) {
-        this.service = service;
-        this.streamsMetrics = new KafkaStreamsMetrics(service.streams());
-        streamsMetrics.bindTo(registry);
+        prometheus.bindKafka((scheduler, every) -> new KafkaStreamsMetrics(service.streams(), Tags.empty(), scheduler, every));
         FunctionCounter.builder("metalearner.stream.thread.failures", service.threadFailures(), f -> f.total())
                 .description("stream threads that failed and were replaced (their tasks retry from the last commit)")
                 .register(registry);
+    }
+
+    /** What the readiness probe answers, as a gauge: 1 ready, 0 not. */
+    public void bindHealth(Health health) {
+        Gauge.builder("metalearner.ready", health, h -> h.ready().ok() ? 1 : 0)
+                .description("1 while the instance is ready (GET /health/ready answers 200), 0 otherwise").register(registry);
     }
 
     /** The feedback answer consumer's health: whether it reads, and how often it was replaced after a failure. */
@@ -90,6 +131,55 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
             if (model.agents.add(agent)) {
                 Gauge.builder("metalearner.agent.weight", model, m -> m.last.agentWeights().getOrDefault(agent, Double.NaN))
                         .tags("model_id", modelId, "agent", agent).register(registry);
+            }
+        }
+    }
+
+    @Override
+    public void onCount(String name, long delta) {
+        if (delta <= 0) return; // only the pending counts go down, and they are not counters
+        Counter counter = counter(name);
+        if (counter != null) counter.increment(delta);
+    }
+
+    /** The counter of a CountStore name, registered on first use; null for a count that is not one. */
+    private Counter counter(String name) {
+        return counters.computeIfAbsent(name, n -> {
+            if (n.startsWith(CountStore.DEAD_LETTER_PREFIX)) {
+                return Counter.builder(DEAD_LETTERS).tag("reason", n.substring(CountStore.DEAD_LETTER_PREFIX.length()))
+                        .description("records this process dead-lettered, by reason").register(registry);
+            }
+            String metric = COUNTERS.get(n);
+            return metric == null ? null : Counter.builder(metric).description("counted by this process: " + n).register(registry);
+        });
+    }
+
+    /** Drops every series of these models (and their races): another instance reports them now. */
+    @Override
+    public void onModelsClosed(Collection<String> modelIds) {
+        for (String modelId : modelIds) {
+            models.remove(modelId);
+            races.keySet().removeIf(key -> key.startsWith(modelId + "\u0000"));
+        }
+        for (Meter meter : registry.getMeters()) {
+            String modelId = meter.getId().getTag("model_id");
+            if (modelId != null && modelIds.contains(modelId)) registry.remove(meter);
+        }
+    }
+
+    @Override
+    public void onFigures(String modelId, Metrics figures) {
+        Model model = models.get(modelId);
+        if (model == null) return;
+        boolean first = model.figures == null;
+        model.figures = figures;
+        if (first) {
+            for (String weights : List.of("learned", "uniform")) {
+                Gauge.builder("metalearner.committee.pnl", model, m -> weights.equals("learned")
+                                ? m.figures.committeePnlLearned() : m.figures.committeePnlUniform())
+                        .description("the committee's P&L per unit position over every trade the model learned from, "
+                                + "with its learned weights or with every weight 1")
+                        .tags("model_id", modelId, "weights", weights).register(registry);
             }
         }
     }
@@ -145,39 +235,13 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         Gauge.builder(name, model, m -> m.last == null ? Double.NaN : value.applyAsDouble(m)).tags(tags).register(registry);
     }
 
-    /** The Prometheus text exposition, with the stream's counters read now. */
+    /** The Prometheus text exposition. */
     public String scrape() {
-        refreshCounts();
         return registry.scrape();
-    }
-
-    private void refreshCounts() {
-        if (service == null) return;
-        try {
-            counts = service.counts();
-        } catch (RuntimeException e) {
-            // during a rebalance the count stores are not queryable: keep the last values
-            log.debug("stream counts not available for this scrape: {}", e.getMessage());
-        }
-        counter("metalearner.votes.in", Tags.empty(), c -> c.votesIn());
-        counter("metalearner.trades.in", Tags.empty(), c -> c.tradesIn());
-        counter("metalearner.trained", Tags.empty(), c -> c.trained());
-        counter("metalearner.votes.expired", Tags.empty(), c -> c.votesExpired());
-        counter("metalearner.unknown.agent.votes", Tags.empty(), c -> c.unknownAgentVotes());
-        for (String reason : counts.deadLettered().keySet()) {
-            counter("metalearner.dead.letters", Tags.of("reason", reason), c -> c.deadLettered().getOrDefault(reason, 0L));
-        }
-    }
-
-    private void counter(String name, Tags tags, ToDoubleFunction<CountSnapshot> value) {
-        if (countersRegistered.add(name + tags)) {
-            FunctionCounter.builder(name, this, m -> value.applyAsDouble(m.counts)).tags(tags).register(registry);
-        }
     }
 
     @Override
     public void close() {
-        if (streamsMetrics != null) streamsMetrics.close();
-        registry.close();
+        prometheus.close();
     }
 }

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 /** {@code metalearner writer --config FILE}: the JDBI writer as a process of its own, until stopped. */
 @Command(name = "writer", mixinStandardHelpOptions = true,
         description = "Land the training-log, agent-performance and weight-snapshot topics in PostgreSQL; with "
-                + "health.port set, answer GET /health/live and /health/ready there.")
+                + "health.port set, answer GET /health/live, /health/ready and /metrics there.")
 public final class WriterCommand implements Callable<Integer> {
 
     @Mixin

@@ -311,7 +311,7 @@ public final class ConfigParts {
                         "Consumer group of the writer: writers sharing it share the partitions.")
                 .define(HEALTH_PORT, Type.INT, 0, Range.between(0, 65535), Importance.MEDIUM,
                         "Port of the writer's GET /health/live and /health/ready (what a Compose healthcheck or a "
-                                + "Kubernetes probe calls); 0: no health listener.");
+                                + "Kubernetes probe calls) and its Prometheus GET /metrics; 0: no health listener.");
     }
 
     public static ConfigDef database(ConfigDef d) {

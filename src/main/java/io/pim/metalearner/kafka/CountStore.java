@@ -4,11 +4,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Counters kept in a changelogged store, so they are exactly-once like the state they describe
  * and survive restarts: what lets "records in = trained + dead-lettered + pending" reconcile.
- * Each processor has its own store; {@link CountSnapshot} adds them up.
+ * Each processor has its own store; {@link CountSnapshot} adds them up. Every change is also told
+ * to a tally of this process (metrics): the store's counts move with the partitions, the tally's
+ * only grow.
  */
 public final class CountStore {
     public static final String VOTES_IN = "votes-in";
@@ -27,13 +30,20 @@ public final class CountStore {
     public static final String DEAD_LETTER_PREFIX = "dead-letter:";
 
     private final KeyValueStore<String, Long> store;
+    private final ObjLongConsumer<String> tally;
     // What the store holds, so a count bumped several times per record is read from the store once
     // per task start, not once per bump. Only ever what was put: a failed record's task restarts,
     // and a new CountStore with it.
     private final Map<String, Long> known = new HashMap<>();
 
     public CountStore(KeyValueStore<String, Long> store) {
+        this(store, (name, delta) -> { });
+    }
+
+    /** @param tally told of every change (name, delta) after the store has it */
+    public CountStore(KeyValueStore<String, Long> store, ObjLongConsumer<String> tally) {
         this.store = store;
+        this.tally = tally;
     }
 
     public void add(String name, long delta) {
@@ -45,6 +55,7 @@ public final class CountStore {
         long next = now + delta;
         store.put(name, next);
         known.put(name, next);
+        tally.accept(name, delta);
     }
 
     public void increment(String name) {

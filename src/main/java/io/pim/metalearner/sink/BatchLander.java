@@ -19,6 +19,9 @@ import java.util.function.BiConsumer;
 final class BatchLander implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchLander.class);
 
+    /** The dead-letter reason of a row whose content the database refused. */
+    static final String DATABASE_REFUSED = "database-refused";
+
     private final Jdbi jdbi;
     private Handle handle;
 
@@ -74,7 +77,7 @@ final class BatchLander implements AutoCloseable {
             } catch (RuntimeException e) {
                 // away: the whole batch is retried (rows landed so far are upserted again); fatal: the writer stops
                 if (SqlFailure.of(e) != SqlFailure.DATA) throw refusedOrAway(e);
-                batch.deadLetter(p.record(), "database-refused", "SQLState " + SqlFailure.sqlState(e) + ": " + Unavailable.rootMessage(e));
+                batch.deadLetter(p.record(), DATABASE_REFUSED, "SQLState " + SqlFailure.sqlState(e) + ": " + Unavailable.rootMessage(e));
                 batch.records--;
                 rows.remove(); // so a retry of the batch does not meet it again
             }

@@ -27,9 +27,13 @@ final class DeadLetterSender implements AutoCloseable {
     private final String topic;
     private final AtomicLong sent = new AtomicLong();
 
-    DeadLetterSender(Producer<byte[], DeadLetter> producer, String topic) {
+    private final java.util.function.Consumer<String> onSent;
+
+    /** @param onSent told the reason of each dead letter the broker took */
+    DeadLetterSender(Producer<byte[], DeadLetter> producer, String topic, java.util.function.Consumer<String> onSent) {
         this.producer = producer;
         this.topic = topic;
+        this.onSent = onSent;
     }
 
     /** Sends them all and waits for the acks; on return or on a throw, {@code letters} holds those not taken. */
@@ -53,6 +57,7 @@ final class DeadLetterSender implements AutoCloseable {
             try {
                 acks.get(i).get();
                 sent.incrementAndGet();
+                onSent.accept(letters.get(i).getReason());
             } catch (ExecutionException e) {
                 notTaken.add(letters.get(i));
                 if (failure == null) failure = e.getCause();

@@ -59,6 +59,7 @@ public final class JdbiWriter implements AutoCloseable {
     private final GroupOffsets offsets;
     private final DeadLetterSender deadLetters;
     private final CatchUpCheck catchUp;
+    private final WriterMetrics metrics = new WriterMetrics();
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -80,7 +81,9 @@ public final class JdbiWriter implements AutoCloseable {
         this.lander = new BatchLander(jdbi);
         this.consumer = WriterClients.consumer(config);
         this.offsets = new GroupOffsets(consumer);
-        this.deadLetters = new DeadLetterSender(WriterClients.deadLetterProducer(config), config.topics().deadLetter());
+        this.deadLetters = new DeadLetterSender(WriterClients.deadLetterProducer(config), config.topics().deadLetter(),
+                metrics::deadLettered);
+        metrics.bind(consumer);
         this.catchUp = new CatchUpCheck(config, () -> WriterClients.admin(config));
         this.thread = new Thread(this::run, "jdbi-writer");
     }
@@ -133,6 +136,7 @@ public final class JdbiWriter implements AutoCloseable {
             consumer.close(Duration.ofSeconds(5));
             deadLetters.close();
             stopped.countDown();
+            // the registry stays: /metrics answers until the process ends, the consumer's meters gone with it
         }
     }
 
@@ -181,6 +185,7 @@ public final class JdbiWriter implements AutoCloseable {
                     if (!batch.landed) {
                         lander.land(batch);
                         batch.landed = true;
+                        metrics.landed(batch);
                     }
                     deadLetters.sendAll(batch.deadLetters);
                     commitHook.afterDatabaseCommit(records.count());
@@ -208,6 +213,7 @@ public final class JdbiWriter implements AutoCloseable {
      */
     private boolean waitOut(Unavailable e, Backoff backoff, ConsumerRecords<byte[], byte[]> inHand) {
         retries.incrementAndGet();
+        metrics.waited();
         waitingFor = e.what;
         Duration pause = backoff.next();
         log.warn("Waiting for {}: {}; trying again in {} ms{}", e.what, Unavailable.rootMessage(e), pause.toMillis(),
@@ -261,6 +267,11 @@ public final class JdbiWriter implements AutoCloseable {
         return deadLetters.sent();
     }
 
+    /** Its Prometheus metrics, served on the health port's {@code /metrics}. */
+    public WriterMetrics metrics() {
+        return metrics;
+    }
+
     /** How many times the writer waited for the database or the schema registry to come back. */
     public long retries() {
         return retries.get();
@@ -301,5 +312,6 @@ public final class JdbiWriter implements AutoCloseable {
         running = false;
         consumer.wakeup();
         stopped.await(30, TimeUnit.SECONDS);
+        metrics.close();
     }
 }

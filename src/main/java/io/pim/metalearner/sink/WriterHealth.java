@@ -3,9 +3,12 @@ package io.pim.metalearner.sink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Gauge;
+import io.pim.metalearner.metrics.PrometheusMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The writer's {@code GET /health/live} and {@code GET /health/ready} on {@code health.port}, in the
- * service's shape (200 or 503, a JSON body {@code {status, state, detail}}), on the JDK's own HTTP
- * server: the writer has no other HTTP, and a probe is all this listens for.
+ * service's shape (200 or 503, a JSON body {@code {status, state, detail}}), and its Prometheus
+ * metrics on {@code GET /metrics} ({@link WriterMetrics}, with {@code metalearner_writer_ready}), on
+ * the JDK's own HTTP server: the writer has no other HTTP.
  * <ul>
  * <li><b>live</b> fails when the writer has stopped (an error that waiting does not cure; the
  *     process exits with 1 too) or its loop is wedged: migrated, yet no poll for longer than
@@ -32,6 +36,7 @@ public final class WriterHealth implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WriterHealth.class);
     public static final String LIVE_PATH = "/health/live";
     public static final String READY_PATH = "/health/ready";
+    public static final String METRICS_PATH = "/metrics";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Check(boolean ok, String state, String detail) {
@@ -47,6 +52,10 @@ public final class WriterHealth implements AutoCloseable {
         this.server = HttpServer.create(new InetSocketAddress(port), 0);
         server.createContext(LIVE_PATH, ex -> answer(ex, live()));
         server.createContext(READY_PATH, ex -> answer(ex, ready()));
+        server.createContext(METRICS_PATH, this::metrics);
+        Gauge.builder("metalearner.writer.ready", this, h -> h.ready().ok() ? 1 : 0)
+                .description("1 while the writer is ready (migrated and writing), 0 otherwise")
+                .register(writer.metrics().registry());
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "writer-health");
             t.setDaemon(true);
@@ -86,6 +95,21 @@ public final class WriterHealth implements AutoCloseable {
         if (waiting != null) return new Check(false, "WAITING", "waiting for " + waiting);
         if (!writer.isMigrated()) return new Check(false, "MIGRATING", "migrating the database before writing");
         return new Check(true, "WRITING", "migrated and writing");
+    }
+
+    private void metrics(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!"GET".equals(exchange.getRequestMethod())) {
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            byte[] bytes = writer.metrics().scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", PrometheusMetrics.CONTENT_TYPE);
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
     }
 
     private static void answer(HttpExchange exchange, Check check) throws IOException {

@@ -77,7 +77,10 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
      */
     private long sweptTo;
 
-    JoinProcessor(ServiceConfig config, Topics topics) {
+    private final StepListener listener;
+
+    JoinProcessor(ServiceConfig config, Topics topics, StepListener listener) {
+        this.listener = listener;
         this.votesTopic = topics.decisionVotes().name();
         this.tradesTopic = topics.tradeClosed().name();
         this.defaultModelId = config.defaultModelId();
@@ -93,7 +96,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
         this.context = context;
         this.states = context.getStateStore(LearningTopology.JOIN_STATE_STORE);
         this.deadlines = context.getStateStore(LearningTopology.JOIN_DEADLINES_STORE);
-        this.counts = new CountStore(context.getStateStore(LearningTopology.JOIN_COUNTS_STORE));
+        this.counts = new CountStore(context.getStateStore(LearningTopology.JOIN_COUNTS_STORE), listener::onCount);
         this.deadLetters = new DeadLetters(context, LearningTopology.JOIN_DEAD_LETTER_SINK, counts);
         this.sweptTo = 0;
         context.schedule(sweepInterval(graceMs), PunctuationType.WALL_CLOCK_TIME, this::expire);

@@ -124,7 +124,7 @@ public final class LearningTopology {
         return build(config, topics, StepListener.NONE);
     }
 
-    /** {@code listener} hears every step this instance trains (metrics); it does not change the topology. */
+    /** {@code listener} hears every step and count of this instance (metrics); it does not change the topology. */
     public static Topology build(ServiceConfig config, Topics topics, StepListener listener) {
         Topology t = new Topology();
 
@@ -134,7 +134,7 @@ public final class LearningTopology {
                 topics.decisionVotes().name());
         t.addSource("trade-closed", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.tradeClosed().name());
-        t.addProcessor("join", () -> new JoinProcessor(config, topics), "decision-votes", "trade-closed");
+        t.addProcessor("join", () -> new JoinProcessor(config, topics, listener), "decision-votes", "trade-closed");
         t.addStateStore(joinStateStore(config), "join");
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_DEADLINES_STORE),
                 Serdes.Bytes(), Serdes.ByteArray()), "join");

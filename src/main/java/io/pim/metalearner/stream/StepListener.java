@@ -3,12 +3,16 @@ package io.pim.metalearner.stream;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.ShadowRace;
+import io.pim.metalearner.learn.score.Metrics;
+import java.util.Collection;
 import java.util.List;
 
 /**
  * Told about every training step this instance runs, for metrics (step time, end-to-end latency,
- * the latest figures per model), and about every applied ops command, which replaces a model's
- * learner without a step. Called on the stream thread: implementations must be quick.
+ * the latest figures per model), about every applied ops command, which replaces a model's
+ * learner without a step, about every change of the processors' counts (what this process did),
+ * and about the models whose task leaves this instance. Called on the stream threads:
+ * implementations must be quick and thread-safe.
  */
 @FunctionalInterface
 public interface StepListener {
@@ -28,5 +32,23 @@ public interface StepListener {
 
     /** The standings of the model's race with its shadow candidates after a step; only for a model that has candidates. */
     default void onRace(String modelId, List<ShadowRace.Standing> standings) {
+    }
+
+    /** The model's running figures (committee P&L among them) after the step or command just told. */
+    default void onFigures(String modelId, Metrics figures) {
+    }
+
+    /**
+     * A processor's count changed ({@code CountStore}'s names: records in, trained, dead letters by
+     * reason...), as this process processed a record; a transaction that aborts is counted all the same.
+     */
+    default void onCount(String name, long delta) {
+    }
+
+    /**
+     * The task holding these models closed on this instance (its partition moved away, the instance
+     * stops, or the task restarts after an error): their figures are no longer this instance's to report.
+     */
+    default void onModelsClosed(Collection<String> modelIds) {
     }
 }

@@ -44,11 +44,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Trains one step per training-topic record. The whole learner of each model lives in the
@@ -94,6 +96,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private final Map<String, ModelMonitor> watches = new HashMap<>();
     /** Models trained since their agent-performance records were last published, with the offset of their last step. */
     private final Map<String, Long> unpublished = new LinkedHashMap<>();
+    /** Models whose figures this task told the listener, so it can drop them when the task closes. */
+    private final Set<String> reported = new HashSet<>();
     private CountStore counts;
     private DeadLetters deadLetters;
     private StoreModelStates storage;
@@ -119,7 +123,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.watchStore = context.getStateStore(LearningTopology.MODEL_WATCH_STORE);
         this.watchParts = context.getStateStore(LearningTopology.MODEL_WATCH_PARTS_STORE);
         this.watches.clear();
-        this.counts = new CountStore(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE));
+        this.counts = new CountStore(context.getStateStore(LearningTopology.TRAINING_COUNTS_STORE), listener::onCount);
         this.deadLetters = new DeadLetters(context, LearningTopology.TRAINING_DEAD_LETTER_SINK, counts);
         this.storage = new StoreModelStates(store, context.getStateStore(LearningTopology.FOLLOWERS_STORE),
                 context.getStateStore(LearningTopology.CHECKPOINTS_STORE), learnerConfig);
@@ -136,6 +140,12 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             });
         }
         context.schedule(config.agentPerformanceInterval(), PunctuationType.WALL_CLOCK_TIME, this::publishAgentPerformance);
+    }
+
+    @Override
+    public void close() {
+        listener.onModelsClosed(Set.copyOf(reported));
+        reported.clear();
     }
 
     /** The agent-performance records of every model that trained since the last call, as its learner is now. */
@@ -220,7 +230,9 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             Instant closedAt = example.getTrade().getClosedAt();
             long latencyMs = closedAt == null || closedAt.toEpochMilli() <= 0
                     ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
+            reported.add(modelId);
             listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
+            listener.onFigures(modelId, step.learner().metrics());
         }
         race(trained.steps(), driftRaised, driftActive);
         counts.increment(CountStore.TRAINED);
@@ -340,8 +352,10 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             watch.write(watchStore, watchParts, modelId);
             alert.ifPresent(a -> emitAlert(modelId, a));
         }
+        reported.add(modelId);
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
                 m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
+        listener.onFigures(modelId, m);
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
                 .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
     }

@@ -11,6 +11,7 @@ import io.pim.metalearner.testing.RegistryExtension;
 import io.pim.metalearner.testing.TestKafka;
 import io.pim.metalearner.testing.TestNames;
 import io.pim.metalearner.testing.TestPostgres;
+import io.pim.metalearner.testing.TradeHistory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -58,6 +59,40 @@ class WriterHealthIT {
             assertThat(get(health, WriterHealth.READY_PATH).statusCode()).isEqualTo(503);
         } finally {
             writer.close();
+        }
+    }
+
+    @Test
+    void theWritersMetricsCountRowsPerTableBatchesAndShowItsLag(TestKafka kafka, EmbeddedRegistry registry,
+                                                               TestPostgres postgres) throws Exception {
+        // given twenty steps of one model on the landed topics, and a writer with its health listener
+        String group = TestNames.unique("writer-metrics");
+        WriterConfig.Topics topics = Landing.topics(group);
+        Landing.createTopics(kafka, topics);
+        Landing.produce(kafka.bootstrapServers(), registry.apiUrl(), topics, TradeHistory.generate("default", 20, 3));
+        WriterConfig config = Landing.writerConfig(kafka, registry.apiUrl(), postgres.createDatabase("metrics").jdbcUrl(),
+                topics, group);
+        try (JdbiWriter writer = JdbiWriter.start(config);
+             WriterHealth health = WriterHealth.start(writer, 0, MAX_POLL)) {
+            // when it has landed them
+            writer.awaitCaughtUp(WAIT);
+
+            // then /metrics counts the rows per table and the batches, says it is ready, and shows the
+            // consumer's lag per partition once the binder has seen the assignment
+            Await.until("the writer's lag per partition on /metrics", WAIT,
+                    () -> get(health, WriterHealth.METRICS_PATH).body().contains("kafka_consumer_fetch_manager_records_lag{"));
+            HttpResponse<String> metrics = get(health, WriterHealth.METRICS_PATH);
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+            assertThat(metrics.body())
+                    .contains("metalearner_writer_rows_total{table=\"metalearner_training_log\"} 20.0")
+                    .contains("metalearner_writer_rows_total{table=\"metalearner_weights\"} 2.0")
+                    .contains("metalearner_writer_rows_total{table=\"metalearner_commands\"} 0.0")
+                    .contains("metalearner_writer_dead_letters_total{reason=\"database-refused\"} 0.0")
+                    .contains("metalearner_writer_ready 1.0")
+                    .contains("jvm_memory_used_bytes{")
+                    .containsPattern("metalearner_writer_batches_total [1-9]")
+                    .containsPattern("metalearner_writer_rows_total\\{table=\"agent_performance\"} [1-9]");
         }
     }
 
