@@ -108,7 +108,8 @@ public final class ServiceConfig extends RoleConfig {
             throw new IllegalArgumentException(CANDIDATES + ": a candidate is listed twice in '" + specs + "'");
         }
         this.promotion = new PromotionPolicy(getString(PROMOTION_POLICY), getInt(PROMOTION_MIN_TRADES),
-                getDouble(PROMOTION_SIGNIFICANCE), getInt(PROMOTION_COOLDOWN), getBoolean(PROMOTION_ALLOW_DRIFT));
+                getDouble(PROMOTION_SIGNIFICANCE), getInt(PROMOTION_COOLDOWN), getBoolean(PROMOTION_ALLOW_DRIFT),
+                getString(PROMOTION_CRITERION), getInt(PROMOTION_MIN_LAG));
         if (promotion.minTrades() > getInt(RACE_WINDOW)) {
             throw new IllegalArgumentException(PROMOTION_MIN_TRADES + " (" + promotion.minTrades()
                     + ") cannot be more than " + RACE_WINDOW + " (" + getInt(RACE_WINDOW) + "): no candidate could ever win");
