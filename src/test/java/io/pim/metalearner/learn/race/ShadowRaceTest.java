@@ -303,6 +303,55 @@ class ShadowRaceTest {
         assertThat(ShadowRace.decode(race.encode(), 40).encode()).isEqualTo(race.encode());
     }
 
+    @Test
+    void onPnlARuleWhoseCommitteeEarnsMoreIsPromotedThoughItsPredictionsAreTheSame() {
+        // given a weight-rule candidate: the same predictions as the live model (loss differential 0), and a
+        // committee that earns 0.01 more per trade than the live one's, give or take 0.004
+        PromotionPolicy onLoss = new PromotionPolicy("auto", 20, 0.01, 50, false, PromotionPolicy.LOSS, 0);
+        PromotionPolicy onPnl = new PromotionPolicy("auto", 20, 0.01, 50, false, PromotionPolicy.PNL, 0);
+        ShadowRace race = new ShadowRace(40);
+        for (int i = 1; i <= 30; i++) {
+            double live = (i % 2 == 0 ? 1 : -1) * 0.02;
+            race.add(0.01, new ShadowRace.Entrant("m", i, 0.005, live), 0,
+                    List.of(new ShadowRace.Entrant("m~hedge", i, 0.005, live + 0.01 + (i % 3 - 1) * 0.004)));
+        }
+
+        // when / then: judged on loss it cannot be better; judged on P&L it is, and promoted
+        assertThat(race.standings().get(0).test().statistic()).isNaN();
+        assertThat(race.judge(onLoss, 30, false).promote()).isNull();
+        ShadowRace.Verdict verdict = race.judge(onPnl, 30, false);
+        assertThat(verdict.promote()).isEqualTo("m~hedge");
+        assertThat(verdict.alerts()).singleElement().satisfies(a -> assertThat(a.message()).contains("on pnl"));
+        assertThat(race.standings().get(0).pnlTest().meanDiff()).isCloseTo(0.01, within(1e-3));
+    }
+
+    @Test
+    void overlappingTradesWidenTheTestUntilAnAdvantageIsNoLongerSignificant() {
+        // given the same differentials twice: each trade alone, then each trade open while 9 others of the model closed
+        ShadowRace alone = new ShadowRace(200), overlapping = new ShadowRace(200);
+        java.util.Random random = new java.util.Random(4);
+        double shared = 0;
+        for (int i = 1; i <= 200; i++) {
+            if (i % 10 == 1) shared = random.nextGaussian() * 0.01; // outcomes that overlap move together
+            double advantage = 0.0015 + shared + 0.001 * random.nextGaussian();
+            List<ShadowRace.Entrant> candidate = List.of(new ShadowRace.Entrant("m~c", i, 0, advantage));
+            alone.add(0.01, 0, new ShadowRace.Entrant("m", i, 0, 0), 0, candidate);
+            overlapping.add(0.01, 9, new ShadowRace.Entrant("m", i, 0, 0), 0, candidate);
+        }
+        PromotionPolicy onPnl = new PromotionPolicy("manual", 20, 0.01, 50, false, PromotionPolicy.PNL, 0);
+
+        // when
+        DieboldMariano naive = alone.standings().get(0).pnlTest(), wide = overlapping.standings().get(0).pnlTest();
+
+        // then: the one-step variance calls the advantage significant, the long-run one at the overlap does not
+        assertThat(naive.lag()).isZero();
+        assertThat(wide.lag()).isEqualTo(9);
+        assertThat(naive.candidateBetter(0.01)).isTrue(); // p 0.0002
+        assertThat(wide.candidateBetter(0.01)).isFalse(); // p 0.06
+        assertThat(alone.judge(onPnl, 200, false).alerts()).hasSize(1);
+        assertThat(overlapping.judge(onPnl, 200, false).alerts()).isEmpty();
+    }
+
     private static void putName(java.nio.ByteBuffer out, String name) {
         byte[] b = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         out.putShort((short) b.length).put(b);
