@@ -115,7 +115,8 @@ final class ApiJson {
         body.put("window", r.window());
         body.put("policy", ordered("mode", r.policy().mode(), "min_trades", r.policy().minTrades(),
                 "significance", r.policy().significance(), "cooldown", r.policy().cooldown(),
-                "allow_drift", r.policy().allowDrift()));
+                "allow_drift", r.policy().allowDrift(), "criterion", r.policy().criterion(),
+                "min_lag", r.policy().minLag()));
         ShadowRace.Live live = r.live();
         body.put("live", ordered("trades", live.trades(), "loss", finite(live.loss()), "r2", nullable(live.r2()),
                 "committee_pnl_learned", finite(live.pnlLearned()), "committee_pnl_uniform", finite(live.pnlUniform())));
@@ -131,7 +132,10 @@ final class ApiJson {
             c.put("live_committee_pnl_learned", finite(s.livePnl()));
             c.put("committee_pnl_uniform", finite(s.uniformPnl()));
             c.put("diebold_mariano", ordered("mean_loss_differential", finite(s.test().meanDiff()),
-                    "statistic", finite(s.test().statistic()), "p_value", finite(s.test().pValue())));
+                    "statistic", finite(s.test().statistic()), "p_value", finite(s.test().pValue()), "lag", s.test().lag()));
+            c.put("diebold_mariano_pnl", ordered("mean_pnl_differential", finite(s.pnlTest().meanDiff()),
+                    "statistic", finite(s.pnlTest().statistic()), "p_value", finite(s.pnlTest().pValue()),
+                    "lag", s.pnlTest().lag()));
             c.put("better", r.better().contains(s.candidate()));
             c.put("disqualified", s.disqualified());
             return c;
