@@ -4,6 +4,8 @@ import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.ShadowRace;
+import io.pim.metalearner.learn.score.DecisionTimeFigures;
+import io.pim.metalearner.learn.score.Metrics;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,6 +42,7 @@ final class ApiJson {
             List<LearnerView.ScoredDecision> newestFirst = new ArrayList<>(s.recentScores());
             Collections.reverse(newestFirst);
             body.put("recent_scores", newestFirst.stream().map(ApiJson::scored).toList());
+            if (s.decisionTime() != null) body.put("decision_time", decisionTime(s.decisionTime(), s.trainingStep()));
             if (s.race() != null) body.put("candidate_race", race(s.race()));
         }, () -> {
             body.put("training_step", 0);
@@ -107,6 +110,14 @@ final class ApiJson {
                 "predicted_return", finite(d.predictedReturn()), "committee_score_learned", finite(d.committeeLearned()),
                 "committee_score_uniform", finite(d.committeeUniform()),
                 "actual_return", d.actualReturn() == null ? null : finite(d.actualReturn()), "trained_at_step", d.trainedAtStep());
+    }
+
+    /** The model's trades judged by the scores made when they were decided, and how many were not scored. */
+    static Map<String, Object> decisionTime(DecisionTimeFigures f, long step) {
+        Metrics m = f.metrics(step);
+        return ordered("trades_judged", f.judged(), "trades_unscored", f.unscored(), "rolling_loss", finite(m.rollingLoss()),
+                "rolling_r2", nullable(m.rollingR2()), "direction_accuracy", finite(m.rollingDirectionAccuracy()),
+                "committee_pnl", ordered("learned", m.committeePnlLearned(), "uniform", m.committeePnlUniform()));
     }
 
     /** The race with the shadow candidates: the live model's window figures, then each candidate's against it. */
