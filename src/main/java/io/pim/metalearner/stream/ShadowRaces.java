@@ -17,7 +17,9 @@ import java.util.Map;
 /**
  * The live models' races with their shadow candidates, in the {@link LearningTopology#RACE_STORE}
  * store (key: the live model id), updated in the training step that trained them, so a race is as
- * exactly-once as the learners. A model without candidates has no race and writes nothing here.
+ * exactly-once as the learners. Each learner is judged by its score when the trade was decided
+ * ({@link OpenDecisions}), not by its prediction at training time. A model without candidates has
+ * no race and writes nothing here.
  * <p>
  * An automatic promotion is a {@code PROMOTE} command the training task emits to the commands
  * topic in the same transaction as the step that decided it; it reaches the training topic like
