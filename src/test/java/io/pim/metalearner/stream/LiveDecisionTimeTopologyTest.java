@@ -20,6 +20,7 @@ import io.pim.metalearner.testing.TimedTrades;
 import io.pim.metalearner.testing.TimedTrades.Trade;
 import io.pim.metalearner.testing.TopologyFixture;
 import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -160,6 +161,37 @@ class LiveDecisionTimeTopologyTest {
             assertThat(Math.abs(hedge.livePnl() - hedge.uniformPnl())).isLessThan(0.15 * total);
             assertThat(commands.isEmpty()).isTrue();
             assertThat(alerts.readValuesToList()).noneMatch(a -> a.getType().equals("candidate-better"));
+        }
+    }
+
+    @Test
+    void theRaceIsAFunctionOfTheTrainingTopicItsReplayEndsAtTheSameRaceAndModels() throws Exception {
+        // given a desk with overlapping holds and two candidates, lived through the join
+        List<Trade> market = TimedTrades.commonFactorMarket(8, 60, 4, 3);
+        Map<String, String> settings = Map.of("candidates", "seed-hedge, ridge", "race.window", "100",
+                "promotion.min-trades", "50");
+        List<byte[]> trainingTopic = new ArrayList<>();
+        byte[] race, live, ridge;
+        try (TopologyFixture fixture = new TopologyFixture(config(settings))) {
+            TestOutputTopic<byte[], byte[]> training = fixture.driver().createOutputTopic(
+                    fixture.topics().training().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            playInTimeOrder(fixture, market);
+            training.readValuesToList().forEach(trainingTopic::add);
+            race = fixture.<String, byte[]>store(LearningTopology.RACE_STORE).get(LIVE);
+            live = fixture.<String, byte[]>store(LearningTopology.LEARNER_STORE).get(LIVE);
+            ridge = fixture.<String, byte[]>store(LearningTopology.LEARNER_STORE).get(LIVE + "~ridge");
+        }
+        assertThat(ShadowRace.decode(race, 100).standings()).allSatisfy(s -> assertThat(s.trades()).isEqualTo(100));
+
+        // when the training topic (votes, trades) is replayed into a service with empty stores
+        try (TopologyFixture replay = new TopologyFixture(config(settings).withStateDir(dir.resolve("replay")))) {
+            TestInputTopic<byte[], byte[]> training = replay.rawInput(replay.topics().training());
+            for (byte[] value : trainingTopic) training.pipeInput(LIVE.getBytes(java.nio.charset.StandardCharsets.UTF_8), value);
+
+            // then: the same race, byte for byte, and the same learners
+            assertThat(replay.<String, byte[]>store(LearningTopology.RACE_STORE).get(LIVE)).isEqualTo(race);
+            assertThat(replay.<String, byte[]>store(LearningTopology.LEARNER_STORE).get(LIVE)).isEqualTo(live);
+            assertThat(replay.<String, byte[]>store(LearningTopology.LEARNER_STORE).get(LIVE + "~ridge")).isEqualTo(ridge);
         }
     }
 
