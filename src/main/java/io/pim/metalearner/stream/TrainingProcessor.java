@@ -26,6 +26,7 @@ import io.pim.metalearner.learn.score.OpenDecision;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.trade.Direction;
 import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
 import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
@@ -252,9 +253,11 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
      */
     private void score(Record<byte[], byte[]> record, DecisionVotes votes, long offset) {
         String modelId = LearningTopology.modelIdOf(votes.getModelId(), config.defaultModelId());
+        Map<String, Vote> checked;
         VoteScore score;
         try {
-            score = book.score(modelId, AvroTrades.votes(votes));
+            checked = AvroTrades.votes(votes);
+            score = book.score(modelId, checked);
         } catch (InvalidTradeException e) {
             deadLetters.send(record, e.reason().code, e.getMessage());
             return;
@@ -267,8 +270,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         forward(LearningTopology.DECISION_SCORES_SINK, votes.getDecisionId(),
                 AvroTrades.decisionScore(modelId, votes, score, offset, Instant.ofEpochMilli(now)), now);
         boolean isShort = Trade.side(votes.getAction()).orElseThrow() == Direction.SHORT; // checked by AvroTrades.votes
-        open.put(modelId, votes.getDecisionId(), new OpenDecision(offset, now,
-                book.scoreAll(modelId, AvroTrades.votes(votes), isShort)));
+        open.put(modelId, votes.getDecisionId(), new OpenDecision(offset, now, book.scoreAll(modelId, checked, isShort)));
         ModelMonitor watch = watch(modelId);
         watch.onScore(votes.getDecisionId(), score);
         watch.write(watchStore, watchParts, modelId);
