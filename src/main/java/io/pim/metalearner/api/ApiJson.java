@@ -4,6 +4,8 @@ import io.pim.metalearner.api.FeedbackGateway.Feedback;
 import io.pim.metalearner.api.FeedbackGateway.Trained;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.ShadowRace;
+import io.pim.metalearner.learn.score.DecisionTimeFigures;
+import io.pim.metalearner.learn.score.Metrics;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,6 +42,7 @@ final class ApiJson {
             List<LearnerView.ScoredDecision> newestFirst = new ArrayList<>(s.recentScores());
             Collections.reverse(newestFirst);
             body.put("recent_scores", newestFirst.stream().map(ApiJson::scored).toList());
+            if (s.decisionTime() != null) body.put("decision_time", decisionTime(s.decisionTime(), s.trainingStep()));
             if (s.race() != null) body.put("candidate_race", race(s.race()));
         }, () -> {
             body.put("training_step", 0);
@@ -109,13 +112,22 @@ final class ApiJson {
                 "actual_return", d.actualReturn() == null ? null : finite(d.actualReturn()), "trained_at_step", d.trainedAtStep());
     }
 
+    /** The model's trades judged by the scores made when they were decided, and how many were not scored. */
+    static Map<String, Object> decisionTime(DecisionTimeFigures f, long step) {
+        Metrics m = f.metrics(step);
+        return ordered("trades_judged", f.judged(), "trades_unscored", f.unscored(), "rolling_loss", finite(m.rollingLoss()),
+                "rolling_r2", nullable(m.rollingR2()), "direction_accuracy", finite(m.rollingDirectionAccuracy()),
+                "committee_pnl", ordered("learned", m.committeePnlLearned(), "uniform", m.committeePnlUniform()));
+    }
+
     /** The race with the shadow candidates: the live model's window figures, then each candidate's against it. */
     static Map<String, Object> race(LearnerView.Race r) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("window", r.window());
         body.put("policy", ordered("mode", r.policy().mode(), "min_trades", r.policy().minTrades(),
                 "significance", r.policy().significance(), "cooldown", r.policy().cooldown(),
-                "allow_drift", r.policy().allowDrift()));
+                "allow_drift", r.policy().allowDrift(), "criterion", r.policy().criterion(),
+                "min_lag", r.policy().minLag()));
         ShadowRace.Live live = r.live();
         body.put("live", ordered("trades", live.trades(), "loss", finite(live.loss()), "r2", nullable(live.r2()),
                 "committee_pnl_learned", finite(live.pnlLearned()), "committee_pnl_uniform", finite(live.pnlUniform())));
@@ -131,7 +143,10 @@ final class ApiJson {
             c.put("live_committee_pnl_learned", finite(s.livePnl()));
             c.put("committee_pnl_uniform", finite(s.uniformPnl()));
             c.put("diebold_mariano", ordered("mean_loss_differential", finite(s.test().meanDiff()),
-                    "statistic", finite(s.test().statistic()), "p_value", finite(s.test().pValue())));
+                    "statistic", finite(s.test().statistic()), "p_value", finite(s.test().pValue()), "lag", s.test().lag()));
+            c.put("diebold_mariano_pnl", ordered("mean_pnl_differential", finite(s.pnlTest().meanDiff()),
+                    "statistic", finite(s.pnlTest().statistic()), "p_value", finite(s.pnlTest().pValue()),
+                    "lag", s.pnlTest().lag()));
             c.put("better", r.better().contains(s.candidate()));
             c.put("disqualified", s.disqualified());
             return c;

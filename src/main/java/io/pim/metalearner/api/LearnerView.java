@@ -1,5 +1,6 @@
 package io.pim.metalearner.api;
 
+import io.pim.metalearner.learn.score.DecisionTimeFigures;
 import io.pim.metalearner.learn.trade.Vote;
 import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.alert.AlertEvent;
@@ -56,7 +57,16 @@ public interface LearnerView {
     /** A snapshot of one model after its latest step. {@code rollingR2} is null while undefined. */
     record Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
                   double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,
-                  List<Agent> agents, List<AlertEvent> activeAlerts, List<ScoredDecision> recentScores, Race race) {
+                  List<Agent> agents, List<AlertEvent> activeAlerts, List<ScoredDecision> recentScores, Race race,
+                  DecisionTimeFigures decisionTime) {
+        /** Without decision-time figures (a model whose watch has none yet). */
+        public Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
+                      double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,
+                      List<Agent> agents, List<AlertEvent> activeAlerts, List<ScoredDecision> recentScores, Race race) {
+            this(modelId, trainingStep, rollingLoss, rollingR2, directionAccuracy, committeePnlLearned, committeePnlUniform,
+                    curve, agents, activeAlerts, recentScores, race, null);
+        }
+
         /** A model without shadow candidates: no race. */
         public Status(String modelId, long trainingStep, double rollingLoss, Double rollingR2, double directionAccuracy,
                       double committeePnlLearned, double committeePnlUniform, List<CurvePoint> curve,

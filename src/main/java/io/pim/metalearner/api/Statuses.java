@@ -1,6 +1,7 @@
 package io.pim.metalearner.api;
 
 import io.pim.metalearner.learn.score.AgentStats;
+import io.pim.metalearner.learn.score.DecisionTimeFigures;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.score.LearningCurve;
 import io.pim.metalearner.learn.score.Metrics;
@@ -30,6 +31,12 @@ public final class Statuses {
     /** @param race the model's race with its candidates, null if it has none */
     public static LearnerView.Status of(String modelId, Learner learner, LearningCurve curve, AlertMonitor alerts,
                                         RecentScores scores, LearnerView.Race race) {
+        return of(modelId, learner, curve, alerts, scores, race, null);
+    }
+
+    /** @param decisionTime the model's trades judged at their decisions, null if none trained yet */
+    public static LearnerView.Status of(String modelId, Learner learner, LearningCurve curve, AlertMonitor alerts,
+                                        RecentScores scores, LearnerView.Race race, DecisionTimeFigures decisionTime) {
         Metrics m = learner.metrics();
         List<LearnerView.CurvePoint> points = curve.points().stream()
                 .map(p -> new LearnerView.CurvePoint(p.step(), p.loss(), p.rollingLoss(), p.predictedReturn(), p.actualReturn()))
@@ -39,7 +46,7 @@ public final class Statuses {
                 .toList();
         return new LearnerView.Status(modelId, learner.step(), m.rollingLoss(), m.rollingR2(), m.rollingDirectionAccuracy(),
                 m.committeePnlLearned(), m.committeePnlUniform(), points, agents, alerts.active(),
-                scores.entries().stream().map(Statuses::scored).toList(), race);
+                scores.entries().stream().map(Statuses::scored).toList(), race, decisionTime);
     }
 
     /** The race as the status endpoint's {@code candidate_race} shows it. */

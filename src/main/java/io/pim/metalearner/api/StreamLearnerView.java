@@ -273,7 +273,7 @@ public final class StreamLearnerView implements LearnerView {
             LearnerView.Race race = raceLength < 0 ? null : Statuses.race(
                     ShadowRace.decode(in.readNBytes(raceLength), service.config().raceWindow()),
                     service.config().promotion(), watch.alerts());
-            return Statuses.of(modelId, learner, watch.curve(), watch.alerts(), watch.scores(), race);
+            return Statuses.of(modelId, learner, watch.curve(), watch.alerts(), watch.scores(), race, watch.figures());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -273,12 +273,17 @@ final class ModelCommands {
                 r.put("uniform_committee_pnl", s.uniformPnl());
                 r.put("dm_statistic", s.test().statistic());
                 r.put("dm_p_value", s.test().pValue());
+                r.put("dm_pnl_statistic", s.pnlTest().statistic());
+                r.put("dm_pnl_p_value", s.pnlTest().pValue());
+                r.put("dm_lag", s.test().lag());
                 r.put("candidate_better", race.alerted().contains(candidate));
                 r.put("disqualified", s.disqualified());
                 w.printf(java.util.Locale.ROOT, "race over the same last %d trades: loss %.6g vs %.6g, R² %s vs %s, committee "
-                                + "P&L %+.4f vs %+.4f (uniform %+.4f); Diebold–Mariano %.2f, one-sided p %.3g%s%n",
+                                + "P&L %+.4f vs %+.4f (uniform %+.4f); Diebold–Mariano %.2f, one-sided p %.3g, on P&L %.2f, "
+                                + "p %.3g (Newey–West lag %d)%s%n",
                         s.trades(), s.liveLoss(), s.candidateLoss(), text(r.get("live_r2")), text(r.get("candidate_r2")),
                         s.livePnl(), s.candidatePnl(), s.uniformPnl(), s.test().statistic(), s.test().pValue(),
+                        s.pnlTest().statistic(), s.pnlTest().pValue(), s.test().lag(),
                         race.alerted().contains(candidate) ? " (candidate-better raised)" : "");
             }
         }

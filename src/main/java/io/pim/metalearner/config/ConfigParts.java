@@ -64,6 +64,8 @@ public final class ConfigParts {
     public static final String PROMOTION_SIGNIFICANCE = "promotion.significance";
     public static final String PROMOTION_COOLDOWN = "promotion.cooldown";
     public static final String PROMOTION_ALLOW_DRIFT = "promotion.allow-drift";
+    public static final String PROMOTION_CRITERION = "promotion.criterion";
+    public static final String PROMOTION_MIN_LAG = "promotion.min-lag";
     public static final String GROUP_ID = "group.id";
     public static final String HEALTH_PORT = "health.port";
     public static final String JDBC_URL = "jdbc.url";
@@ -228,8 +230,17 @@ public final class ConfigParts {
                 .define(PROMOTION_MIN_TRADES, Type.INT, 500, Range.atLeast(2), Importance.LOW,
                         "Trades a candidate must have raced on (at most race.window) before it can be judged better.")
                 .define(PROMOTION_SIGNIFICANCE, Type.DOUBLE, 0.01, OPEN_UNIT, Importance.LOW,
-                        "A candidate is better when the one-sided Diebold–Mariano p-value of its squared-error "
-                                + "advantage is below this.")
+                        "A candidate is better when the one-sided Diebold–Mariano p-value of its advantage "
+                                + "(promotion.criterion) is below this.")
+                .define(PROMOTION_CRITERION, Type.STRING, PromotionPolicy.LOSS,
+                        ValidString.in(PromotionPolicy.CRITERIA.toArray(String[]::new)), Importance.MEDIUM,
+                        "What a candidate must beat the live model on, every trade judged by the scores both made "
+                                + "when it was decided: loss (squared error of the predicted return) or pnl (the "
+                                + "committee's P&L with the agent weights each had then).")
+                .define(PROMOTION_MIN_LAG, Type.INT, 0, Range.between(0, 100_000), Importance.LOW,
+                        "Smallest Newey–West (Bartlett) lag of the Diebold–Mariano variance. The race raises it "
+                                + "to the largest overlap in its window: how many of the model's other trades it "
+                                + "learned while a trade was open.")
                 .define(PROMOTION_COOLDOWN, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
                         "Trades after an automatic promotion was applied before the next one (never two in flight).")
                 .define(PROMOTION_ALLOW_DRIFT, Type.BOOLEAN, false, Importance.LOW,

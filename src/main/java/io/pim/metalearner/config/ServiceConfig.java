@@ -108,7 +108,8 @@ public final class ServiceConfig extends RoleConfig {
             throw new IllegalArgumentException(CANDIDATES + ": a candidate is listed twice in '" + specs + "'");
         }
         this.promotion = new PromotionPolicy(getString(PROMOTION_POLICY), getInt(PROMOTION_MIN_TRADES),
-                getDouble(PROMOTION_SIGNIFICANCE), getInt(PROMOTION_COOLDOWN), getBoolean(PROMOTION_ALLOW_DRIFT));
+                getDouble(PROMOTION_SIGNIFICANCE), getInt(PROMOTION_COOLDOWN), getBoolean(PROMOTION_ALLOW_DRIFT),
+                getString(PROMOTION_CRITERION), getInt(PROMOTION_MIN_LAG));
         if (getLong(ROCKSDB_WRITE_BUFFER) >= getLong(ROCKSDB_MEMORY)) {
             throw new IllegalArgumentException(ROCKSDB_WRITE_BUFFER + " (" + getLong(ROCKSDB_WRITE_BUFFER)
                     + ") must be less than " + ROCKSDB_MEMORY + " (" + getLong(ROCKSDB_MEMORY) + "), which includes it");

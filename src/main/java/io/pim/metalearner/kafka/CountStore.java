@@ -27,6 +27,10 @@ public final class CountStore {
     public static final String COMMANDS_APPLIED = "commands-applied";
     /** Votes on the training topic scored (each published one decision-scores record). */
     public static final String SCORED = "scored";
+    /** Trades trained whose decision had no vote-time score (votes never scored, or dropped with a replaced learner). */
+    public static final String UNSCORED = "trained-unscored";
+    /** Vote-time scores dropped after votes.ttl because their trade never trained. */
+    public static final String SCORES_EXPIRED = "scores-expired";
     public static final String DEAD_LETTER_PREFIX = "dead-letter:";
 
     private final KeyValueStore<String, Long> store;

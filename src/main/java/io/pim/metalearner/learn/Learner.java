@@ -325,9 +325,14 @@ public final class Learner {
      * every decision would cost several times the training step.
      */
     public VoteScore score(Trade decision) {
-        Features.Encoded in = features.encode(decision.votes());
+        return score(decision.votes(), decision.isShort());
+    }
+
+    /** As {@link #score(Trade)}, for a decision known by its votes and its side (the stream, at vote time). */
+    public VoteScore score(Map<String, Vote> votes, boolean isShort) {
+        Features.Encoded in = features.encode(votes);
         float predicted = divergedAt != 0 ? 0 : variant == null ? engine.predict(in.values())
-                : (float) variant.predict(variantInputs(in, decision.isShort() ? -1 : 1));
+                : (float) variant.predict(variantInputs(in, isShort ? -1 : 1));
         double[] committee = committee(in.votes());
         return new VoteScore(step, null, predicted, committee[0], committee[1]);
     }

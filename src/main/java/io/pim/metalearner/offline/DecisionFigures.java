@@ -1,7 +1,7 @@
 package io.pim.metalearner.offline;
 
+import io.pim.metalearner.learn.score.DecisionTimeFigures;
 import io.pim.metalearner.learn.score.Metrics;
-import io.pim.metalearner.learn.score.RollingWindow;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.trade.Trade;
@@ -10,13 +10,13 @@ import io.pim.metalearner.learn.trade.Trade;
  * The running figures of one learner's trades judged at their decisions, in decision time
  * ({@link DecisionTime}): what a live model would have shown, the prediction and the committee's
  * weights as they stood when each trade was decided, scored against its outcome when it settles.
+ * The arithmetic is the stream's ({@link DecisionTimeFigures}), so offline and live agree.
  */
 final class DecisionFigures {
-    private final RollingWindow window;
-    private double pnlLearned, pnlUniform;
+    private final DecisionTimeFigures figures;
 
     DecisionFigures(int window) {
-        this.window = new RollingWindow(window);
+        this.figures = new DecisionTimeFigures(window);
     }
 
     /**
@@ -25,16 +25,11 @@ final class DecisionFigures {
      * loss, weights after the step) is the step's.
      */
     StepResult settle(Trade trade, VoteScore atDecision, StepResult step) {
-        double move = trade.priceMove();
-        pnlLearned += Math.signum(atDecision.committeeLearned()) * move;
-        pnlUniform += Math.signum(atDecision.committeeUniform()) * move;
-        window.add(atDecision.predictedReturn(), step.actualReturn());
-        return new StepResult(step.step(), step.decisionId(), (float) atDecision.predictedReturn(), step.actualReturn(),
-                step.loss(), window.loss(), window.r2(), window.directionAccuracy(), step.agentWeights(), step.unknownAgents());
+        return figures.settle(atDecision, trade.priceMove(), step);
     }
 
     /** The running figures after {@code step} settled trades, as {@link io.pim.metalearner.learn.Learner#metrics} reports its own. */
     Metrics metrics(long step) {
-        return new Metrics(step, window.loss(), window.r2(), window.directionAccuracy(), pnlLearned, pnlUniform);
+        return figures.metrics(step);
     }
 }

@@ -40,6 +40,16 @@ public record CountSnapshot(Map<String, Long> values) {
         return get(CountStore.SCORED);
     }
 
+    /** Trades trained whose decision had no vote-time score: judged by no decision-time figure. */
+    public long trainedUnscored() {
+        return get(CountStore.UNSCORED);
+    }
+
+    /** Vote-time scores dropped after {@code votes.ttl} because their trade never trained. */
+    public long scoresExpired() {
+        return get(CountStore.SCORES_EXPIRED);
+    }
+
     public long votesExpired() {
         return get(CountStore.EXPIRED);
     }

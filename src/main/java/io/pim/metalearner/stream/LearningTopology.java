@@ -53,6 +53,8 @@ public final class LearningTopology {
     public static final String CHECKPOINTS_STORE = "checkpoints";
     /** Per live model with shadow candidates: their race ({@link ShadowRaces}). */
     public static final String RACE_STORE = "candidate-race";
+    /** Per decision whose trade is open: every learner's score at vote time ({@link OpenDecisions}). */
+    public static final String OPEN_DECISIONS_STORE = "open-decisions";
 
     static final String TRAINING_SINK = "to-training";
     static final String JOIN_DEAD_LETTER_SINK = "join-dead-letters";
@@ -180,6 +182,10 @@ public final class LearningTopology {
                         Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(LEARNER_CHANGELOG), "train");
+        // not cached, like the join's: an entry is written once and read once when its trade settles
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_DECISIONS_STORE),
+                        Serdes.String(), Serdes.ByteArray())
+                .withLoggingEnabled(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)), "train");
         t.addSink(WEIGHTS_UPDATED_SINK, topics.weightsUpdated().name(),
                 topics.weightsUpdated().keySerde().serializer(), topics.weightsUpdated().valueSerde().serializer(), "train");
         t.addSink(TRAINING_LOG_SINK, topics.trainingLog().name(),

@@ -1,6 +1,9 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.score.DecisionTimeFigures;
 import io.pim.metalearner.learn.score.LearningCurve;
+import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.score.RecentScores;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.score.VoteScore;
@@ -39,12 +42,25 @@ public final class ModelMonitor {
     /** Scored decisions kept per model for the dashboard. */
     public static final int RECENT_SCORES = 50;
 
-    /** First int of a header; a whole watch (the format before parts) starts with its alerts' version, 1. */
-    private static final int PARTS_FORMAT = -2;
+    /**
+     * First int of a header; a whole watch (the format before parts) starts with its alerts' version, 1.
+     * The format before decision-time figures was -2.
+     */
+    private static final int PARTS_FORMAT = -3, PARTS_FORMAT_WITHOUT_FIGURES = -2;
+
+    /**
+     * A trade settled: its figures judged at its decision ({@code judged}, null if it was not scored
+     * then), the model's decision-time figures after it and its trades trained unscored, and the
+     * alert transitions it caused.
+     */
+    public record Settled(StepResult judged, Metrics figures, long unscored, List<AlertEvent> alerts) {
+    }
 
     private final AlertMonitor alerts;
     private final LearningCurve curve;
     private final RecentScores scores;
+    /** The model's trades judged by their scores at the decision; null until the first trade trains. */
+    private DecisionTimeFigures figures;
     /** Points and scores ever added; the n-th (from 0) is kept in slot n mod capacity. */
     private long pointsAdded, scoresAdded;
     /** What the store has: the points and scores added before these counts... */
@@ -68,15 +84,50 @@ public final class ModelMonitor {
         scoresAdded++;
     }
 
-    /** Records the step; returns the alert transitions it caused. */
+    /**
+     * Records a step whose trade was decided just before it trained, no other trade learned in
+     * between: its prequential prediction is then its score at the decision.
+     */
     public List<AlertEvent> onStep(StepResult step) {
+        VoteScore atDecision = new VoteScore(step.step() - 1, null, step.predictedReturn(), 0, 0);
+        return onStep(step, atDecision, 0, LearnerConfig.DEFAULT_WINDOW).alerts();
+    }
+
+    /**
+     * Records a trained step, judged by the model's score at the trade's decision ({@code atDecision},
+     * null if the decision was not scored: counted, it enters no decision-time figure and no loss
+     * alert). The loss-rising and low-r2 alerts watch the decision-time error and R²; the drift
+     * alert watches the training (prequential, close-time) error, as the learner's own regime
+     * detector does, so the two fire at the same step.
+     *
+     * @param priceMove the trade's price move, for the committee's P&amp;L with the weights at the decision
+     * @param window    the model's rolling window, for its first trade
+     */
+    public Settled onStep(StepResult step, VoteScore atDecision, double priceMove, int window) {
         curve.add(step);
         pointsAdded++;
         int settled = scores.settle(step.decisionId(), step.actualReturn(), step.step());
         if (settled >= 0) settledUnwritten.add(scoresAdded - scores.size() + settled);
+        if (figures == null) figures = new DecisionTimeFigures(window);
+        StepResult judged = null;
+        double decisionError = Double.NaN;
+        if (atDecision == null) {
+            figures.countUnscored();
+        } else {
+            judged = figures.settle(atDecision, priceMove, step);
+            decisionError = Math.pow(judged.predictedReturn() - judged.actualReturn(), 2);
+        }
+        Metrics now = figures.metrics(step.step());
         // the prequential squared error is what the loss alerts watch: the dropout loss is noisier
-        double prequential = Math.pow(step.predictedReturn() - step.actualReturn(), 2);
-        return alerts.onStep(step.step(), prequential, step.rollingR2(), step.agentWeights());
+        double trainingError = Math.pow(step.predictedReturn() - step.actualReturn(), 2);
+        List<AlertEvent> events = alerts.onStep(step.step(), decisionError, trainingError, now.rollingR2(),
+                step.agentWeights());
+        return new Settled(judged, now, figures.unscored(), events);
+    }
+
+    /** The model's decision-time figures, or null before its first trade trained. */
+    public DecisionTimeFigures figures() {
+        return figures;
     }
 
     public AlertMonitor alerts() {
@@ -96,9 +147,10 @@ public final class ModelMonitor {
      * every step, and callers change them through {@link #alerts()}), new points, new and settled scores.
      */
     public void write(KeyValueStore<String, byte[]> headers, KeyValueStore<String, byte[]> parts, String modelId) {
-        ByteBuffer header = ByteBuffer.allocate(4 + 2 * (4 + 8) + alerts.encodedSize()).putInt(PARTS_FORMAT)
-                .putInt(CURVE_POINTS).putLong(pointsAdded).putInt(RECENT_SCORES).putLong(scoresAdded);
+        ByteBuffer header = ByteBuffer.allocate(4 + 2 * (4 + 8) + alerts.encodedSize() + figuresSize())
+                .putInt(PARTS_FORMAT).putInt(CURVE_POINTS).putLong(pointsAdded).putInt(RECENT_SCORES).putLong(scoresAdded);
         alerts.encode(header);
+        encodeFigures(header);
         headers.put(modelId, header.array());
         List<LearningCurve.Point> points = pointsAdded - pointsWritten > 1 ? curve.points() : null;
         for (long n = Math.max(pointsWritten, pointsAdded - curve.size()); n < pointsAdded; n++) {
@@ -126,7 +178,8 @@ public final class ModelMonitor {
         byte[] header = headers.get(modelId);
         if (header == null) return null;
         ByteBuffer in = ByteBuffer.wrap(header);
-        if (header.length < 4 || in.getInt() != PARTS_FORMAT) {
+        int format = header.length < 4 ? 0 : in.getInt();
+        if (format != PARTS_FORMAT && format != PARTS_FORMAT_WITHOUT_FIGURES) {
             ModelMonitor whole = decode(header, config);
             whole.rebaseCounters();
             return whole;
@@ -141,6 +194,7 @@ public final class ModelMonitor {
                         + " slots and " + scoresAdded + " scores in " + scoreSlots);
             }
             AlertMonitor alerts = AlertMonitor.decode(in, config);
+            DecisionTimeFigures figures = format == PARTS_FORMAT ? decodeFigures(in) : null;
             Map<String, byte[]> stored = new HashMap<>();
             String prefix = partPrefix(modelId);
             try (KeyValueIterator<String, byte[]> it = parts.prefixScan(prefix, new StringSerializer())) {
@@ -150,6 +204,7 @@ public final class ModelMonitor {
                 }
             }
             ModelMonitor watch = new ModelMonitor(alerts, new LearningCurve(CURVE_POINTS), new RecentScores(RECENT_SCORES));
+            watch.figures = figures;
             for (long n = Math.max(0, pointsAdded - Math.min(pointSlots, CURVE_POINTS)); n < pointsAdded; n++) {
                 watch.curve.add(LearningCurve.decodePoint(part(stored, 'c', n % pointSlots)));
             }
@@ -166,6 +221,20 @@ public final class ModelMonitor {
         } catch (IllegalArgumentException | BufferUnderflowException e) {
             throw new IllegalStateException("model-watch state of '" + modelId + "' is unreadable: " + e.getMessage(), e);
         }
+    }
+
+    private int figuresSize() {
+        return 1 + (figures == null ? 0 : figures.encodedSize());
+    }
+
+    /** A flag, then the figures if the model has any. */
+    private void encodeFigures(ByteBuffer out) {
+        out.put((byte) (figures == null ? 0 : 1));
+        if (figures != null) figures.encode(out);
+    }
+
+    private static DecisionTimeFigures decodeFigures(ByteBuffer in) {
+        return in.get() == 0 ? null : DecisionTimeFigures.decode(in);
     }
 
     /** Counts what is held as added and nothing as written yet, so the next write stores every part. */
@@ -192,10 +261,12 @@ public final class ModelMonitor {
 
     /** The whole watch in one value: what instances send each other for a status, and the stored format before parts. */
     public byte[] encode() {
-        ByteBuffer out = ByteBuffer.allocate(alerts.encodedSize() + curve.encodedSize() + scores.encodedSize());
+        ByteBuffer out = ByteBuffer.allocate(alerts.encodedSize() + curve.encodedSize() + scores.encodedSize()
+                + figuresSize());
         alerts.encode(out);
         curve.encode(out);
         scores.encode(out);
+        encodeFigures(out);
         if (out.hasRemaining()) throw new IllegalStateException("model-watch size miscounted by " + out.remaining());
         return out.array();
     }
@@ -207,7 +278,10 @@ public final class ModelMonitor {
             LearningCurve curve = LearningCurve.decode(in, CURVE_POINTS);
             // a watch written before decisions were scored ends after its curve
             RecentScores scores = in.hasRemaining() ? RecentScores.decode(in, RECENT_SCORES) : new RecentScores(RECENT_SCORES);
-            return new ModelMonitor(alerts, curve, scores);
+            ModelMonitor watch = new ModelMonitor(alerts, curve, scores);
+            // and one written before decision-time figures after its scores
+            watch.figures = in.hasRemaining() ? decodeFigures(in) : null;
+            return watch;
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("model-watch state is unreadable: " + e.getMessage(), e);
         }

@@ -35,8 +35,14 @@ final class OutputRecords {
     private OutputRecords() {
     }
 
-    /** The committee's record of a step; the source names the training-topic record it came from (the oracle). */
-    static WeightsUpdated weightsUpdated(String modelId, StepResult step, String fingerprint, RecordMetadata source, Instant at) {
+    /**
+     * The committee's record of a step; the source names the training-topic record it came from (the
+     * oracle). {@code settled} is the step judged at its decision, with the model's decision-time figures.
+     */
+    static WeightsUpdated weightsUpdated(String modelId, StepResult step, ModelMonitor.Settled settled,
+                                         String fingerprint, RecordMetadata source, Instant at) {
+        Metrics judged = settled.figures();
+        boolean any = !Double.isNaN(judged.rollingLoss()); // NaN until a trade was judged
         return WeightsUpdated.newBuilder()
                 .setModelId(modelId).setTrainingStep(step.step()).setDecisionId(step.decisionId())
                 .setAgentWeights(new LinkedHashMap<>(step.agentWeights()))
@@ -46,6 +52,13 @@ final class OutputRecords {
                 .setFingerprint(fingerprint)
                 .setSourceTopic(source.topic()).setSourcePartition(source.partition()).setSourceOffset(source.offset())
                 .setTimestamp(at)
+                .setDecisionPredictedReturn(settled.judged() == null ? null : (double) settled.judged().predictedReturn())
+                .setDecisionRollingLoss(any ? judged.rollingLoss() : null)
+                .setDecisionRollingR2(judged.rollingR2())
+                .setDecisionRollingDirectionAccuracy(any ? judged.rollingDirectionAccuracy() : null)
+                .setDecisionCommitteePnlLearned(any ? judged.committeePnlLearned() : null)
+                .setDecisionCommitteePnlUniform(any ? judged.committeePnlUniform() : null)
+                .setUnscoredTrades(settled.unscored())
                 .build();
     }
 

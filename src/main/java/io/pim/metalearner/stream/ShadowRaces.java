@@ -2,8 +2,7 @@ package io.pim.metalearner.stream;
 
 import io.pim.metalearner.avro.Command;
 import io.pim.metalearner.avro.CommandType;
-import io.pim.metalearner.learn.Learner;
-import io.pim.metalearner.learn.score.Metrics;
+import io.pim.metalearner.learn.score.OpenDecision;
 import io.pim.metalearner.learn.alert.AlertEvent;
 import io.pim.metalearner.learn.race.PromotionPolicy;
 import io.pim.metalearner.learn.race.ShadowRace;
@@ -18,7 +17,9 @@ import java.util.Map;
 /**
  * The live models' races with their shadow candidates, in the {@link LearningTopology#RACE_STORE}
  * store (key: the live model id), updated in the training step that trained them, so a race is as
- * exactly-once as the learners. A model without candidates has no race and writes nothing here.
+ * exactly-once as the learners. Each learner is judged by its score when the trade was decided
+ * ({@link OpenDecisions}), not by its prediction at training time. A model without candidates has
+ * no race and writes nothing here.
  * <p>
  * An automatic promotion is a {@code PROMOTE} command the training task emits to the commands
  * topic in the same transaction as the step that decided it; it reaches the training topic like
@@ -50,22 +51,28 @@ final class ShadowRaces {
     }
 
     /**
-     * The trade's steps (the live model's first, then the candidates that trained on it), the live
-     * model's drift alert raised in this step or active after it, judged by the policy.
+     * The trade's steps (the live model's first, then the candidates that trained on it), each
+     * judged by its learner's score at the decision ({@code open}; null if the decision was never
+     * scored: the trade is then paired for no one), the live model's drift alert raised in this step
+     * or active after it, judged by the policy.
      */
-    Outcome onTrained(List<TrainingRules.Step> steps, boolean driftRaised, boolean driftActive, long now) {
+    Outcome onTrained(List<TrainingRules.Step> steps, OpenDecision open, double priceMove, boolean driftRaised,
+                      boolean driftActive, long now) {
         TrainingRules.Step live = steps.get(0);
         String modelId = live.modelId();
         ShadowRace race = race(modelId);
         if (race == null) {
             if (steps.size() == 1) return Outcome.NONE; // no candidates: nothing changes
-            race = new ShadowRace(window);
+            race = new ShadowRace(window, policy.minLag());
             decoded.put(modelId, race);
         }
         List<ShadowRace.Entrant> candidates = new ArrayList<>(steps.size() - 1);
-        for (TrainingRules.Step s : steps.subList(1, steps.size())) candidates.add(entrant(s));
-        Metrics m = live.learner().metrics();
-        race.add(live.result().actualReturn(), entrant(live), m.committeePnlUniform(), candidates);
+        for (TrainingRules.Step s : steps.subList(1, steps.size())) candidates.add(entrant(s, open, priceMove));
+        OpenDecision.Scored liveScore = open == null ? null : open.of(modelId);
+        double uniform = liveScore == null ? Double.NaN : liveScore.uniformPnl(priceMove);
+        // the model's trades learned while this one was open: those its outcome overlaps
+        long overlap = liveScore == null ? 0 : live.result().step() - 1 - liveScore.step();
+        race.add(live.result().actualReturn(), overlap, entrant(live, open, priceMove), uniform, candidates);
         if (driftRaised) race.driftRaised();
         ShadowRace.Verdict verdict = race.judge(policy, live.result().step(), driftActive);
         store.put(modelId, race.encode());
@@ -96,15 +103,16 @@ final class ShadowRaces {
         if (race != null) return race;
         byte[] bytes = store.get(modelId);
         if (bytes == null) return null;
-        race = ShadowRace.decode(bytes, window);
+        race = ShadowRace.decode(bytes, window, policy.minLag());
         decoded.put(modelId, race);
         return race;
     }
 
-    private static ShadowRace.Entrant entrant(TrainingRules.Step s) {
-        Learner l = s.learner();
-        return new ShadowRace.Entrant(s.modelId(), s.result().step(), s.result().predictedReturn(),
-                l.metrics().committeePnlLearned(), l.diverged());
+    /** A learner on the trade, judged by its vote-time score; NaN figures if it did not score the decision. */
+    private static ShadowRace.Entrant entrant(TrainingRules.Step s, OpenDecision open, double priceMove) {
+        OpenDecision.Scored scored = open == null ? null : open.of(s.modelId());
+        return new ShadowRace.Entrant(s.modelId(), s.result().step(), scored == null ? Double.NaN : scored.predicted(),
+                scored == null ? Double.NaN : scored.pnl(priceMove), s.learner().diverged());
     }
 
     /**

@@ -22,8 +22,11 @@ import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.trade.Rejection;
+import io.pim.metalearner.learn.score.OpenDecision;
 import io.pim.metalearner.learn.score.StepResult;
+import io.pim.metalearner.learn.trade.Direction;
 import io.pim.metalearner.learn.trade.Trade;
+import io.pim.metalearner.learn.trade.Vote;
 import io.pim.metalearner.learn.score.VoteScore;
 import io.pim.metalearner.learn.alert.AlertConfig;
 import io.pim.metalearner.learn.alert.AlertEvent;
@@ -41,6 +44,7 @@ import org.slf4j.MDC;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -103,6 +107,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private StoreModelStates storage;
     private TrainingRules book;
     private ShadowRaces races;
+    private OpenDecisions open;
 
     TrainingProcessor(ServiceConfig config, Topics topics, StepListener listener) {
         this.listener = listener;
@@ -130,6 +135,10 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         this.book = new TrainingRules(storage, learnerConfig, config.checkpoints(), config.candidates());
         this.races = new ShadowRaces(context.getStateStore(LearningTopology.RACE_STORE), config.raceWindow(),
                 config.promotion());
+        this.open = new OpenDecisions(context.getStateStore(LearningTopology.OPEN_DECISIONS_STORE));
+        long ttl = config.votesTtl().toMillis();
+        context.schedule(Duration.ofMillis(Math.max(1_000, Math.min(ttl / 10, 3_600_000))), PunctuationType.WALL_CLOCK_TIME,
+                now -> counts.add(CountStore.SCORES_EXPIRED, open.expire(now - ttl)));
         this.unpublished.clear();
         try (var models = context.<KeyValueStore<String, byte[]>>getStateStore(LearningTopology.FOLLOWERS_STORE).all()) {
             models.forEachRemaining(kv -> {
@@ -201,8 +210,11 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private void train(Record<byte[], byte[]> record, TrainingExample example, long offset) {
         long started = System.nanoTime();
         TrainingRules.Trained trained;
+        // what every learner said at the decision, taken whether or not the step is then refused
+        OpenDecision atVote = open.take(example.getModelId(), example.getTrade().getDecisionId());
+        Trade trade;
         try {
-            Trade trade = AvroTrades.trade(example.getVotes(), example.getTrade());
+            trade = AvroTrades.trade(example.getVotes(), example.getTrade());
             // a step the model refuses (non-finite loss or gradient) left it unchanged: a dead letter too
             trained = book.train(example.getModelId(), trade, offset);
         } catch (InvalidTradeException e) {
@@ -210,12 +222,16 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             return;
         }
         long stepNanos = System.nanoTime() - started;
+        if (atVote == null) counts.increment(CountStore.UNSCORED);
         boolean driftRaised = false, driftActive = false;
         for (TrainingRules.Step step : trained.steps()) {
             String modelId = step.modelId();
-            emit(modelId, example, step.learner(), step.result(), step.fingerprint());
             ModelMonitor watch = watch(modelId);
-            List<AlertEvent> alerts = new ArrayList<>(watch.onStep(step.result()));
+            OpenDecision.Scored scored = atVote == null ? null : atVote.of(modelId);
+            ModelMonitor.Settled settled = watch.onStep(step.result(), scored == null ? null : scored.score(),
+                    trade.priceMove(), step.learner().config().window());
+            emit(modelId, example, step.learner(), step.result(), settled, step.fingerprint());
+            List<AlertEvent> alerts = new ArrayList<>(settled.alerts());
             watch.alerts().divergence(step.result().step(), step.learner().divergedAt(), step.learner().divergence())
                     .ifPresent(alerts::add);
             if (step == trained.steps().get(0)) {
@@ -234,7 +250,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
             listener.onFigures(modelId, step.learner().metrics());
         }
-        race(trained.steps(), driftRaised, driftActive);
+        race(trained.steps(), atVote, trade.priceMove(), driftRaised, driftActive);
         counts.increment(CountStore.TRAINED);
     }
 
@@ -242,9 +258,10 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
      * The model's race with its candidates after the trade: its alerts, and under {@code auto} a
      * promote command to the commands topic, in this step's transaction (no other producer).
      */
-    private void race(List<TrainingRules.Step> steps, boolean driftRaised, boolean driftActive) {
+    private void race(List<TrainingRules.Step> steps, OpenDecision atVote, double priceMove, boolean driftRaised,
+                      boolean driftActive) {
         long now = context.currentSystemTimeMs();
-        ShadowRaces.Outcome outcome = races.onTrained(steps, driftRaised, driftActive, now);
+        ShadowRaces.Outcome outcome = races.onTrained(steps, atVote, priceMove, driftRaised, driftActive, now);
         String modelId = steps.get(0).modelId();
         for (AlertEvent alert : outcome.alerts()) emitAlert(modelId, alert);
         if (!outcome.standings().isEmpty()) listener.onRace(modelId, outcome.standings());
@@ -256,14 +273,18 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     /**
-     * Scores a decision with its model as it stands after its last step, before the next record
-     * (the model's own only: candidates do not score). Reads the learner, changes none.
+     * Scores a decision with its model as it stands after its last step, before the next record,
+     * and publishes that score. Every learner that will train the trade (the model and its
+     * candidates) scores it for its side too, kept in {@link OpenDecisions} until the trade trains
+     * and is judged by it. Reads the learners, changes none.
      */
     private void score(Record<byte[], byte[]> record, DecisionVotes votes, long offset) {
         String modelId = LearningTopology.modelIdOf(votes.getModelId(), config.defaultModelId());
+        Map<String, Vote> checked;
         VoteScore score;
         try {
-            score = book.score(modelId, AvroTrades.votes(votes));
+            checked = AvroTrades.votes(votes);
+            score = book.score(modelId, checked);
         } catch (InvalidTradeException e) {
             deadLetters.send(record, e.reason().code, e.getMessage());
             return;
@@ -275,6 +296,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         long now = context.currentSystemTimeMs();
         forward(LearningTopology.DECISION_SCORES_SINK, votes.getDecisionId(),
                 AvroTrades.decisionScore(modelId, votes, score, offset, Instant.ofEpochMilli(now)), now);
+        boolean isShort = Trade.side(votes.getAction()).orElseThrow() == Direction.SHORT; // checked by AvroTrades.votes
+        open.put(modelId, votes.getDecisionId(), new OpenDecision(offset, now, book.scoreAll(modelId, checked, isShort)));
         ModelMonitor watch = watch(modelId);
         watch.onScore(votes.getDecisionId(), score);
         watch.write(watchStore, watchParts, modelId);
@@ -342,6 +365,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         String cause = "cleared by the " + type + " command " + command.getCommandId() + ": the model's learner was replaced";
         for (AlertEvent cleared : restartWatch(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
         for (AlertEvent cleared : races.onReplaced(modelId, learner.step(), cause)) emitAlert(modelId, cleared);
+        // what the replaced learner said about open trades is not the model's any more: they settle unscored
+        open.drop(modelId);
         races.onCommandSettled(command);
         // the tables show the model as it is now, not as it was before the command
         emitTables(modelId, learner, true, offset, now);
@@ -405,12 +430,13 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         forward(LearningTopology.ALERTS_SINK, modelId, OutputRecords.alert(modelId, alert, Instant.ofEpochMilli(now)), now);
     }
 
-    private void emit(String modelId, TrainingExample example, Learner learner, StepResult step, String fingerprint) {
+    private void emit(String modelId, TrainingExample example, Learner learner, StepResult step,
+                      ModelMonitor.Settled settled, String fingerprint) {
         long now = context.currentSystemTimeMs();
         Instant at = Instant.ofEpochMilli(now);
         RecordMetadata source = context.recordMetadata().orElseThrow();
         forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId,
-                OutputRecords.weightsUpdated(modelId, step, fingerprint, source, at), now);
+                OutputRecords.weightsUpdated(modelId, step, settled, fingerprint, source, at), now);
         forward(LearningTopology.TRAINING_LOG_SINK, modelId, OutputRecords.trainingLog(modelId, example, step, source, at), now);
         if (step.step() % snapshotEvery == 0) emitSnapshot(modelId, learner, source.offset(), now);
         unpublished.put(modelId, source.offset());

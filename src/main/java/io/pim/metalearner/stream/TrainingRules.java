@@ -8,6 +8,7 @@ import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
+import io.pim.metalearner.learn.score.OpenDecision;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.trade.Trade;
 import io.pim.metalearner.learn.trade.Vote;
@@ -152,6 +153,8 @@ final class TrainingRules {
     /** Scores for models not trained yet; only ever read (see {@link #scorer}). */
     private Learner fresh;
     private String freshFingerprint;
+    /** The same for the configured candidates of a model never trained, by spec name; only ever read. */
+    private final Map<String, Learner> freshCandidates = new HashMap<>();
 
     TrainingRules(ModelStates storage, LearnerConfig defaultConfig, ServiceConfig.CheckpointPolicy policy,
                   List<LearnerSpec> candidateSpecs) {
@@ -236,11 +239,40 @@ final class TrainingRules {
     VoteScore score(String modelId, Map<String, Vote> votes) {
         Learner learner = storage.learner(modelId);
         if (learner != null) return learner.score(votes, storage.fingerprint(modelId));
+        return fresh().score(votes, freshFingerprint);
+    }
+
+    private Learner fresh() {
         if (fresh == null) {
             fresh = Learner.create(defaultConfig);
             freshFingerprint = fresh.fingerprint();
         }
-        return fresh.score(votes, freshFingerprint);
+        return fresh;
+    }
+
+    /**
+     * Scores a decision of {@code modelId} for its side with every learner that will train its
+     * trade, as they stand now: the model (a fresh learner of the default config if never trained),
+     * then its candidates. Reads only, like {@link #score}.
+     */
+    List<OpenDecision.Scored> scoreAll(String modelId, Map<String, Vote> votes, boolean isShort) {
+        List<OpenDecision.Scored> scores = new ArrayList<>();
+        Learner live = storage.learner(modelId);
+        scores.add(OpenDecision.Scored.of(modelId, (live == null ? fresh() : live).score(votes, isShort)));
+        for (String candidate : storage.candidatesAndOffset(modelId).candidates()) {
+            Learner learner = storage.learner(candidate);
+            if (learner != null) scores.add(OpenDecision.Scored.of(candidate, learner.score(votes, isShort)));
+        }
+        if (live == null) {
+            // the configured candidates start at the model's first trade exactly as these fresh learners
+            for (LearnerSpec spec : candidateSpecs) {
+                String id = LearningTopology.candidateId(modelId, spec.name());
+                if (storage.learner(id) != null) continue;
+                Learner fresh = freshCandidates.computeIfAbsent(spec.name(), n -> Learner.create(spec.applyTo(defaultConfig)));
+                scores.add(OpenDecision.Scored.of(id, fresh.score(votes, isShort)));
+            }
+        }
+        return scores;
     }
 
     private Learner learnerOrFresh(String modelId) {

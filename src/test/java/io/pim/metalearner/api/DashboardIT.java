@@ -10,6 +10,7 @@ import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.learn.LearnerSpec;
 import io.pim.metalearner.learn.score.LearningCurve;
+import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.score.RecentScores;
 import io.pim.metalearner.learn.score.StepResult;
 import io.pim.metalearner.learn.trade.Trade;
@@ -259,12 +260,15 @@ class DashboardIT {
         synchronized void close(int count) {
             for (int i = 0; i < count; i++) {
                 Trade trade = open.remove(0);
+                Metrics liveBefore = learner.metrics(), candidateBefore = candidate.metrics();
                 StepResult step = learner.train(trade);
                 StepResult shadow = candidate.train(trade);
+                // the race takes each trade's committee P&L
                 race.add(step.actualReturn(), new ShadowRace.Entrant("default", step.step(), step.predictedReturn(),
-                        learner.metrics().committeePnlLearned()), learner.metrics().committeePnlUniform(),
+                                learner.metrics().committeePnlLearned() - liveBefore.committeePnlLearned()),
+                        learner.metrics().committeePnlUniform() - liveBefore.committeePnlUniform(),
                         List.of(new ShadowRace.Entrant(CANDIDATE, shadow.step(), shadow.predictedReturn(),
-                                candidate.metrics().committeePnlLearned())));
+                                candidate.metrics().committeePnlLearned() - candidateBefore.committeePnlLearned())));
                 race.judge(policy, step.step(), false);
                 curve.add(step);
                 scores.settle(step.decisionId(), step.actualReturn(), step.step());

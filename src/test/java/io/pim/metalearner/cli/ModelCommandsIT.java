@@ -38,6 +38,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -239,7 +241,7 @@ class ModelCommandsIT {
         Topics topics = Topics.of(config);
         try (LearningService service = start(config)) {
             // when: 60 trades of "live"
-            publish(config, topics, "live", 60);
+            publish(config, topics, "live", 60, true);
             List<WeightsUpdated> updates = awaitUpdates(config, topics, 2 * 60);
 
             // then: the candidate learned each of them, and a replay of the training topic gives both learners' bytes
@@ -381,11 +383,21 @@ class ModelCommandsIT {
     }
 
     /** n varied trades for the model, straight onto the training topic (the join is not under test here); each send checked. */
-    private void publish(ServiceConfig config, Topics topics, String modelId, int n) {
+    private void publish(ServiceConfig config, Topics topics, String modelId, int n) throws Exception {
+        publish(config, topics, modelId, n, false);
+    }
+
+    /**
+     * The same; when {@code scored}, each trade's votes go first, as the join copies them there, so
+     * every learner scores the decision before it trains (the race judges trades by those scores).
+     */
+    private void publish(ServiceConfig config, Topics topics, String modelId, int n, boolean scored) throws Exception {
         Map<String, Object> producerConfig = TestProducers.config(config.bootstrapServers());
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         try (var producer = new KafkaProducer<>(producerConfig,
-                topics.training().keySerde().serializer(), topics.training().valueSerde().serializer())) {
+                topics.training().keySerde().serializer(), topics.training().valueSerde().serializer());
+             var votesProducer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer())) {
+            var votesSerializer = topics.decisionVotes().valueSerde().serializer();
             TestProducers.Sends<String, TrainingExample> sends = TestProducers.checked(producer);
             for (int i = 0; i < n; i++) {
                 int k = published++;
@@ -403,7 +415,15 @@ class ModelCommandsIT {
                                 .setExitPrice(exit).setActualProfit(exit - 150.0).setHoldDuration(5)
                                 .setClosedAt(Instant.ofEpochMilli(1_700_000_100_000L)).build())
                         .build();
-                sends.send(new ProducerRecord<>(topics.training().name(), modelId, example));
+                if (scored) {
+                    // the votes' bytes as the join forwards them (framed for decision-votes), before the trade
+                    DecisionVotes named = DecisionVotes.newBuilder(example.getVotes()).setModelId(modelId).build();
+                    votesProducer.send(new ProducerRecord<>(topics.training().name(), modelId,
+                            votesSerializer.serialize(topics.decisionVotes().name(), named))).get();
+                    producer.send(new ProducerRecord<>(topics.training().name(), modelId, example)).get();
+                } else {
+                    sends.send(new ProducerRecord<>(topics.training().name(), modelId, example));
+                }
                 sent.add(example);
             }
             sends.awaitAll();

@@ -190,13 +190,18 @@ class AlertsTopologyTest {
     private record Trained(List<Alert> alerts, ModelMonitor watch) {
     }
 
-    /** Trains the default model on {@code trades} through the whole topology (the training topic onwards). */
+    /** Trains the default model on {@code trades} through the whole topology, the join included. */
     private Trained train(List<TrainingExample> trades) {
         try (TopologyFixture fixture = new TopologyFixture(TopologyFixture.config(registry, stateDir))) {
             Topics topics = fixture.topics();
-            TestInputTopic<String, TrainingExample> training = fixture.input(topics.training());
+            TestInputTopic<String, DecisionVotes> votes = fixture.input(topics.decisionVotes());
+            TestInputTopic<String, TradeClosed> closes = fixture.input(topics.tradeClosed());
             TestOutputTopic<String, Alert> alerts = fixture.output(topics.alerts());
-            for (TrainingExample trade : trades) training.pipeInput(trade.getModelId(), trade);
+            // each decision's votes, then its close: every trade is scored at its decision, then trained
+            for (TrainingExample trade : trades) {
+                votes.pipeInput(trade.getVotes().getDecisionId(), trade.getVotes());
+                closes.pipeInput(trade.getTrade().getDecisionId(), trade.getTrade());
+            }
             ModelMonitor watch = fixture.watch("default");
             assertThat(watch).as("the model trained").isNotNull();
             return new Trained(alerts.readValuesToList(), watch);

@@ -51,11 +51,17 @@ public final class AlertMonitor {
      * @return the transitions this step caused, usually none
      */
     public List<AlertEvent> onStep(long step, double loss, Double rollingR2, Map<String, Double> weights) {
+        return onStep(step, loss, loss, rollingR2, weights);
+    }
+
+    /**
+     * As {@link #onStep(long, double, Double, Map)}, with the loss-rising alert watching
+     * {@code loss} and the drift alert {@code driftLoss} (each skipped when not finite).
+     */
+    public List<AlertEvent> onStep(long step, double loss, double driftLoss, Double rollingR2, Map<String, Double> weights) {
         List<AlertEvent> events = new ArrayList<>(2);
-        if (Double.isFinite(loss)) {
-            checkLossRising(step, loss, events);
-            checkDrift(step, loss, events);
-        }
+        if (Double.isFinite(loss)) checkLossRising(step, loss, events);
+        if (Double.isFinite(driftLoss)) checkDrift(step, driftLoss, events);
         checkR2(step, rollingR2, events);
         checkCollapse(step, weights.values(), events);
         return events;

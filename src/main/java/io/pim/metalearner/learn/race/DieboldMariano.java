@@ -1,37 +1,57 @@
 package io.pim.metalearner.learn.race;
 
 /**
- * The Diebold–Mariano test of equal predictive accuracy for one-step-ahead forecasts, on the loss
- * differential {@code d_t = e_live,t² − e_candidate,t²} (squared errors of the two predictions of
- * the same trade): {@code DM = d̄ / √(γ̂₀ / n)} with {@code γ̂₀ = (1/n) Σ (d_t − d̄)²}, asymptotically
- * standard normal. For a one-step horizon the long-run variance is the lag-0 autocovariance alone
- * (no lag terms). A positive statistic means the candidate's errors are smaller; {@code pValue} is
- * one-sided, {@code P(Z ≥ DM)}: how likely a differential this large is if the two were equally
- * accurate.
+ * The Diebold–Mariano test of equal predictive accuracy on a differential {@code d_t} of the same
+ * trades (e.g. {@code e_live,t² − e_candidate,t²}, or the candidate's committee P&amp;L minus the live
+ * model's): {@code DM = d̄ / √(σ̂² / n)}, asymptotically standard normal. σ̂² is the Newey–West
+ * long-run variance with Bartlett weights at lag L,
+ * {@code γ̂₀ + 2 Σ_{k=1..L} (1 − k/(L+1)) γ̂ₖ} with {@code γ̂ₖ = (1/n) Σ_{t≥k} (d_t − d̄)(d_{t−k} − d̄)}:
+ * outcomes that overlap in time (holds still open when another trade is decided) are correlated,
+ * and γ̂₀ alone would understate the variance. Bartlett weights keep σ̂² non-negative; L = 0 is the
+ * one-step test. A positive statistic means the candidate is better; {@code pValue} is one-sided,
+ * {@code P(Z ≥ DM)}: how likely a differential this large is if the two were equally good.
  *
  * @param trades    paired trades the differential was taken over
- * @param meanDiff  d̄: how much smaller the candidate's squared error is on average
+ * @param meanDiff  d̄: the candidate's mean advantage
  * @param statistic DM; NaN when undefined (fewer than 2 trades, or a differential with no variance)
  * @param pValue    one-sided p-value; 1 when the statistic is undefined
+ * @param lag       the Newey–West lag L the variance was taken at (at most {@code trades − 1})
  */
-public record DieboldMariano(int trades, double meanDiff, double statistic, double pValue) {
+public record DieboldMariano(int trades, double meanDiff, double statistic, double pValue, int lag) {
 
-    /** The test on {@code diff[from..from+n)}. */
+    public DieboldMariano(int trades, double meanDiff, double statistic, double pValue) {
+        this(trades, meanDiff, statistic, pValue, 0);
+    }
+
+    /** The one-step test (lag 0) on {@code diff[from..from+n)}. */
     public static DieboldMariano of(double[] diff, int from, int n) {
-        if (n < 2) return new DieboldMariano(n, n == 1 ? diff[from] : Double.NaN, Double.NaN, 1);
+        return of(diff, from, n, 0);
+    }
+
+    /** The test on {@code diff[from..from+n)} with the Newey–West variance at {@code lag} (capped at n − 1). */
+    public static DieboldMariano of(double[] diff, int from, int n, int lag) {
+        if (lag < 0) throw new IllegalArgumentException("lag must be at least 0, was " + lag);
+        if (n < 2) return new DieboldMariano(n, n == 1 ? diff[from] : Double.NaN, Double.NaN, 1, 0);
+        int l = Math.min(lag, n - 1);
         double sum = 0;
         for (int i = from; i < from + n; i++) sum += diff[i];
         double mean = sum / n;
-        double ss = 0;
-        for (int i = from; i < from + n; i++) ss += (diff[i] - mean) * (diff[i] - mean);
-        double variance = ss / n;
-        if (!(variance > 0)) return new DieboldMariano(n, mean, Double.NaN, 1);
+        double variance = autocovariance(diff, from, n, mean, 0);
+        for (int k = 1; k <= l; k++) variance += 2 * (1 - k / (l + 1.0)) * autocovariance(diff, from, n, mean, k);
+        if (!(variance > 0)) return new DieboldMariano(n, mean, Double.NaN, 1, l);
         double statistic = mean / Math.sqrt(variance / n);
-        return new DieboldMariano(n, mean, statistic, upperTail(statistic));
+        return new DieboldMariano(n, mean, statistic, upperTail(statistic), l);
     }
 
     public static DieboldMariano of(double[] diff) {
         return of(diff, 0, diff.length);
+    }
+
+    /** γ̂ₖ of the slice: (1/n) Σ_{t=k}^{n−1} (d_t − d̄)(d_{t−k} − d̄). */
+    private static double autocovariance(double[] diff, int from, int n, double mean, int k) {
+        double s = 0;
+        for (int t = from + k; t < from + n; t++) s += (diff[t] - mean) * (diff[t - k] - mean);
+        return s / n;
     }
 
     /** True when the candidate is better at this level: a positive statistic with p below it. */

@@ -37,13 +37,10 @@ class ShadowRaceTest {
         ShadowRace race = new ShadowRace(10);
         double[] targets = {0.01, -0.02, 0.03, 0.00};
         double[] candidate = {0.01, -0.01, 0.02, 0.01};
-        double livePnl = 0, candPnl = 0, uniform = 0;
         for (int i = 0; i < 4; i++) {
-            livePnl += 0.01;
-            candPnl += 0.02;
-            uniform += 0.005;
-            race.add(targets[i], new ShadowRace.Entrant("m", i + 1, 0, livePnl), uniform,
-                    List.of(new ShadowRace.Entrant("m~ridge", i + 1, candidate[i], candPnl)));
+            // each trade's committee P&L: live 0.01, candidate 0.02, uniform 0.005
+            race.add(targets[i], new ShadowRace.Entrant("m", i + 1, 0, 0.01), 0.005,
+                    List.of(new ShadowRace.Entrant("m~ridge", i + 1, candidate[i], 0.02)));
         }
 
         // when
@@ -176,17 +173,17 @@ class ShadowRaceTest {
     @Test
     void aCandidateThatJoinsLateIsComparedOnlyFromThenOn() {
         ShadowRace race = new ShadowRace(40);
-        for (int i = 1; i <= 10; i++) race.add(0.01, new ShadowRace.Entrant("m", i, 0, 0.01 * i), 0, List.of());
+        for (int i = 1; i <= 10; i++) race.add(0.01, new ShadowRace.Entrant("m", i, 0, 0.01), 0, List.of());
         for (int i = 11; i <= 15; i++) {
-            race.add(0.01, new ShadowRace.Entrant("m", i, 0, 0.01 * i), 0,
-                    List.of(new ShadowRace.Entrant("m~late", 40 + i, 0.01, 1.0 + 0.02 * i)));
+            race.add(0.01, new ShadowRace.Entrant("m", i, 0, 0.01), 0,
+                    List.of(new ShadowRace.Entrant("m~late", 40 + i, 0.01, 0.02)));
         }
         ShadowRace.Standing s = race.standings().get(0);
         assertThat(s.trades()).isEqualTo(5);
         assertThat(race.live().trades()).isEqualTo(15);
-        // its first trade's P&L is unknown (its learner had history): 4 increments of 0.02 and the live's 4 of 0.01
-        assertThat(s.candidatePnl()).isCloseTo(0.08, within(1e-12));
-        assertThat(s.livePnl()).isCloseTo(0.04, within(1e-12));
+        // every trade it scored counts, its first too (its learner had history): 5 × 0.02 against the live's 5 × 0.01
+        assertThat(s.candidatePnl()).isCloseTo(0.10, within(1e-12));
+        assertThat(s.livePnl()).isCloseTo(0.05, within(1e-12));
     }
 
     @Test
@@ -260,16 +257,103 @@ class ShadowRaceTest {
     }
 
     @Test
-    void disqualificationSurvivesARestartAndAVersionOneRaceStillDecodes() {
-        // given a race with a disqualified candidate, and one written before disqualification existed
+    void disqualificationSurvivesARestart() {
+        // given a race with a disqualified candidate
         ShadowRace race = new ShadowRace(40);
         candidateTrades(race, 30, true, new java.util.ArrayList<>());
-        ShadowRace healthy = new ShadowRace(40);
-        betterTrades(healthy, 30);
-        byte[] v2 = healthy.encode();
-        java.nio.ByteBuffer v1 = java.nio.ByteBuffer.wrap(java.util.Arrays.copyOf(v2, v2.length - 4)).putInt(0, 1);
         // when / then
         assertThat(ShadowRace.decode(race.encode(), 40).disqualified()).containsExactly("m~ridge");
-        assertThat(ShadowRace.decode(v1.array(), 40).encode()).isEqualTo(v2);
+    }
+
+    @Test
+    void aRaceJudgedAtTrainingTimeDecodesWithItsClocksAndCandidatesButNoRows() {
+        // given a format-2 race (cumulative P&L, rows judged when the trades trained): 30 trades, one candidate
+        // alerted and one disqualified, a promotion pending since trade 20, a drift at trade 25, two rows
+        java.nio.ByteBuffer v2 = java.nio.ByteBuffer.allocate(512);
+        v2.putInt(2).putInt(40).putLong(30).putLong(20).putLong(25).putDouble(0.5);
+        putName(v2, "m~ridge");
+        v2.putInt(2);
+        putName(v2, "m~ridge");
+        putName(v2, "m~net");
+        v2.putInt(3).putDouble(0.1).putDouble(0.2).putDouble(0.3);
+        v2.putInt(1);
+        putName(v2, "m~ridge");
+        v2.putInt(2);
+        for (int r = 0; r < 2; r++) {
+            v2.putInt(6);
+            for (int k = 0; k < 6; k++) v2.putDouble(0.01 * k);
+        }
+        v2.putInt(1);
+        putName(v2, "m~net");
+        byte[] bytes = java.util.Arrays.copyOf(v2.array(), v2.position());
+
+        // when
+        ShadowRace race = ShadowRace.decode(bytes, 40);
+
+        // then: the clocks, candidates, alerts and disqualification carry over; the hindsight rows do not
+        assertThat(race.trades()).isEqualTo(30);
+        assertThat(race.tradesSincePromotion()).isEqualTo(10);
+        assertThat(race.pendingPromotion()).isEqualTo("m~ridge");
+        assertThat(race.driftInWindow(false)).isFalse(); // the window is empty
+        assertThat(race.alerted()).containsExactly("m~ridge");
+        assertThat(race.disqualified()).containsExactly("m~net");
+        assertThat(race.standings()).extracting(ShadowRace.Standing::candidate).containsExactly("m~ridge", "m~net");
+        assertThat(race.standings()).allSatisfy(s -> assertThat(s.trades()).isZero());
+        assertThat(race.live().trades()).isZero();
+        assertThat(ShadowRace.decode(race.encode(), 40).encode()).isEqualTo(race.encode());
+    }
+
+    @Test
+    void onPnlARuleWhoseCommitteeEarnsMoreIsPromotedThoughItsPredictionsAreTheSame() {
+        // given a weight-rule candidate: the same predictions as the live model (loss differential 0), and a
+        // committee that earns 0.01 more per trade than the live one's, give or take 0.004
+        PromotionPolicy onLoss = new PromotionPolicy("auto", 20, 0.01, 50, false, PromotionPolicy.LOSS, 0);
+        PromotionPolicy onPnl = new PromotionPolicy("auto", 20, 0.01, 50, false, PromotionPolicy.PNL, 0);
+        ShadowRace race = new ShadowRace(40);
+        for (int i = 1; i <= 30; i++) {
+            double live = (i % 2 == 0 ? 1 : -1) * 0.02;
+            race.add(0.01, new ShadowRace.Entrant("m", i, 0.005, live), 0,
+                    List.of(new ShadowRace.Entrant("m~hedge", i, 0.005, live + 0.01 + (i % 3 - 1) * 0.004)));
+        }
+
+        // when / then: judged on loss it cannot be better; judged on P&L it is, and promoted
+        assertThat(race.standings().get(0).test().statistic()).isNaN();
+        assertThat(race.judge(onLoss, 30, false).promote()).isNull();
+        ShadowRace.Verdict verdict = race.judge(onPnl, 30, false);
+        assertThat(verdict.promote()).isEqualTo("m~hedge");
+        assertThat(verdict.alerts()).singleElement().satisfies(a -> assertThat(a.message()).contains("on pnl"));
+        assertThat(race.standings().get(0).pnlTest().meanDiff()).isCloseTo(0.01, within(1e-3));
+    }
+
+    @Test
+    void overlappingTradesWidenTheTestUntilAnAdvantageIsNoLongerSignificant() {
+        // given the same differentials twice: each trade alone, then each trade open while 9 others of the model closed
+        ShadowRace alone = new ShadowRace(200), overlapping = new ShadowRace(200);
+        java.util.Random random = new java.util.Random(4);
+        double shared = 0;
+        for (int i = 1; i <= 200; i++) {
+            if (i % 10 == 1) shared = random.nextGaussian() * 0.01; // outcomes that overlap move together
+            double advantage = 0.0015 + shared + 0.001 * random.nextGaussian();
+            List<ShadowRace.Entrant> candidate = List.of(new ShadowRace.Entrant("m~c", i, 0, advantage));
+            alone.add(0.01, 0, new ShadowRace.Entrant("m", i, 0, 0), 0, candidate);
+            overlapping.add(0.01, 9, new ShadowRace.Entrant("m", i, 0, 0), 0, candidate);
+        }
+        PromotionPolicy onPnl = new PromotionPolicy("manual", 20, 0.01, 50, false, PromotionPolicy.PNL, 0);
+
+        // when
+        DieboldMariano naive = alone.standings().get(0).pnlTest(), wide = overlapping.standings().get(0).pnlTest();
+
+        // then: the one-step variance calls the advantage significant, the long-run one at the overlap does not
+        assertThat(naive.lag()).isZero();
+        assertThat(wide.lag()).isEqualTo(9);
+        assertThat(naive.candidateBetter(0.01)).isTrue(); // p 0.0002
+        assertThat(wide.candidateBetter(0.01)).isFalse(); // p 0.06
+        assertThat(alone.judge(onPnl, 200, false).alerts()).hasSize(1);
+        assertThat(overlapping.judge(onPnl, 200, false).alerts()).isEmpty();
+    }
+
+    private static void putName(java.nio.ByteBuffer out, String name) {
+        byte[] b = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.putShort((short) b.length).put(b);
     }
 }
