@@ -52,7 +52,9 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
             CountStore.SCORED, "metalearner.scored",
             CountStore.COMMANDS_APPLIED, "metalearner.commands.applied",
             CountStore.EXPIRED, "metalearner.votes.expired",
-            CountStore.UNKNOWN_AGENTS, "metalearner.unknown.agent.votes");
+            CountStore.UNKNOWN_AGENTS, "metalearner.unknown.agent.votes",
+            CountStore.UNSCORED, "metalearner.trained.unscored",
+            CountStore.SCORES_EXPIRED, "metalearner.scores.expired");
     private static final String DEAD_LETTERS = "metalearner.dead.letters";
 
     private final PrometheusMetrics prometheus = new PrometheusMetrics();
@@ -89,6 +91,7 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
         volatile StepResult last;
         volatile Set<AlertType> active = Set.of();
         volatile Metrics figures;
+        volatile Metrics atDecision;
         final Set<String> agents = ConcurrentHashMap.newKeySet();
     }
 
@@ -168,20 +171,42 @@ public final class ServiceMetrics implements StepListener, AutoCloseable {
     }
 
     @Override
-    public void onFigures(String modelId, Metrics figures) {
+    public void onFigures(String modelId, Metrics training, Metrics atDecision) {
         Model model = models.get(modelId);
         if (model == null) return;
         boolean first = model.figures == null;
-        model.figures = figures;
+        model.figures = training;
         if (first) {
             for (String weights : List.of("learned", "uniform")) {
                 Gauge.builder("metalearner.committee.pnl", model, m -> weights.equals("learned")
                                 ? m.figures.committeePnlLearned() : m.figures.committeePnlUniform())
-                        .description("the committee's P&L per unit position over every trade the model learned from, "
-                                + "with its learned weights or with every weight 1")
+                        .description("training figure: the committee's P&L per unit position over every trade the model "
+                                + "learned from, with its weights before each step or with every weight 1")
                         .tags("model_id", modelId, "weights", weights).register(registry);
             }
         }
+        if (atDecision == null) return;
+        boolean firstAtDecision = model.atDecision == null;
+        model.atDecision = atDecision;
+        if (firstAtDecision) registerDecisionTime(modelId, model);
+    }
+
+    /** The figures a desk lives: each trade judged by what the model said, and the weights it had, at the vote. */
+    private void registerDecisionTime(String modelId, Model model) {
+        Tags tags = Tags.of("model_id", modelId);
+        decisionGauge("metalearner.decision.loss", tags, model, Metrics::rollingLoss);
+        decisionGauge("metalearner.decision.r2", tags, model, f -> f.rollingR2() == null ? Double.NaN : f.rollingR2());
+        decisionGauge("metalearner.decision.direction.accuracy", tags, model, Metrics::rollingDirectionAccuracy);
+        decisionGauge("metalearner.decision.committee.pnl", tags.and("weights", "learned"), model,
+                Metrics::committeePnlLearned);
+        decisionGauge("metalearner.decision.committee.pnl", tags.and("weights", "uniform"), model,
+                Metrics::committeePnlUniform);
+    }
+
+    private void decisionGauge(String name, Tags tags, Model model, ToDoubleFunction<Metrics> value) {
+        Gauge.builder(name, model, m -> value.applyAsDouble(m.atDecision)).tags(tags)
+                .description("decision-time figure over the model's window (committee P&L: over every judged trade)")
+                .register(registry);
     }
 
     /** Per model and candidate: the race's figures over its window ({@code metalearner_race_*}). */

@@ -34,8 +34,12 @@ public interface StepListener {
     default void onRace(String modelId, List<ShadowRace.Standing> standings) {
     }
 
-    /** The model's running figures (committee P&L among them) after the step or command just told. */
-    default void onFigures(String modelId, Metrics figures) {
+    /**
+     * The model's running figures after the step or command just told: its training figures (each
+     * trade predicted at its close, by the learner's own window) and its decision-time figures
+     * (each trade judged by what the model said at the vote), null before a scored trade trained.
+     */
+    default void onFigures(String modelId, Metrics training, Metrics atDecision) {
     }
 
     /**

@@ -20,6 +20,7 @@ import io.pim.metalearner.learn.trade.InvalidTradeException;
 import io.pim.metalearner.learn.Learner;
 import io.pim.metalearner.learn.LearnerCodec;
 import io.pim.metalearner.learn.LearnerConfig;
+import io.pim.metalearner.learn.score.DecisionTimeFigures;
 import io.pim.metalearner.learn.score.Metrics;
 import io.pim.metalearner.learn.trade.Rejection;
 import io.pim.metalearner.learn.score.OpenDecision;
@@ -248,7 +249,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                     ? -1 : context.currentSystemTimeMs() - closedAt.toEpochMilli();
             reported.add(modelId);
             listener.onStep(modelId, step.result(), stepNanos, latencyMs, watch.alerts().active());
-            listener.onFigures(modelId, step.learner().metrics());
+            listener.onFigures(modelId, step.learner().metrics(), settled.figures());
         }
         race(trained.steps(), atVote, trade.priceMove(), driftRaised, driftActive);
         counts.increment(CountStore.TRAINED);
@@ -380,7 +381,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
         reported.add(modelId);
         listener.onStep(modelId, new StepResult(learner.step(), decisionId, 0, 0, 0, m.rollingLoss(), m.rollingR2(),
                 m.rollingDirectionAccuracy(), learner.weights(), List.of()), -1, -1, List.of());
-        listener.onFigures(modelId, m);
+        DecisionTimeFigures atDecision = watch(modelId).figures();
+        listener.onFigures(modelId, m, atDecision == null ? null : atDecision.metrics(learner.step()));
         forward(LearningTopology.COMMAND_RESULTS_SINK, modelId, result.setApplied(true)
                 .setTrainingStep(learner.step()).setFingerprint(applied.fingerprint()).build(), now);
     }

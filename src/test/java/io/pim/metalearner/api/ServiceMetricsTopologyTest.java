@@ -64,6 +64,10 @@ class ServiceMetricsTopologyTest {
                         .contains("metalearner_training_step{model_id=\"desk-b\"} 1.0")
                         .contains("metalearner_committee_pnl{model_id=\"desk-a\",weights=\"learned\"}")
                         .contains("metalearner_committee_pnl{model_id=\"desk-a\",weights=\"uniform\"}")
+                        // each trade was scored at its vote: the decision-time figures are there too
+                        .contains("metalearner_decision_committee_pnl{model_id=\"desk-a\",weights=\"learned\"}")
+                        .contains("metalearner_decision_loss{model_id=\"desk-b\"}")
+                        .contains("metalearner_trained_unscored_total 0.0")
                         .contains("metalearner_step_time_seconds_bucket{le=\"+Inf\"} 2")
                         .contains("metalearner_step_time_seconds_count 2")
                         .doesNotContain("quantile=");

@@ -115,8 +115,8 @@ class MonitoringFilesTest {
     @Test
     void theDashboardShowsWhatOpsWatch() throws Exception {
         Set<String> names = MonitoringFiles.metricNames(MonitoringFiles.dashboardQueries());
-        assertThat(names).contains("metalearner_trained_total", "metalearner_rolling_loss", "metalearner_rolling_r2",
-                "metalearner_committee_pnl", "metalearner_dead_letters_total", "kafka_consumer_fetch_manager_records_lag",
+        assertThat(names).contains("metalearner_trained_total", "metalearner_decision_loss", "metalearner_decision_r2",
+                "metalearner_decision_committee_pnl", "metalearner_dead_letters_total", "kafka_consumer_fetch_manager_records_lag",
                 "metalearner_step_time_seconds_bucket", "jvm_memory_used_bytes", "metalearner_writer_rows_total");
         assertThat(MonitoringFiles.dashboardQueries()).anyMatch(q -> q.startsWith("histogram_quantile(0.99"));
     }
