@@ -31,7 +31,8 @@ import java.util.Map;
  * original key's bytes. The specs:
  * <ul>
  * <li>decision-votes and trade-closed: {@code input.partitions} each, the same count, so a
- *     decision's two records meet in one join task;</li>
+ *     decision's two records meet in one join task; keyed by model ({@code input.keying=model-id}),
+ *     {@code training.partitions}, so a model's inputs, commands and training records share one task;</li>
  * <li>training: {@code training.partitions}, keyed by model id, so one model's records stay in one
  *     partition (one strictly ordered learner per model, {@link ModelPartitions}) while models spread
  *     over tasks and instances; kept forever ({@code retention.ms=-1}), because it is the canonical
@@ -69,7 +70,7 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
     public static Topics of(ServiceConfig config) {
-        int in = config.inputPartitions();
+        int in = config.inputTopicPartitions();
         Map<String, String> checkpoints = Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(config.checkpoints().maxBytes()),
