@@ -49,7 +49,9 @@ import java.util.Map;
  *     decision id, so a consumer that wants one decision's score finds it by key;</li>
  * <li>dead-letter: one partition, the cluster's retention.</li>
  * </ul>
- * Kafka Streams creates its own changelog topics; their settings are on the stores ({@link LearningTopology}).
+ * The inputs' key contract ({@link InputKeys}) is part of the registry, so every producer keys as
+ * the service expects. Kafka Streams creates its own changelog topics; their settings are on the
+ * stores ({@link LearningTopology}).
  */
 public record Topics(Topic<String, DecisionVotes> decisionVotes,
                      Topic<String, TradeClosed> tradeClosed,
@@ -63,7 +65,8 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                      Topic<String, Command> commands,
                      Topic<String, Checkpoint> checkpoints,
                      Topic<String, CommandResult> commandResults,
-                     Topic<String, DecisionScore> decisionScores) {
+                     Topic<String, DecisionScore> decisionScores,
+                     InputKeys inputKeys) {
 
     private static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
     private static final Map<String, String> COMPACTED =
@@ -91,7 +94,8 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                 r.topic("commands", new Topic.Spec(models, KEEP_FOREVER)),
                 r.topic("checkpoints", new Topic.Spec(models, checkpoints)),
                 r.topic("command-results", Topic.Spec.of(models)),
-                r.topic("decision-scores", Topic.Spec.of(models)));
+                r.topic("decision-scores", Topic.Spec.of(models)),
+                new InputKeys(config.inputKeying(), config.defaultModelId()));
     }
 
     /** Every topic, in the order of {@link ConfigParts#TOPICS}. */

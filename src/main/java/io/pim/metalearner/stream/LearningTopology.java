@@ -3,6 +3,7 @@ package io.pim.metalearner.stream;
 import io.pim.metalearner.config.InputKeying;
 import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.kafka.AvroSerdes;
+import io.pim.metalearner.kafka.InputKeys;
 import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.avro.JoinState;
 import org.apache.kafka.common.config.TopicConfig;
@@ -119,7 +120,7 @@ public final class LearningTopology {
 
     /** The model a decision trains, its key on the training topic: the one it names, else the default model. */
     public static String modelIdOf(String named, String defaultModelId) {
-        return named == null || named.isBlank() ? defaultModelId : named;
+        return InputKeys.modelOf(named, defaultModelId);
     }
 
     public static Topology build(ServiceConfig config) {
