@@ -144,7 +144,7 @@ class ModelKeyedInputsIT {
     }
 
     private static Map<String, List<WeightsUpdated>> awaitSteps(ServiceConfig config, Topics topics, int steps)
-            throws InterruptedException {
+            throws Exception {
         Map<String, List<WeightsUpdated>> byModel = new TreeMap<>();
         Await.until(() -> "every model's " + steps + " steps: " + byModel.keySet(), Duration.ofSeconds(180), () -> {
             byModel.clear();
