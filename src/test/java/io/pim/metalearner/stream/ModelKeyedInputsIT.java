@@ -27,6 +27,8 @@ import io.pim.metalearner.testing.Trades;
 import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.tools.simulate.DeskSimulator;
 import io.pim.metalearner.tools.simulate.TradeSimulator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -131,6 +133,17 @@ class ModelKeyedInputsIT {
             assertThat(candidateUpdates).as("the installed candidate learns beside its model").isNotEmpty();
             assertThat(candidateReplay.learner().fingerprint())
                     .isEqualTo(candidateUpdates.get(candidateUpdates.size() - 1).getFingerprint());
+        }
+    }
+
+    @Test
+    void theEmbeddedBrokerRunsTransactionsVersion2(TestKafka kafka) throws Exception {
+        // KIP-890's second phase: the broker adds partitions to a transaction itself, no AddPartitionsToTxn round trip
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            FinalizedVersionRange version = admin.describeFeatures().featureMetadata().get()
+                    .finalizedFeatures().get("transaction.version");
+            assertThat(version).as("transaction.version is finalized").isNotNull();
+            assertThat(version.maxVersionLevel()).isEqualTo((short) 2);
         }
     }
 
