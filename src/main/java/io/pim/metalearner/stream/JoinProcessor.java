@@ -77,6 +77,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private final Deserializer<TradeClosed> tradesDeserializer;
     private final boolean byModel;
     private final String commandsTopic;
+    private final String trainingTopic;
     private final int partitions;
     private final Serializer<TrainingExample> exampleSerializer;
     private final LearningTopology.TrainingEnds trainingEnds;
@@ -99,6 +100,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     JoinProcessor(ServiceConfig config, Topics topics, LearningTopology.TrainingEnds trainingEnds) {
         this.byModel = config.inputKeying() == InputKeying.MODEL_ID;
         this.commandsTopic = topics.commands().name();
+        this.trainingTopic = topics.training().name();
         this.partitions = topics.training().spec().partitions();
         this.exampleSerializer = topics.training().valueSerde().serializer();
         this.trainingEnds = trainingEnds;
@@ -234,7 +236,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
                 .setModelId(modelId).setVotes(votes).setTrade(trade)
                 .setSourceTopic(topic).setSourcePartition(partition).setSourceOffset(offset)
                 .build();
-        if (byModel) toTraining(modelId, exampleSerializer.serialize(null, example));
+        if (byModel) toTraining(modelId, exampleSerializer.serialize(trainingTopic, example));
         else context.forward(new Record<Object, Object>(modelId, example, now()), LearningTopology.TRAINING_SINK);
         counts.increment(CountStore.JOINED);
     }
