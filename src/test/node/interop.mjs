@@ -1,10 +1,12 @@
 // Publishes TRADES decisions (votes, then the close) with KafkaJS in the Confluent wire format,
+// keyed by MODEL_ID (the model both records name, partitioned by KafkaJS's Java-compatible default
+// partitioner) when it is set, else by the decision id,
 // registering the project's own Avro schemas through Apicurio's Confluent-compatible API, then
 // reads weights-updated from the beginning and decodes it until every decision has its step.
 // Prints one JSON line: {"published", "decoded", "steps", "decisions", "lastWeights"}; exit 1 if
 // any decision's step did not arrive within TIMEOUT_MS.
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 
 const env = (name) => {
@@ -13,6 +15,7 @@ const env = (name) => {
 };
 const trades = Number(env('TRADES'));
 const timeoutMs = Number(process.env.TIMEOUT_MS ?? 120000);
+const modelId = process.env.MODEL_ID || null;
 const kafka = new Kafka({ clientId: 'kafkajs-interop', brokers: env('BOOTSTRAP').split(','), logLevel: logLevel.WARN });
 const registry = new SchemaRegistry({ host: env('CCOMPAT_URL') });
 
@@ -20,7 +23,8 @@ const schema = (name) => ({ type: SchemaType.AVRO, schema: readFileSync(`${env('
 const { id: votesId } = await registry.register(schema('DecisionVotes'), { subject: `${env('VOTES_TOPIC')}-value` });
 const { id: tradesId } = await registry.register(schema('TradeClosed'), { subject: `${env('TRADES_TOPIC')}-value` });
 
-const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+// murmur2 on the key, as Kafka's Java producer: a model's records land in the partition its task reads
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();
 const decisions = [];
 for (let i = 0; i < trades; i++) {
@@ -28,16 +32,17 @@ for (let i = 0; i < trades; i++) {
   const now = Date.now();
   decisions.push(id);
   const votes = {
-    decision_id: id, workflow_id: 'wf-kafkajs', symbol: 'AAPL', action: 'BUY', decided_at: now, model_id: null,
+    decision_id: id, workflow_id: 'wf-kafkajs', symbol: 'AAPL', action: 'BUY', decided_at: now, model_id: modelId,
     agent_votes: { TradingAgent: { direction: 'LONG', confidence: 0.85, position_size: 10.0 } },
   };
   const close = {
     decision_id: id, symbol: 'AAPL', entry_price: 150.0, exit_price: 157.5, actual_profit: 75.0,
-    hold_duration: 5.0, closed_at: now,
+    hold_duration: 5.0, closed_at: now, model_id: modelId,
   };
+  const key = modelId ?? id;
   // each send awaits the broker's acknowledgement: a failed send fails the script
-  await producer.send({ topic: env('VOTES_TOPIC'), acks: -1, messages: [{ key: id, value: await registry.encode(votesId, votes) }] });
-  await producer.send({ topic: env('TRADES_TOPIC'), acks: -1, messages: [{ key: id, value: await registry.encode(tradesId, close) }] });
+  await producer.send({ topic: env('VOTES_TOPIC'), acks: -1, messages: [{ key, value: await registry.encode(votesId, votes) }] });
+  await producer.send({ topic: env('TRADES_TOPIC'), acks: -1, messages: [{ key, value: await registry.encode(tradesId, close) }] });
 }
 await producer.disconnect();
 

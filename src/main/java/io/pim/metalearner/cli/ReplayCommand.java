@@ -101,7 +101,7 @@ final class ReplayCommand implements Callable<Integer> {
                         candidate, records, modelId, round.endOffset());
                 err.flush();
                 CommandResult result = ops.send(CommandClient.installCandidate(candidate, modelId,
-                        LearnerCodec.encode(learner), round.endOffset()), wait);
+                        LearnerCodec.encode(learner), round.caughtUp()), wait);
                 if (result.getApplied() || !"stale-candidate".equals(result.getReason())) {
                     return ModelCommands.print(spec, result);
                 }

@@ -28,6 +28,7 @@ public final class ConfigParts {
     public static final String STATE_DIR = "state.dir";
     public static final String REPLICATION_FACTOR = "replication.factor";
     public static final String INPUT_PARTITIONS = "input.partitions";
+    public static final String INPUT_KEYING = "input.keying";
     public static final String STREAM_THREADS = "stream.threads";
     public static final String TRAINING_PARTITIONS = "training.partitions";
     public static final String STANDBY_REPLICAS = "stream.standby-replicas";
@@ -128,7 +129,20 @@ public final class ConfigParts {
                                 + "topics; 1 suits the single embedded broker, a production cluster wants 3.")
                 .define(INPUT_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Partitions of decision-votes and trade-closed when this service creates them (the two "
-                                + "must match: the join needs both records of a decision on one partition number).")
+                                + "must match: the join needs both records of a decision on one partition number). "
+                                + "Used with input.keying=decision-id only; model-id inputs have training.partitions.")
+                .define(INPUT_KEYING, Type.STRING, InputKeying.DECISION_ID.id,
+                        ValidString.in(InputKeying.ids().toArray(String[]::new)), Importance.HIGH,
+                        "How producers key decision-votes and trade-closed. 'decision-id': by the decision "
+                                + "(any producer, default partitioner); the join and the training step are two "
+                                + "tasks, so a close crosses two exactly-once commits before its weights are "
+                                + "readable. 'model-id': by the model the decision teaches (votes naming it in "
+                                + "model_id, or the default model; every close naming it in model_id), both "
+                                + "inputs with training.partitions partitions: the join, the training step and "
+                                + "the decision score run in one task, so a close reaches its weights in one "
+                                + "commit and commands are read from the commands topic by that task. A record "
+                                + "that breaks the chosen contract is dead-lettered with a reason that names the "
+                                + "fix. Switching an existing deployment: docs/OPERATIONS.md, \"Input keying\".")
                 // 6: divides evenly over 1, 2, 3 or 6 instances (or threads), and costs a small desk
                 // only 6 idle tasks; a model never spans partitions, so more models, not more
                 // partitions, is what needs more of them

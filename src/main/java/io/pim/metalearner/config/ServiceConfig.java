@@ -243,6 +243,15 @@ public final class ServiceConfig extends RoleConfig {
         return getInt(TRAINING_PARTITIONS);
     }
 
+    public InputKeying inputKeying() {
+        return InputKeying.of(getString(INPUT_KEYING));
+    }
+
+    /** Partitions of decision-votes and trade-closed: the training topic's when they are keyed by model. */
+    public int inputTopicPartitions() {
+        return inputKeying() == InputKeying.MODEL_ID ? trainingPartitions() : inputPartitions();
+    }
+
     public int standbyReplicas() {
         return getInt(STANDBY_REPLICAS);
     }

@@ -22,6 +22,10 @@ public final class DeadLetters {
     private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
     /** A record whose key is not its value's decision_id: it may sit on the wrong partition to join. */
     public static final String KEY_MISMATCH = "key-mismatch";
+    /** A model-keyed record in a partition its key does not hash to: its model's task would never see it. */
+    public static final String WRONG_PARTITION = "wrong-partition";
+    /** A close without its model where inputs are keyed by model id. */
+    public static final String MODEL_MISSING = "model-missing";
 
     private final ProcessorContext<Object, Object> context;
     private final String sinkName;

@@ -90,7 +90,7 @@ public final class FeedbackEvents {
                 f.text("action", null), now, modelId, votes);
         TradeClosed close = new TradeClosed(decisionId, f.text("symbol", ""),
                 f.number("entry_price", null), f.number("exit_price", null),
-                f.number("actual_profit", 0.0), f.number("hold_duration", 0.0), now);
+                f.number("actual_profit", 0.0), f.number("hold_duration", 0.0), now, modelId);
         return new Pair(decisionId, decision, close);
     }
 

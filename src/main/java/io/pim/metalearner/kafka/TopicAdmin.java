@@ -1,5 +1,6 @@
 package io.pim.metalearner.kafka;
 
+import io.pim.metalearner.config.InputKeying;
 import io.pim.metalearner.config.ServiceConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -66,16 +67,16 @@ public final class TopicAdmin {
         Topics topics = Topics.of(config);
         createAndAwait(admin, topics.all(), config.replicationFactor());
         checkShape(describe(admin, List.of(topics.decisionVotes().name(), topics.tradeClosed().name(),
-                topics.training().name())), topics);
+                topics.training().name())), topics, config.inputKeying());
     }
 
     /**
      * The training topic must have {@code training.partitions} partitions, the two inputs the same
-     * number. A training topic of another count is refused, never re-keyed: its records place each
+     * number (keyed by model id, the training topic's). A training topic of another count is refused, never re-keyed: its records place each
      * model by the old count, so the learners (and their changelogs) would no longer meet their
      * history, and adding partitions would silently move models mid-history.
      */
-    static void checkShape(Map<String, TopicDescription> d, Topics topics) {
+    static void checkShape(Map<String, TopicDescription> d, Topics topics, InputKeying keying) {
         String trainingName = topics.training().name();
         int training = d.get(trainingName).partitions().size();
         int configured = topics.training().spec().partitions();
@@ -96,6 +97,13 @@ public final class TopicAdmin {
             throw new IllegalStateException("topics '" + votesName + "' (" + votes + " partitions) and '"
                     + tradesName + "' (" + trades + ") must have the same partition count: "
                     + "the join needs both records of a decision on the same partition number");
+        }
+        if (keying == InputKeying.MODEL_ID && votes != configured) {
+            throw new IllegalStateException("input.keying=model-id needs '" + votesName + "' and '" + tradesName
+                    + "' with training.partitions = " + configured + " partitions, like the training topic, but they have "
+                    + votes + ": a model's inputs, commands and training records must share one task. Create them "
+                    + "with " + configured + " partitions (new topic names, topic.decision-votes / topic.trade-closed), or "
+                    + "keep input.keying=decision-id (docs/OPERATIONS.md, \"Input keying\")");
         }
     }
 

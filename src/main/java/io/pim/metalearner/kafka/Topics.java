@@ -31,7 +31,8 @@ import java.util.Map;
  * original key's bytes. The specs:
  * <ul>
  * <li>decision-votes and trade-closed: {@code input.partitions} each, the same count, so a
- *     decision's two records meet in one join task;</li>
+ *     decision's two records meet in one join task; keyed by model ({@code input.keying=model-id}),
+ *     {@code training.partitions}, so a model's inputs, commands and training records share one task;</li>
  * <li>training: {@code training.partitions}, keyed by model id, so one model's records stay in one
  *     partition (one strictly ordered learner per model, {@link ModelPartitions}) while models spread
  *     over tasks and instances; kept forever ({@code retention.ms=-1}), because it is the canonical
@@ -48,7 +49,9 @@ import java.util.Map;
  *     decision id, so a consumer that wants one decision's score finds it by key;</li>
  * <li>dead-letter: one partition, the cluster's retention.</li>
  * </ul>
- * Kafka Streams creates its own changelog topics; their settings are on the stores ({@link LearningTopology}).
+ * The inputs' key contract ({@link InputKeys}) is part of the registry, so every producer keys as
+ * the service expects. Kafka Streams creates its own changelog topics; their settings are on the
+ * stores ({@link LearningTopology}).
  */
 public record Topics(Topic<String, DecisionVotes> decisionVotes,
                      Topic<String, TradeClosed> tradeClosed,
@@ -62,14 +65,15 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                      Topic<String, Command> commands,
                      Topic<String, Checkpoint> checkpoints,
                      Topic<String, CommandResult> commandResults,
-                     Topic<String, DecisionScore> decisionScores) {
+                     Topic<String, DecisionScore> decisionScores,
+                     InputKeys inputKeys) {
 
     private static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
     private static final Map<String, String> COMPACTED =
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
     public static Topics of(ServiceConfig config) {
-        int in = config.inputPartitions();
+        int in = config.inputTopicPartitions();
         Map<String, String> checkpoints = Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(config.checkpoints().maxBytes()),
@@ -90,7 +94,8 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                 r.topic("commands", new Topic.Spec(models, KEEP_FOREVER)),
                 r.topic("checkpoints", new Topic.Spec(models, checkpoints)),
                 r.topic("command-results", Topic.Spec.of(models)),
-                r.topic("decision-scores", Topic.Spec.of(models)));
+                r.topic("decision-scores", Topic.Spec.of(models)),
+                new InputKeys(config.inputKeying(), config.defaultModelId()));
     }
 
     /** Every topic, in the order of {@link ConfigParts#TOPICS}. */

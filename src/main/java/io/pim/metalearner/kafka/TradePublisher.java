@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Plays the broker side: publishes a trade as the two events the service consumes,
- * {@code decision-votes} then {@code trade-closed}, keyed by decision id. The one publisher of
- * trades, used by the demo, {@code simulate} and the HTTP feedback gateway.
+ * {@code decision-votes} then {@code trade-closed}, keyed as the service expects
+ * ({@link InputKeys}: by decision id, or by model id with the close naming its model). The one
+ * publisher of trades, used by the demo, {@code simulate} and the HTTP feedback gateway.
  *
  * <p>Invalid values are published as they are: the stream validates and dead-letters them. A line
  * the Avro contract cannot hold ({@link FeedbackEvents.Unmappable}, e.g. not JSON) is published as
@@ -75,12 +76,19 @@ public final class TradePublisher implements AutoCloseable {
 
     public CompletableFuture<Void> publishVotes(FeedbackEvents.Pair pair) {
         Topic<String, ?> t = topics.decisionVotes();
-        return send(t.name(), pair.decisionId(), topics.decisionVotes().valueSerde().serializer().serialize(t.name(), pair.votes()));
+        return send(t.name(), key(pair), topics.decisionVotes().valueSerde().serializer().serialize(t.name(), pair.votes()));
     }
 
     public CompletableFuture<Void> publishClose(FeedbackEvents.Pair pair) {
         Topic<String, ?> t = topics.tradeClosed();
-        return send(t.name(), pair.decisionId(), topics.tradeClosed().valueSerde().serializer().serialize(t.name(), pair.close()));
+        InputKeys keys = topics.inputKeys();
+        // keyed by model, the close must name it (the model the votes name, or the default)
+        if (keys.byModel()) pair.close().setModelId(keys.modelOf(pair.votes().getModelId()));
+        return send(t.name(), key(pair), topics.tradeClosed().valueSerde().serializer().serialize(t.name(), pair.close()));
+    }
+
+    private String key(FeedbackEvents.Pair pair) {
+        return topics.inputKeys().keyOf(pair.decisionId(), pair.votes().getModelId());
     }
 
     private CompletableFuture<Void> send(String topic, String key, byte[] value) {

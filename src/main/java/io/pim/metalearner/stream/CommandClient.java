@@ -114,15 +114,17 @@ public final class CommandClient implements AutoCloseable {
     }
 
     /**
-     * The end of the model's partition of the training topic (read_committed): a candidate that
-     * learned none of the model's past records is caught up to here ({@code pretrain}).
+     * The end of the model's partition of the training topic (read_committed), as a position
+     * ({@link TrainingReplay#caughtUp}): a candidate that learned none of the model's past records is
+     * caught up to here ({@code pretrain}).
      */
     public long trainingEnd(String modelId) {
         String training = topics.training().name();
         try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer("metalearner-ops-end",
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), Map.of())) {
             TopicPartition partition = new TopicPartition(training, ModelPartitions.of(modelId, training, consumer));
-            return consumer.endOffsets(List.of(partition)).get(partition);
+            consumer.assign(List.of(partition));
+            return TrainingReplay.caughtUp(consumer, partition, consumer.endOffsets(List.of(partition)).get(partition));
         }
     }
 

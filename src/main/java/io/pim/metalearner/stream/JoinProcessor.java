@@ -1,9 +1,11 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.InputKeying;
 import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.kafka.AvroTrades;
 import io.pim.metalearner.kafka.CountStore;
 import io.pim.metalearner.kafka.DeadLetters;
+import io.pim.metalearner.kafka.ModelPartitions;
 import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.avro.DecisionVotes;
 import io.pim.metalearner.avro.HeldRecord;
@@ -14,7 +16,9 @@ import io.pim.metalearner.avro.TrainingExample;
 import io.pim.metalearner.learn.trade.InvalidTradeException;
 import io.pim.metalearner.learn.trade.Rejection;
 import io.pim.metalearner.learn.trade.Vote;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -52,6 +56,13 @@ import java.util.Set;
  * votes forever (and a demo could never finish); and the grace is about how long we wait for a
  * lagging producer, which is a wall-clock notion. After downtime, a backlog is read in order within
  * seconds, so both halves of a decision in the backlog still meet.
+ * <p>
+ * With inputs keyed by model id ({@code input.keying=model-id}) the join runs in its models'
+ * training task: it also reads the commands, and hands every record it puts on the training topic
+ * (a pair, valid votes, a command, numbered by {@link TrainingPositions}) straight to the training
+ * processor, so a close, its step and its outputs commit in one transaction, and the training
+ * topic holds the records in the order they were trained. A record whose key is not its model, a
+ * close that names no model, or a record in a partition its key does not hash to is dead-lettered.
  */
 final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(JoinProcessor.class);
@@ -64,6 +75,15 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     private final Set<String> roster;
     private final Deserializer<DecisionVotes> votesDeserializer;
     private final Deserializer<TradeClosed> tradesDeserializer;
+    private final boolean byModel;
+    private final String commandsTopic;
+    private final String trainingTopic;
+    private final int partitions;
+    private final Serializer<TrainingExample> exampleSerializer;
+    private final LearningTopology.TrainingEnds trainingEnds;
+    private KeyValueStore<String, Long> positions;
+    /** The position the next training record of this task gets; -1 until read from the store. */
+    private long nextPosition;
 
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, JoinState> states;
@@ -79,8 +99,14 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private final StepListener listener;
 
-    JoinProcessor(ServiceConfig config, Topics topics, StepListener listener) {
+    JoinProcessor(ServiceConfig config, Topics topics, StepListener listener, LearningTopology.TrainingEnds trainingEnds) {
         this.listener = listener;
+        this.byModel = config.inputKeying() == InputKeying.MODEL_ID;
+        this.commandsTopic = topics.commands().name();
+        this.trainingTopic = topics.training().name();
+        this.partitions = topics.training().spec().partitions();
+        this.exampleSerializer = topics.training().valueSerde().serializer();
+        this.trainingEnds = trainingEnds;
         this.votesTopic = topics.decisionVotes().name();
         this.tradesTopic = topics.tradeClosed().name();
         this.defaultModelId = config.defaultModelId();
@@ -99,6 +125,8 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
         this.counts = new CountStore(context.getStateStore(LearningTopology.JOIN_COUNTS_STORE), listener::onCount);
         this.deadLetters = new DeadLetters(context, LearningTopology.JOIN_DEAD_LETTER_SINK, counts);
         this.sweptTo = 0;
+        this.nextPosition = -1;
+        if (byModel) this.positions = context.getStateStore(LearningTopology.TRAINING_POSITIONS_STORE);
         context.schedule(sweepInterval(graceMs), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }
 
@@ -110,7 +138,10 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
     @Override
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
-        if (topic.equals(votesTopic)) {
+        if (byModel && topic.equals(commandsTopic)) {
+            // applied where it lands among the trades, live and in a replay
+            if (inItsPartition(record)) toTraining(keyOf(record), record.value());
+        } else if (topic.equals(votesTopic)) {
             counts.increment(CountStore.VOTES_IN);
             onVotes(record);
         } else {
@@ -128,7 +159,7 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
             return;
         }
         String id = votes.getDecisionId();
-        if (!keyMatches(record, id)) return;
+        if (!keyMatches(record, id, LearningTopology.modelIdOf(votes.getModelId(), defaultModelId))) return;
         JoinState state = states.get(id);
         if (state != null && state.getStatus() != JoinStatus.TRADE_WAITING) {
             deadLetters.send(record, Rejection.DUPLICATE.code, "votes for decision " + id + " already received ("
@@ -173,7 +204,13 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
             return;
         }
         String id = trade.getDecisionId();
-        if (!keyMatches(record, id)) return;
+        if (byModel && (trade.getModelId() == null || trade.getModelId().isBlank())) {
+            deadLetters.send(record, DeadLetters.MODEL_MISSING, "the close of decision " + id + " names no model_id, "
+                    + "but inputs are keyed by model id (input.keying=model-id): set model_id to the model its votes "
+                    + "name ('" + defaultModelId + "' when they name none) and key the record by it");
+            return;
+        }
+        if (!keyMatches(record, id, byModel ? trade.getModelId() : null)) return;
         JoinState state = states.get(id);
         if (state == null) {
             counts.add(CountStore.PENDING_TRADES, 1);
@@ -202,7 +239,8 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
                 .setModelId(modelId).setVotes(votes).setTrade(trade)
                 .setSourceTopic(topic).setSourcePartition(partition).setSourceOffset(offset)
                 .build();
-        context.forward(new Record<Object, Object>(modelId, example, now()), LearningTopology.TRAINING_SINK);
+        if (byModel) toTraining(modelId, exampleSerializer.serialize(trainingTopic, example));
+        else context.forward(new Record<Object, Object>(modelId, example, now()), LearningTopology.TRAINING_SINK);
         counts.increment(CountStore.JOINED);
     }
 
@@ -213,16 +251,67 @@ final class JoinProcessor implements Processor<byte[], byte[], Object, Object> {
      */
     private void toScoring(Record<byte[], byte[]> record, DecisionVotes votes) {
         String modelId = LearningTopology.modelIdOf(votes.getModelId(), defaultModelId);
-        context.forward(new Record<Object, Object>(modelId, record.value(), now()), LearningTopology.VOTES_TO_TRAINING_SINK);
+        if (byModel) toTraining(modelId, record.value());
+        else context.forward(new Record<Object, Object>(modelId, record.value(), now()), LearningTopology.VOTES_TO_TRAINING_SINK);
     }
 
-    /** The join relies on producers keying by decision_id: otherwise the two halves may never meet. */
-    private boolean keyMatches(Record<byte[], byte[]> record, String decisionId) {
-        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        if (decisionId.equals(key)) return true;
-        deadLetters.send(record, DeadLetters.KEY_MISMATCH,
-                "key '" + key + "' is not the decision_id '" + decisionId + "'; producers must key by decision_id");
+    /**
+     * Model-keyed inputs: the record goes onto the training topic with its position and, in the same
+     * transaction, to the training processor, which trains (or scores, or applies) it at once.
+     */
+    private void toTraining(String modelId, byte[] value) {
+        if (nextPosition < 0) {
+            Long stored = positions.get(POSITION_KEY);
+            nextPosition = stored != null ? stored : trainingEnds.of(context.taskId().partition());
+        }
+        long position = nextPosition++;
+        positions.put(POSITION_KEY, nextPosition);
+        Record<Object, Object> out = new Record<>(modelId.getBytes(StandardCharsets.UTF_8), value, now(),
+                new RecordHeaders().add(TrainingPositions.HEADER, TrainingPositions.encode(position)));
+        context.forward(out, LearningTopology.TRAINING_RECORDS_SINK);
+        context.forward(out, LearningTopology.TRAIN_NODE);
+    }
+
+    private static final String POSITION_KEY = "next";
+
+    /**
+     * The join relies on producers keying by the contract's key (the decision id, or the model id
+     * in the partition it hashes to): otherwise the two halves of a decision may never meet, or a
+     * model's record may land in a task that does not hold the model.
+     */
+    private boolean keyMatches(Record<byte[], byte[]> record, String decisionId, String modelId) {
+        String key = keyOf(record);
+        if (!byModel) {
+            if (decisionId.equals(key)) return true;
+            deadLetters.send(record, DeadLetters.KEY_MISMATCH, "key '" + key + "' is not the decision_id '" + decisionId
+                    + "'; producers must key by decision_id (or set input.keying=model-id for records keyed by model)");
+            return false;
+        }
+        if (!modelId.equals(key)) {
+            deadLetters.send(record, DeadLetters.KEY_MISMATCH, "key '" + key + "' is not the model id '" + modelId
+                    + "' of decision " + decisionId + "; with input.keying=model-id producers key both records by the "
+                    + "model the decision teaches (the votes' model_id, or '" + defaultModelId + "' when they name none)");
+            return false;
+        }
+        return inItsPartition(record);
+    }
+
+    /** Model-keyed: a record must sit in the partition its key hashes to, where its model's task runs. */
+    private boolean inItsPartition(Record<byte[], byte[]> record) {
+        String key = keyOf(record);
+        int partition = context.recordMetadata().orElseThrow().partition();
+        int expected = key == null ? -1 : ModelPartitions.of(key, partitions);
+        if (expected == partition) return true;
+        deadLetters.send(record, key == null ? DeadLetters.KEY_MISMATCH : DeadLetters.WRONG_PARTITION, key == null
+                ? "the record has no key; with input.keying=model-id every input and command is keyed by its model id"
+                : "key '" + key + "' hashes to partition " + expected + " of " + partitions + ", but the record is in "
+                + "partition " + partition + "; publish with Kafka's default partitioner on the model id, to topics "
+                + "with training.partitions partitions");
         return false;
+    }
+
+    private static String keyOf(Record<byte[], byte[]> record) {
+        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     }
 
     private void countUnknownAgents(Map<String, Vote> votes) {

@@ -5,8 +5,10 @@ import io.pim.metalearner.kafka.KafkaClients;
 import io.pim.metalearner.kafka.TopicAdmin;
 import io.pim.metalearner.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -25,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The learning service: the topology running in a {@link KafkaStreams} client. What {@code run}
@@ -62,7 +65,7 @@ public final class LearningService implements AutoCloseable {
     public LearningService(ServiceConfig config, StepListener listener) {
         this.config = config;
         this.topics = Topics.of(config);
-        this.topology = LearningTopology.build(config, topics, listener);
+        this.topology = LearningTopology.build(config, topics, listener, trainingEnds(config, topics));
         log.info("topology:\n{}", topology.describe());
         this.streams = new KafkaStreams(topology, streamsProperties(config));
         streams.setUncaughtExceptionHandler(e -> {
@@ -78,6 +81,21 @@ public final class LearningService implements AutoCloseable {
             if (now == KafkaStreams.State.RUNNING) restored = true;
             stateListener.onChange(now, before);
         });
+    }
+
+    /** Asked of the cluster: once per training partition, when its task first numbers records (model-keyed inputs). */
+    private static LearningTopology.TrainingEnds trainingEnds(ServiceConfig config, Topics topics) {
+        return partition -> {
+            TopicPartition tp = new TopicPartition(topics.training().name(), partition);
+            try (Admin admin = new KafkaClients(config).admin()) {
+                return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the end of " + tp, e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("cannot read the end of " + tp + ": " + e.getCause().getMessage(), e);
+            }
+        };
     }
 
     /** Hears every state change of the Kafka Streams client (one listener; a later call replaces it). */

@@ -1,7 +1,9 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.InputKeying;
 import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.kafka.AvroSerdes;
+import io.pim.metalearner.kafka.InputKeys;
 import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.avro.JoinState;
 import org.apache.kafka.common.config.TopicConfig;
@@ -55,8 +57,13 @@ public final class LearningTopology {
     public static final String RACE_STORE = "candidate-race";
     /** Per decision whose trade is open: every learner's score at vote time ({@link OpenDecisions}). */
     public static final String OPEN_DECISIONS_STORE = "open-decisions";
+    /** Model-keyed inputs: the position the join gives its task's next training record ({@link TrainingPositions}). */
+    public static final String TRAINING_POSITIONS_STORE = "training-positions";
 
     static final String TRAINING_SINK = "to-training";
+    /** Model-keyed inputs: every record the join's task trains, as bytes with its position header. */
+    static final String TRAINING_RECORDS_SINK = "records-to-training";
+    static final String TRAIN_NODE = "train";
     static final String JOIN_DEAD_LETTER_SINK = "join-dead-letters";
     static final String WEIGHTS_UPDATED_SINK = "to-weights-updated";
     static final String TRAINING_LOG_SINK = "to-training-log";
@@ -115,7 +122,7 @@ public final class LearningTopology {
 
     /** The model a decision trains, its key on the training topic: the one it names, else the default model. */
     public static String modelIdOf(String named, String defaultModelId) {
-        return named == null || named.isBlank() ? defaultModelId : named;
+        return InputKeys.modelOf(named, defaultModelId);
     }
 
     public static Topology build(ServiceConfig config) {
@@ -128,6 +135,32 @@ public final class LearningTopology {
 
     /** {@code listener} hears every step and count of this instance (metrics); it does not change the topology. */
     public static Topology build(ServiceConfig config, Topics topics, StepListener listener) {
+        return build(config, topics, listener, TrainingEnds.NONE);
+    }
+
+    /**
+     * The end offset of a training partition, asked when a task first numbers its records with
+     * model-keyed inputs (positions continue from there, {@link TrainingPositions}).
+     */
+    @FunctionalInterface
+    public interface TrainingEnds {
+        /** For a topology that never reads it, or a training topic known to be empty. */
+        TrainingEnds NONE = partition -> 0L;
+
+        long of(int partition);
+    }
+
+    /**
+     * With {@code input.keying=model-id} the join, the commands and training form one sub-topology:
+     * <pre>
+     * decision-votes ─┐ (key model id, training.partitions)
+     * trade-closed ───┼─ join ─┬─> training (bytes, position header): pairs, valid votes, commands, in training order
+     * commands ───────┘        └─> train (the same records, in the same transaction) ─> the outputs as above
+     * </pre>
+     * and the training topic is written, not read: it stays the canonical record a replay reads.
+     */
+    public static Topology build(ServiceConfig config, Topics topics, StepListener listener, TrainingEnds ends) {
+        boolean byModel = config.inputKeying() == InputKeying.MODEL_ID;
         Topology t = new Topology();
 
         // 1. The join. Inputs are consumed as raw bytes and decoded inside the processor, so an
@@ -136,29 +169,42 @@ public final class LearningTopology {
                 topics.decisionVotes().name());
         t.addSource("trade-closed", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.tradeClosed().name());
-        t.addProcessor("join", () -> new JoinProcessor(config, topics, listener), "decision-votes", "trade-closed");
+        if (byModel) {
+            t.addSource("commands", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                    topics.commands().name());
+            t.addProcessor("join", () -> new JoinProcessor(config, topics, listener, ends), "decision-votes", "trade-closed", "commands");
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TRAINING_POSITIONS_STORE),
+                    Serdes.String(), Serdes.Long()).withCachingEnabled(), "join");
+            t.addSink(TRAINING_RECORDS_SINK, topics.training().name(),
+                    Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "join");
+            t.addProcessor(TRAIN_NODE, () -> new TrainingProcessor(config, topics, listener), "join");
+        } else {
+            t.addProcessor("join", () -> new JoinProcessor(config, topics, listener, ends), "decision-votes", "trade-closed");
+        }
         t.addStateStore(joinStateStore(config), "join");
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_DEADLINES_STORE),
                 Serdes.Bytes(), Serdes.ByteArray()), "join");
         t.addStateStore(countsStore(JOIN_COUNTS_STORE), "join");
-        t.addSink(TRAINING_SINK, topics.training().name(),
-                topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), "join");
         t.addSink(JOIN_DEAD_LETTER_SINK, topics.deadLetter().name(),
                 topics.deadLetter().keySerde().serializer(), topics.deadLetter().valueSerde().serializer(), "join");
-        // valid votes, as the bytes they came in (their registry frame included), for scoring in order with training
-        t.addSink(VOTES_TO_TRAINING_SINK, topics.training().name(),
-                Serdes.String().serializer(), Serdes.ByteArray().serializer(), "join");
+        if (!byModel) {
+            t.addSink(TRAINING_SINK, topics.training().name(),
+                    topics.training().keySerde().serializer(), topics.training().valueSerde().serializer(), "join");
+            // valid votes, as the bytes they came in (their registry frame included), for scoring in order with training
+            t.addSink(VOTES_TO_TRAINING_SINK, topics.training().name(),
+                    Serdes.String().serializer(), Serdes.ByteArray().serializer(), "join");
 
-        // 2. Commands join the trades on the training topic, unchanged; the training step decodes them.
-        t.addSource("commands", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-                topics.commands().name());
-        t.addSink(COMMANDS_TO_TRAINING_SINK, topics.training().name(),
-                Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "commands");
+            // 2. Commands join the trades on the training topic, unchanged; the training step decodes them.
+            t.addSource("commands", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                    topics.commands().name());
+            t.addSink(COMMANDS_TO_TRAINING_SINK, topics.training().name(),
+                    Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), "commands");
 
-        // 3. Training: a model's records in one partition, so one ordered learner per model; bytes again, for the same reason.
-        t.addSource("training", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-                topics.training().name());
-        t.addProcessor("train", () -> new TrainingProcessor(config, topics, listener), "training");
+            // 3. Training: a model's records in one partition, so one ordered learner per model; bytes again, for the same reason.
+            t.addSource("training", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                    topics.training().name());
+            t.addProcessor(TRAIN_NODE, () -> new TrainingProcessor(config, topics, listener), "training");
+        }
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEARNER_STORE),
                         Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()

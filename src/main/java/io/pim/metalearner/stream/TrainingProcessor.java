@@ -109,6 +109,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
     private TrainingRules book;
     private ShadowRaces races;
     private OpenDecisions open;
+    /** The record in process as the training topic holds it ({@link TrainingPositions#source}). */
+    private RecordMetadata source;
 
     TrainingProcessor(ServiceConfig config, Topics topics, StepListener listener) {
         this.listener = listener;
@@ -187,7 +189,8 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
             deadLetters.send(record, e.reason().code, e.getMessage());
             return;
         }
-        long offset = context.recordMetadata().orElseThrow().offset();
+        source = TrainingPositions.source(context.recordMetadata().orElseThrow(), record.headers(), trainingTopic);
+        long offset = source.offset();
         try {
             if (decoded instanceof Command command) {
                 command(record, command, offset);
@@ -355,7 +358,7 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                 .setRollingLoss(m.rollingLoss()).setRollingR2(m.rollingR2())
                 .setRollingDirectionAccuracy(m.rollingDirectionAccuracy())
                 .setFingerprint(applied.fingerprint())
-                .setSourceTopic(trainingTopic).setSourcePartition(context.recordMetadata().orElseThrow().partition())
+                .setSourceTopic(trainingTopic).setSourcePartition(source.partition())
                 .setSourceOffset(offset)
                 .setTimestamp(Instant.ofEpochMilli(now))
                 .build(), now);
@@ -436,7 +439,6 @@ final class TrainingProcessor implements Processor<byte[], byte[], Object, Objec
                       ModelMonitor.Settled settled, String fingerprint) {
         long now = context.currentSystemTimeMs();
         Instant at = Instant.ofEpochMilli(now);
-        RecordMetadata source = context.recordMetadata().orElseThrow();
         forward(LearningTopology.WEIGHTS_UPDATED_SINK, modelId,
                 OutputRecords.weightsUpdated(modelId, step, settled, fingerprint, source, at), now);
         forward(LearningTopology.TRAINING_LOG_SINK, modelId, OutputRecords.trainingLog(modelId, example, step, source, at), now);

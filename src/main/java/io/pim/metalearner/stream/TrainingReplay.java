@@ -46,8 +46,12 @@ import java.util.function.Consumer;
  * dead-lettered live: the same code ({@link AvroTrades#trade}, {@link TrainingRules}) decides.
  */
 public final class TrainingReplay {
-    /** The replayed learner and what was read for it ({@code endOffset}: the topic's end when the replay started). */
-    public record Result(Learner learner, long records, long skipped, long endOffset) {
+    /**
+     * The replayed learner and what was read for it ({@code endOffset}: the topic's end when the
+     * replay started, where a next round reads from; {@code caughtUp}: the position the partition's
+     * next record will have at least, what an install of a candidate that learned all of it says).
+     */
+    public record Result(Learner learner, long records, long skipped, long endOffset, long caughtUp) {
     }
 
     /** Hears the replay's position in the training topic (for a progress bar). */
@@ -66,8 +70,8 @@ public final class TrainingReplay {
      */
     public static Result fromTopic(ServiceConfig config, LearnerConfig learnerConfig, String modelId) {
         Run run = new Run(config, learnerConfig, modelId);
-        long end = read(config, LearningTopology.liveModelOf(modelId), 0, Progress.NONE, run::accept);
-        return run.result(end);
+        long[] end = read(config, LearningTopology.liveModelOf(modelId), 0, Progress.NONE, run::accept);
+        return run.result(end[0], end[1]);
     }
 
     /**
@@ -108,10 +112,10 @@ public final class TrainingReplay {
             return storage.learner(id);
         }
 
-        Result result(long end) {
+        Result result(long end, long caughtUp) {
             Learner learner = storage.learner(modelId);
             // a model with no records is what it would start as
-            return new Result(learner == null ? Learner.create(learnerConfig) : learner, records, skipped, end);
+            return new Result(learner == null ? Learner.create(learnerConfig) : learner, records, skipped, end, caughtUp);
         }
     }
 
@@ -123,13 +127,13 @@ public final class TrainingReplay {
     public static Result candidate(ServiceConfig config, Learner learner, String modelId, long fromOffset,
                                    Progress progress) {
         long[] records = new long[2];
-        long end = read(config, modelId, fromOffset, progress, (offset, value) -> {
+        long[] end = read(config, modelId, fromOffset, progress, (offset, value) -> {
             if (value instanceof TrainingExample example && modelId.equals(example.getModelId())) {
                 records[0]++;
                 if (!train(example, learner::train)) records[1]++;
             }
         });
-        return new Result(learner, records[0], records[1], end);
+        return new Result(learner, records[0], records[1], end[0], end[1]);
     }
 
     /** Trains on the example unless it is invalid or its step is refused; false if it was skipped. */
@@ -148,10 +152,11 @@ public final class TrainingReplay {
 
     /**
      * Reads {@code modelId}'s partition of the training topic from {@code from} to its end at the
-     * time of the call; returns that end. The partition holds the model's whole history in order
-     * (and other models', which a replay keeps too: a command may name them).
+     * time of the call; returns that end and the caught-up position ({@link #caughtUp}). Each record
+     * is handed over with its position ({@link TrainingPositions}). The partition holds the model's
+     * whole history in order (and other models', which a replay keeps too: a command may name them).
      */
-    private static long read(ServiceConfig config, String modelId, long from, Progress progress, Handler handler) {
+    private static long[] read(ServiceConfig config, String modelId, long from, Progress progress, Handler handler) {
         Topic<String, TrainingExample> training = Topics.of(config).training();
         @SuppressWarnings("unchecked")
         Deserializer<Object> values = (Deserializer<Object>) (Deserializer<?>) training.valueSerde().deserializer();
@@ -172,13 +177,38 @@ public final class TrainingReplay {
                     } catch (InvalidTradeException unreadable) {
                         continue; // dead-lettered live
                     }
-                    handler.accept(record.offset(), value);
+                    handler.accept(TrainingPositions.of(record.headers(), record.offset()), value);
                 }
                 progress.at(consumer.position(partition), end);
             }
-            return end;
+            return new long[] {end, caughtUp(consumer, partition, end)};
         } finally {
             values.close();
+        }
+    }
+
+    /**
+     * The position a record appended to {@code partition} after {@code end} will have at least:
+     * one past the last committed record's position when that record carries one (a model-keyed
+     * task numbers its records), else {@code end} (later offsets, and positions a task starts
+     * numbering at, are at or past it). Reads the partition's tail with the caller's consumer.
+     */
+    public static long caughtUp(KafkaConsumer<byte[], byte[]> consumer, TopicPartition partition, long end) {
+        long begin = consumer.beginningOffsets(List.of(partition)).get(partition);
+        for (long window = 16; ; window *= 4) {
+            long from = Math.max(begin, end - window);
+            consumer.seek(partition, from);
+            ConsumerRecord<byte[], byte[]> last = null;
+            while (consumer.position(partition) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.offset() < end) last = r;
+                }
+            }
+            if (last != null) {
+                return last.headers().lastHeader(TrainingPositions.HEADER) == null
+                        ? end : TrainingPositions.of(last.headers(), last.offset()) + 1;
+            }
+            if (from == begin) return end; // no committed record at all
         }
     }
 

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -36,19 +37,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KafkaJsInteropIT {
     private static final Path NODE_DIR = Path.of("src/test/node");
     private static final int TRADES = 20;
+    /** Hashes to partition 1 of 3, not the first: KafkaJS must partition as Kafka's Java producer does. */
+    private static final String MODEL = "kafkajs-desk";
     private static final Duration NODE_RUN = Duration.ofSeconds(300);
 
     @Test
     void tradesPublishedByKafkaJsTrainTheServiceAndKafkaJsDecodesEveryWeightUpdate(TestKafka kafka, EmbeddedRegistry registry)
             throws Exception {
         assumeNodeModules();
-        // given the service on the shared broker and registry, topics of its own
-        ServiceConfig config = ServiceProperties.config(ServiceProperties.isolated("kafkajs", kafka, registry.apiUrl(),
-                Files.createTempDirectory("kafkajs-")));
+        // given the service on the shared broker and registry, topics of its own, inputs keyed by model over 3 partitions
+        Properties settings = ServiceProperties.isolated("kafkajs", kafka, registry.apiUrl(), Files.createTempDirectory("kafkajs-"));
+        settings.setProperty("input.keying", "model-id");
+        settings.setProperty("training.partitions", "3");
+        ServiceConfig config = ServiceProperties.config(settings);
         try (LearningService service = new LearningService(config)) {
             ServiceProperties.run(kafka, service, config);
 
-            // when KafkaJS publishes TRADES decisions (votes and close) and reads weights-updated
+            // when KafkaJS publishes TRADES decisions (votes and close, keyed by their model) and reads weights-updated
             Result run = run(List.of("node", "interop.mjs"), Map.of(
                     "BOOTSTRAP", kafka.bootstrapServers(),
                     "CCOMPAT_URL", registry.ccompatUrl(),
@@ -57,6 +62,7 @@ class KafkaJsInteropIT {
                     "TRADES_TOPIC", config.topics().tradeClosed(),
                     "WEIGHTS_TOPIC", config.topics().weightsUpdated(),
                     "TRADES", Integer.toString(TRADES),
+                    "MODEL_ID", MODEL,
                     "TIMEOUT_MS", Long.toString(NODE_RUN.minusSeconds(60).toMillis())));
 
             // then every decision trained once, steps 1..TRADES, and KafkaJS decoded each update

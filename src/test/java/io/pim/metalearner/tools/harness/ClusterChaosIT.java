@@ -52,7 +52,7 @@ class ClusterChaosIT {
             CompletableFuture<Integer> simulate = CompletableFuture.supplyAsync(() -> ToolsMain.commandLine()
                     .setOut(new PrintWriter(simulated, true)).setErr(new PrintWriter(simulated, true)).execute("simulate",
                     "--trades", Integer.toString(TRADES), "--models", Integer.toString(MODELS), "--rate", Integer.toString(RATE),
-                    "--seed", Long.toString(SEED), "--bootstrap-servers", harness.bootstrapServers(),
+                    "--seed", Long.toString(SEED), "--input-keying", "decision-id", "--bootstrap-servers", harness.bootstrapServers(),
                     "--registry-url", harness.registryUrl()));
             Random plan = new Random(SEED);
             long publishMs = TRADES * 1000L / RATE;

@@ -60,7 +60,7 @@ public final class DecisionScoreBenchmark {
             Topics topics = Topics.of(config);
             System.out.printf(Locale.ROOT, "stack up: processing.guarantee=exactly_once_v2, commit.interval=%d ms, "
                             + "engine=%s, input partitions=%d, cores=%d%n", config.commitInterval().toMillis(),
-                    config.learner().engine(), config.inputPartitions(), Runtime.getRuntime().availableProcessors());
+                    config.learner().engine(), config.inputTopicPartitions(), Runtime.getRuntime().availableProcessors());
             Map<String, Long> seenAt = new ConcurrentHashMap<>();
             AtomicBoolean running = new AtomicBoolean(true);
             Thread reader = new Thread(() -> readScores(config, topics.decisionScores(), seenAt, running), "scores-reader");

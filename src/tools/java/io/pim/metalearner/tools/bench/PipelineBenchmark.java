@@ -171,7 +171,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 ToolsMain.class.getName(), "simulate", "--trades", Long.toString(trades), "--models", Integer.toString(models),
                 "--seed", Long.toString(seed), "--rate", Integer.toString(rate), "--linger-ms", latency ? "0" : "5", "--bootstrap-servers", service.bootstrapServers(),
-                "--registry-url", service.registryUrl()));
+                "--registry-url", service.registryUrl(), "--input-keying", service.inputKeying().id));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs/simulate.log").toFile())).start();
     }

@@ -99,6 +99,8 @@ public final class EmbeddedStack implements AutoCloseable {
         p.setProperty("bootstrap.servers", kafka.bootstrapServers());
         p.setProperty("registry.url", registry.apiUrl());
         p.setProperty("state.dir", stateDir.toString());
+        // our own producers key by model: a close reaches its weights in one transaction
+        if (!p.containsKey(ConfigParts.INPUT_KEYING)) p.setProperty(ConfigParts.INPUT_KEYING, "model-id");
         if (database != null) { // the admin rollback from PostgreSQL reads the checkpoints the writer lands there
             p.setProperty(ConfigParts.HTTP_ROLLBACK_DATABASE_URL, database.jdbcUrl());
             p.setProperty(ConfigParts.HTTP_ROLLBACK_DATABASE_USER, EmbeddedDatabase.USER);

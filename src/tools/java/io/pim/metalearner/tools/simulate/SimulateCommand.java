@@ -6,6 +6,7 @@ import io.pim.metalearner.cli.SharedOptions;
 import io.pim.metalearner.learn.LearnerConfig;
 import io.pim.metalearner.kafka.FeedbackEvents;
 import io.pim.metalearner.kafka.KafkaClients;
+import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.kafka.TopicAdmin;
 import io.pim.metalearner.kafka.Topics;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -77,6 +79,11 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Apicurio v3 API root for the Avro schemas, e.g. http://host:8080/apis/registry/v3 "
                     + "(required with --bootstrap-servers).")
     String registryUrl;
+
+    @Option(names = "--input-keying", defaultValue = "model-id", paramLabel = "decision-id|model-id",
+            description = "When publishing: key both records by the model (default: ${DEFAULT-VALUE}, one transaction "
+                    + "from close to weights) or by the decision; must be the service's input.keying.")
+    String inputKeying;
 
     @Option(names = "--close-lag", defaultValue = "10", paramLabel = "K",
             description = "When publishing: a trade's close follows the votes of the next K trades, as positions "
@@ -177,7 +184,7 @@ public final class SimulateCommand implements Callable<Integer> {
         if (lingerMs < 0) throw new ParameterException(spec.commandLine(), "--linger-ms: must be >= 0, was " + lingerMs);
         ServiceConfig config;
         try {
-            config = ServiceConfig.of(bootstrapServers, registryUrl);
+            config = ServiceConfig.of(bootstrapServers, registryUrl).with(Map.of(ConfigParts.INPUT_KEYING, inputKeying));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
