@@ -96,7 +96,7 @@ class DeploymentFilesTest {
             JsonNode config = new ObjectMapper().readTree(ROOT.resolve("deploy/connect/" + file + ".json").toFile()).get("config");
             Map<String, String> converter = new TreeMap<>();
             config.fields().forEachRemaining(e -> {
-                if (e.getKey().startsWith("value.converter.")) converter.put(e.getKey().substring("value.converter.".length()), e.asText());
+                if (e.getKey().startsWith("value.converter.")) converter.put(e.getKey().substring("value.converter.".length()), e.getValue().asText());
             });
             // then each reads it with the 3.x converter's keys and API, none of 2.6's
             assertThat(converter).as(file).containsEntry("apicurio.registry.id-handler", idHandler)
