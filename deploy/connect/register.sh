@@ -5,7 +5,7 @@
 # what differs per site:
 #   CONNECT_URL                 the worker's REST API (default http://connect:8083)
 #   JDBC_URL, JDBC_USER         connection.url, connection.username
-#   REGISTRY_V2_URL             the Apicurio v2 API the converter reads (…/apis/registry/v2)
+#   REGISTRY_URL                the Apicurio v3 API the converter reads (…/apis/registry/v3)
 #   DLQ_REPLICATION_FACTOR      of dead-letter-connect when the worker creates it (1 on one broker)
 # Needs bash, sed and curl only (Compose runs it in the Connect image): the files keep one
 # "key": "value" per line, which is what lets sed read and set them. A value may not contain '|'.
@@ -29,7 +29,7 @@ for f in training-log agent-performance weight-snapshots; do
   }
   set_key connection.url "${JDBC_URL:-}"
   set_key connection.username "${JDBC_USER:-}"
-  set_key value.converter.apicurio.registry.url "${REGISTRY_V2_URL:-}"
+  set_key value.converter.apicurio.registry.url "${REGISTRY_URL:-}"
   set_key errors.deadletterqueue.topic.replication.factor "${DLQ_REPLICATION_FACTOR:-}"
   status="$(curl -sS -o /tmp/register.out -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
     --data "$config" "$connect/connectors/$name/config")"

@@ -11,9 +11,13 @@ import io.pim.metalearner.cli.Main;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.sink.WriterHealth;
 import io.pim.metalearner.config.ServiceConfig;
+import io.pim.metalearner.kafka.AvroSerdes;
 import io.pim.metalearner.kafka.Topic;
 import io.pim.metalearner.kafka.Topics;
 import io.pim.metalearner.stream.LearningTopology;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.apicurio.registry.serde.config.SerdeConfig;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.config.ConfigDef;
@@ -74,6 +78,33 @@ class DeploymentFilesTest {
         // and both sinks come after migrate
         assertThat(at(services, "writer", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
         assertThat(at(services, "connect-register", "depends_on", "migrate", "condition")).isEqualTo("service_completed_successfully");
+    }
+
+    @Test
+    void composesConnectorsAreWrittenForTheApicurio3ConverterOfDebeziumsImage() throws Exception {
+        // given the Connect worker of the compose file: Debezium's image, with its Apicurio converter on
+        Map<String, Object> services = map(compose().get("services"));
+        assertThat((String) at(services, "connect", "image")).startsWith("quay.io/debezium/connect:3.6.");
+        assertThat(at(services, "connect", "environment", "ENABLE_APICURIO_CONVERTERS")).isEqualTo("true");
+        assertThat((String) at(services, "connect-register", "environment", "REGISTRY_URL")).endsWith("/apis/registry/v3");
+        assertThat(Files.readString(ROOT.resolve("deploy/connect/register.sh")))
+                .contains("set_key value.converter.apicurio.registry.url \"${REGISTRY_URL:-}\"");
+        // the service's frame: the id handler its serdes default to, content ids, no headers
+        Map<String, Object> service = AvroSerdes.config("http://registry:8080/apis/registry/v3");
+        String idHandler = (String) service.getOrDefault(SerdeConfig.ID_HANDLER, SerdeConfig.ID_HANDLER_DEFAULT);
+        for (String file : List.of("training-log", "agent-performance", "weight-snapshots")) {
+            JsonNode config = new ObjectMapper().readTree(ROOT.resolve("deploy/connect/" + file + ".json").toFile()).get("config");
+            Map<String, String> converter = new TreeMap<>();
+            config.fields().forEachRemaining(e -> {
+                if (e.getKey().startsWith("value.converter.")) converter.put(e.getKey().substring("value.converter.".length()), e.getValue().asText());
+            });
+            // then each reads it with the 3.x converter's keys and API, none of 2.6's
+            assertThat(converter).as(file).containsEntry("apicurio.registry.id-handler", idHandler)
+                    .containsEntry("apicurio.registry.use-id", (String) service.get(SerdeConfig.USE_ID))
+                    .containsEntry("apicurio.registry.headers.enabled", String.valueOf(service.get("apicurio.registry.headers.enabled")))
+                    .doesNotContainKey("apicurio.registry.as-confluent");
+            assertThat(converter.get("apicurio.registry.url")).as(file).endsWith("/apis/registry/v3");
+        }
     }
 
     @Test

@@ -101,6 +101,11 @@ class ConnectSinkIT {
                 config.put("connection.url", byConnect);
                 config.put("connection.username", EmbeddedDatabase.USER);
                 config.put("connection.password", EmbeddedDatabase.PASSWORD);
+                // the files name the 3.x converter's 4-byte id handler; the 2.6 converter this worker runs
+                // has its own class for the same frame, and speaks the registry's v2 API
+                assertThat(config.remove("value.converter.apicurio.registry.id-handler"))
+                        .isEqualTo("io.apicurio.registry.serde.Default4ByteIdHandler");
+                config.put("value.converter.apicurio.registry.id-handler", "io.apicurio.registry.serde.Legacy4ByteIdHandler");
                 config.put("value.converter.apicurio.registry.url", registry.url() + "/apis/registry/v2");
                 String name = file.get("name").asText();
                 config.put("name", name); // the REST API takes it from the body; the herder wants it in the config
@@ -131,9 +136,9 @@ class ConnectSinkIT {
     }
 
     /**
-     * A standalone worker. Apicurio's 2.6 converter is a plugin of its own (its serde classes
-     * clash with the 3.1 serdes on our classpath); it ships no ServiceLoader manifest, so the
-     * plugin directory gets one, which service_load discovery needs.
+     * A standalone worker. Apicurio's 2.6 converter (the newest whose jars the build can fetch) is a
+     * plugin of its own (its serde classes clash with the 3.1 serdes on our classpath); it ships no
+     * ServiceLoader manifest, so the plugin directory gets one, which service_load discovery needs.
      */
     private static Map<String, String> workerConfig(TestKafka broker, Path work) throws Exception {
         Path plugin = work.resolve("plugins/apicurio-converter");
