@@ -24,6 +24,11 @@ import java.util.List;
 public final class ConfigParts {
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String REGISTRY_URL = "registry.url";
+    public static final String REGISTRY_AUTH_USERNAME = "registry.auth.username";
+    public static final String REGISTRY_AUTH_PASSWORD = "registry.auth.password";
+    public static final String REGISTRY_AUTH_TOKEN_ENDPOINT = "registry.auth.token-endpoint";
+    public static final String REGISTRY_AUTH_CLIENT_ID = "registry.auth.client-id";
+    public static final String REGISTRY_AUTH_CLIENT_SECRET = "registry.auth.client-secret";
     public static final String APPLICATION_ID = "application.id";
     public static final String STATE_DIR = "state.dir";
     public static final String REPLICATION_FACTOR = "replication.factor";
@@ -104,7 +109,22 @@ public final class ConfigParts {
     public static ConfigDef registry(ConfigDef d) {
         return d.define(REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, HTTP_URL, Importance.HIGH,
                 "Apicurio Registry v3 API root, e.g. http://registry:8080/apis/registry/v3. Values are written "
-                        + "in the Confluent wire format (magic byte, 4-byte content id).");
+                        + "in the Confluent wire format (magic byte, 4-byte content id).")
+                .define(REGISTRY_AUTH_USERNAME, Type.STRING, "", Importance.MEDIUM,
+                        "User for HTTP basic auth to the registry (with registry.auth.password); unset: no basic auth. "
+                                + "Every registry client of the process uses it: the Avro serdes and the writer's reader.")
+                .define(REGISTRY_AUTH_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+                        "Password for basic auth to the registry; better from METALEARNER_REGISTRY_AUTH_PASSWORD than "
+                                + "from the file.")
+                .define(REGISTRY_AUTH_TOKEN_ENDPOINT, Type.STRING, "", OPTIONAL_HTTP_URL, Importance.MEDIUM,
+                        "OAuth2 token endpoint (e.g. Keycloak's .../protocol/openid-connect/token); with "
+                                + "registry.auth.client-id and registry.auth.client-secret, registry requests carry a "
+                                + "bearer token from the client-credentials grant. Unset: no OAuth2.")
+                .define(REGISTRY_AUTH_CLIENT_ID, Type.STRING, "", Importance.MEDIUM,
+                        "OAuth2 client id for the registry.")
+                .define(REGISTRY_AUTH_CLIENT_SECRET, Type.PASSWORD, "", Importance.MEDIUM,
+                        "OAuth2 client secret for the registry; better from METALEARNER_REGISTRY_AUTH_CLIENT_SECRET "
+                                + "than from the file.");
     }
 
     /** A {@code topic.<name>} key for each topic, defaulting to its name. */
@@ -348,14 +368,20 @@ public final class ConfigParts {
                         "Database password; better from METALEARNER_JDBC_PASSWORD than from the file.");
     }
 
-    static final ConfigDef.Validator HTTP_URL = validator("an http(s) URL of the Apicurio v3 API root", value -> {
+    static final ConfigDef.Validator HTTP_URL = validator("an http(s) URL of the Apicurio v3 API root",
+            value -> isHttpUrl(value.toString()));
+
+    private static boolean isHttpUrl(String text) {
         try {
-            URI uri = URI.create(value.toString());
+            URI uri = URI.create(text);
             return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
         } catch (IllegalArgumentException e) {
             return false;
         }
-    });
+    }
+
+    static final ConfigDef.Validator OPTIONAL_HTTP_URL = validator("empty, or an http(s) URL",
+            value -> value.toString().isBlank() || isHttpUrl(value.toString()));
 
     static final ConfigDef.Validator TOPIC_NAME = validator("a topic name (letters, digits, '.', '_', '-'; at most 249)",
             value -> value.toString().matches("[a-zA-Z0-9._-]{1,249}"));

@@ -26,6 +26,7 @@ public abstract class RoleConfig extends AbstractConfig {
     protected RoleConfig(ConfigDef definition, Map<String, String> values) {
         super(definition, values, false);
         this.values = Map.copyOf(values);
+        if (definition.names().contains(ConfigParts.REGISTRY_URL)) registryClient(); // half-set credentials fail the start
     }
 
     /** The values this config was made of with {@code changes} on top, to make a changed copy from. */
@@ -63,6 +64,13 @@ public abstract class RoleConfig extends AbstractConfig {
 
     public String registryUrl() {
         return getString(ConfigParts.REGISTRY_URL);
+    }
+
+    /** The registry's URL and credentials, for every registry client of this process. */
+    public RegistryClientConfig registryClient() {
+        return new RegistryClientConfig(registryUrl(), getString(ConfigParts.REGISTRY_AUTH_USERNAME),
+                secret(ConfigParts.REGISTRY_AUTH_PASSWORD), getString(ConfigParts.REGISTRY_AUTH_TOKEN_ENDPOINT),
+                getString(ConfigParts.REGISTRY_AUTH_CLIENT_ID), secret(ConfigParts.REGISTRY_AUTH_CLIENT_SECRET));
     }
 
     /** The configured name of a topic, given by its default name (see {@link ConfigParts#TOPICS}). */

@@ -3,7 +3,9 @@ package io.pim.metalearner.kafka;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.avro.AvroSerdeConfig;
+import io.apicurio.registry.resolver.config.SchemaResolverConfig;
 import io.apicurio.registry.serde.config.SerdeConfig;
+import io.pim.metalearner.config.RegistryClientConfig;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -26,9 +28,18 @@ public final class AvroSerdes {
     }
 
     /** Client config shared by every Avro serializer/deserializer of this service. */
-    public static Map<String, Object> config(String registryApiUrl) {
+    public static Map<String, Object> config(RegistryClientConfig registry) {
         Map<String, Object> config = new HashMap<>();
-        config.put(SerdeConfig.REGISTRY_URL, registryApiUrl);
+        config.put(SerdeConfig.REGISTRY_URL, registry.url());
+        if (registry.basicAuth()) {
+            config.put(SchemaResolverConfig.AUTH_USERNAME, registry.username());
+            config.put(SchemaResolverConfig.AUTH_PASSWORD, registry.password());
+        }
+        if (registry.oauth2()) {
+            config.put(SchemaResolverConfig.AUTH_TOKEN_ENDPOINT, registry.tokenEndpoint());
+            config.put(SchemaResolverConfig.AUTH_CLIENT_ID, registry.clientId());
+            config.put(SchemaResolverConfig.AUTH_CLIENT_SECRET, registry.clientSecret());
+        }
         config.put(SerdeConfig.AUTO_REGISTER_ARTIFACT, true);
         config.put(SerdeConfig.USE_ID, "contentId");
         config.put("apicurio.registry.headers.enabled", false);
@@ -39,10 +50,10 @@ public final class AvroSerdes {
     }
 
     /** A value serde for a generated Avro class. */
-    public static <T extends SpecificRecord> Serde<T> value(String registryApiUrl) {
+    public static <T extends SpecificRecord> Serde<T> value(RegistryClientConfig registry) {
         AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
         AvroKafkaDeserializer<T> deserializer = new AvroKafkaDeserializer<>();
-        Map<String, Object> config = config(registryApiUrl);
+        Map<String, Object> config = config(registry);
         serializer.configure(config, false);
         deserializer.configure(config, false);
         return Serdes.serdeFrom(serializer, deserializer);

@@ -90,7 +90,7 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
                 r.topic("weight-snapshots", Topic.Spec.of(models)),
                 r.topic("alerts", Topic.Spec.of(models)),
                 new Topic<>(key("dead-letter"), config.topicName("dead-letter"), Serdes.ByteArray(),
-                        AvroSerdes.value(config.registryUrl()), Topic.Spec.of(1)),
+                        AvroSerdes.value(config.registryClient()), Topic.Spec.of(1)),
                 r.topic("commands", new Topic.Spec(models, KEEP_FOREVER)),
                 r.topic("checkpoints", new Topic.Spec(models, checkpoints)),
                 r.topic("command-results", Topic.Spec.of(models)),
@@ -134,7 +134,7 @@ public record Topics(Topic<String, DecisionVotes> decisionVotes,
     /** Builds string-keyed Avro topics from the config's names and registry. */
     private record Registry(ServiceConfig config) {
         <V extends SpecificRecord> Topic<String, V> topic(String defaultName, Topic.Spec spec) {
-            Serde<V> values = AvroSerdes.value(config.registryUrl());
+            Serde<V> values = AvroSerdes.value(config.registryClient());
             return new Topic<>(key(defaultName), config.topicName(defaultName), Serdes.String(), values, spec);
         }
     }

@@ -2,6 +2,7 @@ package io.pim.metalearner.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pim.metalearner.config.RegistryClientConfig;
 import io.pim.metalearner.kafka.AvroLimits;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -47,14 +48,17 @@ final class AvroRecordReader {
 
     private final String registryApiUrl;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final RegistryAuthorization authorization;
     private final Map<Integer, Schema> writerSchemas = new HashMap<>();
     private final Map<Schema, Map<Class<?>, SpecificDatumReader<?>>> readers = new HashMap<>();
     private final ObjectMapper json = new ObjectMapper();
     private BinaryDecoder decoder;
 
-    AvroRecordReader(String registryApiUrl) {
+    AvroRecordReader(RegistryClientConfig registry) {
         AvroLimits.apply(); // a damaged length must not allocate gigabytes here either
-        this.registryApiUrl = registryApiUrl.endsWith("/") ? registryApiUrl.substring(0, registryApiUrl.length() - 1) : registryApiUrl;
+        String url = registry.url();
+        this.registryApiUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        this.authorization = new RegistryAuthorization(registry, http);
     }
 
     <T extends SpecificRecord> T read(byte[] value, Class<T> expected) throws Unusable {
@@ -137,7 +141,7 @@ final class AvroRecordReader {
         }
         if (status != 200) {
             throw new IllegalStateException("The schema registry at " + registryApiUrl + " answered HTTP " + status
-                    + " for " + what + "; check registry.url and the registry's access rules");
+                    + " for " + what + "; check registry.url, the registry.auth.* keys and the registry's access rules");
         }
     }
 
@@ -146,9 +150,17 @@ final class AvroRecordReader {
     }
 
     private HttpResponse<String> get(String path) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(registryApiUrl + path)).timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> response = send(path);
+        // a refused token may have been revoked before its expiry: one more try with a fresh one
+        if (response.statusCode() == 401 && authorization.forgetToken()) response = send(path);
+        return response;
+    }
+
+    private HttpResponse<String> send(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(registryApiUrl + path)).timeout(Duration.ofSeconds(10));
+        authorization.header().ifPresent(header -> request.header("Authorization", header));
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new Unavailable("the schema registry at " + registryApiUrl, e);
         } catch (InterruptedException e) {

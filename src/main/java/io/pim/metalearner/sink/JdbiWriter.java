@@ -77,7 +77,7 @@ public final class JdbiWriter implements AutoCloseable {
         this.config = config;
         this.commitHook = commitHook;
         this.jdbi = jdbi(config);
-        this.decoder = new BatchDecoder(config.topics(), new AvroRecordReader(config.registryUrl()));
+        this.decoder = new BatchDecoder(config.topics(), new AvroRecordReader(config.registryClient()));
         this.lander = new BatchLander(jdbi);
         this.consumer = WriterClients.consumer(config);
         this.offsets = new GroupOffsets(consumer);

@@ -37,7 +37,7 @@ final class WriterClients {
     }
 
     static KafkaProducer<byte[], DeadLetter> deadLetterProducer(WriterConfig config) {
-        Serializer<DeadLetter> serializer = AvroSerdes.<DeadLetter>value(config.registryUrl()).serializer();
+        Serializer<DeadLetter> serializer = AvroSerdes.<DeadLetter>value(config.registryClient()).serializer();
         return new KafkaClients(config).producer(config.groupId() + "-dead-letters", new ByteArraySerializer(),
                 serializer, Map.of());
     }

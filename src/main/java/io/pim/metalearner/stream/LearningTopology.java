@@ -267,7 +267,7 @@ public final class LearningTopology {
      */
     private static StoreBuilder<KeyValueStore<String, JoinState>> joinStateStore(ServiceConfig config) {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_STATE_STORE),
-                Serdes.String(), AvroSerdes.<JoinState>value(config.registryUrl()));
+                Serdes.String(), AvroSerdes.<JoinState>value(config.registryClient()));
     }
 
     private static StoreBuilder<KeyValueStore<String, Long>> countsStore(String name) {

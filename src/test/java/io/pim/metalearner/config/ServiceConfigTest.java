@@ -136,6 +136,46 @@ class ServiceConfigTest {
     }
 
     @Test
+    void registryCredentialsAreReadTheSecretsFromTheEnvironmentAndNeverShown() {
+        // given: basic auth, the password in the environment; OAuth2, the client secret in the environment
+        Properties basicFile = with("registry.auth.username", "metalearner");
+        Properties oauthFile = with("registry.auth.token-endpoint", "https://sso/token");
+        oauthFile.setProperty("registry.auth.client-id", "ml-client");
+
+        // when
+        ServiceConfig none = ServiceConfig.from(minimal(), Map.of());
+        ServiceConfig basic = ServiceConfig.from(basicFile, Map.of("METALEARNER_REGISTRY_AUTH_PASSWORD", "basic-secret"));
+        ServiceConfig oauth = ServiceConfig.from(oauthFile, Map.of("METALEARNER_REGISTRY_AUTH_CLIENT_SECRET", "oauth-secret"));
+
+        // then
+        String url = "http://registry:8080/apis/registry/v3";
+        assertThat(none.registryClient()).isEqualTo(RegistryClientConfig.anonymous(url));
+        assertThat(basic.registryClient()).isEqualTo(RegistryClientConfig.basic(url, "metalearner", "basic-secret"));
+        assertThat(oauth.registryClient()).isEqualTo(RegistryClientConfig.oauth2(url, "https://sso/token", "ml-client", "oauth-secret"));
+        for (ServiceConfig c : List.of(basic, oauth)) {
+            assertThat(c.toString()).doesNotContain("basic-secret").doesNotContain("oauth-secret");
+            assertThat(c.registryClient().toString()).doesNotContain("basic-secret").doesNotContain("oauth-secret");
+        }
+    }
+
+    @Test
+    void halfSetRegistryCredentialsFailTheStartNamingTheKeys() {
+        assertThatThrownBy(() -> ServiceConfig.from(with("registry.auth.username", "metalearner"), Map.of()))
+                .hasMessageContaining("registry.auth.password");
+        assertThatThrownBy(() -> ServiceConfig.from(with("registry.auth.client-id", "ml-client"), Map.of()))
+                .hasMessageContaining("registry.auth.token-endpoint").hasMessageContaining("registry.auth.client-secret");
+        assertThatThrownBy(() -> ServiceConfig.from(with("registry.auth.token-endpoint", "not a url"), Map.of()))
+                .hasMessageContaining("registry.auth.token-endpoint");
+        Properties both = with("registry.auth.username", "metalearner");
+        both.setProperty("registry.auth.password", "basic-secret");
+        both.setProperty("registry.auth.token-endpoint", "https://sso/token");
+        both.setProperty("registry.auth.client-id", "ml-client");
+        both.setProperty("registry.auth.client-secret", "oauth-secret");
+        assertThatThrownBy(() -> ServiceConfig.from(both, Map.of()))
+                .hasMessageContaining("not both").hasMessageNotContaining("basic-secret").hasMessageNotContaining("oauth-secret");
+    }
+
+    @Test
     void candidatesAndThePromotionPolicyAreReadAndNoneIsTheDefault() {
         ServiceConfig none = ServiceConfig.from(minimal(), Map.of());
         assertThat(none.candidates()).isEmpty();

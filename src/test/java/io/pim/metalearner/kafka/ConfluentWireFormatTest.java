@@ -1,5 +1,6 @@
 package io.pim.metalearner.kafka;
 
+import io.pim.metalearner.config.RegistryClientConfig;
 import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.tools.embedded.EmbeddedRegistry;
 import io.pim.metalearner.testing.RegistryExtension;
@@ -39,7 +40,7 @@ class ConfluentWireFormatTest {
     @Test
     void serializedBytesAreConfluentFramedAndTheIdResolvesThroughCcompat() throws Exception {
         // given
-        try (Serde<TradeClosed> serde = AvroSerdes.value(registry.apiUrl())) {
+        try (Serde<TradeClosed> serde = AvroSerdes.value(RegistryClientConfig.anonymous(registry.apiUrl()))) {
             // when
             byte[] bytes = serde.serializer().serialize("trade-closed", trade());
 
@@ -56,7 +57,7 @@ class ConfluentWireFormatTest {
 
     @Test
     void handBuiltConfluentBytesDeserialize() throws Exception {
-        try (Serde<TradeClosed> serde = AvroSerdes.value(registry.apiUrl())) {
+        try (Serde<TradeClosed> serde = AvroSerdes.value(RegistryClientConfig.anonymous(registry.apiUrl()))) {
             // given: the schema registered the Confluent way, the bytes framed by hand
             int id = registerViaCcompat("trade-closed-value", TradeClosed.getClassSchema().toString());
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package io.pim.metalearner.sink;
 
+import io.pim.metalearner.config.RegistryClientConfig;
 import io.pim.metalearner.testing.TradeHistory;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -82,7 +83,7 @@ class BatchDecoderTest {
     }
 
     private static Batch decode(List<ConsumerRecord<byte[], byte[]>> records) {
-        return new BatchDecoder(TOPICS, new AvroRecordReader(registryApiUrl)).decode(records);
+        return new BatchDecoder(TOPICS, new AvroRecordReader(RegistryClientConfig.anonymous(registryApiUrl))).decode(records);
     }
 
     @Test

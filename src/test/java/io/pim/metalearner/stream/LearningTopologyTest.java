@@ -1,5 +1,6 @@
 package io.pim.metalearner.stream;
 
+import io.pim.metalearner.config.RegistryClientConfig;
 import io.pim.metalearner.config.ServiceConfig;
 import io.pim.metalearner.kafka.AvroSerdes;
 import io.pim.metalearner.kafka.AvroTrades;
@@ -638,7 +639,7 @@ class LearningTopologyTest {
 
     private static byte[] serializeGeneric(String topic, GenericRecord record) {
         try (AvroKafkaSerializer<GenericRecord> serializer = new AvroKafkaSerializer<>()) {
-            serializer.configure(AvroSerdes.config(registry.apiUrl()), false);
+            serializer.configure(AvroSerdes.config(RegistryClientConfig.anonymous(registry.apiUrl())), false);
             return serializer.serialize(topic, record);
         }
     }

@@ -1,5 +1,6 @@
 package io.pim.metalearner.testing;
 
+import io.pim.metalearner.config.RegistryClientConfig;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.tools.embedded.EmbeddedDatabase;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,7 +71,7 @@ public final class Landing {
     private static KafkaProducer<String, SpecificRecord> producer(String bootstrapServers, String registryUrl,
                                                                  Map<String, Object> extra) {
         AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
-        serializer.configure(AvroSerdes.config(registryUrl), false);
+        serializer.configure(AvroSerdes.config(RegistryClientConfig.anonymous(registryUrl)), false);
         Map<String, Object> config = TestProducers.config(bootstrapServers);
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
@@ -155,7 +156,7 @@ public final class Landing {
     /** Reads the dead letters on a topic until {@code expected} have come (or two minutes have passed). */
     public static List<DeadLetter> readDeadLetters(String bootstrapServers, String registryUrl, String topic, int expected) {
         AvroKafkaDeserializer<DeadLetter> deserializer = new AvroKafkaDeserializer<>();
-        deserializer.configure(AvroSerdes.config(registryUrl), false);
+        deserializer.configure(AvroSerdes.config(RegistryClientConfig.anonymous(registryUrl)), false);
         try (KafkaConsumer<byte[], DeadLetter> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader-" + UUID.randomUUID(),
