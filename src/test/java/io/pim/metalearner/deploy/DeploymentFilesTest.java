@@ -7,6 +7,7 @@ import io.pim.metalearner.api.Health;
 import io.pim.metalearner.config.ConfigFile;
 import io.pim.metalearner.config.ConfigParts;
 import io.pim.metalearner.config.Durations;
+import io.pim.metalearner.config.RegistryClientConfig;
 import io.pim.metalearner.cli.Main;
 import io.pim.metalearner.sink.WriterConfig;
 import io.pim.metalearner.sink.WriterHealth;
@@ -90,7 +91,7 @@ class DeploymentFilesTest {
         assertThat(Files.readString(ROOT.resolve("deploy/connect/register.sh")))
                 .contains("set_key value.converter.apicurio.registry.url \"${REGISTRY_URL:-}\"");
         // the service's frame: the id handler its serdes default to, content ids, no headers
-        Map<String, Object> service = AvroSerdes.config("http://registry:8080/apis/registry/v3");
+        Map<String, Object> service = AvroSerdes.config(RegistryClientConfig.anonymous("http://registry:8080/apis/registry/v3"));
         String idHandler = (String) service.getOrDefault(SerdeConfig.ID_HANDLER, SerdeConfig.ID_HANDLER_DEFAULT);
         for (String file : List.of("training-log", "agent-performance", "weight-snapshots")) {
             JsonNode config = new ObjectMapper().readTree(ROOT.resolve("deploy/connect/" + file + ".json").toFile()).get("config");
