@@ -1,5 +1,6 @@
 package io.pim.metalearner.tools.bench;
 
+import io.pim.metalearner.avro.TradeClosed;
 import io.pim.metalearner.avro.WeightsUpdated;
 import io.pim.metalearner.kafka.KafkaClients;
 import io.pim.metalearner.kafka.Topics;
@@ -31,6 +32,7 @@ import java.util.Map;
 final class CloseLatencyProbe implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Deserializer<WeightsUpdated> weights;
+    private final Deserializer<TradeClosed> closes;
     private final String closedTopic;
     private final Map<String, Long> closedAt = new HashMap<>(), updatedAt = new HashMap<>();
     private final Thread thread;
@@ -40,6 +42,7 @@ final class CloseLatencyProbe implements AutoCloseable {
     CloseLatencyProbe(KafkaClients clients, Topics topics) {
         this.closedTopic = topics.tradeClosed().name();
         this.weights = topics.weightsUpdated().valueSerde().deserializer();
+        this.closes = topics.tradeClosed().valueSerde().deserializer();
         this.consumer = clients.consumer("metalearner-latency-probe", new StringDeserializer(), new ByteArrayDeserializer(),
                 Map.of());
         List<TopicPartition> partitions = new ArrayList<>();
@@ -61,7 +64,8 @@ final class CloseLatencyProbe implements AutoCloseable {
                     long now = System.currentTimeMillis();
                     synchronized (this) {
                         if (r.topic().equals(closedTopic)) {
-                            closedAt.putIfAbsent(r.key(), r.timestamp());
+                            // the decision id from the value: with model-keyed inputs the key is the model
+                            closedAt.putIfAbsent(closes.deserialize(r.topic(), r.value()).getDecisionId(), r.timestamp());
                         } else {
                             updatedAt.putIfAbsent(weights.deserialize(r.topic(), r.value()).getDecisionId(), now);
                         }
